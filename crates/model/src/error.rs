@@ -1,0 +1,76 @@
+use thiserror::Error;
+
+/// Errors raised while reading model documents (playbooks, manifests).
+#[derive(Debug, Error)]
+pub enum ModelError {
+    /// The document is not valid JSON/YAML or does not have the expected shape.
+    /// `path` is a JSON path such as `$.nodes["3"].outputs`.
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+}
+
+impl ModelError {
+    pub(crate) fn from_json(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = json_path(&err.path().to_string());
+        let inner = err.into_inner();
+        let message = if inner.is_syntax() || inner.is_eof() {
+            format!("invalid JSON at line {} column {}: {inner}", inner.line(), inner.column())
+        } else {
+            strip_position(&inner.to_string())
+        };
+        ModelError::Parse { path, message }
+    }
+
+    pub(crate) fn from_yaml(err: serde_path_to_error::Error<serde_norway::Error>) -> Self {
+        let path = json_path(&err.path().to_string());
+        let inner = err.into_inner();
+        let message = match inner.location() {
+            Some(loc) => {
+                format!("{} (line {}, column {})", strip_position(&inner.to_string()), loc.line(), loc.column())
+            }
+            None => inner.to_string(),
+        };
+        ModelError::Parse { path, message }
+    }
+}
+
+/// serde_path_to_error renders paths as `nodes.3.outputs`; users read JSON paths.
+fn json_path(dotted: &str) -> String {
+    if dotted == "." || dotted.is_empty() {
+        return "$".to_string();
+    }
+    let mut out = String::from("$");
+    for segment in dotted.split('.') {
+        if let Some(index) = segment.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            out.push_str(&format!("[{index}]"));
+        } else if segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !segment.starts_with(|c: char| c.is_ascii_digit())
+        {
+            out.push('.');
+            out.push_str(segment);
+        } else {
+            out.push_str(&format!("[{}]", serde_json::Value::from(segment)));
+        }
+    }
+    out
+}
+
+/// serde_json appends " at line L column C" which is meaningless once we report a path.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_path;
+
+    #[test]
+    fn paths_are_rendered_as_json_paths() {
+        assert_eq!(json_path("."), "$");
+        assert_eq!(json_path("nodes.3.outputs"), "$.nodes[\"3\"].outputs");
+        assert_eq!(json_path("nodes.a b.cases.[0]"), "$.nodes[\"a b\"].cases[0]");
+    }
+}

@@ -1,0 +1,17 @@
+//! Riposte's data model. Plain types with serde, no I/O.
+//!
+//! The playbook and manifest types follow Sekoia.io's JSON formats so that playbooks exported from
+//! Sekoia and manifests of Sekoia modules load unchanged; fields Riposte does not know are kept
+//! verbatim so that a load/save round trip loses nothing.
+
+mod error;
+mod manifest;
+mod playbook;
+mod policy;
+mod run;
+
+pub use error::ModelError;
+pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest};
+pub use playbook::{Case, Comparison, Modification, ModificationType, Node, NodeType, OperatorKind, Playbook};
+pub use policy::{RetryOn, RetryPolicy};
+pub use run::{LogEntry, LogLevel, NodeStatus, RunStatus};
