@@ -1,1 +1,31 @@
-pub fn x() {}
+//! Jinja templates with the semantics of Sekoia playbooks.
+//!
+//! - `node.<id>`, `node['<id>']` and `node[<id>]` reach the output of node `<id>`;
+//!   `store.<key>` reads the run store.
+//! - A value that is exactly one `{{ expr }}` keeps the native type of `expr`; any other string
+//!   renders to a string; other JSON values are rendered leaf by leaf.
+//! - A template string that must yield JSON (an argument whose schema wants an object or an
+//!   array) is rendered with JSON-escaped interpolation, then parsed.
+//! - Sekoia's filters (`timestamp_to_iso8601`, `iso8601_to_timestamp`, `time_with_delta`,
+//!   `jsonpath`, `regex_match`, `fromjson`) are available beside Jinja's usual ones.
+//! - Templates are compiled once into a [`TemplateSet`] and rendered many times; every render is
+//!   bounded in work (fuel) and in output size.
+
+mod compile;
+mod context;
+mod error;
+mod filters;
+mod limits;
+mod refs;
+
+pub use compile::{Compiled, Mode, TemplateSet};
+pub use context::{NodeOutputs, RenderContext};
+pub use error::TemplateError;
+pub use limits::Limits;
+pub use minijinja::Value;
+pub use refs::{is_template, node_references};
+
+/// Converts JSON (or anything serialisable) into a template value.
+pub fn to_value<T: serde::Serialize>(value: T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}

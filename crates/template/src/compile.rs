@@ -1,0 +1,211 @@
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+use crate::context::RenderContext;
+use crate::error::TemplateError;
+use crate::filters;
+use crate::limits::{BoundedBuffer, Limits};
+use crate::refs::is_template;
+
+/// How a template string is turned into a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A single `{{ expr }}` keeps its native type; any other template renders to a string.
+    Value,
+    /// The string is JSON text with templates inside (as users type an object into a form field):
+    /// interpolated values are JSON-escaped, then the result is parsed.
+    Json,
+}
+
+/// A value ready to render: literal parts are kept as they are, template strings are compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compiled {
+    Literal(serde_json::Value),
+    /// Exactly one `{{ expr }}`: renders to the expression's value.
+    Native(usize),
+    /// Any other template: renders to a string.
+    Text(usize),
+    /// JSON text with templates inside: renders, then parses.
+    Json(usize),
+    Object(Vec<(String, Compiled)>),
+    Array(Vec<Compiled>),
+}
+
+impl Compiled {
+    pub fn is_literal(&self) -> bool {
+        matches!(self, Compiled::Literal(_))
+    }
+}
+
+const JSON_ESCAPE_NAME: &str = "json-string";
+const NATIVE_VAR: &str = "__value";
+
+/// The compiled templates of one playbook version. Compile once, render many times.
+pub struct TemplateSet {
+    env: Environment<'static>,
+    /// Name and source of each template, by id.
+    templates: Vec<(String, String)>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for TemplateSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateSet").field("templates", &self.templates.len()).finish()
+    }
+}
+
+impl Default for TemplateSet {
+    fn default() -> Self {
+        TemplateSet::new(Limits::default())
+    }
+}
+
+impl TemplateSet {
+    pub fn new(limits: Limits) -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_fuel(Some(limits.fuel));
+        env.set_debug(false);
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".json") { AutoEscape::Custom(JSON_ESCAPE_NAME.into()) } else { AutoEscape::None }
+        });
+        env.set_formatter(format_value);
+        filters::register(&mut env);
+        TemplateSet { env, templates: Vec::new(), limits }
+    }
+
+    /// Compiles every template string inside `value`.
+    pub fn compile(&mut self, value: &serde_json::Value, mode: Mode) -> Result<Compiled, TemplateError> {
+        let compiled = match value {
+            serde_json::Value::String(text) if is_template(text) => match single_expression(text) {
+                Some(expr) => Compiled::Native(self.add(format!("{{% set {NATIVE_VAR} = ({expr}) %}}"), false)?),
+                None if mode == Mode::Json => Compiled::Json(self.add(text.clone(), true)?),
+                None => Compiled::Text(self.add(text.clone(), false)?),
+            },
+            serde_json::Value::Object(map) => {
+                let fields =
+                    map.iter()
+                        .map(|(k, v)| Ok((k.clone(), self.compile(v, Mode::Value)?)))
+                        .collect::<Result<Vec<_>, TemplateError>>()?;
+                if fields.iter().all(|(_, c)| c.is_literal()) {
+                    Compiled::Literal(value.clone())
+                } else {
+                    Compiled::Object(fields)
+                }
+            }
+            serde_json::Value::Array(items) => {
+                let items = items.iter().map(|v| self.compile(v, Mode::Value)).collect::<Result<Vec<_>, _>>()?;
+                if items.iter().all(Compiled::is_literal) {
+                    Compiled::Literal(value.clone())
+                } else {
+                    Compiled::Array(items)
+                }
+            }
+            other => Compiled::Literal(other.clone()),
+        };
+        Ok(compiled)
+    }
+
+    /// Renders a compiled value in `ctx`.
+    pub fn render(&self, compiled: &Compiled, ctx: &RenderContext) -> Result<serde_json::Value, TemplateError> {
+        let root = ctx.to_value();
+        self.render_with(compiled, &root)
+    }
+
+    fn render_with(&self, compiled: &Compiled, root: &Value) -> Result<serde_json::Value, TemplateError> {
+        Ok(match compiled {
+            Compiled::Literal(value) => value.clone(),
+            Compiled::Native(id) => self.render_native(*id, root)?,
+            Compiled::Text(id) => serde_json::Value::String(self.render_text(*id, root)?),
+            Compiled::Json(id) => {
+                let text = self.render_text(*id, root)?;
+                serde_json::from_str(&text)
+                    .map_err(|e| TemplateError::InvalidJson { message: e.to_string(), rendered: text })?
+            }
+            Compiled::Object(fields) => serde_json::Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, c)| Ok((k.clone(), self.render_with(c, root)?)))
+                    .collect::<Result<_, TemplateError>>()?,
+            ),
+            Compiled::Array(items) => serde_json::Value::Array(
+                items.iter().map(|c| self.render_with(c, root)).collect::<Result<_, TemplateError>>()?,
+            ),
+        })
+    }
+
+    fn add(&mut self, source: String, json: bool) -> Result<usize, TemplateError> {
+        let id = self.templates.len();
+        let name = if json { format!("{id}.json") } else { id.to_string() };
+        self.env.add_template_owned(name.clone(), source.clone()).map_err(|e| TemplateError::from_syntax(&e))?;
+        self.templates.push((name, source));
+        Ok(id)
+    }
+
+    fn template(&self, id: usize) -> minijinja::Template<'_, '_> {
+        self.env.get_template(&self.templates[id].0).expect("compiled templates are never removed")
+    }
+
+    fn render_text(&self, id: usize, root: &Value) -> Result<String, TemplateError> {
+        let mut buffer = BoundedBuffer::new(self.limits.max_output_bytes);
+        let result = self.template(id).render_captured_to(root, &mut buffer);
+        if let Err(err) = result {
+            if buffer.overflowed {
+                return Err(TemplateError::Limit(format!(
+                    "its output exceeded {} bytes",
+                    self.limits.max_output_bytes
+                )));
+            }
+            return Err(TemplateError::from_render(&err, &self.templates[id].1));
+        }
+        String::from_utf8(buffer.bytes).map_err(|e| TemplateError::Render { message: e.to_string() })
+    }
+
+    fn render_native(&self, id: usize, root: &Value) -> Result<serde_json::Value, TemplateError> {
+        let captured = self
+            .template(id)
+            .render_captured(root)
+            .map_err(|e| TemplateError::from_render(&e, &self.templates[id].1))?;
+        let value = captured.state().lookup(NATIVE_VAR).unwrap_or_default();
+        let json = serde_json::to_value(&value).map_err(|e| TemplateError::Render { message: e.to_string() })?;
+        if json.to_string().len() > self.limits.max_output_bytes {
+            return Err(TemplateError::Limit(format!("its value exceeded {} bytes", self.limits.max_output_bytes)));
+        }
+        Ok(json)
+    }
+}
+
+/// The expression of a template that is exactly one `{{ expr }}` (surrounding blanks allowed).
+fn single_expression(text: &str) -> Option<&str> {
+    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    let nested = ["{{", "}}", "{%", "%}", "{#"].iter().any(|t| inner.contains(t));
+    (!nested && !inner.trim().is_empty()).then_some(inner.trim())
+}
+
+/// In JSON mode, values are written so that the text stays valid JSON: strings are escaped as
+/// the inside of a JSON string literal (the template supplies the quotes), anything else is
+/// written as JSON. Elsewhere, minijinja's usual formatting applies.
+fn format_value(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if !matches!(state.auto_escape(), AutoEscape::Custom(name) if name == JSON_ESCAPE_NAME) {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = match value.as_str() {
+        Some(s) => {
+            let quoted = serde_json::to_string(s).expect("strings serialise");
+            quoted[1..quoted.len() - 1].to_string()
+        }
+        None if value.is_undefined() || value.is_none() => "null".to_string(),
+        None => serde_json::to_string(value)
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string()))?,
+    };
+    out.write_str(&text).map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed"))
+}
+
+#[cfg(test)]
+#[path = "compile_tests.rs"]
+mod tests;

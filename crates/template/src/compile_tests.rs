@@ -1,0 +1,162 @@
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::*;
+use crate::NodeOutputs;
+
+fn context() -> RenderContext {
+    let mut nodes = NodeOutputs::new();
+    nodes.insert_json("0", &json!({"alert_uuid": "a-1", "urgency": 47, "flags": [1, 2]}));
+    nodes.insert_json(
+        "1",
+        &json!({"rule": {"name": "Say \"hi\"", "severity": 80}, "short_id": "ALx", "created_at": 1567755120}),
+    );
+    nodes.insert_json("4", &json!({"default": {"value": "x.example", "index": 2, "total": 3}}));
+    RenderContext {
+        nodes: Arc::new(nodes),
+        store: crate::to_value(json!({"ips": ["1.2.3.4"]})),
+        now_ms: 1_700_000_000_000,
+    }
+}
+
+fn render(value: serde_json::Value) -> Result<serde_json::Value, TemplateError> {
+    render_mode(value, Mode::Value)
+}
+
+fn render_mode(value: serde_json::Value, mode: Mode) -> Result<serde_json::Value, TemplateError> {
+    let mut set = TemplateSet::default();
+    let compiled = set.compile(&value, mode)?;
+    set.render(&compiled, &context())
+}
+
+#[test]
+fn every_node_syntax_reaches_the_output() {
+    for text in ["{{ node.1['rule']['severity'] }}", "{{ node['1'].rule.severity }}", "{{ node[1]['rule'].severity }}"]
+    {
+        assert_eq!(render(json!(text)).unwrap(), json!(80), "{text}");
+    }
+}
+
+#[test]
+fn single_expressions_keep_their_native_type() {
+    assert_eq!(render(json!("{{ node.0.urgency }}")).unwrap(), json!(47));
+    assert_eq!(render(json!("{{ node.0.flags }}")).unwrap(), json!([1, 2]));
+    assert_eq!(render(json!(" {{ node.1.rule }} ")).unwrap(), json!({"name": "Say \"hi\"", "severity": 80}));
+    assert_eq!(render(json!("{{ node.0.urgency > 10 }}")).unwrap(), json!(true));
+    assert_eq!(render(json!("{{- 80 -}}")).unwrap(), json!(80));
+    assert_eq!(render(json!("{{ node.0.alert_uuid }}")).unwrap(), json!("a-1"));
+}
+
+#[test]
+fn other_templates_render_to_strings_and_literals_pass_through() {
+    assert_eq!(render(json!("urgency={{ node.0.urgency }}")).unwrap(), json!("urgency=47"));
+    assert_eq!(render(json!("{{ node.0.urgency }}{{ node.0.urgency }}")).unwrap(), json!("4747"));
+    assert_eq!(render(json!(false)).unwrap(), json!(false));
+    assert_eq!(render(json!(12.5)).unwrap(), json!(12.5));
+    assert_eq!(render(json!("80")).unwrap(), json!("80"));
+}
+
+#[test]
+fn objects_render_leaf_by_leaf_so_quotes_never_break_json() {
+    let value = json!({"rule_name": "{{ node.1['rule']['name'] }}", "n": ["{{ node.0.urgency }}", 3], "k": "v"});
+    assert_eq!(render(value).unwrap(), json!({"rule_name": "Say \"hi\"", "n": [47, 3], "k": "v"}));
+}
+
+#[test]
+fn json_mode_escapes_interpolations_and_parses() {
+    let text = r#"{"alert_short_id":"{{ node.0['alert_uuid'] }}", "rule_name":"{{ node.1['rule']['name'] }}","rule_severity":"{{ node.1['rule']['severity'] }}","urgency": {{ node.0.urgency }}, "flags": {{ node.0.flags }}}"#;
+    assert_eq!(
+        render_mode(json!(text), Mode::Json).unwrap(),
+        json!({"alert_short_id": "a-1", "rule_name": "Say \"hi\"", "rule_severity": "80", "urgency": 47, "flags": [1, 2]})
+    );
+}
+
+#[test]
+fn json_mode_reports_invalid_json_with_the_rendered_text() {
+    let err = render_mode(json!("{\"a\": {{ node.0.alert_uuid }}}"), Mode::Json).unwrap_err();
+    match err {
+        TemplateError::InvalidJson { rendered, .. } => assert_eq!(rendered, "{\"a\": a-1}"),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn store_and_foreach_values_are_reachable() {
+    assert_eq!(render(json!("{{ store.ips }}")).unwrap(), json!(["1.2.3.4"]));
+    assert_eq!(
+        render(json!("{{ node.4.default.value }}/{{ node.4.default.index }}/{{ node.4.default.total }}")).unwrap(),
+        json!("x.example/2/3")
+    );
+}
+
+#[test]
+fn undefined_lookups_name_the_expression() {
+    let err = render(json!("id={{ node.1['rule']['nmae'] }}")).unwrap_err().to_string();
+    assert!(err.contains("`node.1['rule']['nmae']`"), "{err}");
+    let err = render(json!("{{ node.9.x }}")).unwrap_err().to_string();
+    assert!(err.contains("undefined value") && err.contains("node.9"), "{err}");
+    // `is defined` and `default` still work on missing values.
+    assert_eq!(render(json!("{{ node.9 is defined }}")).unwrap(), json!(false));
+    assert_eq!(render(json!("{{ node.1.nope | default('n/a') }}")).unwrap(), json!("n/a"));
+}
+
+#[test]
+fn syntax_errors_report_their_line() {
+    let mut set = TemplateSet::default();
+    let err = set.compile(&json!("line one\n{{ node.0. }}"), Mode::Value).unwrap_err();
+    assert!(matches!(err, TemplateError::Syntax { line: 2, .. }), "{err:?}");
+}
+
+#[test]
+fn runaway_templates_stop() {
+    let err =
+        render(json!("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}")).unwrap_err();
+    assert!(matches!(err, TemplateError::Limit(_)), "{err:?}");
+    let mut set = TemplateSet::new(Limits { fuel: 10_000_000, max_output_bytes: 1000 });
+    let compiled = set.compile(&json!("{% for i in range(5000) %}xx{% endfor %}"), Mode::Value).unwrap();
+    let err = set.render(&compiled, &context()).unwrap_err();
+    assert!(err.to_string().contains("exceeded 1000 bytes"), "{err}");
+}
+
+#[test]
+fn sekoia_time_filters() {
+    assert_eq!(
+        render(json!("{{ node.1.created_at | timestamp_to_iso8601 }}")).unwrap(),
+        json!("2019-09-06T07:32:00+00:00")
+    );
+    assert_eq!(
+        render(json!("{{ '1567755120.5' | timestamp_to_iso8601 }}")).unwrap(),
+        json!("2019-09-06T07:32:00.500+00:00")
+    );
+    assert_eq!(render(json!("{{ '2019-09-06T07:32:00Z' | iso8601_to_timestamp }}")).unwrap(), json!(1567755120));
+    assert_eq!(render(json!("{{ '2019-09-06T09:32:00+02:00' | iso8601_to_timestamp }}")).unwrap(), json!(1567755120));
+    assert_eq!(render(json!("{{ '2019-09-06 07:32:00.25' | iso8601_to_timestamp }}")).unwrap(), json!(1567755120.25));
+    assert_eq!(render(json!("{{ (-3600) | time_with_delta }}")).unwrap(), json!("2023-11-14T21:13:20+00:00"));
+    let err = render(json!("{{ 'yesterday' | iso8601_to_timestamp }}")).unwrap_err().to_string();
+    assert!(err.contains("cannot read `yesterday`"), "{err}");
+}
+
+#[test]
+fn sekoia_data_filters() {
+    assert_eq!(render(json!("{{ node.1 | jsonpath('$.rule.name') }}")).unwrap(), json!("Say \"hi\""));
+    assert_eq!(render(json!("{{ node.0 | jsonpath('$.flags[*]', true) }}")).unwrap(), json!([1, 2]));
+    assert_eq!(render(json!("{{ node.0 | jsonpath('$.nothing') }}")).unwrap(), json!(null));
+    assert_eq!(render(json!("{{ 'Mimikatz run' | regex_match('mimi') }}")).unwrap(), json!(false));
+    assert_eq!(render(json!("{{ 'Mimikatz run' | regex_match('mimi', true) }}")).unwrap(), json!(true));
+    assert_eq!(render(json!("{{ 'Mimikatz run' | regex_match('mimi', ignore_case=true) }}")).unwrap(), json!(true));
+    assert_eq!(render(json!("{% if 'abc' | regex_match('a.c') %}yes{% endif %}")).unwrap(), json!("yes"));
+    assert_eq!(render(json!("{{ '{\"a\": [1]}' | fromjson }}")).unwrap(), json!({"a": [1]}));
+    assert_eq!(render(json!("{{ node.0.flags | tojson }}")).unwrap(), json!("[1, 2]"));
+    let err = render(json!("{{ node.0 | jsonpath('$[') }}")).unwrap_err().to_string();
+    assert!(err.contains("invalid JSONPath"), "{err}");
+}
+
+#[test]
+fn usual_jinja_filters_work() {
+    assert_eq!(render(json!("{{ [1, none, 2, 2] | reject('none') | unique | list }}")).unwrap(), json!([1, 2]));
+    assert_eq!(render(json!("{{ ['a', 'b'] | join(',') }}")).unwrap(), json!("a,b"));
+    assert_eq!(render(json!("{{ '42' | int + 1 }}")).unwrap(), json!(43));
+    assert_eq!(render(json!("{{ node.0.flags | length }}")).unwrap(), json!(2));
+    assert_eq!(render(json!("{{ 'a-b' | replace('-', '_') }}")).unwrap(), json!("a_b"));
+}
