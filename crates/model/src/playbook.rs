@@ -57,6 +57,9 @@ pub struct Node {
     /// Foreach operator: a template that gives the list to iterate over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Value>,
+    /// Foreach operator: ids of the first nodes of the loop body, run once per item.
+    #[serde(rename = "loop", default, skip_serializing_if = "Option::is_none")]
+    pub loop_entries: Option<Vec<String>>,
     /// Store operator: changes to the run store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modifications: Option<Vec<Modification>>,

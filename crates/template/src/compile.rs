@@ -1,7 +1,7 @@
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 use crate::context::RenderContext;
-use crate::error::TemplateError;
+use crate::error::{TemplateError, within};
 use crate::filters;
 use crate::limits::{BoundedBuffer, Limits};
 use crate::refs::is_template;
@@ -82,10 +82,12 @@ impl TemplateSet {
                 None => Compiled::Text(self.add(text.clone(), false)?),
             },
             serde_json::Value::Object(map) => {
-                let fields =
-                    map.iter()
-                        .map(|(k, v)| Ok((k.clone(), self.compile(v, Mode::Value)?)))
-                        .collect::<Result<Vec<_>, TemplateError>>()?;
+                let fields = map
+                    .iter()
+                    .map(|(k, v)| {
+                        Ok((k.clone(), self.compile(v, Mode::Value).map_err(|e| within(e, &key_segment(k)))?))
+                    })
+                    .collect::<Result<Vec<_>, TemplateError>>()?;
                 if fields.iter().all(|(_, c)| c.is_literal()) {
                     Compiled::Literal(value.clone())
                 } else {
@@ -93,7 +95,11 @@ impl TemplateSet {
                 }
             }
             serde_json::Value::Array(items) => {
-                let items = items.iter().map(|v| self.compile(v, Mode::Value)).collect::<Result<Vec<_>, _>>()?;
+                let items = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.compile(v, Mode::Value).map_err(|e| within(e, &format!("[{i}]"))))
+                    .collect::<Result<Vec<_>, _>>()?;
                 if items.iter().all(Compiled::is_literal) {
                     Compiled::Literal(value.clone())
                 } else {
@@ -172,6 +178,13 @@ impl TemplateSet {
         }
         Ok(json)
     }
+}
+
+/// `.key` for plain names, `["key"]` otherwise.
+fn key_segment(key: &str) -> String {
+    let plain = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain { format!(".{key}") } else { format!("[{}]", serde_json::Value::from(key)) }
 }
 
 /// The expression of a template that is exactly one `{{ expr }}` (surrounding blanks allowed).

@@ -106,6 +106,8 @@ fn syntax_errors_report_their_line() {
     let mut set = TemplateSet::default();
     let err = set.compile(&json!("line one\n{{ node.0. }}"), Mode::Value).unwrap_err();
     assert!(matches!(err, TemplateError::Syntax { line: 2, .. }), "{err:?}");
+    let err = set.compile(&json!({"h": {"a b": ["ok", "{{ x"]}}), Mode::Value).unwrap_err();
+    assert!(matches!(&err, TemplateError::Syntax { at, .. } if at == ".h[\"a b\"][1]"), "{err:?}");
 }
 
 #[test]

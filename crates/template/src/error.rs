@@ -3,8 +3,10 @@ use thiserror::Error;
 /// What went wrong with a template, with the line and the expression at fault where known.
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum TemplateError {
+    /// `at` is the JSON path of the faulty string inside the compiled value (empty for the value
+    /// itself), e.g. `.headers.Authorization`.
     #[error("template syntax error at line {line}: {message}")]
-    Syntax { line: usize, message: String },
+    Syntax { at: String, line: usize, message: String },
     #[error("{message}")]
     Render { message: String },
     #[error("the rendered text is not valid JSON ({message}); rendered text: {rendered}")]
@@ -37,6 +39,7 @@ impl TemplateError {
 
     pub(crate) fn from_syntax(err: &minijinja::Error) -> TemplateError {
         TemplateError::Syntax {
+            at: String::new(),
             line: err.line().unwrap_or(1),
             message: err.detail().map(str::to_string).unwrap_or_else(|| err.kind().to_string()),
         }
@@ -53,6 +56,16 @@ fn enclosing_expression(source: &str, range: std::ops::Range<usize>) -> Option<&
     let tag = source.get(start..end)?.trim_matches(|c: char| c == '-' || c.is_whitespace());
     // Single expressions are compiled as `{% set __value = (expr) %}`.
     Some(tag.strip_prefix("set __value = (").and_then(|t| t.strip_suffix(')')).unwrap_or(tag))
+}
+
+/// Prefixes the location of a syntax error with the key or index it was found under.
+pub(crate) fn within(err: TemplateError, segment: &str) -> TemplateError {
+    match err {
+        TemplateError::Syntax { at, line, message } => {
+            TemplateError::Syntax { at: format!("{segment}{at}"), line, message }
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]

@@ -16,12 +16,14 @@ mod context;
 mod error;
 mod filters;
 mod limits;
+mod literal;
 mod refs;
 
 pub use compile::{Compiled, Mode, TemplateSet};
 pub use context::{NodeOutputs, RenderContext};
 pub use error::TemplateError;
 pub use limits::Limits;
+pub use literal::literal_eval;
 pub use minijinja::Value;
 pub use refs::{is_template, node_references};
 

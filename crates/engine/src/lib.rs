@@ -1,0 +1,20 @@
+//! Playbook validation and the run state machine.
+//!
+//! [`Plan::build`] validates a playbook against the catalogue of installed modules and compiles
+//! it. [`Run`] executes a plan as a deterministic state machine: each [`Event`] (the trigger
+//! fired, an action finished, a retry timer elapsed, cancellation) updates the run and returns
+//! the [`Effect`]s to carry out (start an action, set a timer, abort an action). The engine does
+//! no I/O: the worker that drives it does, which makes every behaviour unit-testable and a run
+//! replayable from its events.
+
+mod build;
+mod diagnostic;
+mod graph;
+mod plan;
+mod run;
+mod schema;
+
+pub use diagnostic::Diagnostic;
+pub use graph::Graph;
+pub use plan::{ActionStep, DEFAULT_FOREACH_CONCURRENCY, DEFAULT_TIMEOUT_MS, JoinMode, Plan, PlanNode, Step, validate};
+pub use run::*;

@@ -1,0 +1,108 @@
+//! A validated, compiled playbook: what the run state machine executes.
+
+use riposte_model::{Catalogue, Comparison, ModificationType, Playbook, RetryPolicy};
+use riposte_template::{Compiled, TemplateSet};
+
+use crate::build::Builder;
+use crate::diagnostic::Diagnostic;
+use crate::graph::Graph;
+
+/// Default timeout of one action attempt.
+pub const DEFAULT_TIMEOUT_MS: u64 = 300_000;
+/// Default number of foreach iterations running at once.
+pub const DEFAULT_FOREACH_CONCURRENCY: usize = 10;
+
+/// A playbook version ready to run: graph, compiled templates and per-node steps.
+/// Built once per playbook version and shared by all its runs.
+#[derive(Debug)]
+pub struct Plan {
+    pub name: String,
+    pub graph: Graph,
+    pub nodes: Vec<PlanNode>,
+    pub trigger: usize,
+    pub templates: TemplateSet,
+    /// For each foreach, how many nodes its loop body holds directly (not in nested loops).
+    pub body_sizes: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct PlanNode {
+    pub id: String,
+    pub name: String,
+    pub step: Step,
+    pub continue_on_error: bool,
+}
+
+#[derive(Debug)]
+pub enum Step {
+    Trigger,
+    Action(ActionStep),
+    Condition(Vec<CaseStep>),
+    Foreach { items: Compiled, concurrency: usize },
+    Store(Vec<StoreStep>),
+    Join(JoinMode),
+}
+
+/// How a node with several incoming branches waits for them. Plain nodes behave as `All`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinMode {
+    /// Wait until every incoming branch that can still arrive has arrived.
+    All,
+    /// Go on as soon as one incoming branch arrives.
+    Any,
+}
+
+#[derive(Debug)]
+pub struct ActionStep {
+    pub module_uuid: String,
+    pub action_uuid: String,
+    pub module_configuration_uuid: Option<String>,
+    pub arguments: Compiled,
+    pub retry: RetryPolicy,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug)]
+pub struct CaseStep {
+    pub name: String,
+    pub left: Compiled,
+    pub comparison: Comparison,
+    pub right: Compiled,
+    pub value_type: Option<ValueType>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    String,
+    Integer,
+}
+
+#[derive(Debug)]
+pub struct StoreStep {
+    pub key: String,
+    pub kind: ModificationType,
+    pub value: Option<Compiled>,
+}
+
+impl Plan {
+    /// Validates `playbook` against `catalogue` and compiles it. Every problem is reported at once.
+    pub fn build(playbook: &Playbook, catalogue: &Catalogue) -> Result<Plan, Vec<Diagnostic>> {
+        Builder::new(playbook, catalogue).build()
+    }
+
+    pub fn node_index(&self, id: &str) -> Option<usize> {
+        self.graph.index.get(id).copied()
+    }
+
+    pub fn join_mode(&self, node: usize) -> JoinMode {
+        match self.nodes[node].step {
+            Step::Join(mode) => mode,
+            _ => JoinMode::All,
+        }
+    }
+}
+
+/// Validates a playbook: the list of every problem, empty when it can run.
+pub fn validate(playbook: &Playbook, catalogue: &Catalogue) -> Vec<Diagnostic> {
+    Plan::build(playbook, catalogue).err().unwrap_or_default()
+}

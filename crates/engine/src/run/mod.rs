@@ -1,0 +1,307 @@
+//! The run state machine: `(run, event) -> (run', effects)`, no I/O.
+
+mod compare;
+mod foreach;
+mod propagate;
+mod report;
+mod steps;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use riposte_model::{LogEntry, NodeStatus, RetryOn, RunStatus};
+use riposte_template::{NodeOutputs, RenderContext};
+use serde_json::{Map, Value};
+
+use crate::plan::Plan;
+
+pub use report::{NodeReport, RunReport};
+
+/// Index of a node instance within a run. A node outside loops has one instance; a node in a
+/// loop body has one per iteration.
+pub type InstanceId = usize;
+type FrameId = usize;
+
+/// What the driver must do after an event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start one attempt of an action.
+    Execute(ActionCall),
+    /// Deliver [`Event::Wake`] for this instance and attempt after a delay (retry backoff).
+    Wake { instance: InstanceId, attempt: u32, after_ms: u64 },
+    /// Stop an action attempt in flight; its result, if any, will be ignored.
+    Abort { instance: InstanceId },
+    /// The run is over.
+    Finished { status: RunStatus },
+}
+
+/// One attempt of an action, with everything needed to carry it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionCall {
+    pub instance: InstanceId,
+    pub attempt: u32,
+    pub node_id: String,
+    pub module_uuid: String,
+    pub action_uuid: String,
+    pub module_configuration_uuid: Option<String>,
+    pub arguments: Value,
+    pub timeout_ms: u64,
+    /// The same for every attempt of this node instance, so that a remote system can recognise a
+    /// repeated call.
+    pub idempotency_key: String,
+}
+
+/// What happens to a run from outside.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    ActionFinished { instance: InstanceId, attempt: u32, outcome: ActionOutcome },
+    Wake { instance: InstanceId, attempt: u32 },
+    Cancel,
+}
+
+/// How an action attempt ended, as Sekoia's SDK reports it: results and/or an error, logs, and
+/// the output branches the action chose.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ActionOutcome {
+    pub results: Option<Value>,
+    pub error: Option<Failure>,
+    /// Branches the action activated (`set_output`); none means `default`.
+    pub outputs: Vec<String>,
+    pub logs: Vec<LogEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+/// Why an attempt failed, which decides whether it is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    Timeout,
+    /// Network failure or remote 5xx: worth retrying.
+    Transient,
+    /// The action reported an error.
+    Action,
+    /// Nothing a retry can fix (unknown module, bad configuration, bad arguments).
+    Fatal,
+}
+
+impl FailureKind {
+    fn retry_class(self) -> Option<RetryOn> {
+        match self {
+            FailureKind::Timeout => Some(RetryOn::Timeout),
+            FailureKind::Transient => Some(RetryOn::Transient),
+            FailureKind::Action => Some(RetryOn::ActionError),
+            FailureKind::Fatal => None,
+        }
+    }
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Failure { kind, message: message.into() }
+    }
+}
+
+/// A scope of node outputs: the run itself, or one iteration of a foreach.
+#[derive(Debug, Clone)]
+struct Frame {
+    parent: Option<FrameId>,
+    /// The foreach instance this iteration belongs to, and the item's index.
+    iteration: Option<(InstanceId, usize)>,
+    outputs: Arc<NodeOutputs>,
+    /// Nodes of the body not yet in a final state.
+    remaining: usize,
+    failed: bool,
+}
+
+/// Where an incoming branch of an instance stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EdgeState {
+    Pending,
+    Arrived,
+    /// The branch was not taken: it will never arrive.
+    Dead,
+    /// The node upstream failed: nothing downstream runs.
+    Failed,
+}
+
+/// One execution of one node.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub node: usize,
+    frame: FrameId,
+    pub status: NodeStatus,
+    incoming: Vec<EdgeState>,
+    pub attempts: u32,
+    pub arguments: Option<Value>,
+    pub results: Option<Value>,
+    pub error: Option<String>,
+    pub logs: Vec<LogEntry>,
+    pub branches: Vec<String>,
+    pub started_at_ms: Option<i64>,
+    pub ended_at_ms: Option<i64>,
+    foreach: Option<foreach::Progress>,
+}
+
+/// The state of one playbook run.
+#[derive(Debug, Clone)]
+pub struct Run {
+    id: String,
+    status: RunStatus,
+    frames: Vec<Frame>,
+    instances: Vec<Instance>,
+    by_node: HashMap<(FrameId, usize), InstanceId>,
+    store: Map<String, Value>,
+    store_value: riposte_template::Value,
+    ready: VecDeque<InstanceId>,
+    effects: Vec<Effect>,
+    failed: bool,
+    now_ms: i64,
+    started_at_ms: i64,
+    ended_at_ms: Option<i64>,
+}
+
+impl Run {
+    /// Starts a run of `plan` with the trigger's event as the trigger node's output.
+    pub fn start(plan: &Plan, run_id: &str, trigger_output: Value, now_ms: i64) -> (Run, Vec<Effect>) {
+        let mut run = Run {
+            id: run_id.to_string(),
+            status: RunStatus::Running,
+            frames: vec![Frame { parent: None, iteration: None, outputs: Arc::default(), remaining: 0, failed: false }],
+            instances: Vec::new(),
+            by_node: HashMap::new(),
+            store: Map::new(),
+            store_value: riposte_template::to_value(Map::new()),
+            ready: VecDeque::new(),
+            effects: Vec::new(),
+            failed: false,
+            now_ms,
+            started_at_ms: now_ms,
+            ended_at_ms: None,
+        };
+        let trigger = run.instance(plan, 0, plan.trigger);
+        run.instances[trigger].started_at_ms = Some(now_ms);
+        run.succeed(plan, trigger, Some(trigger_output), Vec::new());
+        run.settle(plan);
+        let effects = std::mem::take(&mut run.effects);
+        (run, effects)
+    }
+
+    /// Applies one event at time `now_ms` and returns the effects to carry out.
+    pub fn handle(&mut self, plan: &Plan, event: Event, now_ms: i64) -> Vec<Effect> {
+        self.now_ms = now_ms;
+        if !self.status.is_final() {
+            match event {
+                Event::ActionFinished { instance, attempt, outcome } => {
+                    self.action_finished(plan, instance, attempt, outcome)
+                }
+                Event::Wake { instance, attempt } => self.wake(plan, instance, attempt),
+                Event::Cancel => self.cancel(),
+            }
+            self.settle(plan);
+        }
+        std::mem::take(&mut self.effects)
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn status(&self) -> RunStatus {
+        self.status
+    }
+
+    pub fn instances(&self) -> &[Instance] {
+        &self.instances
+    }
+
+    pub fn store(&self) -> &Map<String, Value> {
+        &self.store
+    }
+
+    /// Runs every ready node that needs no I/O, then ends the run when nothing is left to do.
+    fn settle(&mut self, plan: &Plan) {
+        while let Some(instance) = self.ready.pop_front() {
+            if self.instances[instance].status == NodeStatus::Pending && self.status == RunStatus::Running {
+                self.execute(plan, instance);
+            }
+        }
+        let busy = self.instances.iter().any(|i| i.status == NodeStatus::Running);
+        if self.status == RunStatus::Running && !busy {
+            self.finish(if self.failed { RunStatus::Failed } else { RunStatus::Succeeded });
+        }
+    }
+
+    fn finish(&mut self, status: RunStatus) {
+        for instance in self.instances.iter_mut().filter(|i| !i.status.is_final()) {
+            instance.status = if status == RunStatus::Cancelled { NodeStatus::Cancelled } else { NodeStatus::Skipped };
+        }
+        self.status = status;
+        self.ended_at_ms = Some(self.now_ms);
+        self.effects.push(Effect::Finished { status });
+    }
+
+    fn cancel(&mut self) {
+        for (id, instance) in self.instances.iter_mut().enumerate() {
+            if instance.status == NodeStatus::Running {
+                self.effects.push(Effect::Abort { instance: id });
+                instance.ended_at_ms = Some(self.now_ms);
+            }
+        }
+        self.ready.clear();
+        self.finish(RunStatus::Cancelled);
+    }
+
+    fn action_finished(&mut self, plan: &Plan, id: InstanceId, attempt: u32, outcome: ActionOutcome) {
+        let Some(instance) = self.instances.get_mut(id) else { return };
+        if instance.status != NodeStatus::Running || instance.attempts != attempt {
+            return; // a late answer to an attempt already given up on
+        }
+        instance.logs.extend(outcome.logs);
+        let Some(failure) = outcome.error else {
+            self.succeed(plan, id, outcome.results, outcome.outputs);
+            return;
+        };
+        let crate::plan::Step::Action(step) = &plan.nodes[instance.node].step else { return };
+        let retry = failure.kind.retry_class().is_some_and(|class| step.retry.retries(class, attempt));
+        if retry {
+            let after_ms = step.retry.backoff_ms(attempt + 1, unit_random(&self.id, id, attempt));
+            instance.error = Some(failure.message);
+            self.effects.push(Effect::Wake { instance: id, attempt: attempt + 1, after_ms });
+        } else {
+            self.fail(plan, id, failure.message, outcome.results);
+        }
+    }
+
+    fn wake(&mut self, plan: &Plan, id: InstanceId, attempt: u32) {
+        let Some(instance) = self.instances.get(id) else { return };
+        if instance.status == NodeStatus::Running && instance.attempts + 1 == attempt {
+            self.call_action(plan, id);
+        }
+    }
+
+    /// The context templates of this instance render in.
+    fn render_context(&self, instance: InstanceId) -> RenderContext {
+        RenderContext {
+            nodes: self.frames[self.instances[instance].frame].outputs.clone(),
+            store: self.store_value.clone(),
+            now_ms: self.now_ms,
+        }
+    }
+}
+
+/// A number in [0, 1) that depends only on its inputs, so that retry jitter replays identically.
+fn unit_random(run_id: &str, instance: InstanceId, attempt: u32) -> f64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in run_id.bytes().chain(instance.to_le_bytes()).chain(attempt.to_le_bytes()) {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    // splitmix64 finaliser spreads FNV's low-entropy high bits.
+    hash ^= hash >> 30;
+    hash = hash.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash ^= hash >> 27;
+    (hash >> 11) as f64 / (1u64 << 53) as f64
+}
