@@ -17,4 +17,5 @@ mod schema;
 pub use diagnostic::Diagnostic;
 pub use graph::Graph;
 pub use plan::{ActionStep, DEFAULT_FOREACH_CONCURRENCY, DEFAULT_TIMEOUT_MS, JoinMode, Plan, PlanNode, Step, validate};
+pub use riposte_model::{ActionOutcome, Failure, FailureKind};
 pub use run::*;

@@ -6,11 +6,13 @@
 
 mod error;
 mod manifest;
+mod outcome;
 mod playbook;
 mod policy;
 mod run;
 
 pub use error::ModelError;
+pub use outcome::{ActionOutcome, Failure, FailureKind};
 pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest};
 pub use playbook::{Case, Comparison, Modification, ModificationType, Node, NodeType, OperatorKind, Playbook};
 pub use policy::{RetryOn, RetryPolicy};

@@ -9,7 +9,7 @@ mod steps;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use riposte_model::{LogEntry, NodeStatus, RetryOn, RunStatus};
+use riposte_model::{ActionOutcome, LogEntry, NodeStatus, RunStatus};
 use riposte_template::{NodeOutputs, RenderContext};
 use serde_json::{Map, Value};
 
@@ -57,52 +57,6 @@ pub enum Event {
     ActionFinished { instance: InstanceId, attempt: u32, outcome: ActionOutcome },
     Wake { instance: InstanceId, attempt: u32 },
     Cancel,
-}
-
-/// How an action attempt ended, as Sekoia's SDK reports it: results and/or an error, logs, and
-/// the output branches the action chose.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ActionOutcome {
-    pub results: Option<Value>,
-    pub error: Option<Failure>,
-    /// Branches the action activated (`set_output`); none means `default`.
-    pub outputs: Vec<String>,
-    pub logs: Vec<LogEntry>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
-    pub kind: FailureKind,
-    pub message: String,
-}
-
-/// Why an attempt failed, which decides whether it is retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    Timeout,
-    /// Network failure or remote 5xx: worth retrying.
-    Transient,
-    /// The action reported an error.
-    Action,
-    /// Nothing a retry can fix (unknown module, bad configuration, bad arguments).
-    Fatal,
-}
-
-impl FailureKind {
-    fn retry_class(self) -> Option<RetryOn> {
-        match self {
-            FailureKind::Timeout => Some(RetryOn::Timeout),
-            FailureKind::Transient => Some(RetryOn::Transient),
-            FailureKind::Action => Some(RetryOn::ActionError),
-            FailureKind::Fatal => None,
-        }
-    }
-}
-
-impl Failure {
-    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
-        Failure { kind, message: message.into() }
-    }
 }
 
 /// A scope of node outputs: the run itself, or one iteration of a foreach.
