@@ -1,0 +1,97 @@
+use reqwest::StatusCode;
+use riposte_sdk::{Action, ActionContext, ActionError, ActionInfo, JsonSchema};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::SekoiaConfiguration;
+use crate::HttpClients;
+
+/// `Get Alert`: `GET {base_url}/api/v1/sic/alerts/{uuid}`.
+pub struct GetAlert {
+    clients: HttpClients,
+}
+
+impl GetAlert {
+    pub fn new(clients: HttpClients) -> Self {
+        GetAlert { clients }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetAlertArguments {
+    /// UUID or short id of the alert
+    pub uuid: String,
+    /// Include the STIX bundle of the alert
+    #[serde(default)]
+    pub stix: Option<bool>,
+    /// Include the cases the alert belongs to
+    #[serde(default)]
+    pub cases: Option<bool>,
+}
+
+impl Action for GetAlert {
+    type Arguments = GetAlertArguments;
+    type Results = Map<String, Value>;
+
+    const INFO: ActionInfo = ActionInfo {
+        name: "Get Alert",
+        description: "Retrieve an alert",
+        docker_parameters: "get-alerts/{uuid}",
+        uuid: Some(super::GET_ALERT_UUID),
+        secret_arguments: &[],
+        outputs: &[],
+    };
+
+    async fn run(&self, ctx: &mut ActionContext, args: GetAlertArguments) -> Result<Map<String, Value>, ActionError> {
+        let config: SekoiaConfiguration = ctx.configuration()?;
+        let url = api_url(&config.base_url, &format!("api/v1/sic/alerts/{}", args.uuid))?;
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(stix) = args.stix {
+            query.push(("stix", stix.to_string()));
+        }
+        query.push(("cases", args.cases.unwrap_or(false).to_string()));
+        let response = self
+            .clients
+            .verified
+            .get(url)
+            .query(&query)
+            .bearer_auth(&config.api_key)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| ActionError::transient(format!("cannot reach {}: {e}", config.base_url)))?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| ActionError::transient(format!("reading the alert failed: {e}")))?;
+        if status.is_server_error() {
+            return Err(ActionError::transient(format!("the API answered {status}: {}", abbreviate(&body))));
+        }
+        if !status.is_success() {
+            let what = if status == StatusCode::NOT_FOUND { "alert not found" } else { "request refused" };
+            return Err(ActionError::action(format!("{what} (status code: {}): {}", status.as_u16(), abbreviate(&body))));
+        }
+        serde_json::from_str(&body).map_err(|e| ActionError::action(format!("the API answered something that is not an alert: {e}")))
+    }
+}
+
+/// `base_url` joined with `path`; a doubled `/api/api` (base URLs given with or without `/api`)
+/// collapses as in Sekoia's module.
+fn api_url(base_url: &str, path: &str) -> Result<reqwest::Url, ActionError> {
+    let joined = format!("{}/{}", base_url.trim_end_matches('/'), path).replace("/api/api/", "/api/");
+    reqwest::Url::parse(&joined).map_err(|e| ActionError::fatal(format!("invalid base_url `{base_url}`: {e}")))
+}
+
+fn abbreviate(text: &str) -> String {
+    text.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod unit {
+    use super::api_url;
+
+    #[test]
+    fn api_urls_join_and_collapse() {
+        assert_eq!(api_url("https://api.sekoia.io", "api/v1/x").unwrap().as_str(), "https://api.sekoia.io/api/v1/x");
+        assert_eq!(api_url("http://127.0.0.1:8080/api/", "api/v1/x").unwrap().as_str(), "http://127.0.0.1:8080/api/v1/x");
+        assert!(api_url("nope", "api").is_err());
+    }
+}

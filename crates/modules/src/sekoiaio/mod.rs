@@ -1,0 +1,51 @@
+//! The Sekoia.io module (uuid `92d8bb47-...`): alert triggers and alert actions against a
+//! Sekoia-compatible API (a Sekoia.io tenant, or Riposte's own alert API).
+
+mod alert_created;
+mod get_alert;
+#[cfg(test)]
+mod tests;
+
+pub use alert_created::{AlertCreatedConfiguration, AlertEvent};
+pub use get_alert::{GetAlert, GetAlertArguments};
+use riposte_sdk::{JsonSchema, Module, ModuleInfo};
+use serde::Deserialize;
+
+use crate::HttpClients;
+
+pub const MODULE_UUID: &str = "92d8bb47-7c51-445d-81de-ae04edbb6f0a";
+pub const GET_ALERT_UUID: &str = "8d189665-5401-4098-8d60-944de9a6199a";
+pub const ALERT_CREATED_UUID: &str = "785583cf-4377-43ce-a5fb-f4572eb57456";
+
+/// Where the Sekoia-compatible API is and how to authenticate to it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct SekoiaConfiguration {
+    /// Base URL of the API, e.g. https://api.sekoia.io
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// API key, sent as a Bearer token
+    pub api_key: String,
+}
+
+fn default_base_url() -> String {
+    "https://api.sekoia.io".to_string()
+}
+
+pub fn module(clients: &HttpClients) -> Module {
+    Module::new(ModuleInfo {
+        uuid: MODULE_UUID,
+        name: "Sekoia.io",
+        slug: "sekoia.io",
+        version: env!("CARGO_PKG_VERSION"),
+        description: "Alerts and cases of Sekoia.io and of Riposte",
+        categories: &["Generic"],
+    })
+    .configuration::<SekoiaConfiguration>(&["api_key"])
+    .trigger::<AlertCreatedConfiguration, AlertEvent>(
+        "Alert Created",
+        "A new Alert was created in the Operation Center",
+        "alert_created_trigger",
+        Some(ALERT_CREATED_UUID),
+    )
+    .action(GetAlert::new(clients.clone()))
+}
