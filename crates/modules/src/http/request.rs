@@ -89,9 +89,10 @@ pub struct RequestArguments {
     pub data: Option<String>,
     /// JSON body to send
     #[serde(default)]
-    pub json: Option<Value>,
+    pub json: Option<Map<String, Value>>,
     /// Query string parameters, as an object (or a JSON object in a string)
     #[serde(default)]
+    #[schemars(extend("type" = ["object", "string", "null"]))]
     pub params: Option<Value>,
     /// Fail the action when the response status is an error (4xx, 5xx)
     #[serde(default = "yes")]

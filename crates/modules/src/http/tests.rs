@@ -171,4 +171,6 @@ fn manifest_keeps_sekoia_identifiers() {
     assert_eq!(action.arguments["required"], json!(["url", "method"]));
     assert_eq!(action.arguments["secrets"], json!(["auth_token", "auth_password"]));
     assert_eq!(action.arguments["properties"]["method"]["enum"], json!(["get", "post", "put", "patch", "head", "delete"]));
+    assert_eq!(action.arguments["properties"]["json"]["type"], json!(["object", "null"]));
+    assert_eq!(action.arguments["properties"]["params"]["type"], json!(["object", "string", "null"]));
 }

@@ -1,0 +1,31 @@
+//! The `riposte` command.
+
+mod cli;
+mod module_config;
+mod playbook;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, PlaybookCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG").unwrap_or_else(|_| "warn".into()))
+        .init();
+    let result = match cli.command {
+        Command::Playbook(PlaybookCommand::Validate(args)) => playbook::validate(args),
+        Command::Playbook(PlaybookCommand::Run(args)) => playbook::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

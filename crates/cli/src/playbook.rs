@@ -1,0 +1,82 @@
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use riposte_engine::{Diagnostic, Plan};
+use riposte_model::{Playbook, RunStatus};
+use riposte_modules::HttpClients;
+use riposte_worker::{LocalRunner, Registry};
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{RunArgs, ValidateArgs};
+use crate::{module_config, report};
+
+pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let registry = builtin_registry()?;
+    let problems = match load(&args.file)? {
+        Ok(playbook) => riposte_engine::validate(&playbook, &registry.catalogue()),
+        Err(problem) => vec![problem],
+    };
+    print_problems(&args.file.display().to_string(), &problems, args.json);
+    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let registry = builtin_registry()?;
+    let catalogue = registry.catalogue();
+    let configurations = module_config::load(&args.module_configs, &catalogue)?;
+    let event = module_config::read_object(&args.event).context("--event")?;
+    let name = args.file.display().to_string();
+    let plan = match load(&args.file)?.map_err(|p| vec![p]).and_then(|p| Plan::build(&p, &catalogue)) {
+        Ok(plan) => plan,
+        Err(problems) => {
+            print_problems(&name, &problems, args.json);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let runner = LocalRunner::new(Arc::new(registry), Arc::new(configurations));
+    let run_id = uuid::Uuid::new_v4().to_string();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let run = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_interrupt = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("interrupted: cancelling the run");
+                on_interrupt.cancel();
+            }
+        });
+        runner.run(&plan, &run_id, event, cancel).await
+    });
+    let report = run.report(&plan);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report::render(&report));
+    }
+    Ok(if report.status == RunStatus::Succeeded { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn builtin_registry() -> anyhow::Result<Registry> {
+    let clients = HttpClients::new().context("cannot set up the HTTP client")?;
+    Ok(Registry::new(riposte_modules::builtin_modules(&clients)))
+}
+
+/// The playbook in `path`, or the reason it cannot be read as one.
+fn load(path: &std::path::Path) -> anyhow::Result<Result<Playbook, Diagnostic>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Playbook::parse_document(&text).map_err(|riposte_model::ModelError::Parse { path, message }| Diagnostic::new(path, message)))
+}
+
+fn print_problems(file: &str, problems: &[Diagnostic], json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"file": file, "valid": problems.is_empty(), "problems": problems})).expect("diagnostics serialise"));
+    } else if problems.is_empty() {
+        println!("{file}: valid");
+    } else {
+        for problem in problems {
+            println!("{file}: {problem}");
+        }
+        println!("{file}: {} problem{}", problems.len(), if problems.len() == 1 { "" } else { "s" });
+    }
+}
