@@ -18,7 +18,10 @@ pub fn load(options: &[String], catalogue: &Catalogue) -> anyhow::Result<Configu
             None if uuid::Uuid::parse_str(name).is_ok() => configurations.insert(name, value),
             None => {
                 let known: Vec<&str> = catalogue.modules().iter().map(|m| m.slug.as_str()).collect();
-                bail!("--module-config {option}: no module `{name}` (modules: {}), and it is not a configuration UUID", known.join(", "));
+                bail!(
+                    "--module-config {option}: no module `{name}` (modules: {}), and it is not a configuration UUID",
+                    known.join(", ")
+                );
             }
         }
     }
@@ -27,8 +30,7 @@ pub fn load(options: &[String], catalogue: &Catalogue) -> anyhow::Result<Configu
 
 pub fn read_object(path: &Path) -> anyhow::Result<Value> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let value: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    let value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
     if !value.is_object() {
         bail!("{} must hold a JSON object", path.display());
     }

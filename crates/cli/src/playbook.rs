@@ -65,12 +65,19 @@ fn builtin_registry() -> anyhow::Result<Registry> {
 /// The playbook in `path`, or the reason it cannot be read as one.
 fn load(path: &std::path::Path) -> anyhow::Result<Result<Playbook, Diagnostic>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(Playbook::parse_document(&text).map_err(|riposte_model::ModelError::Parse { path, message }| Diagnostic::new(path, message)))
+    Ok(Playbook::parse_document(&text)
+        .map_err(|riposte_model::ModelError::Parse { path, message }| Diagnostic::new(path, message)))
 }
 
 fn print_problems(file: &str, problems: &[Diagnostic], json: bool) {
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"file": file, "valid": problems.is_empty(), "problems": problems})).expect("diagnostics serialise"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"file": file, "valid": problems.is_empty(), "problems": problems})
+            )
+            .expect("diagnostics serialise")
+        );
     } else if problems.is_empty() {
         println!("{file}: valid");
     } else {

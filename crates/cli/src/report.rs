@@ -11,7 +11,8 @@ const MAX_VALUE_CHARS: usize = 4_000;
 
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
-    let duration = report.ended_at_ms.map(|end| format!(" in {}", duration(end - report.started_at_ms))).unwrap_or_default();
+    let duration =
+        report.ended_at_ms.map(|end| format!(" in {}", duration(end - report.started_at_ms))).unwrap_or_default();
     let _ = writeln!(out, "Run {} of \"{}\": {}{duration}\n", report.id, report.playbook, report.status);
     out.push_str(&table(&report.nodes));
     for node in report.nodes.iter().filter(|n| n.started_at_ms.is_some()) {
@@ -41,7 +42,8 @@ fn table(nodes: &[NodeReport]) -> String {
         })
         .collect();
     let header = ["NODE", "NAME", "STATUS", "ATTEMPTS", "DURATION"].map(String::from);
-    let widths: Vec<usize> = (0..5).map(|c| rows.iter().chain([&header]).map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> =
+        (0..5).map(|c| rows.iter().chain([&header]).map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for row in std::iter::once(&header).chain(&rows) {
         let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
@@ -64,7 +66,7 @@ fn details(node: &NodeReport) -> String {
     }
     for (title, value) in [("arguments", &node.arguments), ("results", &node.results)] {
         if let Some(value) = value {
-            let _ = writeln!(out, "{title}: {}", indent(&pretty(value)));
+            let _ = writeln!(out, "{title}:\n  {}", indent(&pretty(value)));
         }
     }
     if let Some(error) = &node.error {

@@ -61,7 +61,8 @@ async fn riposte(args: Vec<String>) -> Output {
 async fn the_seed_playbook_pushes_the_alert_to_the_external_tool() {
     let (base, received) = start_servers().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut playbook: Value = serde_json::from_str(&std::fs::read_to_string(example("playbook.json")).unwrap()).unwrap();
+    let mut playbook: Value =
+        serde_json::from_str(&std::fs::read_to_string(example("playbook.json")).unwrap()).unwrap();
     playbook["nodes"]["2"]["arguments"]["url"] = json!(format!("{base}/sink"));
     let playbook_path = dir.path().join("playbook.json");
     std::fs::write(&playbook_path, playbook.to_string()).unwrap();
@@ -84,7 +85,8 @@ async fn the_seed_playbook_pushes_the_alert_to_the_external_tool() {
 
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["status"], "succeeded");
-    let statuses: Vec<&str> = report["nodes"].as_array().unwrap().iter().map(|n| n["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        report["nodes"].as_array().unwrap().iter().map(|n| n["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, vec!["succeeded"; 3]);
     assert_eq!(report["nodes"][1]["arguments"], json!({"uuid": ALERT_UUID}));
     assert_eq!(report["nodes"][2]["results"]["status_code"], 201);
@@ -132,12 +134,14 @@ async fn a_refused_alert_fails_the_run_and_says_why_in_the_table() {
 
 #[tokio::test]
 async fn validate_reports_each_problem_with_its_location() {
-    let output = riposte(vec!["playbook".into(), "validate".into(), example("playbook.json").display().to_string()]).await;
+    let output =
+        riposte(vec!["playbook".into(), "validate".into(), example("playbook.json").display().to_string()]).await;
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).ends_with(": valid\n"));
 
     let dir = tempfile::tempdir().unwrap();
-    let mut playbook: Value = serde_json::from_str(&std::fs::read_to_string(example("playbook.json")).unwrap()).unwrap();
+    let mut playbook: Value =
+        serde_json::from_str(&std::fs::read_to_string(example("playbook.json")).unwrap()).unwrap();
     playbook["nodes"]["2"]["arguments"]["method"] = json!("fetch");
     playbook["nodes"]["1"]["arguments"]["uuid"] = json!("{{ node.2.uuid }}");
     playbook["nodes"]["2"]["outputs"]["default"] = json!(["9"]);
@@ -156,4 +160,22 @@ async fn validate_reports_each_problem_with_its_location() {
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["valid"], false);
     assert_eq!(report["problems"][0]["path"], "$.nodes[\"0\"].name");
+}
+
+#[tokio::test]
+async fn the_offline_example_from_the_readme_runs() {
+    let output = riposte(vec![
+        "playbook".into(),
+        "run".into(),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/triage/playbook.yaml").display().to_string(),
+        "--event".into(),
+        example("event.json").display().to_string(),
+        "--json".into(),
+    ])
+    .await;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = report["nodes"].as_array().unwrap().iter().find(|n| n["node_id"] == "4").unwrap();
+    assert_eq!(summary["results"]["notes"][1], "#2/3: Mimikatz \"sekurlsa\" usage");
+    assert_eq!(summary["results"]["summary"], "ALWJ2jbDP5Xr is urgent (47), first seen 2026-01-01T00:00:00+00:00");
 }

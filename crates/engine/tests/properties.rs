@@ -55,8 +55,8 @@ fn build(shape: &Shape) -> Value {
     }
     let mut nodes = serde_json::Map::new();
     nodes.insert("0".into(), trigger_node(&children[0].iter().map(String::as_str).collect::<Vec<_>>()));
-    for i in 1..n {
-        let next: Vec<&str> = children[i].iter().map(String::as_str).collect();
+    for (i, targets) in children.iter().enumerate().skip(1) {
+        let next: Vec<&str> = targets.iter().map(String::as_str).collect();
         let node = match shape.kinds[i] {
             Kind::Action => {
                 let mut node = echo_node(json!({"n": i}), &next);

@@ -62,9 +62,7 @@ fn unknown_modules_and_actions_are_named() {
 
 #[test]
 fn literal_arguments_are_checked_against_the_action_schema() {
-    let scan = |arguments: Value| {
-        json!({"name": "Scan", "type": "action", "module_uuid": MODULE, "action_uuid": SCAN, "arguments": arguments, "outputs": {}})
-    };
+    let scan = |arguments: Value| json!({"name": "Scan", "type": "action", "module_uuid": MODULE, "action_uuid": SCAN, "arguments": arguments, "outputs": {}});
     let diags = problems(json!({
         "0": trigger_node(&["1", "2", "3", "4"]),
         "1": scan(json!({"url": 42})),
@@ -75,14 +73,19 @@ fn literal_arguments_are_checked_against_the_action_schema() {
     assert_has(&diags, "$.nodes[\"1\"].arguments.url", "is not of type \"string\"");
     assert_has(&diags, "$.nodes[\"2\"].arguments.depth", "minimum");
     assert_has(&diags, "$.nodes[\"3\"].arguments.colour", "unknown argument `colour`");
-    assert!(!diags.iter().any(|d| d.node.as_deref() == Some("4")), "templates are checked when they render: {diags:#?}");
+    assert!(
+        !diags.iter().any(|d| d.node.as_deref() == Some("4")),
+        "templates are checked when they render: {diags:#?}"
+    );
     let diags = problems(json!({"0": trigger_node(&["1"]), "1": scan(json!({}))}));
     assert_has(&diags, "$.nodes[\"1\"].arguments", "missing required argument `url`");
 }
 
 #[test]
 fn template_syntax_errors_point_at_the_string() {
-    let diags = problems(json!({"0": trigger_node(&["1"]), "1": echo_node(json!({"body": {"a": ["ok", "{{ node.0.x "]}}), &[])}));
+    let diags = problems(
+        json!({"0": trigger_node(&["1"]), "1": echo_node(json!({"body": {"a": ["ok", "{{ node.0.x "]}}), &[])}),
+    );
     assert_has(&diags, "$.nodes[\"1\"].arguments.body.a[1]", "template syntax error at line 1");
 }
 

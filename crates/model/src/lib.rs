@@ -12,8 +12,8 @@ mod policy;
 mod run;
 
 pub use error::ModelError;
-pub use outcome::{ActionOutcome, Failure, FailureKind};
 pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest};
+pub use outcome::{ActionOutcome, Failure, FailureKind};
 pub use playbook::{Case, Comparison, Modification, ModificationType, Node, NodeType, OperatorKind, Playbook};
 pub use policy::{RetryOn, RetryPolicy};
 pub use run::{LogEntry, LogLevel, NodeStatus, RunStatus};

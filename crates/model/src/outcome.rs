@@ -52,4 +52,3 @@ impl Failure {
         Failure { kind, message: message.into() }
     }
 }
-

@@ -25,3 +25,15 @@ impl HttpClients {
         if verify_tls { &self.verified } else { &self.unverified }
     }
 }
+
+/// A reqwest error with its causes ("error sending request: connection refused"), since its
+/// own message stops at the first line.
+pub(crate) fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}

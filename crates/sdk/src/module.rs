@@ -62,7 +62,13 @@ impl Module {
     }
 
     /// Declares a trigger: its configuration and the event it emits.
-    pub fn trigger<Config: JsonSchema, Event: JsonSchema>(mut self, name: &str, description: &str, docker_parameters: &str, uuid: Option<&str>) -> Self {
+    pub fn trigger<Config: JsonSchema, Event: JsonSchema>(
+        mut self,
+        name: &str,
+        description: &str,
+        docker_parameters: &str,
+        uuid: Option<&str>,
+    ) -> Self {
         self.triggers.push(TriggerManifest {
             uuid: uuid.map(str::to_string).unwrap_or_else(|| component_uuid(self.info.uuid, name)),
             name: name.to_string(),

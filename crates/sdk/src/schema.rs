@@ -1,5 +1,5 @@
-use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 /// The draft-07 JSON Schema of `T`, as Sekoia manifests carry them: self-contained (no `$ref`),

@@ -26,8 +26,16 @@ impl Configurations {
     /// The configuration a node uses: the one it names, else its module's default, else `{}`.
     pub fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Value, String> {
         match configuration_uuid {
-            Some(uuid) => self.by_uuid.get(&uuid.to_ascii_lowercase()).cloned().ok_or_else(|| format!("no module configuration {uuid}")),
-            None => Ok(self.module_defaults.get(&module_uuid.to_ascii_lowercase()).cloned().unwrap_or(Value::Object(Default::default()))),
+            Some(uuid) => self
+                .by_uuid
+                .get(&uuid.to_ascii_lowercase())
+                .cloned()
+                .ok_or_else(|| format!("no module configuration {uuid}")),
+            None => Ok(self
+                .module_defaults
+                .get(&module_uuid.to_ascii_lowercase())
+                .cloned()
+                .unwrap_or(Value::Object(Default::default()))),
         }
     }
 }

@@ -51,7 +51,12 @@ impl LocalRunner {
     }
 
     /// Carries out effects; true once the run has finished.
-    fn apply(&self, effects: Vec<Effect>, events: &mpsc::UnboundedSender<Event>, in_flight: &mut HashMap<usize, AbortHandle>) -> bool {
+    fn apply(
+        &self,
+        effects: Vec<Effect>,
+        events: &mpsc::UnboundedSender<Event>,
+        in_flight: &mut HashMap<usize, AbortHandle>,
+    ) -> bool {
         let mut finished = false;
         for effect in effects {
             match effect {
@@ -92,12 +97,16 @@ impl LocalRunner {
 
     async fn call(&self, call: ActionCall) -> ActionOutcome {
         let Some(action) = self.registry.action(&call.module_uuid, &call.action_uuid) else {
-            return failure(FailureKind::Fatal, format!("no installed module provides action {} of module {}", call.action_uuid, call.module_uuid));
+            return failure(
+                FailureKind::Fatal,
+                format!("no installed module provides action {} of module {}", call.action_uuid, call.module_uuid),
+            );
         };
-        let configuration = match self.configurations.resolve(&call.module_uuid, call.module_configuration_uuid.as_deref()) {
-            Ok(configuration) => configuration,
-            Err(message) => return failure(FailureKind::Fatal, message),
-        };
+        let configuration =
+            match self.configurations.resolve(&call.module_uuid, call.module_configuration_uuid.as_deref()) {
+                Ok(configuration) => configuration,
+                Err(message) => return failure(FailureKind::Fatal, message),
+            };
         tracing::debug!(node = %call.node_id, attempt = call.attempt, "running action");
         action.call(ActionContext::new(configuration, call.idempotency_key), call.arguments).await
     }
@@ -108,11 +117,19 @@ fn failure(kind: FailureKind, message: String) -> ActionOutcome {
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default()
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 fn human_duration(duration: Duration) -> String {
-    if duration.as_millis() % 1000 == 0 { format!("{}s", duration.as_secs()) } else { format!("{}ms", duration.as_millis()) }
+    if duration.as_millis() % 1000 == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
 }
 
 pub(crate) fn now_ms() -> i64 {

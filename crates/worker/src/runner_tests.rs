@@ -72,11 +72,18 @@ const fn info(name: &'static str) -> ActionInfo {
 }
 
 fn runner(attempts: Arc<AtomicU32>) -> (LocalRunner, riposte_model::Catalogue) {
-    let module = Module::new(ModuleInfo { uuid: MODULE, name: "Test", slug: "test", version: "1.0.0", description: "", categories: &[] })
-        .action(Sleep)
-        .action(Panic)
-        .action(SlowFirst(attempts))
-        .action(Meet(Arc::new(Barrier::new(2))));
+    let module = Module::new(ModuleInfo {
+        uuid: MODULE,
+        name: "Test",
+        slug: "test",
+        version: "1.0.0",
+        description: "",
+        categories: &[],
+    })
+    .action(Sleep)
+    .action(Panic)
+    .action(SlowFirst(attempts))
+    .action(Meet(Arc::new(Barrier::new(2))));
     let registry = Registry::new(vec![module]);
     let catalogue = registry.catalogue();
     (LocalRunner::new(Arc::new(registry), Arc::new(Configurations::new())), catalogue)
@@ -119,7 +126,10 @@ fn status(run: &Run, plan: &Plan, node_id: &str) -> (NodeStatus, Option<String>,
 #[tokio::test]
 async fn parallel_branches_execute_at_the_same_time() {
     let (runner, catalogue) = runner(Arc::default());
-    let plan = build_plan(&catalogue, json!({"a1": node(&catalogue, "Meet", json!({"timeout": 30})), "a2": node(&catalogue, "Meet", json!({"timeout": 30}))}));
+    let plan = build_plan(
+        &catalogue,
+        json!({"a1": node(&catalogue, "Meet", json!({"timeout": 30})), "a2": node(&catalogue, "Meet", json!({"timeout": 30}))}),
+    );
     let run = runner.run(&plan, "r", json!({}), CancellationToken::new()).await;
     assert_eq!(run.status(), RunStatus::Succeeded, "{:#?}", run.report(&plan));
 }
@@ -133,7 +143,10 @@ async fn a_slow_action_times_out_and_is_retried() {
     let run = runner.run(&plan, "run-9", json!({}), CancellationToken::new()).await;
     assert_eq!(run.status(), RunStatus::Succeeded);
     assert_eq!(status(&run, &plan, "a1").2, 2);
-    assert_eq!(run.report(&plan).nodes.iter().find(|n| n.node_id == "a1").unwrap().results, Some(json!({"key": "run-9:a1"})));
+    assert_eq!(
+        run.report(&plan).nodes.iter().find(|n| n.node_id == "a1").unwrap().results,
+        Some(json!({"key": "run-9:a1"}))
+    );
 
     let no_retry = json!({"timeout": 0.05, "retry": {"max_attempts": 1}, "arguments": {"ms": 10_000}});
     let plan = build_plan(&catalogue, json!({"a1": node(&catalogue, "Sleep", no_retry)}));
@@ -154,7 +167,8 @@ async fn a_panicking_action_fails_its_node() {
 #[tokio::test]
 async fn cancelling_stops_actions_in_flight() {
     let (runner, catalogue) = runner(Arc::default());
-    let plan = build_plan(&catalogue, json!({"a1": node(&catalogue, "Sleep", json!({"arguments": {"ms": 3_600_000}}))}));
+    let plan =
+        build_plan(&catalogue, json!({"a1": node(&catalogue, "Sleep", json!({"arguments": {"ms": 3_600_000}}))}));
     let cancel = CancellationToken::new();
     let trigger = cancel.clone();
     tokio::spawn(async move {
@@ -169,7 +183,13 @@ async fn cancelling_stops_actions_in_flight() {
 #[tokio::test]
 async fn unknown_configurations_fail_the_node_clearly() {
     let (runner, catalogue) = runner(Arc::default());
-    let plan = build_plan(&catalogue, json!({"a1": node(&catalogue, "Sleep", json!({"module_configuration_uuid": "c0ffee00-0000-4000-8000-000000000000"}))}));
+    let plan = build_plan(
+        &catalogue,
+        json!({"a1": node(&catalogue, "Sleep", json!({"module_configuration_uuid": "c0ffee00-0000-4000-8000-000000000000"}))}),
+    );
     let run = runner.run(&plan, "r", json!({}), CancellationToken::new()).await;
-    assert_eq!(status(&run, &plan, "a1").1.as_deref(), Some("no module configuration c0ffee00-0000-4000-8000-000000000000"));
+    assert_eq!(
+        status(&run, &plan, "a1").1.as_deref(),
+        Some("no module configuration c0ffee00-0000-4000-8000-000000000000")
+    );
 }

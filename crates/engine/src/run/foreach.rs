@@ -21,7 +21,7 @@ pub(super) struct Progress {
 
 impl Run {
     pub(super) fn start_loop(&mut self, plan: &Plan, id: InstanceId, items: Vec<Value>, concurrency: usize) {
-        self.instances[id].status = NodeStatus::Running;
+        self.start_running(id);
         self.instances[id].arguments = Some(json!({ "items": items }));
         self.instances[id].foreach = Some(Progress { items, next: 0, active: 0, concurrency, failed: false });
         self.next_iterations(plan, id);
@@ -58,6 +58,7 @@ impl Run {
             parent: Some(parent),
             iteration: Some((id, index)),
             outputs: Arc::new(outputs),
+            members: Vec::new(),
             remaining: plan.body_sizes[node],
             failed: false,
         });
@@ -73,10 +74,10 @@ impl Run {
     pub(super) fn iteration_done(&mut self, plan: &Plan, frame: FrameId) {
         let (foreach, _) = self.frames[frame].iteration.expect("an iteration frame");
         let parent = self.frames[frame].parent.expect("an iteration has a parent");
-        let produced: Vec<(String, Value)> = self
-            .instances
+        let produced: Vec<(String, Value)> = self.frames[frame]
+            .members
             .iter()
-            .filter(|i| i.frame == frame)
+            .map(|&m| &self.instances[m])
             .filter_map(|i| Some((plan.nodes[i.node].id.clone(), i.results.clone()?)))
             .collect();
         let outputs = Arc::make_mut(&mut self.frames[parent].outputs);

@@ -66,6 +66,8 @@ struct Frame {
     /// The foreach instance this iteration belongs to, and the item's index.
     iteration: Option<(InstanceId, usize)>,
     outputs: Arc<NodeOutputs>,
+    /// Instances created in this frame.
+    members: Vec<InstanceId>,
     /// Nodes of the body not yet in a final state.
     remaining: usize,
     failed: bool,
@@ -97,6 +99,8 @@ pub struct Instance {
     pub branches: Vec<String>,
     pub started_at_ms: Option<i64>,
     pub ended_at_ms: Option<i64>,
+    /// In the ready queue already.
+    queued: bool,
     foreach: Option<foreach::Progress>,
 }
 
@@ -111,6 +115,8 @@ pub struct Run {
     store: Map<String, Value>,
     store_value: riposte_template::Value,
     ready: VecDeque<InstanceId>,
+    /// Instances in the `running` state (actions in flight, loops with iterations left).
+    running: usize,
     effects: Vec<Effect>,
     failed: bool,
     now_ms: i64,
@@ -124,12 +130,20 @@ impl Run {
         let mut run = Run {
             id: run_id.to_string(),
             status: RunStatus::Running,
-            frames: vec![Frame { parent: None, iteration: None, outputs: Arc::default(), remaining: 0, failed: false }],
+            frames: vec![Frame {
+                parent: None,
+                iteration: None,
+                outputs: Arc::default(),
+                members: Vec::new(),
+                remaining: 0,
+                failed: false,
+            }],
             instances: Vec::new(),
             by_node: HashMap::new(),
             store: Map::new(),
             store_value: riposte_template::to_value(Map::new()),
             ready: VecDeque::new(),
+            running: 0,
             effects: Vec::new(),
             failed: false,
             now_ms,
@@ -179,12 +193,12 @@ impl Run {
     /// Runs every ready node that needs no I/O, then ends the run when nothing is left to do.
     fn settle(&mut self, plan: &Plan) {
         while let Some(instance) = self.ready.pop_front() {
+            self.instances[instance].queued = false;
             if self.instances[instance].status == NodeStatus::Pending && self.status == RunStatus::Running {
                 self.execute(plan, instance);
             }
         }
-        let busy = self.instances.iter().any(|i| i.status == NodeStatus::Running);
-        if self.status == RunStatus::Running && !busy {
+        if self.status == RunStatus::Running && self.running == 0 {
             self.finish(if self.failed { RunStatus::Failed } else { RunStatus::Succeeded });
         }
     }
@@ -194,6 +208,7 @@ impl Run {
             instance.status = if status == RunStatus::Cancelled { NodeStatus::Cancelled } else { NodeStatus::Skipped };
         }
         self.status = status;
+        self.running = 0;
         self.ended_at_ms = Some(self.now_ms);
         self.effects.push(Effect::Finished { status });
     }
@@ -235,6 +250,12 @@ impl Run {
         if instance.status == NodeStatus::Running && instance.attempts + 1 == attempt {
             self.call_action(plan, id);
         }
+    }
+
+    /// Marks an instance as running (an action in flight, a loop with iterations to go).
+    fn start_running(&mut self, id: InstanceId) {
+        self.instances[id].status = NodeStatus::Running;
+        self.running += 1;
     }
 
     /// The context templates of this instance render in.

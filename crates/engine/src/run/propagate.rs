@@ -26,9 +26,11 @@ impl Run {
             branches: Vec::new(),
             started_at_ms: None,
             ended_at_ms: None,
+            queued: false,
             foreach: None,
         });
         self.by_node.insert((frame, node), id);
+        self.frames[frame].members.push(id);
         id
     }
 
@@ -76,6 +78,9 @@ impl Run {
 
     fn close(&mut self, id: InstanceId, status: NodeStatus) {
         let instance = &mut self.instances[id];
+        if instance.status == NodeStatus::Running {
+            self.running -= 1;
+        }
         instance.status = status;
         if instance.started_at_ms.is_some() {
             instance.ended_at_ms = Some(self.now_ms);
@@ -108,8 +113,8 @@ impl Run {
         match readiness(&instance.incoming, plan.join_mode(target)) {
             Readiness::Wait => {}
             Readiness::Run => {
-                instance.status = NodeStatus::Pending;
-                if !self.ready.contains(&id) {
+                if !instance.queued {
+                    instance.queued = true;
                     self.ready.push_back(id);
                 }
             }

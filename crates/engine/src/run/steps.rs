@@ -1,6 +1,6 @@
 //! Running a ready node: actions become effects, operators run on the spot.
 
-use riposte_model::{ModificationType, NodeStatus};
+use riposte_model::ModificationType;
 use riposte_template::{Compiled, TemplateError};
 use serde_json::Value;
 
@@ -16,9 +16,8 @@ impl Run {
             Step::Trigger => self.succeed(plan, id, None, Vec::new()),
             Step::Action(step) => match self.render(plan, id, &step.arguments) {
                 Ok(arguments) => {
-                    let instance = &mut self.instances[id];
-                    instance.arguments = Some(arguments);
-                    instance.status = NodeStatus::Running;
+                    self.instances[id].arguments = Some(arguments);
+                    self.start_running(id);
                     self.call_action(plan, id);
                 }
                 Err(err) => self.fail(plan, id, format!("cannot render the arguments: {err}"), None),

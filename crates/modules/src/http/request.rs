@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::HttpClients;
+use crate::client::describe;
 
 /// Largest response body kept, in bytes.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -141,7 +142,8 @@ impl Action for RequestUrl {
 
     async fn run(&self, ctx: &mut ActionContext, args: RequestArguments) -> Result<RequestResults, ActionError> {
         ctx.info(format!("Request URL module started. Target URL: {}", args.url));
-        let url = reqwest::Url::parse(&args.url).map_err(|e| ActionError::fatal(format!("invalid url `{}`: {e}", args.url)))?;
+        let url = reqwest::Url::parse(&args.url)
+            .map_err(|e| ActionError::fatal(format!("invalid url `{}`: {e}", args.url)))?;
         let client = self.clients.get(args.verify_ssl);
         let started = Instant::now();
         let mut response = send(with_auth(build(client, url.clone(), &args)?, &args)?).await?;
@@ -172,10 +174,7 @@ fn build(client: &reqwest::Client, url: reqwest::Url, args: &RequestArguments) -
 }
 
 async fn send(request: RequestBuilder) -> Result<Response, ActionError> {
-    request.send().await.map_err(|e| {
-        let detail = std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default();
-        ActionError::transient(format!("request failed: {e}{detail}"))
-    })
+    request.send().await.map_err(|e| ActionError::transient(format!("request failed: {}", describe(&e))))
 }
 
 fn headers(headers: Option<&Map<String, Value>>) -> Result<HeaderMap, ActionError> {
@@ -185,8 +184,10 @@ fn headers(headers: Option<&Map<String, Value>>) -> Result<HeaderMap, ActionErro
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| ActionError::fatal(format!("invalid header name `{name}`")))?;
-        let value = HeaderValue::from_str(&text).map_err(|_| ActionError::fatal(format!("invalid value for header `{name}`")))?;
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| ActionError::fatal(format!("invalid header name `{name}`")))?;
+        let value = HeaderValue::from_str(&text)
+            .map_err(|_| ActionError::fatal(format!("invalid value for header `{name}`")))?;
         map.append(name, value);
     }
     Ok(map)
@@ -198,8 +199,9 @@ fn query(params: Option<&Value>) -> Result<Option<Vec<(String, String)>>, Action
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Object(map)) => map.clone(),
         Some(Value::String(text)) if text.trim().is_empty() => return Ok(None),
-        Some(Value::String(text)) => serde_json::from_str(text)
-            .map_err(|e| ActionError::fatal(format!("params must be a JSON object: {e}")))?,
+        Some(Value::String(text)) => {
+            serde_json::from_str(text).map_err(|e| ActionError::fatal(format!("params must be a JSON object: {e}")))?
+        }
         Some(other) => return Err(ActionError::fatal(format!("params must be an object, got {other}"))),
     };
     let pairs = object
@@ -223,7 +225,10 @@ fn with_auth(request: RequestBuilder, args: &RequestArguments) -> Result<Request
     Ok(match args.auth_type {
         AuthType::None | AuthType::Digest => request,
         AuthType::Bearer => {
-            let token = args.auth_token.as_deref().ok_or_else(|| ActionError::action("auth_token is required for the Bearer scheme"))?;
+            let token = args
+                .auth_token
+                .as_deref()
+                .ok_or_else(|| ActionError::action("auth_token is required for the Bearer scheme"))?;
             request.bearer_auth(token)
         }
         AuthType::Basic => {
@@ -240,21 +245,28 @@ fn credentials(args: &RequestArguments) -> Result<(&str, &str), ActionError> {
     }
 }
 
-fn digest_authorization(response: &Response, url: &reqwest::Url, args: &RequestArguments) -> Result<HeaderValue, ActionError> {
+fn digest_authorization(
+    response: &Response,
+    url: &reqwest::Url,
+    args: &RequestArguments,
+) -> Result<HeaderValue, ActionError> {
     let (user, password) = credentials(args)?;
     let challenge = response
         .headers()
         .get(WWW_AUTHENTICATE)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| ActionError::action("the server answered 401 without a Digest challenge"))?;
-    let mut prompt = digest_auth::parse(challenge).map_err(|e| ActionError::action(format!("invalid Digest challenge: {e}")))?;
+    let mut prompt =
+        digest_auth::parse(challenge).map_err(|e| ActionError::action(format!("invalid Digest challenge: {e}")))?;
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     };
     let method = digest_auth::HttpMethod::from(args.method.as_str());
     let context = digest_auth::AuthContext::new_with_method(user, password, &path, None::<&[u8]>, method);
-    let answer = prompt.respond(&context).map_err(|e| ActionError::action(format!("cannot answer the Digest challenge: {e}")))?;
+    let answer = prompt
+        .respond(&context)
+        .map_err(|e| ActionError::action(format!("cannot answer the Digest challenge: {e}")))?;
     HeaderValue::from_str(&answer.to_header_string()).map_err(|_| ActionError::action("invalid Digest answer"))
 }
 
@@ -268,7 +280,11 @@ async fn read_response(mut response: Response, started: Instant) -> Result<Reque
         .collect();
     let content_type = headers.get(CONTENT_TYPE.as_str()).cloned().unwrap_or_default();
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| ActionError::transient(format!("reading the response failed: {e}")))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ActionError::transient(format!("reading the response failed: {}", describe(&e))))?
+    {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(ActionError::action(format!("the response is larger than {MAX_BODY_BYTES} bytes")));
         }
@@ -276,9 +292,10 @@ async fn read_response(mut response: Response, started: Instant) -> Result<Reque
     }
     let encoding = encoding(&content_type);
     let text = decode(&body, encoding.as_deref());
-    let json = (content_type.contains("application/json") && status != StatusCode::NO_CONTENT && !text.trim().is_empty())
-        .then(|| serde_json::from_str(&text).ok())
-        .flatten();
+    let json =
+        (content_type.contains("application/json") && status != StatusCode::NO_CONTENT && !text.trim().is_empty())
+            .then(|| serde_json::from_str(&text).ok())
+            .flatten();
     Ok(RequestResults {
         status_code: status.as_u16(),
         reason: status.canonical_reason().unwrap_or_default().to_string(),
@@ -295,7 +312,11 @@ async fn read_response(mut response: Response, started: Instant) -> Result<Reque
 /// text without one, UTF-8 for JSON.
 fn encoding(content_type: &str) -> Option<String> {
     let lower = content_type.to_ascii_lowercase();
-    let charset = lower.split(';').map(str::trim).find_map(|p| p.strip_prefix("charset=")).map(|c| c.trim_matches('"').to_string());
+    let charset = lower
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("charset="))
+        .map(|c| c.trim_matches('"').to_string());
     charset.or_else(|| {
         if lower.contains("text") {
             Some("ISO-8859-1".into())

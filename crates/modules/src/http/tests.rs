@@ -28,7 +28,8 @@ async fn status(Path(code): Path<u16>) -> impl IntoResponse {
     (StatusCode::from_u16(code).unwrap(), [("content-type", "application/json")], "{\"error\": \"nope\"}")
 }
 
-const DIGEST_CHALLENGE: &str = r#"Digest realm="test", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41""#;
+const DIGEST_CHALLENGE: &str =
+    r#"Digest realm="test", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41""#;
 
 /// Answers 401 with a Digest challenge, then 200 when the answer matches the expected one.
 async fn digest(method: Method, uri: Uri, headers: HeaderMap) -> impl IntoResponse {
@@ -56,9 +57,12 @@ async fn serve() -> String {
         .route("/status/{code}", any(status))
         .route("/digest", any(digest))
         .route("/latin1", any(latin1))
-        .route("/redirect", any(|Query(q): Query<HashMap<String, String>>| async move {
-            axum::response::Redirect::temporary(&format!("/echo?from={}", q.get("n").cloned().unwrap_or_default()))
-        }));
+        .route(
+            "/redirect",
+            any(|Query(q): Query<HashMap<String, String>>| async move {
+                axum::response::Redirect::temporary(&format!("/echo?from={}", q.get("n").cloned().unwrap_or_default()))
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -133,7 +137,8 @@ async fn http_errors_fail_the_action_but_keep_the_results() {
     assert_eq!(error.message, format!("HTTP Request failed: {base}/status/503 with 503"));
     assert_eq!(outcome.results.unwrap()["json"], json!({"error": "nope"}));
 
-    let outcome = request(json!({"url": format!("{base}/status/404"), "method": "get", "fail_on_http_error": false})).await;
+    let outcome =
+        request(json!({"url": format!("{base}/status/404"), "method": "get", "fail_on_http_error": false})).await;
     assert!(outcome.error.is_none());
     assert_eq!(outcome.results.unwrap()["status_code"], 404);
 }
@@ -170,7 +175,10 @@ fn manifest_keeps_sekoia_identifiers() {
     assert_eq!(action.docker_parameters, "request");
     assert_eq!(action.arguments["required"], json!(["url", "method"]));
     assert_eq!(action.arguments["secrets"], json!(["auth_token", "auth_password"]));
-    assert_eq!(action.arguments["properties"]["method"]["enum"], json!(["get", "post", "put", "patch", "head", "delete"]));
+    assert_eq!(
+        action.arguments["properties"]["method"]["enum"],
+        json!(["get", "post", "put", "patch", "head", "delete"])
+    );
     assert_eq!(action.arguments["properties"]["json"]["type"], json!(["object", "null"]));
     assert_eq!(action.arguments["properties"]["params"]["type"], json!(["object", "string", "null"]));
 }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::SekoiaConfiguration;
 use crate::HttpClients;
+use crate::client::describe;
 
 /// `Get Alert`: `GET {base_url}/api/v1/sic/alerts/{uuid}`.
 pub struct GetAlert {
@@ -59,17 +60,25 @@ impl Action for GetAlert {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| ActionError::transient(format!("cannot reach {}: {e}", config.base_url)))?;
+            .map_err(|e| ActionError::transient(format!("cannot reach {}: {}", config.base_url, describe(&e))))?;
         let status = response.status();
-        let body = response.text().await.map_err(|e| ActionError::transient(format!("reading the alert failed: {e}")))?;
+        let body = response
+            .text()
+            .await
+            .map_err(|e| ActionError::transient(format!("reading the alert failed: {}", describe(&e))))?;
         if status.is_server_error() {
             return Err(ActionError::transient(format!("the API answered {status}: {}", abbreviate(&body))));
         }
         if !status.is_success() {
             let what = if status == StatusCode::NOT_FOUND { "alert not found" } else { "request refused" };
-            return Err(ActionError::action(format!("{what} (status code: {}): {}", status.as_u16(), abbreviate(&body))));
+            return Err(ActionError::action(format!(
+                "{what} (status code: {}): {}",
+                status.as_u16(),
+                abbreviate(&body)
+            )));
         }
-        serde_json::from_str(&body).map_err(|e| ActionError::action(format!("the API answered something that is not an alert: {e}")))
+        serde_json::from_str(&body)
+            .map_err(|e| ActionError::action(format!("the API answered something that is not an alert: {e}")))
     }
 }
 
@@ -91,7 +100,10 @@ mod unit {
     #[test]
     fn api_urls_join_and_collapse() {
         assert_eq!(api_url("https://api.sekoia.io", "api/v1/x").unwrap().as_str(), "https://api.sekoia.io/api/v1/x");
-        assert_eq!(api_url("http://127.0.0.1:8080/api/", "api/v1/x").unwrap().as_str(), "http://127.0.0.1:8080/api/v1/x");
+        assert_eq!(
+            api_url("http://127.0.0.1:8080/api/", "api/v1/x").unwrap().as_str(),
+            "http://127.0.0.1:8080/api/v1/x"
+        );
         assert!(api_url("nope", "api").is_err());
     }
 }

@@ -14,7 +14,12 @@ async fn alert(Path(uuid): Path<String>, RawQuery(query): RawQuery, headers: Hea
         return (StatusCode::UNAUTHORIZED, axum::Json(json!({"message": "bad key"})));
     }
     match uuid.as_str() {
-        "a-1" => (StatusCode::OK, axum::Json(json!({"uuid": "a-1", "short_id": "ALx", "rule": {"name": "R", "severity": 80}, "query": query}))),
+        "a-1" => (
+            StatusCode::OK,
+            axum::Json(
+                json!({"uuid": "a-1", "short_id": "ALx", "rule": {"name": "R", "severity": 80}, "query": query}),
+            ),
+        ),
         "boom" => (StatusCode::BAD_GATEWAY, axum::Json(json!({}))),
         _ => (StatusCode::NOT_FOUND, axum::Json(json!({"message": "no such alert"}))),
     }
@@ -54,7 +59,8 @@ async fn refusals_fail_and_server_errors_are_transient() {
     let error = get_alert(&base, "wrong", "a-1").await.error.unwrap();
     assert!(error.message.contains("status code: 401"));
     assert_eq!(get_alert(&base, "k3y", "boom").await.error.unwrap().kind, FailureKind::Transient);
-    let outcome = GetAlert::new(HttpClients::new().unwrap()).call(ActionContext::default(), json!({"uuid": "a-1"})).await;
+    let outcome =
+        GetAlert::new(HttpClients::new().unwrap()).call(ActionContext::default(), json!({"uuid": "a-1"})).await;
     assert!(outcome.error.unwrap().message.contains("invalid module configuration"));
 }
 
