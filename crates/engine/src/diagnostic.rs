@@ -45,9 +45,7 @@ pub fn node_path(node: &str, suffix: &str) -> String {
     format!("$.nodes[{}]{suffix}", serde_json::Value::from(node))
 }
 
-/// The JSON path of a key below `base`: `.key` when it is a plain name, `["key"]` otherwise.
+/// The JSON path of a key below `base`.
 pub fn child_path(base: &str, key: &str) -> String {
-    let plain = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain { format!("{base}.{key}") } else { format!("{base}[{}]", serde_json::Value::from(key)) }
+    format!("{base}{}", riposte_model::key_segment(key))
 }

@@ -41,18 +41,19 @@ fn json_path(dotted: &str) -> String {
     }
     let mut out = String::from("$");
     for segment in dotted.split('.') {
-        if let Some(index) = segment.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-            out.push_str(&format!("[{index}]"));
-        } else if segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !segment.starts_with(|c: char| c.is_ascii_digit())
-        {
-            out.push('.');
-            out.push_str(segment);
-        } else {
-            out.push_str(&format!("[{}]", serde_json::Value::from(segment)));
+        match segment.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            Some(index) => out.push_str(&format!("[{index}]")),
+            None => out.push_str(&key_segment(segment)),
         }
     }
     out
+}
+
+/// The JSON path step to `key` below an object: `.key` for plain names, `["key"]` otherwise.
+pub fn key_segment(key: &str) -> String {
+    let plain = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain { format!(".{key}") } else { format!("[{}]", serde_json::Value::from(key)) }
 }
 
 /// serde_json appends " at line L column C" which is meaningless once we report a path.

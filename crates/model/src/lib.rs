@@ -11,7 +11,7 @@ mod playbook;
 mod policy;
 mod run;
 
-pub use error::ModelError;
+pub use error::{ModelError, key_segment};
 pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest};
 pub use outcome::{ActionOutcome, Failure, FailureKind};
 pub use playbook::{Case, Comparison, Modification, ModificationType, Node, NodeType, OperatorKind, Playbook};

@@ -272,3 +272,18 @@ mod tests {
         assert!(err.contains("line 3"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::Playbook;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Untrusted documents get an error, never a panic.
+        #[test]
+        fn any_text_parses_or_errors(text in "(\\{|\\}|\\[|\\]|\"|:|,|nodes|name|type|trigger|outputs|[0-9a-z ]|\n){0,80}") {
+            let _ = Playbook::parse_document(&text);
+            let _ = Playbook::from_yaml(&text);
+        }
+    }
+}

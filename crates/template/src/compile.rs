@@ -5,6 +5,7 @@ use crate::error::{TemplateError, within};
 use crate::filters;
 use crate::limits::{BoundedBuffer, Limits};
 use crate::refs::is_template;
+use riposte_model::key_segment;
 
 /// How a template string is turned into a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,13 +179,6 @@ impl TemplateSet {
         }
         Ok(json)
     }
-}
-
-/// `.key` for plain names, `["key"]` otherwise.
-fn key_segment(key: &str) -> String {
-    let plain = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain { format!(".{key}") } else { format!("[{}]", serde_json::Value::from(key)) }
 }
 
 /// The expression of a template that is exactly one `{{ expr }}` (surrounding blanks allowed).

@@ -131,9 +131,25 @@ fn sekoia_time_filters() {
         render(json!("{{ '1567755120.5' | timestamp_to_iso8601 }}")).unwrap(),
         json!("2019-09-06T07:32:00.500+00:00")
     );
-    assert_eq!(render(json!("{{ '2019-09-06T07:32:00Z' | iso8601_to_timestamp }}")).unwrap(), json!(1567755120));
-    assert_eq!(render(json!("{{ '2019-09-06T09:32:00+02:00' | iso8601_to_timestamp }}")).unwrap(), json!(1567755120));
-    assert_eq!(render(json!("{{ '2019-09-06 07:32:00.25' | iso8601_to_timestamp }}")).unwrap(), json!(1567755120.25));
+    assert_eq!(
+        render(json!("{{ 1567755120000 | timestamp_to_iso8601 }}")).unwrap(),
+        json!("2019-09-06T07:32:00+00:00")
+    );
+    assert_eq!(render(json!("{{ '2019-09-06T07:32:00Z' | iso8601_to_timestamp }}")).unwrap(), json!(1567755120000i64));
+    assert_eq!(
+        render(json!("{{ '2019-09-06T09:32:00+02:00' | iso8601_to_timestamp }}")).unwrap(),
+        json!(1567755120000i64)
+    );
+    assert_eq!(
+        render(json!("{{ '2019-09-06 07:32:00.2505' | iso8601_to_timestamp }}")).unwrap(),
+        json!(1567755120250.5)
+    );
+    // Sekoia's documented use: an hour before a date.
+    assert_eq!(
+        render(json!("{{ (('2019-09-06T07:32:00Z' | iso8601_to_timestamp) - 3600000) | timestamp_to_iso8601 }}"))
+            .unwrap(),
+        json!("2019-09-06T06:32:00+00:00")
+    );
     assert_eq!(render(json!("{{ (-3600) | time_with_delta }}")).unwrap(), json!("2023-11-14T21:13:20+00:00"));
     let err = render(json!("{{ 'yesterday' | iso8601_to_timestamp }}")).unwrap_err().to_string();
     assert!(err.contains("cannot read `yesterday`"), "{err}");
@@ -161,4 +177,22 @@ fn usual_jinja_filters_work() {
     assert_eq!(render(json!("{{ '42' | int + 1 }}")).unwrap(), json!(43));
     assert_eq!(render(json!("{{ node.0.flags | length }}")).unwrap(), json!(2));
     assert_eq!(render(json!("{{ 'a-b' | replace('-', '_') }}")).unwrap(), json!("a_b"));
+}
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Untrusted template text compiles or errors, and renders or errors: never a panic.
+        #[test]
+        fn any_template_text_is_handled(text in "(\\{\\{|\\}\\}|\\{%|%\\}|node|\\.|\\[|\\]|'|0|1|store|\\||for|in|if|end|range|x| ){0,40}") {
+            let mut set = TemplateSet::default();
+            for mode in [Mode::Value, Mode::Json] {
+                if let Ok(compiled) = set.compile(&json!(text), mode) {
+                    let _ = set.render(&compiled, &context());
+                }
+            }
+        }
+    }
 }

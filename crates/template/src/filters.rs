@@ -20,22 +20,29 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message.into())
 }
 
-/// Seconds since the epoch (number or numeric string) -> ISO 8601 UTC, e.g.
-/// `1567755120 -> "2019-09-06T07:32:00+00:00"`.
+/// Above this, a timestamp is in milliseconds: 1e11 seconds is the year 5138, 1e11 milliseconds
+/// is 1973.
+const MILLISECONDS_FROM: f64 = 1e11;
+
+/// Epoch timestamp (number or numeric string) -> ISO 8601 UTC. Seconds (alert `created_at`) and
+/// milliseconds (what `iso8601_to_timestamp` gives) are both accepted:
+/// `1567755120 -> "2019-09-06T07:32:00+00:00"`, and so is `1567755120000`.
 fn timestamp_to_iso8601(value: Value) -> Result<String, Error> {
-    let seconds = number(&value)
-        .ok_or_else(|| invalid(format!("timestamp_to_iso8601 expects a number of seconds, got {value}")))?;
-    let datetime = from_seconds(seconds).ok_or_else(|| invalid(format!("timestamp {seconds} is out of range")))?;
+    let number = number(&value)
+        .ok_or_else(|| invalid(format!("timestamp_to_iso8601 expects an epoch timestamp, got {value}")))?;
+    let seconds = if number.abs() >= MILLISECONDS_FROM { number / 1000.0 } else { number };
+    let datetime = from_seconds(seconds).ok_or_else(|| invalid(format!("timestamp {number} is out of range")))?;
     Ok(iso8601(datetime))
 }
 
-/// ISO 8601 date -> seconds since the epoch (an integer, or a float when the date has a fraction
-/// of a second). A date without an offset is taken as UTC.
+/// ISO 8601 date -> milliseconds since the epoch, so that Sekoia's documented
+/// `(date | iso8601_to_timestamp) - 3600000` is an hour earlier. A date without an offset is
+/// taken as UTC.
 fn iso8601_to_timestamp(value: &str) -> Result<Value, Error> {
     let datetime = parse_iso8601(value)
         .ok_or_else(|| invalid(format!("iso8601_to_timestamp cannot read `{value}` as an ISO 8601 date")))?;
     let micros = datetime.timestamp_micros();
-    Ok(if micros % 1_000_000 == 0 { Value::from(micros / 1_000_000) } else { Value::from(micros as f64 / 1e6) })
+    Ok(if micros % 1_000 == 0 { Value::from(micros / 1_000) } else { Value::from(micros as f64 / 1e3) })
 }
 
 /// The current time shifted by `delta` seconds, as ISO 8601 UTC:
