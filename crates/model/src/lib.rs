@@ -4,6 +4,7 @@
 //! Sekoia and manifests of Sekoia modules load unchanged; fields Riposte does not know are kept
 //! verbatim so that a load/save round trip loses nothing.
 
+mod alert;
 mod error;
 mod manifest;
 mod outcome;
@@ -11,9 +12,10 @@ mod playbook;
 mod policy;
 mod run;
 
+pub use alert::{ALERT_STATUSES, Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, SHORT_ID_ALPHABET};
 pub use error::{ModelError, key_segment};
 pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest};
 pub use outcome::{ActionOutcome, Failure, FailureKind};
 pub use playbook::{Case, Comparison, Modification, ModificationType, Node, NodeType, OperatorKind, Playbook};
 pub use policy::{RetryOn, RetryPolicy};
-pub use run::{LogEntry, LogLevel, NodeStatus, RunStatus};
+pub use run::{LogEntry, LogLevel, NodeReport, NodeStatus, RunReport, RunStatus};

@@ -1,6 +1,7 @@
 //! Statuses and logs of runs and node runs.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fmt;
 
 /// Status of one node in a run.
@@ -88,4 +89,62 @@ pub struct LogEntry {
     pub date: String,
     pub level: LogLevel,
     pub message: String,
+}
+
+/// What a run did, node instance by node instance: what the API and the CLI show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub id: String,
+    pub playbook: String,
+    pub status: RunStatus,
+    pub started_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at_ms: Option<i64>,
+    pub nodes: Vec<NodeReport>,
+}
+
+/// One node instance of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeReport {
+    pub node_id: String,
+    pub name: String,
+    /// Indexes of the enclosing foreach iterations, outermost first; empty outside loops.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub iteration: Vec<usize>,
+    pub status: NodeStatus,
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<LogEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at_ms: Option<i64>,
+}
+
+impl NodeReport {
+    /// A node the run never reached.
+    pub fn unreached(node_id: &str, name: &str, status: NodeStatus) -> Self {
+        NodeReport {
+            node_id: node_id.to_string(),
+            name: name.to_string(),
+            iteration: Vec::new(),
+            status,
+            attempts: 0,
+            arguments: None,
+            results: None,
+            error: None,
+            logs: Vec::new(),
+            branches: Vec::new(),
+            started_at_ms: None,
+            ended_at_ms: None,
+        }
+    }
 }

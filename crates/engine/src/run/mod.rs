@@ -4,6 +4,8 @@ mod compare;
 mod foreach;
 mod propagate;
 mod report;
+
+pub use riposte_model::{NodeReport, RunReport};
 mod steps;
 
 use std::collections::{HashMap, VecDeque};
@@ -15,7 +17,6 @@ use serde_json::{Map, Value};
 
 use crate::plan::Plan;
 
-pub use report::{NodeReport, RunReport};
 
 /// Index of a node instance within a run. A node outside loops has one instance; a node in a
 /// loop body has one per iteration.

@@ -1,47 +1,9 @@
 //! A readable account of a run: per node instance, what it was given, what it produced.
 
-use riposte_model::{LogEntry, NodeStatus, RunStatus};
-use serde::Serialize;
-use serde_json::Value;
+use riposte_model::{NodeReport, NodeStatus, RunReport, RunStatus};
 
 use super::Run;
 use crate::plan::Plan;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
-    pub id: String,
-    pub playbook: String,
-    pub status: RunStatus,
-    pub started_at_ms: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ended_at_ms: Option<i64>,
-    pub nodes: Vec<NodeReport>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct NodeReport {
-    pub node_id: String,
-    pub name: String,
-    /// Indexes of the enclosing foreach iterations, outermost first; empty outside loops.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub iteration: Vec<usize>,
-    pub status: NodeStatus,
-    pub attempts: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub arguments: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub results: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub logs: Vec<LogEntry>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub branches: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub started_at_ms: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ended_at_ms: Option<i64>,
-}
 
 impl Run {
     /// Every node of the playbook in playbook order, each instance of it in creation order;
@@ -79,25 +41,6 @@ impl Run {
             started_at_ms: self.started_at_ms,
             ended_at_ms: self.ended_at_ms,
             nodes,
-        }
-    }
-}
-
-impl NodeReport {
-    fn unreached(node_id: &str, name: &str, status: NodeStatus) -> Self {
-        NodeReport {
-            node_id: node_id.to_string(),
-            name: name.to_string(),
-            iteration: Vec::new(),
-            status,
-            attempts: 0,
-            arguments: None,
-            results: None,
-            error: None,
-            logs: Vec::new(),
-            branches: Vec::new(),
-            started_at_ms: None,
-            ended_at_ms: None,
         }
     }
 }
