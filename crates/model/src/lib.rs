@@ -12,7 +12,9 @@ mod playbook;
 mod policy;
 mod run;
 
-pub use alert::{ALERT_STATUSES, Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, SHORT_ID_ALPHABET};
+pub use alert::{
+    ALERT_STATUSES, Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, SHORT_ID_ALPHABET,
+};
 pub use error::{ModelError, key_segment};
 pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest};
 pub use outcome::{ActionOutcome, Failure, FailureKind};

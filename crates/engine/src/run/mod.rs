@@ -17,7 +17,6 @@ use serde_json::{Map, Value};
 
 use crate::plan::Plan;
 
-
 /// Index of a node instance within a run. A node outside loops has one instance; a node in a
 /// loop body has one per iteration.
 pub type InstanceId = usize;

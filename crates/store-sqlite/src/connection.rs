@@ -1,0 +1,72 @@
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use riposte_store::{Result, StoreError};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(error)?;
+    // FULL: a commit is on disk when it returns, so an accepted alert survives a power cut too.
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(error)?;
+    Ok(connection)
+}
+
+/// Read connections, opened on demand and reused.
+#[derive(Clone)]
+pub(crate) struct Readers {
+    path: PathBuf,
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl Readers {
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Readers { path, idle: Arc::default() }
+    }
+
+    /// Runs `f` on a read connection, off the async threads.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let readers = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let connection = match readers.idle.lock().expect("reader pool lock").pop() {
+                Some(connection) => connection,
+                None => open_connection(&readers.path)?,
+            };
+            let result = f(&connection);
+            readers.idle.lock().expect("reader pool lock").push(connection);
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+}
+
+pub(crate) fn error(err: rusqlite::Error) -> StoreError {
+    match err.sqlite_error_code() {
+        Some(ErrorCode::ConstraintViolation) => StoreError::Conflict(err.to_string()),
+        Some(ErrorCode::DiskFull) => StoreError::Full(err.to_string()),
+        _ => StoreError::Backend(err.to_string()),
+    }
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("cannot encode: {e}")))
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}

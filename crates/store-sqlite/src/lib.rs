@@ -1,0 +1,63 @@
+//! Embedded storage on SQLite.
+//!
+//! One database file in WAL mode. Every write goes to a single writer thread that commits what
+//! it has gathered in one transaction (group commit: one fsync for many writes), each write in
+//! its own savepoint so that one failure does not undo the others. Reads run on a small pool of
+//! read connections, which WAL lets proceed while the writer writes.
+
+mod alerts;
+mod configurations;
+mod connection;
+mod playbooks;
+mod runs;
+mod writer;
+
+use std::path::Path;
+
+use riposte_store::{Result, StoreError};
+
+use crate::connection::{Readers, open_connection};
+use crate::writer::Writer;
+
+/// A Riposte store in one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Readers,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let mut connection = open_connection(path)?;
+        migrate(&mut connection)?;
+        Ok(SqliteStore { writer: Writer::start(connection), readers: Readers::new(path.to_path_buf()) })
+    }
+}
+
+/// Applies the migrations not applied yet; `user_version` counts the applied ones.
+fn migrate(connection: &mut rusqlite::Connection) -> Result<()> {
+    let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(connection::error)?;
+    let applied = applied as usize;
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Backend(format!(
+            "the database was written by a newer Riposte (schema {applied}, this one knows {})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = connection.transaction().map_err(connection::error)?;
+        tx.execute_batch(sql).map_err(connection::error)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64).map_err(connection::error)?;
+        tx.commit().map_err(connection::error)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+use async_trait::async_trait;
+use riposte_store::{NewPlaybook, Page, Paged, PlaybookRecord, PlaybookStore, Result, StoreError};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::Value;
+
+use crate::SqliteStore;
+use crate::connection::{error, from_json, to_json};
+
+const SELECT: &str = "SELECT p.uuid, p.name, p.active, p.version, v.definition, p.deactivation_reason, p.created_at, p.updated_at \
+     FROM playbooks p JOIN playbook_versions v ON v.playbook_uuid = p.uuid AND v.version = p.version";
+
+const NOW_MS: &str = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+
+fn record(row: &Row) -> rusqlite::Result<PlaybookRecord> {
+    Ok(PlaybookRecord {
+        uuid: row.get(0)?,
+        name: row.get(1)?,
+        active: row.get(2)?,
+        version: row.get(3)?,
+        definition: from_json(&row.get::<_, String>(4)?)?,
+        deactivation_reason: row.get(5)?,
+        created_at: row.get(6)?,
+        updated_at: row.get(7)?,
+    })
+}
+
+fn get(db: &Connection, uuid: &str) -> Result<Option<PlaybookRecord>> {
+    db.query_row(&format!("{SELECT} WHERE p.uuid = ?1"), [uuid], record).optional().map_err(error)
+}
+
+fn existing(db: &Connection, uuid: &str) -> Result<PlaybookRecord> {
+    get(db, uuid)?.ok_or_else(|| StoreError::not_found("playbook", uuid))
+}
+
+#[async_trait]
+impl PlaybookStore for SqliteStore {
+    async fn create_playbook(&self, playbook: &NewPlaybook) -> Result<PlaybookRecord> {
+        let (playbook, definition) = (playbook.clone(), to_json(&playbook.definition)?);
+        self.writer
+            .write(move |tx| {
+                tx.execute(
+                    "INSERT INTO playbooks (uuid, name, version, created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?3)",
+                    params![playbook.uuid, playbook.name, playbook.now],
+                )
+                .map_err(error)?;
+                tx.execute(
+                    "INSERT INTO playbook_versions (playbook_uuid, version, definition) VALUES (?1, 1, ?2)",
+                    params![playbook.uuid, definition],
+                )
+                .map_err(error)?;
+                existing(tx, &playbook.uuid)
+            })
+            .await
+    }
+
+    async fn save_version(&self, uuid: &str, definition: &Value, name: &str) -> Result<PlaybookRecord> {
+        let (uuid, definition, name) = (uuid.to_string(), to_json(definition)?, name.to_string());
+        self.writer
+            .write(move |tx| {
+                let next = existing(tx, &uuid)?.version + 1;
+                tx.execute(
+                    "INSERT INTO playbook_versions (playbook_uuid, version, definition) VALUES (?1, ?2, ?3)",
+                    params![uuid, next, definition],
+                )
+                .map_err(error)?;
+                tx.execute(
+                    &format!("UPDATE playbooks SET version = ?2, name = ?3, updated_at = {NOW_MS} WHERE uuid = ?1"),
+                    params![uuid, next, name],
+                )
+                .map_err(error)?;
+                existing(tx, &uuid)
+            })
+            .await
+    }
+
+    async fn get_playbook(&self, uuid: &str) -> Result<Option<PlaybookRecord>> {
+        let uuid = uuid.to_string();
+        self.readers.read(move |db| get(db, &uuid)).await
+    }
+
+    async fn get_version(&self, uuid: &str, version: i64) -> Result<Option<Value>> {
+        let uuid = uuid.to_string();
+        self.readers
+            .read(move |db| {
+                db.query_row(
+                    "SELECT definition FROM playbook_versions WHERE playbook_uuid = ?1 AND version = ?2",
+                    params![uuid, version],
+                    |row| from_json(&row.get::<_, String>(0)?),
+                )
+                .optional()
+                .map_err(error)
+            })
+            .await
+    }
+
+    async fn list_playbooks(&self, page: Page) -> Result<Paged<PlaybookRecord>> {
+        self.readers
+            .read(move |db| {
+                let total: i64 = db.query_row("SELECT COUNT(*) FROM playbooks", [], |r| r.get(0)).map_err(error)?;
+                let mut statement = db
+                    .prepare_cached(&format!("{SELECT} ORDER BY p.created_at DESC, p.rowid DESC LIMIT ?1 OFFSET ?2"))
+                    .map_err(error)?;
+                let items = statement
+                    .query_map(params![page.limit as i64, page.offset as i64], record)
+                    .map_err(error)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(error)?;
+                Ok(Paged { items, total: total as u64 })
+            })
+            .await
+    }
+
+    async fn active_playbooks(&self) -> Result<Vec<PlaybookRecord>> {
+        self.readers
+            .read(move |db| {
+                let mut statement =
+                    db.prepare_cached(&format!("{SELECT} WHERE p.active = 1 ORDER BY p.created_at")).map_err(error)?;
+                statement.query_map([], record).map_err(error)?.collect::<rusqlite::Result<Vec<_>>>().map_err(error)
+            })
+            .await
+    }
+
+    async fn set_active(&self, uuid: &str, active: bool, reason: Option<&str>) -> Result<PlaybookRecord> {
+        let (uuid, reason) = (uuid.to_string(), reason.map(str::to_string));
+        self.writer
+            .write(move |tx| {
+                let changed = tx
+                    .execute(
+                        &format!("UPDATE playbooks SET active = ?2, deactivation_reason = ?3, updated_at = {NOW_MS} WHERE uuid = ?1"),
+                        params![uuid, active, reason],
+                    )
+                    .map_err(error)?;
+                if changed == 0 {
+                    return Err(StoreError::not_found("playbook", uuid));
+                }
+                existing(tx, &uuid)
+            })
+            .await
+    }
+
+    async fn delete_playbook(&self, uuid: &str) -> Result<()> {
+        let uuid = uuid.to_string();
+        self.writer
+            .write(move |tx| match tx.execute("DELETE FROM playbooks WHERE uuid = ?1", [&uuid]).map_err(error)? {
+                0 => Err(StoreError::not_found("playbook", uuid)),
+                _ => Ok(()),
+            })
+            .await
+    }
+}

@@ -1,0 +1,166 @@
+use async_trait::async_trait;
+use riposte_model::RunStatus;
+use riposte_store::{NewRun, Page, Paged, Result, RunFilter, RunRecord, RunState, RunStore, StoreError};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde_json::Value;
+
+use crate::SqliteStore;
+use crate::connection::{error, from_json, to_json};
+
+const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, trigger_event, nodes, created_at, started_at, ended_at, events FROM runs";
+const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4)";
+
+/// Stores new runs inside a caller's transaction (an alert write, a trigger event).
+pub(crate) fn insert_runs(tx: &Transaction, runs: &[NewRun]) -> Result<()> {
+    let mut statement = tx
+        .prepare_cached(
+            "INSERT INTO runs (uuid, playbook_uuid, playbook_version, name, status, trigger_event, created_at) \
+             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6)",
+        )
+        .map_err(error)?;
+    for run in runs {
+        statement
+            .execute(params![
+                run.uuid,
+                run.playbook_uuid,
+                run.playbook_version,
+                run.name,
+                to_json(&run.trigger_event)?,
+                run.created_at
+            ])
+            .map_err(error)?;
+    }
+    Ok(())
+}
+
+fn status(text: &str) -> rusqlite::Result<RunStatus> {
+    from_json(&format!("\"{text}\""))
+}
+
+fn record(row: &Row) -> rusqlite::Result<RunRecord> {
+    Ok(RunRecord {
+        uuid: row.get(0)?,
+        playbook_uuid: row.get(1)?,
+        playbook_version: row.get(2)?,
+        name: row.get(3)?,
+        status: status(&row.get::<_, String>(4)?)?,
+        trigger_event: from_json(&row.get::<_, String>(5)?)?,
+        nodes: from_json(&row.get::<_, String>(6)?)?,
+        created_at: row.get(7)?,
+        started_at: row.get(8)?,
+        ended_at: row.get(9)?,
+        events: row.get(10)?,
+    })
+}
+
+fn get(db: &Connection, uuid: &str) -> Result<Option<RunRecord>> {
+    db.query_row(&format!("{SELECT} WHERE uuid = ?1"), [uuid], record).optional().map_err(error)
+}
+
+#[async_trait]
+impl RunStore for SqliteStore {
+    async fn insert_runs(&self, runs: &[NewRun]) -> Result<()> {
+        let runs = runs.to_vec();
+        self.writer.write(move |tx| insert_runs(tx, &runs)).await
+    }
+
+    async fn get_run(&self, uuid: &str) -> Result<Option<RunRecord>> {
+        let uuid = uuid.to_string();
+        self.readers.read(move |db| get(db, &uuid)).await
+    }
+
+    async fn list_runs(&self, filter: &RunFilter, page: Page) -> Result<Paged<RunRecord>> {
+        let filter = filter.clone();
+        self.readers
+            .read(move |db| {
+                let status = filter.status.map(RunStatus::as_str);
+                let args = params![filter.playbook_uuid, status, filter.created_from, filter.created_to];
+                let total: i64 = db
+                    .query_row(&format!("SELECT COUNT(*) FROM runs WHERE {FILTER}"), args, |r| r.get(0))
+                    .map_err(error)?;
+                let mut statement = db
+                    .prepare_cached(&format!(
+                        "{SELECT} WHERE {FILTER} ORDER BY created_at DESC, rowid DESC LIMIT ?5 OFFSET ?6"
+                    ))
+                    .map_err(error)?;
+                let items = statement
+                    .query_map(
+                        params![
+                            filter.playbook_uuid,
+                            status,
+                            filter.created_from,
+                            filter.created_to,
+                            page.limit as i64,
+                            page.offset as i64
+                        ],
+                        record,
+                    )
+                    .map_err(error)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(error)?;
+                Ok(Paged { items, total: total as u64 })
+            })
+            .await
+    }
+
+    async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[Value], state: &RunState) -> Result<()> {
+        let uuid = uuid.to_string();
+        let events = events.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+        let (state, nodes) = (state.clone(), to_json(&state.nodes)?);
+        self.writer
+            .write(move |tx| {
+                let stored: i64 = tx
+                    .query_row("SELECT events FROM runs WHERE uuid = ?1", [&uuid], |r| r.get(0))
+                    .optional()
+                    .map_err(error)?
+                    .ok_or_else(|| StoreError::not_found("run", uuid.clone()))?;
+                if stored != first_seq {
+                    return Err(StoreError::Conflict(format!("run {uuid} has {stored} events; cannot append at {first_seq}")));
+                }
+                let mut insert = tx.prepare_cached("INSERT INTO run_events (run_uuid, seq, event) VALUES (?1, ?2, ?3)").map_err(error)?;
+                for (offset, event) in events.iter().enumerate() {
+                    insert.execute(params![uuid, first_seq + offset as i64, event]).map_err(error)?;
+                }
+                tx.execute(
+                    "UPDATE runs SET status = ?2, nodes = ?3, started_at = ?4, ended_at = ?5, events = ?6 WHERE uuid = ?1",
+                    params![uuid, state.status.as_str(), nodes, state.started_at, state.ended_at, first_seq + events.len() as i64],
+                )
+                .map_err(error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn run_events(&self, uuid: &str) -> Result<Vec<Value>> {
+        let uuid = uuid.to_string();
+        self.readers
+            .read(move |db| {
+                let mut statement = db
+                    .prepare_cached("SELECT event FROM run_events WHERE run_uuid = ?1 ORDER BY seq")
+                    .map_err(error)?;
+                statement
+                    .query_map([uuid], |row| from_json(&row.get::<_, String>(0)?))
+                    .map_err(error)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(error)
+            })
+            .await
+    }
+
+    async fn unfinished_runs(&self, limit: usize) -> Result<Vec<RunRecord>> {
+        self.readers
+            .read(move |db| {
+                let mut statement = db
+                    .prepare_cached(&format!(
+                        "{SELECT} WHERE status IN ('pending', 'running') ORDER BY created_at, rowid LIMIT ?1"
+                    ))
+                    .map_err(error)?;
+                statement
+                    .query_map([limit as i64], record)
+                    .map_err(error)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(error)
+            })
+            .await
+    }
+}

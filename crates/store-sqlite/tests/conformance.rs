@@ -1,0 +1,31 @@
+use riposte_store_sqlite::SqliteStore;
+
+#[tokio::test]
+async fn sqlite_passes_the_store_conformance_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("riposte.db")).unwrap();
+    riposte_store::conformance::run_all(&store).await;
+}
+
+#[tokio::test]
+async fn data_survives_reopening_and_concurrent_writes_all_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("riposte.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        let writes = (0..200).map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                use riposte_store::AlertStore;
+                store.insert_alert(&riposte_store::conformance::sample_alert(n, "r"), &[]).await
+            })
+        });
+        for write in writes.collect::<Vec<_>>() {
+            write.await.unwrap().unwrap();
+        }
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    use riposte_store::AlertStore;
+    let all = store.list_alerts(&Default::default(), riposte_store::Page { offset: 0, limit: 1 }).await.unwrap();
+    assert_eq!(all.total, 200);
+}

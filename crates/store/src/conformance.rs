@@ -1,0 +1,232 @@
+//! The behaviour every storage backend must have. A backend's tests call [`run_all`] on a fresh
+//! store; each check panics with what went wrong.
+
+use riposte_model::{
+    Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, LogEntry, LogLevel, NameUuid, NodeReport,
+    NodeStatus, RunStatus,
+};
+use serde_json::json;
+
+use crate::*;
+
+pub async fn run_all(store: &dyn Store) {
+    alerts(store).await;
+    alert_runs_are_stored_with_the_alert(store).await;
+    comments(store).await;
+    playbooks(store).await;
+    runs(store).await;
+    configurations(store).await;
+}
+
+pub fn sample_alert(n: u32, rule: &str) -> Alert {
+    Alert {
+        uuid: format!("00000000-0000-4000-8000-{n:012}"),
+        short_id: format!("ALtest{n:06}"),
+        title: format!("Alert {n}"),
+        details: String::new(),
+        rule: AlertRule {
+            uuid: format!("rule-{rule}"),
+            name: rule.to_string(),
+            description: String::new(),
+            severity: 50,
+            rule_type: None,
+            pattern: None,
+        },
+        urgency: AlertUrgency::new(40, 50),
+        status: AlertStatus::pending(),
+        entity: NameUuid { uuid: "e".into(), name: "Entity".into() },
+        alert_type: AlertType { category: "c".into(), value: "v".into() },
+        source: String::new(),
+        target: String::new(),
+        community_uuid: String::new(),
+        created_at: 1_700_000_000 + i64::from(n),
+        updated_at: 1_700_000_000 + i64::from(n),
+        first_seen_at: "2026-01-01T00:00:00Z".into(),
+        last_seen_at: "2026-01-01T00:00:00Z".into(),
+        event_uuids: vec![],
+        similar: 0,
+        is_incident: false,
+        number_of_total_comments: 0,
+        extra: serde_json::from_value(json!({"custom": {"kept": true}})).unwrap(),
+    }
+}
+
+fn new_run(n: u32, playbook: &str) -> NewRun {
+    NewRun {
+        uuid: format!("10000000-0000-4000-8000-{n:012}"),
+        playbook_uuid: playbook.to_string(),
+        playbook_version: 1,
+        name: format!("Run {n}"),
+        trigger_event: json!({"n": n}),
+        created_at: 1_700_000_000_000 + i64::from(n),
+    }
+}
+
+async fn alerts(store: &dyn Store) {
+    for n in 1..=5 {
+        store.insert_alert(&sample_alert(n, if n % 2 == 0 { "even" } else { "odd" }), &[]).await.unwrap();
+    }
+    let alert = sample_alert(3, "odd");
+    assert_eq!(store.get_alert(&alert.uuid).await.unwrap().as_ref(), Some(&alert), "by uuid, extra fields kept");
+    assert_eq!(store.get_alert(&alert.short_id).await.unwrap().as_ref(), Some(&alert), "by short id");
+    assert!(store.get_alert("nope").await.unwrap().is_none());
+    assert!(matches!(store.insert_alert(&alert, &[]).await, Err(StoreError::Conflict(_))), "same uuid twice");
+
+    let all = store.list_alerts(&AlertFilter::default(), Page { offset: 1, limit: 2 }).await.unwrap();
+    assert_eq!(all.total, 5);
+    let ids: Vec<&str> = all.items.iter().map(|a| a.short_id.as_str()).collect();
+    assert_eq!(ids, vec!["ALtest000004", "ALtest000003"], "newest first, paged");
+    let even = AlertFilter { rule_name: Some("even".into()), ..Default::default() };
+    assert_eq!(store.list_alerts(&even, Page::default()).await.unwrap().total, 2);
+    let window =
+        AlertFilter { created_from: Some(1_700_000_002), created_to: Some(1_700_000_003), ..Default::default() };
+    assert_eq!(store.list_alerts(&window, Page::default()).await.unwrap().total, 2);
+
+    let mut changed = alert.clone();
+    changed.status = AlertStatus::find("Ongoing").unwrap();
+    store.update_alert(&changed, &[]).await.unwrap();
+    let ongoing = AlertFilter { status_uuid: Some(changed.status.uuid.clone()), ..Default::default() };
+    assert_eq!(store.list_alerts(&ongoing, Page::default()).await.unwrap().items, vec![changed]);
+    assert!(matches!(store.update_alert(&sample_alert(99, "x"), &[]).await, Err(StoreError::NotFound { .. })));
+}
+
+async fn alert_runs_are_stored_with_the_alert(store: &dyn Store) {
+    let runs = [new_run(1, "p-alert"), new_run(2, "p-alert")];
+    store.insert_alert(&sample_alert(10, "r"), &runs).await.unwrap();
+    let stored = store
+        .list_runs(&RunFilter { playbook_uuid: Some("p-alert".into()), ..Default::default() }, Page::default())
+        .await
+        .unwrap();
+    assert_eq!(stored.total, 2);
+    assert!(stored.items.iter().all(|r| r.status == RunStatus::Pending && r.events == 0));
+    // A failed alert write stores none of its runs.
+    let clash = [new_run(3, "p-alert")];
+    assert!(store.insert_alert(&sample_alert(10, "r"), &clash).await.is_err());
+    assert!(store.get_run(&clash[0].uuid).await.unwrap().is_none(), "runs of a rejected alert are not stored");
+}
+
+async fn comments(store: &dyn Store) {
+    let alert = sample_alert(20, "c");
+    store.insert_alert(&alert, &[]).await.unwrap();
+    for (i, text) in ["first", "second"].iter().enumerate() {
+        let comment = AlertComment {
+            uuid: format!("c-{i}"),
+            alert_uuid: alert.uuid.clone(),
+            content: text.to_string(),
+            author: "analyst".into(),
+            date: 1_700_000_100 + i as i64,
+        };
+        store.add_comment(&comment, &[]).await.unwrap();
+    }
+    let comments = store.list_comments(&alert.uuid).await.unwrap();
+    assert_eq!(comments.iter().map(|c| c.content.as_str()).collect::<Vec<_>>(), vec!["first", "second"]);
+    assert_eq!(store.get_alert(&alert.uuid).await.unwrap().unwrap().number_of_total_comments, 2);
+    let orphan = AlertComment {
+        uuid: "c-x".into(),
+        alert_uuid: "missing".into(),
+        content: "x".into(),
+        author: "a".into(),
+        date: 0,
+    };
+    assert!(matches!(store.add_comment(&orphan, &[]).await, Err(StoreError::NotFound { .. })));
+}
+
+async fn playbooks(store: &dyn Store) {
+    let created = store
+        .create_playbook(&NewPlaybook { uuid: "pb-1".into(), name: "One".into(), definition: json!({"v": 1}), now: 5 })
+        .await
+        .unwrap();
+    assert_eq!((created.version, created.active), (1, false));
+    let saved = store.save_version("pb-1", &json!({"v": 2}), "One bis").await.unwrap();
+    assert_eq!((saved.version, saved.name.as_str()), (2, "One bis"));
+    assert_eq!(store.get_version("pb-1", 1).await.unwrap(), Some(json!({"v": 1})), "old versions stay");
+    assert_eq!(store.get_playbook("pb-1").await.unwrap().unwrap().definition, json!({"v": 2}));
+    assert!(store.get_version("pb-1", 3).await.unwrap().is_none());
+    assert!(matches!(store.save_version("nope", &json!({}), "x").await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store
+            .create_playbook(&NewPlaybook { uuid: "pb-1".into(), name: "Dup".into(), definition: json!({}), now: 6 })
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    assert!(store.active_playbooks().await.unwrap().is_empty());
+    store.set_active("pb-1", true, None).await.unwrap();
+    assert_eq!(store.active_playbooks().await.unwrap().len(), 1);
+    let off = store.set_active("pb-1", false, Some("5 technical failures in a row")).await.unwrap();
+    assert_eq!(off.deactivation_reason.as_deref(), Some("5 technical failures in a row"));
+    assert_eq!(store.set_active("pb-1", true, None).await.unwrap().deactivation_reason, None);
+
+    store
+        .create_playbook(&NewPlaybook { uuid: "pb-2".into(), name: "Two".into(), definition: json!({}), now: 7 })
+        .await
+        .unwrap();
+    assert_eq!(store.list_playbooks(Page::default()).await.unwrap().total, 2);
+    store.delete_playbook("pb-2").await.unwrap();
+    assert!(store.get_playbook("pb-2").await.unwrap().is_none());
+    assert!(matches!(store.delete_playbook("pb-2").await, Err(StoreError::NotFound { .. })));
+}
+
+async fn runs(store: &dyn Store) {
+    let runs: Vec<NewRun> = (30..34).map(|n| new_run(n, "p-runs")).collect();
+    store.insert_runs(&runs).await.unwrap();
+    let run = &runs[0];
+    let node = NodeReport {
+        logs: vec![LogEntry { date: "2026-01-01T00:00:00Z".into(), level: LogLevel::Info, message: "hi".into() }],
+        results: Some(json!({"ok": true})),
+        ..NodeReport::unreached("1", "Get Alert", NodeStatus::Succeeded)
+    };
+    let running =
+        RunState { status: RunStatus::Running, nodes: vec![node.clone()], started_at: Some(10), ended_at: None };
+    store.append_run_events(&run.uuid, 0, &[json!({"e": 0}), json!({"e": 1})], &running).await.unwrap();
+    assert!(
+        matches!(
+            store.append_run_events(&run.uuid, 1, &[json!({"e": 9})], &running).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "an event number used twice is refused"
+    );
+    let done = RunState { status: RunStatus::Succeeded, ended_at: Some(20), ..running.clone() };
+    store.append_run_events(&run.uuid, 2, &[json!({"e": 2})], &done).await.unwrap();
+    assert_eq!(store.run_events(&run.uuid).await.unwrap(), vec![json!({"e": 0}), json!({"e": 1}), json!({"e": 2})]);
+    let stored = store.get_run(&run.uuid).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.events, stored.ended_at), (RunStatus::Succeeded, 3, Some(20)));
+    assert_eq!(stored.nodes, vec![node]);
+    assert_eq!(stored.trigger_event, run.trigger_event);
+
+    let filter =
+        RunFilter { playbook_uuid: Some("p-runs".into()), status: Some(RunStatus::Pending), ..Default::default() };
+    let pending = store.list_runs(&filter, Page { offset: 0, limit: 2 }).await.unwrap();
+    assert_eq!((pending.total, pending.items.len()), (3, 2));
+    assert_eq!(pending.items[0].uuid, runs[3].uuid, "newest first");
+    let unfinished = store.unfinished_runs(100).await.unwrap();
+    assert!(unfinished.iter().all(|r| r.status != RunStatus::Succeeded));
+    assert!(unfinished.windows(2).all(|w| w[0].created_at <= w[1].created_at), "oldest first");
+    assert!(matches!(
+        store.append_run_events("missing", 0, &[json!({})], &running).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+async fn configurations(store: &dyn Store) {
+    let mut configuration = ModuleConfiguration {
+        uuid: "cfg-1".into(),
+        module_uuid: "m-1".into(),
+        name: "Account".into(),
+        value: json!({"base_url": "https://x"}),
+        sealed_secrets: vec![1, 2, 3],
+        created_at: 1,
+        updated_at: 1,
+    };
+    store.insert_configuration(&configuration).await.unwrap();
+    assert!(matches!(store.insert_configuration(&configuration).await, Err(StoreError::Conflict(_))));
+    configuration.name = "Renamed".into();
+    configuration.sealed_secrets = vec![9];
+    store.update_configuration(&configuration).await.unwrap();
+    assert_eq!(store.get_configuration("cfg-1").await.unwrap().as_ref(), Some(&configuration));
+    assert_eq!(store.list_configurations(Some("m-1")).await.unwrap().len(), 1);
+    assert!(store.list_configurations(Some("m-2")).await.unwrap().is_empty());
+    store.delete_configuration("cfg-1").await.unwrap();
+    assert!(store.get_configuration("cfg-1").await.unwrap().is_none());
+    assert!(matches!(store.delete_configuration("cfg-1").await, Err(StoreError::NotFound { .. })));
+}

@@ -1,0 +1,79 @@
+//! Storage behind traits, one per aggregate, so that code asks only for what it touches and a
+//! backend (SQLite today, Postgres next) is one crate that passes [`conformance`].
+//!
+//! Writes that must not be separated are one call: an alert and the runs it starts are stored
+//! together, so an accepted alert never loses its runs.
+
+pub mod conformance;
+mod error;
+mod records;
+
+use async_trait::async_trait;
+use riposte_model::{Alert, AlertComment, RunStatus};
+use serde_json::Value;
+
+pub use error::StoreError;
+pub use records::*;
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Stores a new alert and the runs it starts, atomically.
+    async fn insert_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()>;
+    /// Replaces an alert (same uuid) and stores the runs the change starts, atomically.
+    async fn update_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()>;
+    /// By UUID or short id.
+    async fn get_alert(&self, id: &str) -> Result<Option<Alert>>;
+    async fn list_alerts(&self, filter: &AlertFilter, page: Page) -> Result<Paged<Alert>>;
+    /// Stores a comment, bumps the alert's comment count, and stores the runs it starts.
+    async fn add_comment(&self, comment: &AlertComment, runs: &[NewRun]) -> Result<()>;
+    async fn list_comments(&self, alert_uuid: &str) -> Result<Vec<AlertComment>>;
+}
+
+#[async_trait]
+pub trait PlaybookStore: Send + Sync {
+    /// Creates a playbook with its first version.
+    async fn create_playbook(&self, playbook: &NewPlaybook) -> Result<PlaybookRecord>;
+    /// Saves a new immutable version; the playbook now points at it.
+    async fn save_version(&self, uuid: &str, definition: &Value, name: &str) -> Result<PlaybookRecord>;
+    async fn get_playbook(&self, uuid: &str) -> Result<Option<PlaybookRecord>>;
+    async fn get_version(&self, uuid: &str, version: i64) -> Result<Option<Value>>;
+    async fn list_playbooks(&self, page: Page) -> Result<Paged<PlaybookRecord>>;
+    /// Playbooks that start runs, with their current definition.
+    async fn active_playbooks(&self) -> Result<Vec<PlaybookRecord>>;
+    /// Turns a playbook on or off; `reason` says why it went off when the platform did it.
+    async fn set_active(&self, uuid: &str, active: bool, reason: Option<&str>) -> Result<PlaybookRecord>;
+    async fn delete_playbook(&self, uuid: &str) -> Result<()>;
+}
+
+#[async_trait]
+pub trait RunStore: Send + Sync {
+    async fn insert_runs(&self, runs: &[NewRun]) -> Result<()>;
+    async fn get_run(&self, uuid: &str) -> Result<Option<RunRecord>>;
+    async fn list_runs(&self, filter: &RunFilter, page: Page) -> Result<Paged<RunRecord>>;
+    /// Appends events to a run's log, starting at `first_seq`, with the run's status and nodes
+    /// after them, atomically. Fails with a conflict when `first_seq` is not the next number.
+    async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[Value], state: &RunState) -> Result<()>;
+    /// The run's events in order: replaying them rebuilds the run.
+    async fn run_events(&self, uuid: &str) -> Result<Vec<Value>>;
+    /// Runs not finished yet (pending or running), oldest first.
+    async fn unfinished_runs(&self, limit: usize) -> Result<Vec<RunRecord>>;
+}
+
+#[async_trait]
+pub trait ConfigurationStore: Send + Sync {
+    async fn insert_configuration(&self, configuration: &ModuleConfiguration) -> Result<()>;
+    async fn update_configuration(&self, configuration: &ModuleConfiguration) -> Result<()>;
+    async fn get_configuration(&self, uuid: &str) -> Result<Option<ModuleConfiguration>>;
+    async fn list_configurations(&self, module_uuid: Option<&str>) -> Result<Vec<ModuleConfiguration>>;
+    async fn delete_configuration(&self, uuid: &str) -> Result<()>;
+}
+
+/// Everything a backend provides.
+pub trait Store: AlertStore + PlaybookStore + RunStore + ConfigurationStore {}
+
+impl<T: AlertStore + PlaybookStore + RunStore + ConfigurationStore> Store for T {}
+
+/// Run statuses that are not final.
+pub const UNFINISHED: [RunStatus; 2] = [RunStatus::Pending, RunStatus::Running];

@@ -1,0 +1,117 @@
+use riposte_model::{NodeReport, RunStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A page request: `limit` items after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page { offset: 0, limit: 100 }
+    }
+}
+
+/// One page of items and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertFilter {
+    pub status_uuid: Option<String>,
+    pub rule_uuid: Option<String>,
+    pub rule_name: Option<String>,
+    /// Epoch seconds, inclusive.
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPlaybook {
+    pub uuid: String,
+    pub name: String,
+    pub definition: Value,
+    /// Epoch milliseconds.
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaybookRecord {
+    pub uuid: String,
+    pub name: String,
+    pub active: bool,
+    /// The current version; every save adds one.
+    pub version: i64,
+    pub definition: Value,
+    /// Why the platform turned the playbook off, if it did.
+    pub deactivation_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A run to create: the trigger's event starts it on a pinned playbook version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRun {
+    pub uuid: String,
+    pub playbook_uuid: String,
+    pub playbook_version: i64,
+    /// What the run is about, e.g. "Sekoia.io Alert: ALxxxx".
+    pub name: String,
+    pub trigger_event: Value,
+    /// Epoch milliseconds, as every run and node time.
+    pub created_at: i64,
+}
+
+/// A run's status and nodes after its latest events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    pub status: RunStatus,
+    pub nodes: Vec<NodeReport>,
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub uuid: String,
+    pub playbook_uuid: String,
+    pub playbook_version: i64,
+    pub name: String,
+    pub status: RunStatus,
+    pub trigger_event: Value,
+    pub nodes: Vec<NodeReport>,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    /// Events in the run's log.
+    pub events: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFilter {
+    pub playbook_uuid: Option<String>,
+    pub status: Option<RunStatus>,
+    /// Creation time bounds, epoch milliseconds, inclusive.
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+}
+
+/// A module configuration ("connected account"). `secrets` holds the secret fields sealed by
+/// the caller: storage never sees them in clear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleConfiguration {
+    pub uuid: String,
+    pub module_uuid: String,
+    pub name: String,
+    /// The fields that are not secret.
+    pub value: Value,
+    pub sealed_secrets: Vec<u8>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
