@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use riposte_model::{ActionOutcome, LogEntry, NodeStatus, RunStatus};
 use riposte_template::{NodeOutputs, RenderContext};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::plan::Plan;
@@ -51,8 +52,10 @@ pub struct ActionCall {
     pub idempotency_key: String,
 }
 
-/// What happens to a run from outside.
-#[derive(Debug, Clone, PartialEq)]
+/// What happens to a run from outside. Events are what a run's log keeps: replaying them into
+/// [`Run::start`]'s result rebuilds the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     ActionFinished { instance: InstanceId, attempt: u32, outcome: ActionOutcome },
     Wake { instance: InstanceId, attempt: u32 },
@@ -101,6 +104,8 @@ pub struct Instance {
     pub ended_at_ms: Option<i64>,
     /// In the ready queue already.
     queued: bool,
+    /// A failed attempt waits for its retry timer: the attempt to start when it fires.
+    retry_pending: Option<u32>,
     foreach: Option<foreach::Progress>,
 }
 
@@ -174,6 +179,26 @@ impl Run {
         std::mem::take(&mut self.effects)
     }
 
+    /// What was in flight when this run was last driven, to carry on after a restart: every
+    /// action attempt without an answer runs again (same attempt, same idempotency key), and
+    /// every pending retry fires at once.
+    pub fn resume(&self, plan: &Plan) -> Vec<Effect> {
+        if self.status.is_final() {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        for (id, instance) in self.instances.iter().enumerate() {
+            if instance.status != NodeStatus::Running || !matches!(plan.nodes[instance.node].step, crate::plan::Step::Action(_)) {
+                continue;
+            }
+            match instance.retry_pending {
+                Some(attempt) => effects.push(Effect::Wake { instance: id, attempt, after_ms: 0 }),
+                None => effects.push(Effect::Execute(self.action_call(plan, id))),
+            }
+        }
+        effects
+    }
+
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -239,6 +264,7 @@ impl Run {
         if retry {
             let after_ms = step.retry.backoff_ms(attempt + 1, unit_random(&self.id, id, attempt));
             instance.error = Some(failure.message);
+            instance.retry_pending = Some(attempt + 1);
             self.effects.push(Effect::Wake { instance: id, attempt: attempt + 1, after_ms });
         } else {
             self.fail(plan, id, failure.message, outcome.results);
@@ -247,7 +273,8 @@ impl Run {
 
     fn wake(&mut self, plan: &Plan, id: InstanceId, attempt: u32) {
         let Some(instance) = self.instances.get(id) else { return };
-        if instance.status == NodeStatus::Running && instance.attempts + 1 == attempt {
+        if instance.status == NodeStatus::Running && instance.retry_pending == Some(attempt) {
+            self.instances[id].retry_pending = None;
             self.call_action(plan, id);
         }
     }

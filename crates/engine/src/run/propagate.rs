@@ -27,6 +27,7 @@ impl Run {
             started_at_ms: None,
             ended_at_ms: None,
             queued: false,
+            retry_pending: None,
             foreach: None,
         });
         self.by_node.insert((frame, node), id);

@@ -41,11 +41,17 @@ impl Run {
 
     /// Emits the next attempt of a running action.
     pub(super) fn call_action(&mut self, plan: &Plan, id: InstanceId) {
-        let instance = &mut self.instances[id];
+        self.instances[id].attempts += 1;
+        let call = self.action_call(plan, id);
+        self.effects.push(Effect::Execute(call));
+    }
+
+    /// The current attempt of a running action.
+    pub(super) fn action_call(&self, plan: &Plan, id: InstanceId) -> ActionCall {
+        let instance = &self.instances[id];
         let node = &plan.nodes[instance.node];
-        let Step::Action(step) = &node.step else { return };
-        instance.attempts += 1;
-        self.effects.push(Effect::Execute(ActionCall {
+        let Step::Action(step) = &node.step else { unreachable!("only action instances are called") };
+        ActionCall {
             instance: id,
             attempt: instance.attempts,
             node_id: node.id.clone(),
@@ -55,7 +61,7 @@ impl Run {
             arguments: instance.arguments.clone().unwrap_or(Value::Null),
             timeout_ms: step.timeout_ms,
             idempotency_key: format!("{}:{}", self.id, self.instance_path(plan, id)),
-        }));
+        }
     }
 
     fn render(&self, plan: &Plan, id: InstanceId, compiled: &Compiled) -> Result<Value, TemplateError> {
