@@ -5,7 +5,7 @@ use anyhow::Context;
 use riposte_engine::{Diagnostic, Plan};
 use riposte_model::{Playbook, RunStatus};
 use riposte_modules::HttpClients;
-use riposte_worker::{LocalRunner, Registry};
+use riposte_worker::{Executor, LocalRunner, Registry};
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{RunArgs, ValidateArgs};
@@ -34,7 +34,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let runner = LocalRunner::new(Arc::new(registry), Arc::new(configurations));
+    let runner = LocalRunner::new(Executor::new(Arc::new(registry), Arc::new(configurations)));
     let run_id = uuid::Uuid::new_v4().to_string();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let run = runtime.block_on(async {

@@ -344,10 +344,23 @@ fn a_run_replays_from_its_events_and_resumes_what_was_in_flight() {
     nodes["2"]["retry"] = json!({"max_attempts": 2, "initial_backoff_ms": 5000});
     let plan = plan(nodes);
     let (mut live, effects) = Run::start(&plan, "r", json!({}), 0);
-    let calls: Vec<_> = effects.iter().filter_map(|e| match e { Effect::Execute(c) => Some(c.clone()), _ => None }).collect();
+    let calls: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Execute(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
     let log = vec![
         (1, Event::ActionFinished { instance: calls[0].instance, attempt: 1, outcome: ok(json!({"n": 1})) }),
-        (2, Event::ActionFinished { instance: calls[1].instance, attempt: 1, outcome: err(FailureKind::Transient, "reset") }),
+        (
+            2,
+            Event::ActionFinished {
+                instance: calls[1].instance,
+                attempt: 1,
+                outcome: err(FailureKind::Transient, "reset"),
+            },
+        ),
     ];
     for (at, event) in &log {
         live.handle(&plan, event.clone(), *at);
@@ -358,10 +371,15 @@ fn a_run_replays_from_its_events_and_resumes_what_was_in_flight() {
     for (at, event) in stored {
         replayed.handle(&plan, event, at);
     }
-    assert_eq!(serde_json::to_value(replayed.report(&plan)).unwrap(), serde_json::to_value(live.report(&plan)).unwrap());
+    assert_eq!(
+        serde_json::to_value(replayed.report(&plan)).unwrap(),
+        serde_json::to_value(live.report(&plan)).unwrap()
+    );
     // Node 3 was called and node 2 waits for its retry: both resume.
     let resumed = replayed.resume(&plan);
     assert_eq!(resumed.len(), 2, "{resumed:?}");
-    assert!(resumed.iter().any(|e| matches!(e, Effect::Execute(c) if c.node_id == "3" && c.attempt == 1 && c.arguments == json!({"n": 1}))));
+    assert!(resumed.iter().any(
+        |e| matches!(e, Effect::Execute(c) if c.node_id == "3" && c.attempt == 1 && c.arguments == json!({"n": 1}))
+    ));
     assert!(resumed.iter().any(|e| matches!(e, Effect::Wake { attempt: 2, after_ms: 0, .. })));
 }

@@ -46,6 +46,7 @@ CREATE TABLE runs (
     created_at INTEGER NOT NULL,
     started_at INTEGER,
     ended_at INTEGER,
+    error TEXT,
     events INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX runs_by_playbook ON runs (playbook_uuid, created_at DESC);

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::SqliteStore;
 use crate::connection::{error, from_json, to_json};
 
-const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, trigger_event, nodes, created_at, started_at, ended_at, events FROM runs";
+const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, trigger_event, nodes, created_at, started_at, ended_at, error, events FROM runs";
 const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4)";
 
 /// Stores new runs inside a caller's transaction (an alert write, a trigger event).
@@ -49,7 +49,8 @@ fn record(row: &Row) -> rusqlite::Result<RunRecord> {
         created_at: row.get(7)?,
         started_at: row.get(8)?,
         ended_at: row.get(9)?,
-        events: row.get(10)?,
+        error: row.get(10)?,
+        events: row.get(11)?,
     })
 }
 
@@ -122,8 +123,8 @@ impl RunStore for SqliteStore {
                     insert.execute(params![uuid, first_seq + offset as i64, event]).map_err(error)?;
                 }
                 tx.execute(
-                    "UPDATE runs SET status = ?2, nodes = ?3, started_at = ?4, ended_at = ?5, events = ?6 WHERE uuid = ?1",
-                    params![uuid, state.status.as_str(), nodes, state.started_at, state.ended_at, first_seq + events.len() as i64],
+                    "UPDATE runs SET status = ?2, nodes = ?3, started_at = ?4, ended_at = ?5, error = ?6, events = ?7 WHERE uuid = ?1",
+                    params![uuid, state.status.as_str(), nodes, state.started_at, state.ended_at, state.error, first_seq + events.len() as i64],
                 )
                 .map_err(error)?;
                 Ok(())

@@ -176,8 +176,13 @@ async fn runs(store: &dyn Store) {
         results: Some(json!({"ok": true})),
         ..NodeReport::unreached("1", "Get Alert", NodeStatus::Succeeded)
     };
-    let running =
-        RunState { status: RunStatus::Running, nodes: vec![node.clone()], started_at: Some(10), ended_at: None };
+    let running = RunState {
+        status: RunStatus::Running,
+        nodes: vec![node.clone()],
+        started_at: Some(10),
+        ended_at: None,
+        error: None,
+    };
     store.append_run_events(&run.uuid, 0, &[json!({"e": 0}), json!({"e": 1})], &running).await.unwrap();
     assert!(
         matches!(
@@ -186,11 +191,17 @@ async fn runs(store: &dyn Store) {
         ),
         "an event number used twice is refused"
     );
-    let done = RunState { status: RunStatus::Succeeded, ended_at: Some(20), ..running.clone() };
+    let done = RunState {
+        status: RunStatus::Failed,
+        ended_at: Some(20),
+        error: Some("module gone".into()),
+        ..running.clone()
+    };
     store.append_run_events(&run.uuid, 2, &[json!({"e": 2})], &done).await.unwrap();
     assert_eq!(store.run_events(&run.uuid).await.unwrap(), vec![json!({"e": 0}), json!({"e": 1}), json!({"e": 2})]);
     let stored = store.get_run(&run.uuid).await.unwrap().unwrap();
-    assert_eq!((stored.status, stored.events, stored.ended_at), (RunStatus::Succeeded, 3, Some(20)));
+    assert_eq!((stored.status, stored.events, stored.ended_at), (RunStatus::Failed, 3, Some(20)));
+    assert_eq!(stored.error.as_deref(), Some("module gone"));
     assert_eq!(stored.nodes, vec![node]);
     assert_eq!(stored.trigger_event, run.trigger_event);
 
@@ -200,7 +211,8 @@ async fn runs(store: &dyn Store) {
     assert_eq!((pending.total, pending.items.len()), (3, 2));
     assert_eq!(pending.items[0].uuid, runs[3].uuid, "newest first");
     let unfinished = store.unfinished_runs(100).await.unwrap();
-    assert!(unfinished.iter().all(|r| r.status != RunStatus::Succeeded));
+    assert!(unfinished.iter().all(|r| r.status == RunStatus::Pending || r.status == RunStatus::Running));
+    assert!(!unfinished.iter().any(|r| r.uuid == run.uuid));
     assert!(unfinished.windows(2).all(|w| w[0].created_at <= w[1].created_at), "oldest first");
     assert!(matches!(
         store.append_run_events("missing", 0, &[json!({})], &running).await,

@@ -75,6 +75,8 @@ pub struct RunState {
     pub nodes: Vec<NodeReport>,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
+    /// Why the run could not run at all (its playbook version no longer validates, ...).
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +91,7 @@ pub struct RunRecord {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
+    pub error: Option<String>,
     /// Events in the run's log.
     pub events: i64,
 }

@@ -1,12 +1,26 @@
-//! Drives runs: executes the engine's effects with in-process modules.
+//! Drives runs: carries out the effects of the engine's state machine.
 //!
-//! [`LocalRunner`] runs one playbook run in memory, start to end: actions run concurrently as
-//! tokio tasks under their timeout, retry timers sleep, cancellation aborts what is in flight.
+//! [`drive`] is the loop: actions run concurrently as tokio tasks under their timeout, retry
+//! timers sleep, cancellation aborts what is in flight, and each event goes to a [`Journal`]
+//! before its effects start. [`LocalRunner`] drives runs that live in memory (the CLI);
+//! [`DurableRunner`] drives runs kept in a store, journaling every event, and picks up where a
+//! crash left them.
 
 mod configurations;
+mod drive;
+mod durable;
+#[cfg(test)]
+#[path = "durable_tests.rs"]
+mod durable_tests;
+mod executor;
 mod registry;
 mod runner;
+#[cfg(test)]
+mod testing;
 
-pub use configurations::Configurations;
+pub use configurations::{ConfigurationSource, Configurations};
+pub use drive::{Journal, NoJournal, drive, now_ms};
+pub use durable::DurableRunner;
+pub use executor::Executor;
 pub use registry::Registry;
 pub use runner::LocalRunner;

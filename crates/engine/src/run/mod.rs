@@ -188,7 +188,9 @@ impl Run {
         }
         let mut effects = Vec::new();
         for (id, instance) in self.instances.iter().enumerate() {
-            if instance.status != NodeStatus::Running || !matches!(plan.nodes[instance.node].step, crate::plan::Step::Action(_)) {
+            if instance.status != NodeStatus::Running
+                || !matches!(plan.nodes[instance.node].step, crate::plan::Step::Action(_))
+            {
                 continue;
             }
             match instance.retry_pending {

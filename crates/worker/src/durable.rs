@@ -1,0 +1,158 @@
+//! Runs kept in a store: every event is journaled with the run's state, and a run rebuilt from
+//! its journal carries on where it stopped.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use riposte_engine::{Event, Plan, Run};
+use riposte_model::{Catalogue, Playbook, RunStatus};
+use riposte_store::{RunRecord, RunState, Store};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::Executor;
+use crate::drive::{Journal, drive, now_ms};
+
+/// One line of a run's journal.
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    at: i64,
+    event: Event,
+}
+
+/// Drives runs stored in a [`Store`].
+pub struct DurableRunner {
+    store: Arc<dyn Store>,
+    executor: Executor,
+    catalogue: Catalogue,
+    /// Plans by playbook version: compiled once, shared by every run of that version.
+    plans: Mutex<HashMap<(String, i64), Arc<Plan>>>,
+}
+
+impl DurableRunner {
+    pub fn new(store: Arc<dyn Store>, executor: Executor) -> Self {
+        let catalogue = executor.registry().catalogue();
+        DurableRunner { store, executor, catalogue, plans: Mutex::default() }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The modules playbooks can use here.
+    pub fn executor_catalogue(&self) -> Catalogue {
+        self.catalogue.clone()
+    }
+
+    /// The compiled plan of a playbook version.
+    pub async fn plan(&self, playbook_uuid: &str, version: i64) -> Result<Arc<Plan>, String> {
+        let key = (playbook_uuid.to_string(), version);
+        if let Some(plan) = self.plans.lock().expect("plan cache lock").get(&key) {
+            return Ok(plan.clone());
+        }
+        let definition = self
+            .store
+            .get_version(playbook_uuid, version)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("playbook {playbook_uuid} has no version {version}"))?;
+        let playbook: Playbook =
+            serde_json::from_value(definition).map_err(|e| format!("stored playbook is unreadable: {e}"))?;
+        let plan = Plan::build(&playbook, &self.catalogue).map_err(|problems| {
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            format!("the playbook no longer validates: {}", list.join("; "))
+        })?;
+        let plan = Arc::new(plan);
+        self.plans.lock().expect("plan cache lock").insert(key, plan.clone());
+        Ok(plan)
+    }
+
+    /// Drives a stored run to its end (or until `cancel`), starting it or resuming it from its
+    /// journal. Returns the run's final status.
+    pub async fn drive_run(&self, uuid: &str, cancel: CancellationToken) -> Result<RunStatus, String> {
+        let record =
+            self.store.get_run(uuid).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no run {uuid}"))?;
+        if record.status.is_final() {
+            return Ok(record.status);
+        }
+        let plan = match self.plan(&record.playbook_uuid, record.playbook_version).await {
+            Ok(plan) => plan,
+            Err(error) => return self.fail_unrunnable(&record, error).await,
+        };
+        let (run, effects, next_seq) = self.rebuild(&plan, &record).await?;
+        let mut journal =
+            StoreJournal { store: self.store.clone(), uuid: uuid.to_string(), next_seq, plan: plan.clone() };
+        let run = drive(&plan, run, effects, &self.executor, &mut journal, cancel).await?;
+        Ok(run.status())
+    }
+
+    /// The run as its journal leaves it, with the effects to carry out next.
+    async fn rebuild(
+        &self,
+        plan: &Plan,
+        record: &RunRecord,
+    ) -> Result<(Run, Vec<riposte_engine::Effect>, i64), String> {
+        let Some(started_at) = record.started_at else {
+            let (run, effects) = Run::start(plan, &record.uuid, record.trigger_event.clone(), now_ms());
+            self.store
+                .append_run_events(&record.uuid, record.events, &[], &state(&run, plan))
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok((run, effects, record.events));
+        };
+        let (mut run, _) = Run::start(plan, &record.uuid, record.trigger_event.clone(), started_at);
+        let journal = self.store.run_events(&record.uuid).await.map_err(|e| e.to_string())?;
+        for line in &journal {
+            let entry: Entry = serde_json::from_value(line.clone())
+                .map_err(|e| format!("unreadable journal of run {}: {e}", record.uuid))?;
+            run.handle(plan, entry.event, entry.at);
+        }
+        let effects = run.resume(plan);
+        Ok((run, effects, journal.len() as i64))
+    }
+
+    async fn fail_unrunnable(&self, record: &RunRecord, error: String) -> Result<RunStatus, String> {
+        let now = now_ms();
+        let state = RunState {
+            status: RunStatus::Failed,
+            nodes: Vec::new(),
+            started_at: Some(now),
+            ended_at: Some(now),
+            error: Some(error),
+        };
+        self.store.append_run_events(&record.uuid, record.events, &[], &state).await.map_err(|e| e.to_string())?;
+        Ok(RunStatus::Failed)
+    }
+}
+
+fn state(run: &Run, plan: &Plan) -> RunState {
+    let report = run.report(plan);
+    RunState {
+        status: report.status,
+        nodes: report.nodes,
+        started_at: Some(report.started_at_ms),
+        ended_at: report.ended_at_ms,
+        error: None,
+    }
+}
+
+struct StoreJournal {
+    store: Arc<dyn Store>,
+    uuid: String,
+    next_seq: i64,
+    plan: Arc<Plan>,
+}
+
+#[async_trait]
+impl Journal for StoreJournal {
+    async fn record(&mut self, at: i64, event: &Event, run: &Run) -> Result<(), String> {
+        let entry = serde_json::to_value(Entry { at, event: event.clone() }).map_err(|e| e.to_string())?;
+        self.store
+            .append_run_events(&self.uuid, self.next_seq, &[entry], &state(run, &self.plan))
+            .await
+            .map_err(|e| format!("cannot journal run {}: {e}", self.uuid))?;
+        self.next_seq += 1;
+        Ok(())
+    }
+}

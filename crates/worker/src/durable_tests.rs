@@ -1,0 +1,108 @@
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use riposte_model::{NodeStatus, RunStatus};
+use riposte_store::{NewPlaybook, NewRun, Store};
+use riposte_store_sqlite::SqliteStore;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::testing::*;
+use crate::{Configurations, DurableRunner, Executor};
+
+fn durable(store: Arc<dyn Store>, gate: Gate, count: Count) -> DurableRunner {
+    let registry = registry(Default::default(), gate, count);
+    DurableRunner::new(store, Executor::new(Arc::new(registry), Arc::new(Configurations::new())))
+}
+
+/// Stores a playbook (trigger -> a1 -> b2 -> b3) and one pending run of it.
+async fn stored_run(store: &dyn Store, catalogue: &riposte_model::Catalogue) -> String {
+    let uuid =
+        |name: &str| catalogue.module(MODULE).unwrap().actions.iter().find(|a| a.name == name).unwrap().uuid.clone();
+    let action = |name: &str, next: &[&str]| json!({"name": name, "type": "action", "module_uuid": MODULE, "action_uuid": uuid(name), "arguments": {}, "outputs": {"default": next}});
+    let definition = playbook_json(
+        json!({"a1": action("Count", &["b2"]), "b2": action("Gate", &["b3"]), "b3": action("Count", &[])}),
+    );
+    store.create_playbook(&NewPlaybook { uuid: "pb".into(), name: "p".into(), definition, now: 0 }).await.unwrap();
+    let run = NewRun {
+        uuid: "run-1".into(),
+        playbook_uuid: "pb".into(),
+        playbook_version: 1,
+        name: "test".into(),
+        trigger_event: json!({}),
+        created_at: 0,
+    };
+    store.insert_runs(&[run]).await.unwrap();
+    "run-1".into()
+}
+
+#[tokio::test]
+async fn a_run_cut_off_mid_action_resumes_without_repeating_finished_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("r.db")).unwrap());
+    let (gate, count) = (Gate::default(), Count::default());
+    let first = durable(store.clone(), gate.clone(), count.clone());
+    let uuid = stored_run(store.as_ref(), &first.executor_catalogue()).await;
+
+    // Drive until the gate is entered, then drop everything, as a crash would.
+    let driving = {
+        let uuid = uuid.clone();
+        tokio::spawn(async move { first.drive_run(&uuid, CancellationToken::new()).await })
+    };
+    tokio::time::timeout(Duration::from_secs(10), gate.first_call.notified()).await.expect("the gate is reached");
+    driving.abort();
+    let _ = driving.await;
+    let midway = store.get_run(&uuid).await.unwrap().unwrap();
+    assert_eq!(midway.status, RunStatus::Running);
+
+    // A new runner on the same database finishes the run.
+    let second = durable(store.clone(), gate.clone(), count.clone());
+    let status = second.drive_run(&uuid, CancellationToken::new()).await.unwrap();
+    assert_eq!(status, RunStatus::Succeeded);
+    assert_eq!(count.0.load(Ordering::SeqCst), 2, "a1 ran once, b3 once: nothing finished ran again");
+    let calls = gate.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        vec!["run-1:b2".to_string(), "run-1:b2".to_string()],
+        "the interrupted call ran again with the same key"
+    );
+
+    let stored = store.get_run(&uuid).await.unwrap().unwrap();
+    assert_eq!(stored.status, RunStatus::Succeeded);
+    assert!(stored.nodes.iter().all(|n| n.status == NodeStatus::Succeeded), "{:#?}", stored.nodes);
+    assert_eq!(stored.events, store.run_events(&uuid).await.unwrap().len() as i64);
+    assert_eq!(
+        second.drive_run(&uuid, CancellationToken::new()).await.unwrap(),
+        RunStatus::Succeeded,
+        "a finished run stays finished"
+    );
+}
+
+#[tokio::test]
+async fn a_run_whose_playbook_no_longer_validates_fails_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("r.db")).unwrap());
+    store
+        .create_playbook(&NewPlaybook {
+            uuid: "pb".into(),
+            name: "p".into(),
+            definition: json!({"name": "p", "nodes": {}}),
+            now: 0,
+        })
+        .await
+        .unwrap();
+    let run = NewRun {
+        uuid: "r".into(),
+        playbook_uuid: "pb".into(),
+        playbook_version: 1,
+        name: "x".into(),
+        trigger_event: json!({}),
+        created_at: 0,
+    };
+    store.insert_runs(&[run]).await.unwrap();
+    let runner = durable(store.clone(), Gate::default(), Count::default());
+    assert_eq!(runner.drive_run("r", CancellationToken::new()).await.unwrap(), RunStatus::Failed);
+    let stored = store.get_run("r").await.unwrap().unwrap();
+    assert!(stored.error.unwrap().contains("the playbook has no trigger"));
+}

@@ -1,0 +1,83 @@
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use riposte_engine::{ActionCall, Event};
+use riposte_model::{ActionOutcome, Failure, FailureKind};
+use riposte_sdk::ActionContext;
+use tokio::sync::mpsc;
+
+use crate::{ConfigurationSource, Registry};
+
+/// Runs action attempts with in-process modules.
+#[derive(Clone)]
+pub struct Executor {
+    registry: Arc<Registry>,
+    configurations: Arc<dyn ConfigurationSource>,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor").field("registry", &self.registry).finish_non_exhaustive()
+    }
+}
+
+impl Executor {
+    pub fn new(registry: Arc<Registry>, configurations: Arc<dyn ConfigurationSource>) -> Self {
+        Executor { registry, configurations }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// One attempt, bounded by its timeout; a panic becomes a failure. The answer goes to
+    /// `events` as [`Event::ActionFinished`].
+    pub(crate) async fn execute(self, call: ActionCall, events: mpsc::UnboundedSender<Event>) {
+        let (instance, attempt) = (call.instance, call.attempt);
+        let timeout = Duration::from_millis(call.timeout_ms);
+        let outcome = match tokio::time::timeout(timeout, AssertUnwindSafe(self.call(call)).catch_unwind()).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(panic)) => failure(FailureKind::Fatal, format!("the action crashed: {}", panic_message(&panic))),
+            Err(_) => failure(FailureKind::Timeout, format!("timed out after {}", human_duration(timeout))),
+        };
+        let _ = events.send(Event::ActionFinished { instance, attempt, outcome });
+    }
+
+    async fn call(&self, call: ActionCall) -> ActionOutcome {
+        let Some(action) = self.registry.action(&call.module_uuid, &call.action_uuid) else {
+            return failure(
+                FailureKind::Fatal,
+                format!("no installed module provides action {} of module {}", call.action_uuid, call.module_uuid),
+            );
+        };
+        let configuration =
+            match self.configurations.resolve(&call.module_uuid, call.module_configuration_uuid.as_deref()).await {
+                Ok(configuration) => configuration,
+                Err(message) => return failure(FailureKind::Fatal, message),
+            };
+        tracing::debug!(node = %call.node_id, attempt = call.attempt, "running action");
+        action.call(ActionContext::new(configuration, call.idempotency_key), call.arguments).await
+    }
+}
+
+fn failure(kind: FailureKind, message: String) -> ActionOutcome {
+    ActionOutcome { error: Some(Failure { kind, message }), ..Default::default() }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+fn human_duration(duration: Duration) -> String {
+    if duration.as_millis() % 1000 == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
