@@ -42,3 +42,12 @@ pub struct AlertEvent {
     /// Last time the Alert was seen
     pub last_seen_at: String,
 }
+
+/// The event of `Alert Comment Created`: the alert's event and the comment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CommentEvent {
+    #[serde(flatten)]
+    pub alert: AlertEvent,
+    /// The comment (uuid, content, author, date)
+    pub comment: Value,
+}

@@ -2,11 +2,13 @@
 //! Sekoia-compatible API (a Sekoia.io tenant, or Riposte's own alert API).
 
 mod alert_created;
+mod alert_triggers;
 mod get_alert;
 #[cfg(test)]
 mod tests;
 
-pub use alert_created::{AlertCreatedConfiguration, AlertEvent};
+pub use alert_created::{AlertCreatedConfiguration, AlertEvent, CommentEvent};
+pub use alert_triggers::{AlertChange, alert_trigger_event, is_alert_trigger};
 pub use get_alert::{GetAlert, GetAlertArguments};
 use riposte_sdk::{JsonSchema, Module, ModuleInfo};
 use serde::Deserialize;
@@ -16,6 +18,9 @@ use crate::HttpClients;
 pub const MODULE_UUID: &str = "92d8bb47-7c51-445d-81de-ae04edbb6f0a";
 pub const GET_ALERT_UUID: &str = "8d189665-5401-4098-8d60-944de9a6199a";
 pub const ALERT_CREATED_UUID: &str = "785583cf-4377-43ce-a5fb-f4572eb57456";
+pub const ALERT_UPDATED_UUID: &str = "7e092f68-5e35-40ac-ac0a-46b7bdbbe3ff";
+pub const ALERT_STATUS_CHANGED_UUID: &str = "26df593b-6513-45bb-83e5-7b09effa34dc";
+pub const ALERT_COMMENT_CREATED_UUID: &str = "5bd0d367-3332-48ed-8fe9-d4eda0d7de4a";
 
 /// Where the Sekoia-compatible API is and how to authenticate to it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -46,6 +51,24 @@ pub fn module(clients: &HttpClients) -> Module {
         "A new Alert was created in the Operation Center",
         "alert_created_trigger",
         Some(ALERT_CREATED_UUID),
+    )
+    .trigger::<AlertCreatedConfiguration, AlertEvent>(
+        "Alert Updated",
+        "An existing alert was updated",
+        "alert_updated_trigger",
+        Some(ALERT_UPDATED_UUID),
+    )
+    .trigger::<AlertCreatedConfiguration, AlertEvent>(
+        "Alert Status Changed",
+        "The status of an existing alert was changed",
+        "alert_status_changed_trigger",
+        Some(ALERT_STATUS_CHANGED_UUID),
+    )
+    .trigger::<AlertCreatedConfiguration, CommentEvent>(
+        "Alert Comment Created",
+        "A comment was added to an existing Alert",
+        "alert_comment_created_trigger",
+        Some(ALERT_COMMENT_CREATED_UUID),
     )
     .action(GetAlert::new(clients.clone()))
 }
