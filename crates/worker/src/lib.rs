@@ -15,6 +15,7 @@ mod durable_tests;
 mod executor;
 mod registry;
 mod runner;
+mod service;
 #[cfg(test)]
 mod testing;
 
@@ -24,3 +25,4 @@ pub use durable::DurableRunner;
 pub use executor::Executor;
 pub use registry::Registry;
 pub use runner::LocalRunner;
+pub use service::RunService;
