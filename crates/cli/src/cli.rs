@@ -12,6 +12,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the server: the API, and the runs that alerts start, on an embedded database.
+    Serve(ServeArgs),
     /// Validate and run playbooks (Sekoia playbook JSON or YAML).
     #[command(subcommand)]
     Playbook(PlaybookCommand),
@@ -51,4 +53,20 @@ pub struct RunArgs {
     /// Print the run as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where the database and keys live; created if missing.
+    #[arg(long, env = "RIPOSTE_DATA_DIR", default_value = "riposte-data")]
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "RIPOSTE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Most runs driven at once.
+    #[arg(long, env = "RIPOSTE_MAX_RUNS", default_value_t = 256)]
+    pub max_runs: usize,
+    /// Seconds that runs in progress get to finish at shutdown; the rest resume at the next start.
+    #[arg(long, env = "RIPOSTE_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace: u64,
 }

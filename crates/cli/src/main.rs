@@ -4,6 +4,7 @@ mod cli;
 mod module_config;
 mod playbook;
 mod report;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Playbook(PlaybookCommand::Validate(args)) => playbook::validate(args),
         Command::Playbook(PlaybookCommand::Run(args)) => playbook::run(args),
+        Command::Serve(args) => serve::serve(args),
     };
     match result {
         Ok(code) => code,

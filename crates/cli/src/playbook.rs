@@ -66,7 +66,7 @@ fn builtin_registry() -> anyhow::Result<Registry> {
 fn load(path: &std::path::Path) -> anyhow::Result<Result<Playbook, Diagnostic>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(Playbook::parse_document(&text)
-        .map_err(|riposte_model::ModelError::Parse { path, message }| Diagnostic::new(path, message)))
+        .map_err(|riposte_model::ModelError::Parse { path, message, .. }| Diagnostic::new(path, message)))
 }
 
 fn print_problems(file: &str, problems: &[Diagnostic], json: bool) {

@@ -5,20 +5,35 @@ use thiserror::Error;
 pub enum ModelError {
     /// The document is not valid JSON/YAML or does not have the expected shape.
     /// `path` is a JSON path such as `$.nodes["3"].outputs`.
+    /// `syntax` tells a document that is not JSON/YAML at all from one of the wrong shape.
     #[error("{path}: {message}")]
-    Parse { path: String, message: String },
+    Parse { path: String, message: String, syntax: bool },
+}
+
+/// Reads JSON into `T`; errors name the JSON path of the offending value, or the line and
+/// column of a syntax error.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ModelError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(ModelError::from_json)?;
+    de.end().map_err(|e| ModelError::Parse {
+        path: "$".into(),
+        message: format!("trailing characters after the document: {e}"),
+        syntax: true,
+    })?;
+    Ok(value)
 }
 
 impl ModelError {
     pub(crate) fn from_json(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let path = json_path(&err.path().to_string());
         let inner = err.into_inner();
-        let message = if inner.is_syntax() || inner.is_eof() {
+        let syntax = inner.is_syntax() || inner.is_eof();
+        let message = if syntax {
             format!("invalid JSON at line {} column {}: {inner}", inner.line(), inner.column())
         } else {
             strip_position(&inner.to_string())
         };
-        ModelError::Parse { path, message }
+        ModelError::Parse { path, message, syntax }
     }
 
     pub(crate) fn from_yaml(err: serde_path_to_error::Error<serde_norway::Error>) -> Self {
@@ -30,7 +45,7 @@ impl ModelError {
             }
             None => inner.to_string(),
         };
-        ModelError::Parse { path, message }
+        ModelError::Parse { path, message, syntax: false }
     }
 }
 

@@ -167,13 +167,7 @@ pub enum ModificationType {
 impl Playbook {
     /// Reads a playbook from JSON. Errors name the JSON path of the offending value.
     pub fn from_json(text: &str) -> Result<Playbook, ModelError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let playbook = serde_path_to_error::deserialize(&mut de).map_err(ModelError::from_json)?;
-        de.end().map_err(|e| ModelError::Parse {
-            path: "$".into(),
-            message: format!("trailing characters after the playbook: {e}"),
-        })?;
-        Ok(playbook)
+        crate::parse_json(text.as_bytes())
     }
 
     /// Reads a playbook from YAML, with the same field names as the JSON form.
@@ -193,14 +187,19 @@ impl Playbook {
             serde_json::from_str(text).map_err(|e| ModelError::Parse {
                 path: "$".into(),
                 message: format!("invalid JSON at line {} column {}: {e}", e.line(), e.column()),
+                syntax: true,
             })?
         } else {
-            serde_norway::from_str(text).map_err(|e| ModelError::Parse { path: "$".into(), message: e.to_string() })?
+            serde_norway::from_str(text).map_err(|e| ModelError::Parse {
+                path: "$".into(),
+                message: e.to_string(),
+                syntax: true,
+            })?
         };
         match value.get("playbook") {
             Some(inner) if value.get("nodes").is_none() => {
-                Playbook::from_json(&inner.to_string()).map_err(|ModelError::Parse { path, message }| {
-                    ModelError::Parse { path: path.replacen('$', "$.playbook", 1), message }
+                Playbook::from_json(&inner.to_string()).map_err(|ModelError::Parse { path, message, syntax }| {
+                    ModelError::Parse { path: path.replacen('$', "$.playbook", 1), message, syntax }
                 })
             }
             _ => Playbook::parse(text),

@@ -72,7 +72,11 @@ impl RunService {
         }
     }
 
-    async fn claim_new_runs(self: &Arc<Self>, tasks: &mut JoinSet<()>, shutdown: &CancellationToken) -> Result<(), String> {
+    async fn claim_new_runs(
+        self: &Arc<Self>,
+        tasks: &mut JoinSet<()>,
+        shutdown: &CancellationToken,
+    ) -> Result<(), String> {
         let runs = self.runner.store().unfinished_runs(256).await.map_err(|e| e.to_string())?;
         for run in runs {
             let token = {

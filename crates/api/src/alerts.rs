@@ -1,0 +1,309 @@
+//! `/api/v1/sic/alerts`: create, read, list, update alerts and comment on them. Every change
+//! starts the runs of the active playbooks whose alert trigger reacts to it, stored with the
+//! change itself.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use riposte_model::{
+    Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, SHORT_ID_ALPHABET,
+};
+use riposte_modules::sekoiaio::AlertChange;
+use riposte_store::{AlertFilter, Paged};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::dispatch::runs_for_alert;
+use crate::error::{ApiError, ApiResult};
+use crate::json::Body;
+use crate::state::AppState;
+use crate::{page, query};
+
+#[derive(Debug, Deserialize)]
+pub struct NewAlert {
+    pub title: String,
+    #[serde(default)]
+    pub details: String,
+    pub rule: NewRule,
+    /// 0 to 100; the rule's severity when absent.
+    #[serde(default)]
+    pub urgency: Option<i64>,
+    #[serde(default)]
+    pub entity: Option<NameUuid>,
+    #[serde(default)]
+    pub alert_type: Option<AlertType>,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub first_seen_at: Option<String>,
+    #[serde(default)]
+    pub last_seen_at: Option<String>,
+    #[serde(default)]
+    pub event_uuids: Vec<String>,
+    /// Anything else is kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewRule {
+    pub name: String,
+    #[serde(default)]
+    pub uuid: Option<String>,
+    #[serde(default)]
+    pub severity: Option<i64>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, rename = "type")]
+    pub rule_type: Option<String>,
+    #[serde(default)]
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertPatch {
+    /// A status name (`Ongoing`, `Closed`, ...) or UUID.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub details: Option<String>,
+    #[serde(default)]
+    pub urgency: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    pub content: String,
+    #[serde(default)]
+    pub author: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertQuery {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub rule_uuid: Option<String>,
+    #[serde(default)]
+    pub rule_name: Option<String>,
+    #[serde(default)]
+    pub created_from: Option<i64>,
+    #[serde(default)]
+    pub created_to: Option<i64>,
+    #[serde(default)]
+    pub offset: Option<u64>,
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Body(input): Body<NewAlert>,
+) -> ApiResult<(StatusCode, Json<Alert>)> {
+    let alert = new_alert(input)?;
+    let runs = runs_for_alert(state.store.as_ref(), &alert, AlertChange::Created).await?;
+    state.store.insert_alert(&alert, &runs).await?;
+    if !runs.is_empty() {
+        state.runs.notify();
+    }
+    Ok((StatusCode::CREATED, Json(alert)))
+}
+
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Alert>> {
+    state.store.get_alert(&id).await?.map(Json).ok_or_else(|| ApiError::not_found("alert", &id))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<AlertQuery>, QueryRejection>,
+) -> ApiResult<Json<Paged<Alert>>> {
+    let Query(params) = query(params)?;
+    let status_uuid = params.status.as_deref().map(status).transpose()?.map(|s| s.uuid);
+    let filter = AlertFilter {
+        status_uuid,
+        rule_uuid: params.rule_uuid,
+        rule_name: params.rule_name,
+        created_from: params.created_from,
+        created_to: params.created_to,
+    };
+    Ok(Json(state.store.list_alerts(&filter, page(params.offset, params.limit)?).await?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Body(patch): Body<AlertPatch>,
+) -> ApiResult<Json<Alert>> {
+    let mut alert = state.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
+    let mut status_changed = false;
+    if let Some(key) = &patch.status {
+        let new = status(key)?;
+        status_changed = new.uuid != alert.status.uuid;
+        alert.status = new;
+    }
+    if let Some(title) = patch.title {
+        alert.title = non_empty("$.title", title)?;
+    }
+    if let Some(details) = patch.details {
+        alert.details = details;
+    }
+    if let Some(urgency) = patch.urgency {
+        alert.urgency = AlertUrgency::new(percent("$.urgency", urgency)?, alert.rule.severity);
+    }
+    alert.updated_at = now_seconds();
+    let runs = runs_for_alert(state.store.as_ref(), &alert, AlertChange::Updated { status_changed }).await?;
+    state.store.update_alert(&alert, &runs).await?;
+    if !runs.is_empty() {
+        state.runs.notify();
+    }
+    Ok(Json(alert))
+}
+
+pub async fn comment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Body(input): Body<NewComment>,
+) -> ApiResult<(StatusCode, Json<AlertComment>)> {
+    let mut alert = state.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
+    let comment = AlertComment {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        alert_uuid: alert.uuid.clone(),
+        content: non_empty("$.content", input.content)?,
+        author: input.author.unwrap_or_else(|| "api".into()),
+        date: now_seconds(),
+    };
+    alert.number_of_total_comments += 1;
+    let runs = runs_for_alert(state.store.as_ref(), &alert, AlertChange::Commented(&comment)).await?;
+    state.store.add_comment(&comment, &runs).await?;
+    if !runs.is_empty() {
+        state.runs.notify();
+    }
+    Ok((StatusCode::CREATED, Json(comment)))
+}
+
+pub async fn comments(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Paged<AlertComment>>> {
+    let alert = state.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
+    let items = state.store.list_comments(&alert.uuid).await?;
+    Ok(Json(Paged { total: items.len() as u64, items }))
+}
+
+fn new_alert(input: NewAlert) -> ApiResult<Alert> {
+    let severity = percent("$.rule.severity", input.rule.severity.unwrap_or(50))?;
+    let urgency = percent("$.urgency", input.urgency.unwrap_or(severity))?;
+    let now = now_seconds();
+    let now_iso = iso(now);
+    for (path, value) in [("$.first_seen_at", &input.first_seen_at), ("$.last_seen_at", &input.last_seen_at)] {
+        if let Some(text) = value
+            && chrono::DateTime::parse_from_rfc3339(text).is_err()
+        {
+            return Err(ApiError::at(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                path,
+                format!("`{text}` is not an RFC 3339 date"),
+            ));
+        }
+    }
+    Ok(Alert {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        short_id: short_id(),
+        title: non_empty("$.title", input.title)?,
+        details: input.details,
+        rule: AlertRule {
+            uuid: input.rule.uuid.unwrap_or_else(|| {
+                uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, input.rule.name.as_bytes()).to_string()
+            }),
+            name: non_empty("$.rule.name", input.rule.name)?,
+            description: input.rule.description,
+            severity,
+            rule_type: input.rule.rule_type,
+            pattern: input.rule.pattern,
+        },
+        urgency: AlertUrgency::new(urgency, severity),
+        status: AlertStatus::pending(),
+        entity: input.entity.unwrap_or_default(),
+        alert_type: input.alert_type.unwrap_or_default(),
+        source: input.source,
+        target: input.target,
+        community_uuid: String::new(),
+        created_at: now,
+        updated_at: now,
+        first_seen_at: input.first_seen_at.unwrap_or_else(|| now_iso.clone()),
+        last_seen_at: input.last_seen_at.unwrap_or(now_iso),
+        event_uuids: input.event_uuids,
+        similar: 0,
+        is_incident: false,
+        number_of_total_comments: 0,
+        extra: input.extra,
+    })
+}
+
+fn status(key: &str) -> ApiResult<AlertStatus> {
+    AlertStatus::find(key).ok_or_else(|| {
+        let names: Vec<&str> = riposte_model::ALERT_STATUSES.iter().map(|(name, _, _)| *name).collect();
+        ApiError::at(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "$.status",
+            format!("unknown status `{key}`; use one of {}", names.join(", ")),
+        )
+    })
+}
+
+fn non_empty(path: &str, text: String) -> ApiResult<String> {
+    if text.trim().is_empty() {
+        return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, path, "must not be empty"));
+    }
+    Ok(text)
+}
+
+fn percent(path: &str, value: i64) -> ApiResult<i64> {
+    if !(0..=100).contains(&value) {
+        return Err(ApiError::at(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            path,
+            format!("must be between 0 and 100, got {value}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// `AL` and ten characters, as Sekoia's short ids; 57^10 values, drawn from a v4 UUID.
+fn short_id() -> String {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    let mut n = u128::from_le_bytes(bytes);
+    let mut id = String::from("AL");
+    for _ in 0..10 {
+        id.push(SHORT_ID_ALPHABET[(n % SHORT_ID_ALPHABET.len() as u128) as usize] as char);
+        n /= SHORT_ID_ALPHABET.len() as u128;
+    }
+    id
+}
+
+fn now_seconds() -> i64 {
+    riposte_worker::now_ms() / 1000
+}
+
+fn iso(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_ids_look_like_sekoia_ones() {
+        assert_eq!(iso(1_767_225_600), "2026-01-01T00:00:00Z");
+        let id = short_id();
+        assert_eq!(id.len(), 12);
+        assert!(id.starts_with("AL"));
+        assert_ne!(short_id(), short_id());
+    }
+}

@@ -1,0 +1,80 @@
+//! API keys and the permissions they carry, named like Sekoia's.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const SIC_READ_ALERTS: &str = "SIC_READ_ALERTS";
+pub const SIC_WRITE_ALERTS: &str = "SIC_WRITE_ALERTS";
+pub const SYMPHONY: &str = "SYMPHONY";
+
+/// Every permission the API checks.
+pub const ALL_PERMISSIONS: [&str; 3] = [SIC_READ_ALERTS, SIC_WRITE_ALERTS, SYMPHONY];
+
+/// API keys by secret, each with its permissions.
+#[derive(Debug, Default)]
+pub struct Keys {
+    keys: HashMap<String, HashSet<String>>,
+}
+
+impl Keys {
+    pub fn add(&mut self, secret: &str, permissions: &[&str]) {
+        self.keys.insert(secret.to_string(), permissions.iter().map(|p| p.to_string()).collect());
+    }
+
+    fn permissions(&self, secret: &str) -> Option<&HashSet<String>> {
+        // Compare every key in full so that timing says nothing about which prefix matched.
+        let mut found = None;
+        for (key, permissions) in &self.keys {
+            if constant_time_eq(key.as_bytes(), secret.as_bytes()) {
+                found = Some(permissions);
+            }
+        }
+        found
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Requires a key with `permission`: 401 without a valid key, 403 without the permission.
+pub async fn require(
+    permission: &'static str,
+    state: &AppState,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let token = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "send an API key as `Authorization: Bearer <key>`"))?;
+    let permissions =
+        state.keys.permissions(token).ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown API key"))?;
+    if !permissions.contains(permission) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, format!("this API key lacks the {permission} permission")));
+    }
+    Ok(next.run(request).await)
+}
+
+pub async fn read_alerts(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    require(SIC_READ_ALERTS, &state, request, next).await
+}
+
+pub async fn write_alerts(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    require(SIC_WRITE_ALERTS, &state, request, next).await
+}
+
+pub async fn symphony(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    require(SYMPHONY, &state, request, next).await
+}

@@ -1,0 +1,166 @@
+//! `/api/v1/symphony/playbooks`: Sekoia playbook JSON in, immutable versions, activation.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use riposte_engine::{Diagnostic, validate};
+use riposte_model::Playbook;
+use riposte_store::{NewPlaybook, Paged, PlaybookRecord};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::json::Body;
+use crate::state::AppState;
+use crate::{page, query};
+
+#[derive(Debug, Deserialize)]
+pub struct PlaybookBody {
+    pub playbook: Playbook,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub offset: Option<u64>,
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+/// A playbook as the API shows it: its current version and what stops it from running.
+#[derive(Debug, Serialize)]
+pub struct PlaybookView {
+    pub uuid: String,
+    pub name: String,
+    pub active: bool,
+    pub version: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deactivation_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub playbook: Value,
+    /// Configuration issues: while there are some, the playbook cannot be activated.
+    pub problems: Vec<Diagnostic>,
+}
+
+fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
+    let problems = match serde_json::from_value::<Playbook>(record.definition.clone()) {
+        Ok(playbook) => validate(&playbook, &state.catalogue),
+        Err(e) => vec![Diagnostic::new("$", format!("stored playbook is unreadable: {e}"))],
+    };
+    PlaybookView {
+        uuid: record.uuid,
+        name: record.name,
+        active: record.active,
+        version: record.version,
+        deactivation_reason: record.deactivation_reason,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+        playbook: record.definition,
+        problems,
+    }
+}
+
+/// The playbook's own `uuid` when it is a free UUID (a Sekoia import), a new one otherwise.
+async fn choose_uuid(state: &AppState, playbook: &Playbook) -> ApiResult<String> {
+    match playbook.uuid.as_deref().map(uuid::Uuid::parse_str) {
+        Some(Ok(uuid)) => {
+            let uuid = uuid.to_string();
+            if state.store.get_playbook(&uuid).await?.is_some() {
+                return Err(ApiError::at(
+                    StatusCode::CONFLICT,
+                    "$.playbook.uuid",
+                    format!("playbook {uuid} exists already; update it with PUT"),
+                ));
+            }
+            Ok(uuid)
+        }
+        Some(Err(_)) | None => Ok(uuid::Uuid::new_v4().to_string()),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Body(body): Body<PlaybookBody>,
+) -> ApiResult<(StatusCode, Json<PlaybookView>)> {
+    let mut playbook = body.playbook;
+    let uuid = choose_uuid(&state, &playbook).await?;
+    playbook.uuid = Some(uuid.clone());
+    let new = NewPlaybook {
+        uuid,
+        name: playbook.name.clone(),
+        definition: definition(&playbook)?,
+        now: riposte_worker::now_ms(),
+    };
+    let record = state.store.create_playbook(&new).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, record))))
+}
+
+pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
+    let record = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    Ok(Json(view(&state, record)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<Paged<PlaybookView>>> {
+    let Query(params) = query(params)?;
+    let paged = state.store.list_playbooks(page(params.offset, params.limit)?).await?;
+    Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(&state, r)).collect() }))
+}
+
+/// Saves a new version. An active playbook keeps running its current version unless the new
+/// one is free of problems.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    Body(body): Body<PlaybookBody>,
+) -> ApiResult<Json<PlaybookView>> {
+    let current = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    let mut playbook = body.playbook;
+    playbook.uuid = Some(uuid.clone());
+    if current.active {
+        let problems = validate(&playbook, &state.catalogue);
+        if !problems.is_empty() {
+            return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems)));
+        }
+    }
+    let record = state.store.save_version(&uuid, &definition(&playbook)?, &playbook.name).await?;
+    Ok(Json(view(&state, record)))
+}
+
+pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
+    state.store.delete_playbook(&uuid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turns a playbook on; refused, with the reasons, while it has configuration issues.
+pub async fn activate(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
+    let current =
+        view(&state, state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?);
+    if !current.problems.is_empty() {
+        return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &current.problems)));
+    }
+    Ok(Json(view(&state, state.store.set_active(&uuid, true, None).await?)))
+}
+
+pub async fn deactivate(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
+    Ok(Json(view(&state, state.store.set_active(&uuid, false, None).await?)))
+}
+
+fn definition(playbook: &Playbook) -> ApiResult<Value> {
+    serde_json::to_value(playbook).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+/// Diagnostics point into the playbook; in a request they sit under `$.playbook`.
+fn within_body(mut error: ApiError) -> ApiError {
+    for item in &mut error.errors {
+        if let Some(path) = &mut item.path {
+            *path = path.replacen('$', "$.playbook", 1);
+        }
+    }
+    error
+}

@@ -1,0 +1,162 @@
+//! `/api/v1/symphony/runs`: what each run did, node by node; cancellation.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use riposte_model::{LogEntry, NodeReport, NodeStatus, RunStatus};
+use riposte_store::{Paged, RunFilter, RunRecord, RunState};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::{page, query};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunQuery {
+    #[serde(default)]
+    pub playbook_uuid: Option<String>,
+    #[serde(default)]
+    pub status: Option<RunStatus>,
+    /// Epoch milliseconds, inclusive.
+    #[serde(default)]
+    pub created_from: Option<i64>,
+    #[serde(default)]
+    pub created_to: Option<i64>,
+    #[serde(default)]
+    pub offset: Option<u64>,
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunView {
+    pub uuid: String,
+    pub playbook_uuid: String,
+    pub playbook_version: i64,
+    pub name: String,
+    pub status: RunStatus,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<Value>,
+    /// Node id (with `[i]` per enclosing loop iteration) -> what that node did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<BTreeMap<String, NodeView>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodeView {
+    pub name: String,
+    pub status: NodeStatus,
+    pub attempts: u32,
+    pub arguments: Option<Value>,
+    pub results: Option<Value>,
+    pub logs: Vec<LogEntry>,
+    pub error: Option<String>,
+    pub branches: Vec<String>,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
+}
+
+fn iso_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn node_key(node: &NodeReport) -> String {
+    node.iteration.iter().fold(node.node_id.clone(), |key, i| format!("{key}[{i}]"))
+}
+
+fn view(run: RunRecord, detailed: bool) -> RunView {
+    let nodes = detailed.then(|| {
+        run.nodes
+            .into_iter()
+            .map(|n| {
+                let key = node_key(&n);
+                let node = NodeView {
+                    name: n.name,
+                    status: n.status,
+                    attempts: n.attempts,
+                    arguments: n.arguments,
+                    results: n.results,
+                    logs: n.logs,
+                    error: n.error,
+                    branches: n.branches,
+                    started_at: n.started_at_ms.map(iso_ms),
+                    ended_at: n.ended_at_ms.map(iso_ms),
+                };
+                (key, node)
+            })
+            .collect()
+    });
+    RunView {
+        uuid: run.uuid,
+        playbook_uuid: run.playbook_uuid,
+        playbook_version: run.playbook_version,
+        name: run.name,
+        status: run.status,
+        created_at: iso_ms(run.created_at),
+        started_at: run.started_at.map(iso_ms),
+        ended_at: run.ended_at.map(iso_ms),
+        duration_ms: run.started_at.zip(run.ended_at).map(|(start, end)| end - start),
+        error: run.error,
+        event: detailed.then_some(run.trigger_event),
+        nodes,
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<RunQuery>, QueryRejection>,
+) -> ApiResult<Json<Paged<RunView>>> {
+    let Query(params) = query(params)?;
+    let filter = RunFilter {
+        playbook_uuid: params.playbook_uuid,
+        status: params.status,
+        created_from: params.created_from,
+        created_to: params.created_to,
+    };
+    let paged = state.store.list_runs(&filter, page(params.offset, params.limit)?).await?;
+    Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(r, false)).collect() }))
+}
+
+pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<RunView>> {
+    let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    Ok(Json(view(run, true)))
+}
+
+/// Cancels a run that has not finished: running actions are stopped, nothing else starts.
+pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<(StatusCode, Json<RunView>)> {
+    let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    if run.status.is_final() {
+        return Err(ApiError::new(StatusCode::CONFLICT, format!("run {uuid} is already {}", run.status)));
+    }
+    if !state.runs.cancel(&uuid) {
+        if run.started_at.is_some() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("run {uuid} is being resumed; cancel it again in a moment"),
+            ));
+        }
+        // Not started: nothing ran, nothing to stop.
+        let now = riposte_worker::now_ms();
+        let state_now = RunState {
+            status: RunStatus::Cancelled,
+            nodes: Vec::new(),
+            started_at: Some(now),
+            ended_at: Some(now),
+            error: None,
+        };
+        state.store.append_run_events(&uuid, run.events, &[], &state_now).await?;
+    }
+    let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    Ok((StatusCode::ACCEPTED, Json(view(run, true))))
+}
