@@ -1,113 +1,21 @@
 //! The server through its real HTTP API, each test on a fresh data directory: the seed use case
 //! end to end, and bad input.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::http::StatusCode;
+use common::*;
+use reqwest::Method;
 use serde_json::{Value, json};
 
-struct Server {
-    child: Child,
-    base: String,
-    key: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn start_server() -> Server {
+async fn fresh_server() -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_riposte"))
-        .args(["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while reqwest::get(format!("{base}/health")).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let key = std::fs::read_to_string(dir.path().join("admin.key")).unwrap();
-    Server { child, base, key, _dir: dir }
+    (start_server(dir.path(), free_port()).await, dir)
 }
-
-impl Server {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = reqwest::Client::new().request(method, format!("{}{path}", self.base)).bearer_auth(&self.key);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    async fn run_of(&self, playbook: &str, count: usize) -> Vec<Value> {
-        let started = Instant::now();
-        loop {
-            let (_, runs) =
-                self.call(reqwest::Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}"), None).await;
-            let items = runs["items"].as_array().cloned().unwrap_or_default();
-            if items.len() >= count && items.iter().all(|r| r["status"] != "pending" && r["status"] != "running") {
-                return items;
-            }
-            assert!(started.elapsed() < Duration::from_secs(20), "runs did not finish: {runs}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<(HeaderMap, String)>>>);
-
-async fn start_sink() -> (String, Sink) {
-    let sink = Sink::default();
-    let app = Router::new()
-        .route(
-            "/sink",
-            post(|State(sink): State<Sink>, headers: HeaderMap, body: String| async move {
-                sink.0.lock().unwrap().push((headers, body));
-                StatusCode::OK
-            }),
-        )
-        .with_state(sink.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}/sink"), sink)
-}
-
-fn seed_playbook(sink: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/sync-alerts/playbook.json");
-    let mut playbook: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    playbook["nodes"]["2"]["arguments"]["url"] = json!(sink);
-    playbook
-}
-
-use reqwest::Method;
 
 #[tokio::test]
 async fn an_alert_runs_the_seed_playbook_and_the_external_tool_gets_the_body() {
-    let server = start_server().await;
+    let (server, _dir) = fresh_server().await;
     let (sink_url, sink) = start_sink().await;
 
     let (status, created) = server
@@ -148,7 +56,7 @@ async fn an_alert_runs_the_seed_playbook_and_the_external_tool_gets_the_body() {
 
 #[tokio::test]
 async fn rule_filters_choose_which_alerts_start_runs() {
-    let server = start_server().await;
+    let (server, _dir) = fresh_server().await;
     let (sink_url, sink) = start_sink().await;
     let mut playbook = seed_playbook(&sink_url);
     playbook["uuid"] = json!(null);
@@ -169,7 +77,7 @@ async fn rule_filters_choose_which_alerts_start_runs() {
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_error_and_stores_nothing() {
-    let server = start_server().await;
+    let (server, _dir) = fresh_server().await;
     let cases = [
         (
             Method::POST,
@@ -243,7 +151,7 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() {
 
 #[tokio::test]
 async fn a_playbook_with_problems_is_saved_but_cannot_be_activated() {
-    let server = start_server().await;
+    let (server, _dir) = fresh_server().await;
     let mut playbook = seed_playbook("http://127.0.0.1:1/sink");
     playbook["nodes"]["2"]["arguments"]["method"] = json!("fetch");
     let (status, created) =

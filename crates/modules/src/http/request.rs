@@ -146,10 +146,11 @@ impl Action for RequestUrl {
             .map_err(|e| ActionError::fatal(format!("invalid url `{}`: {e}", args.url)))?;
         let client = self.clients.get(args.verify_ssl);
         let started = Instant::now();
-        let mut response = send(with_auth(build(client, url.clone(), &args)?, &args)?).await?;
+        let key = ctx.idempotency_key().to_string();
+        let mut response = send(with_auth(build(client, url.clone(), &args, &key)?, &args)?).await?;
         if args.auth_type == AuthType::Digest && response.status() == StatusCode::UNAUTHORIZED {
             let authorization = digest_authorization(&response, &url, &args)?;
-            response = send(build(client, url, &args)?.header(AUTHORIZATION, authorization)).await?;
+            response = send(build(client, url, &args, &key)?.header(AUTHORIZATION, authorization)).await?;
         }
         let results = read_response(response, started).await?;
         if args.fail_on_http_error && results.status_code >= 400 {
@@ -159,9 +160,25 @@ impl Action for RequestUrl {
     }
 }
 
-fn build(client: &reqwest::Client, url: reqwest::Url, args: &RequestArguments) -> Result<RequestBuilder, ActionError> {
+/// Header carrying the node's idempotency key, so that the receiver can recognise a request
+/// repeated after a retry or a restart (unless the playbook sets this header itself).
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+fn build(
+    client: &reqwest::Client,
+    url: reqwest::Url,
+    args: &RequestArguments,
+    key: &str,
+) -> Result<RequestBuilder, ActionError> {
     let method = Method::from_bytes(args.method.as_str().as_bytes()).expect("standard methods are valid");
-    let mut request = client.request(method, url).headers(headers(args.headers.as_ref())?);
+    let mut headers = headers(args.headers.as_ref())?;
+    if !key.is_empty() && !headers.contains_key(IDEMPOTENCY_KEY) {
+        headers.insert(
+            IDEMPOTENCY_KEY,
+            HeaderValue::from_str(key).map_err(|_| ActionError::fatal("invalid idempotency key"))?,
+        );
+    }
+    let mut request = client.request(method, url).headers(headers);
     if let Some(params) = query(args.params.as_ref())? {
         request = request.query(&params);
     }

@@ -70,7 +70,8 @@ async fn serve() -> String {
 }
 
 async fn request(arguments: Value) -> riposte_sdk::ActionOutcome {
-    RequestUrl::new(HttpClients::new().unwrap()).call(ActionContext::default(), arguments).await
+    let ctx = ActionContext::new(json!({}), "run-1:2");
+    RequestUrl::new(HttpClients::new().unwrap()).call(ctx, arguments).await
 }
 
 #[tokio::test]
@@ -96,6 +97,7 @@ async fn posts_json_with_headers_params_and_bearer_auth() {
     assert_eq!(echoed["headers"]["x-count"], "3");
     assert_eq!(echoed["headers"]["authorization"], "Bearer t0k3n");
     assert_eq!(echoed["headers"]["content-type"], "application/json");
+    assert_eq!(echoed["headers"]["idempotency-key"], "run-1:2");
     let body: Value = serde_json::from_str(echoed["body"].as_str().unwrap()).unwrap();
     assert_eq!(body, json!({"alert_short_id": "AL1", "quote": "say \"hi\""}));
     assert!(results["elapsed"].as_f64().unwrap() >= 0.0);
