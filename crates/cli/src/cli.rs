@@ -14,6 +14,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the server: the API, and the runs that alerts start, on an embedded database.
     Serve(ServeArgs),
+    /// Start a server with the "push new alerts to an external tool" playbook and a local
+    /// external tool, create a few alerts, and show what happened.
+    Demo(DemoArgs),
     /// Validate and run playbooks (Sekoia playbook JSON or YAML).
     #[command(subcommand)]
     Playbook(PlaybookCommand),
@@ -69,4 +72,20 @@ pub struct ServeArgs {
     /// Seconds that runs in progress get to finish at shutdown; the rest resume at the next start.
     #[arg(long, env = "RIPOSTE_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the database and keys live; a temporary directory when not given.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Address the server listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// How many sample alerts to create.
+    #[arg(long, default_value_t = 3)]
+    pub alerts: usize,
+    /// Stop once the runs are shown instead of serving until Ctrl-C.
+    #[arg(long)]
+    pub exit: bool,
 }

@@ -1,10 +1,12 @@
 //! The `riposte` command.
 
 mod cli;
+mod demo;
 mod module_config;
 mod playbook;
 mod report;
 mod serve;
+mod server;
 
 use std::process::ExitCode;
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         Command::Playbook(PlaybookCommand::Validate(args)) => playbook::validate(args),
         Command::Playbook(PlaybookCommand::Run(args)) => playbook::run(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Demo(args) => demo::demo(args),
     };
     match result {
         Ok(code) => code,

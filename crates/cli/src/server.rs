@@ -1,0 +1,123 @@
+//! The server as one value: start it on a data directory and an address, stop it.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use riposte_api::{AppState, auth};
+use riposte_modules::HttpClients;
+use riposte_store::Store;
+use riposte_store_sqlite::SqliteStore;
+use riposte_worker::{Configurations, DurableRunner, Executor, Registry, RunService};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub struct ServerOptions {
+    pub data_dir: PathBuf,
+    pub listen: String,
+    pub max_runs: usize,
+    pub shutdown_grace: Duration,
+}
+
+/// A running server.
+pub struct Server {
+    pub address: SocketAddr,
+    pub admin_key: String,
+    /// True when this start created the admin key.
+    pub new_admin_key: bool,
+    shutdown: CancellationToken,
+    http: JoinHandle<std::io::Result<()>>,
+    runs: JoinHandle<()>,
+}
+
+impl Server {
+    pub async fn start(options: ServerOptions) -> anyhow::Result<Server> {
+        let dir = &options.data_dir;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        let (admin_key, new_admin_key) = admin_key(dir)?;
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("riposte.db")).context("cannot open the database")?);
+        let listener =
+            tokio::net::TcpListener::bind(&options.listen).await.with_context(|| format!("cannot listen on {}", options.listen))?;
+        let address = listener.local_addr()?;
+
+        // The built-in Sekoia.io module talks to this server with a key of its own.
+        let internal_key = random_key();
+        let mut keys = auth::Keys::default();
+        keys.add(&admin_key, &auth::ALL_PERMISSIONS);
+        keys.add(&internal_key, &[auth::SIC_READ_ALERTS, auth::SIC_WRITE_ALERTS]);
+
+        let clients = HttpClients::new().context("cannot set up the HTTP client")?;
+        let registry = Arc::new(Registry::new(riposte_modules::builtin_modules(&clients)));
+        let catalogue = Arc::new(registry.catalogue());
+        let mut configurations = Configurations::new();
+        configurations.set_module_default(
+            riposte_modules::sekoiaio::MODULE_UUID,
+            serde_json::json!({"base_url": format!("http://{address}"), "api_key": internal_key}),
+        );
+        let runner = Arc::new(DurableRunner::new(store.clone(), Executor::new(registry, Arc::new(configurations))));
+        let run_service = RunService::new(runner, options.max_runs);
+        let state = AppState { store, runs: run_service.clone(), catalogue, keys: Arc::new(keys) };
+
+        let shutdown = CancellationToken::new();
+        let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));
+        let stop = shutdown.clone();
+        let http = tokio::spawn(async move {
+            axum::serve(listener, riposte_api::router(state)).with_graceful_shutdown(stop.cancelled_owned()).await
+        });
+        Ok(Server { address, admin_key, new_admin_key, shutdown, http, runs })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Stops taking requests, gives runs in progress their grace period, and returns.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.http.await??;
+        self.runs.await?;
+        Ok(())
+    }
+}
+
+/// The admin API key: read from `DIR/admin.key`, or made on first start and written there with
+/// mode 0600. The flag says whether it is new.
+fn admin_key(data_dir: &Path) -> anyhow::Result<(String, bool)> {
+    let path = data_dir.join("admin.key");
+    if path.exists() {
+        let key = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        return Ok((key.trim().to_string(), false));
+    }
+    let key = random_key();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(key.as_bytes())?;
+    file.sync_all()?;
+    Ok((key, true))
+}
+
+/// 244 random bits from the OS (two v4 UUIDs), as hex.
+fn random_key() -> String {
+    format!("rp_{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+pub async fn wait_for_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
