@@ -17,6 +17,9 @@ pub enum Command {
     /// Start a server with the "push new alerts to an external tool" playbook and a local
     /// external tool, create a few alerts, and show what happened.
     Demo(DemoArgs),
+    /// Measure the server end to end: alerts in, the seed playbook's requests out at a local
+    /// external tool. Reports runs per second, alert-to-tool latency and peak memory.
+    Bench(BenchArgs),
     /// Validate and run playbooks (Sekoia playbook JSON or YAML).
     #[command(subcommand)]
     Playbook(PlaybookCommand),
@@ -88,4 +91,23 @@ pub struct DemoArgs {
     /// Stop once the runs are shown instead of serving until Ctrl-C.
     #[arg(long)]
     pub exit: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Alerts to create.
+    #[arg(long, default_value_t = 2000)]
+    pub alerts: usize,
+    /// Alerts per second; as fast as possible when not given.
+    #[arg(long)]
+    pub rate: Option<u32>,
+    /// Alert creations in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Where the database lives; a temporary directory when not given.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

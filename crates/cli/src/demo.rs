@@ -55,7 +55,11 @@ async fn run_demo(args: &DemoArgs, data_dir: std::path::PathBuf) -> anyhow::Resu
     for n in 0..args.alerts {
         let (rule, severity) = SAMPLE_RULES[n % SAMPLE_RULES.len()];
         let alert = api
-            .call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": format!("Sample alert {}", n + 1), "rule": {"name": rule, "severity": severity}})))
+            .call(
+                Method::POST,
+                "/api/v1/sic/alerts",
+                Some(json!({"title": format!("Sample alert {}", n + 1), "rule": {"name": rule, "severity": severity}})),
+            )
             .await?;
         alerts.push(alert);
     }
@@ -64,7 +68,10 @@ async fn run_demo(args: &DemoArgs, data_dir: std::path::PathBuf) -> anyhow::Resu
     println!("Riposte demo: {}  (data in {})", api.base, data_dir.display());
     println!("Admin API key: {}  (also in {})\n", server.admin_key, data_dir.join("admin.key").display());
     println!("Playbook \"Synchronize Alerts with an external tool\" ({playbook}) is active.");
-    println!("Alerts created: {}", alerts.iter().map(|a| a["short_id"].as_str().unwrap_or_default()).collect::<Vec<_>>().join(", "));
+    println!(
+        "Alerts created: {}",
+        alerts.iter().map(|a| a["short_id"].as_str().unwrap_or_default()).collect::<Vec<_>>().join(", ")
+    );
     println!("\nRuns:");
     for run in &runs {
         println!(
@@ -89,7 +96,10 @@ async fn run_demo(args: &DemoArgs, data_dir: std::path::PathBuf) -> anyhow::Resu
     }
     let all_succeeded = runs.iter().all(|r| r["status"] == "succeeded") && bodies.len() == args.alerts;
     if !args.exit {
-        println!("\nThe server keeps running: create alerts with POST {}/api/v1/sic/alerts. Ctrl-C stops it.", api.base);
+        println!(
+            "\nThe server keeps running: create alerts with POST {}/api/v1/sic/alerts. Ctrl-C stops it.",
+            api.base
+        );
         wait_for_signal().await;
     }
     server.stop().await?;
@@ -137,7 +147,9 @@ async fn install_playbook(api: &Api, tool_url: &str) -> anyhow::Result<String> {
 async fn wait_for_runs(api: &Api, playbook: &str, count: usize) -> anyhow::Result<Vec<Value>> {
     let started = Instant::now();
     loop {
-        let page = api.call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}&limit={count}"), None).await?;
+        let page = api
+            .call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}&limit={count}"), None)
+            .await?;
         let runs = page["items"].as_array().cloned().unwrap_or_default();
         if runs.len() >= count && runs.iter().all(|r| r["status"] != "pending" && r["status"] != "running") {
             return Ok(runs);

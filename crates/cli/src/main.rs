@@ -1,5 +1,6 @@
 //! The `riposte` command.
 
+mod bench;
 mod cli;
 mod demo;
 mod module_config;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Command::Playbook(PlaybookCommand::Run(args)) => playbook::run(args),
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => demo::demo(args),
+        Command::Bench(args) => bench::bench(args),
     };
     match result {
         Ok(code) => code,

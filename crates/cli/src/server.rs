@@ -38,9 +38,11 @@ impl Server {
         let dir = &options.data_dir;
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         let (admin_key, new_admin_key) = admin_key(dir)?;
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("riposte.db")).context("cannot open the database")?);
-        let listener =
-            tokio::net::TcpListener::bind(&options.listen).await.with_context(|| format!("cannot listen on {}", options.listen))?;
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&dir.join("riposte.db")).context("cannot open the database")?);
+        let listener = tokio::net::TcpListener::bind(&options.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", options.listen))?;
         let address = listener.local_addr()?;
 
         // The built-in Sekoia.io module talks to this server with a key of its own.

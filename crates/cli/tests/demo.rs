@@ -4,7 +4,16 @@
 async fn the_demo_pushes_its_alerts_to_the_external_tool() {
     let dir = tempfile::tempdir().unwrap();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_riposte"))
-        .args(["demo", "--exit", "--listen", "127.0.0.1:0", "--alerts", "2", "--data-dir", dir.path().to_str().unwrap()])
+        .args([
+            "demo",
+            "--exit",
+            "--listen",
+            "127.0.0.1:0",
+            "--alerts",
+            "2",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ])
         .output()
         .await
         .unwrap();
@@ -15,7 +24,16 @@ async fn the_demo_pushes_its_alerts_to_the_external_tool() {
     assert!(stdout.contains("\"rule_name\":\"Mimikatz \\\"sekurlsa\\\" usage\""), "{stdout}");
     // A second demo on the same directory updates the playbook instead of adding one.
     let again = tokio::process::Command::new(env!("CARGO_BIN_EXE_riposte"))
-        .args(["demo", "--exit", "--listen", "127.0.0.1:0", "--alerts", "1", "--data-dir", dir.path().to_str().unwrap()])
+        .args([
+            "demo",
+            "--exit",
+            "--listen",
+            "127.0.0.1:0",
+            "--alerts",
+            "1",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ])
         .output()
         .await
         .unwrap();

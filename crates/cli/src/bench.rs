@@ -1,0 +1,187 @@
+//! `riposte bench`: the server end to end on this machine. Alerts go in through the API; each
+//! starts the seed playbook (Alert Created -> Get Alert -> Request URL), whose request lands at a
+//! local external tool. Latency is from sending the alert to the tool receiving the request.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use axum::Router;
+use axum::routing::post;
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+use crate::cli::BenchArgs;
+use crate::server::{Server, ServerOptions};
+
+const SEED_PLAYBOOK: &str = include_str!("../../../examples/sync-alerts/playbook.json");
+
+pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let data_dir = match &args.data_dir {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!("riposte-bench-{}", uuid::Uuid::new_v4().simple())),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let result = runtime.block_on(run_bench(&args, data_dir.clone()));
+    if args.data_dir.is_none() {
+        let _ = std::fs::remove_dir_all(&data_dir);
+    }
+    let figures = result?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+    } else {
+        print_figures(&args, &figures);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+
+async fn run_bench(args: &BenchArgs, data_dir: std::path::PathBuf) -> anyhow::Result<Value> {
+    let (tool_url, arrivals) = start_tool().await?;
+    let server = Server::start(ServerOptions {
+        data_dir,
+        listen: "127.0.0.1:0".into(),
+        max_runs: 1024,
+        shutdown_grace: Duration::from_secs(5),
+    })
+    .await?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    let base = server.url();
+    let key = server.admin_key.clone();
+
+    let mut playbook: Value = serde_json::from_str(SEED_PLAYBOOK)?;
+    playbook["nodes"]["2"]["arguments"]["url"] = json!(tool_url);
+    let created: Value = client
+        .post(format!("{base}/api/v1/symphony/playbooks"))
+        .bearer_auth(&key)
+        .json(&json!({"playbook": playbook}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let uuid = created["uuid"].as_str().context("playbook created")?.to_string();
+    client
+        .post(format!("{base}/api/v1/symphony/playbooks/{uuid}/activate"))
+        .bearer_auth(&key)
+        .send()
+        .await?
+        .error_for_status()?;
+
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let slots = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..args.alerts {
+        if let Some(rate) = args.rate {
+            let due = started + Duration::from_secs_f64(n as f64 / f64::from(rate.max(1)));
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let permit = slots.clone().acquire_owned().await?;
+        let (client, base, key, sent) = (client.clone(), base.clone(), key.clone(), sent.clone());
+        tasks.spawn(async move {
+            let t0 = Instant::now();
+            let body = json!({"title": format!("bench {n}"), "rule": {"name": "Bench rule", "severity": 50}});
+            let response = client.post(format!("{base}/api/v1/sic/alerts")).bearer_auth(&key).json(&body).send().await;
+            drop(permit);
+            let alert: Value = response.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+            let uuid = alert["uuid"].as_str().ok_or("no alert uuid")?.to_string();
+            sent.lock().expect("lock").insert(uuid, t0);
+            Ok::<(), String>(())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done?.map_err(|e| anyhow::anyhow!("creating an alert failed: {e}"))?;
+    }
+    let accepted_in = started.elapsed();
+    while arrivals.lock().expect("lock").len() < args.alerts {
+        if started.elapsed() > Duration::from_secs(600) {
+            bail!(
+                "only {} of {} runs reached the tool in 10 minutes",
+                arrivals.lock().expect("lock").len(),
+                args.alerts
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let total = started.elapsed();
+    let latencies = latencies(&sent.lock().expect("lock"), &arrivals.lock().expect("lock"));
+    server.stop().await?;
+    Ok(json!({
+        "alerts": args.alerts,
+        "rate": args.rate,
+        "concurrency": args.concurrency,
+        "alerts_accepted_per_s": args.alerts as f64 / accepted_in.as_secs_f64(),
+        "runs_per_s": args.alerts as f64 / total.as_secs_f64(),
+        "seconds": total.as_secs_f64(),
+        "latency_ms": {"p50": percentile(&latencies, 0.50), "p90": percentile(&latencies, 0.90), "p99": percentile(&latencies, 0.99), "max": percentile(&latencies, 1.0)},
+        "peak_rss_mb": peak_rss_mb(),
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    }))
+}
+
+fn latencies(sent: &HashMap<String, Instant>, arrivals: &HashMap<String, Instant>) -> Vec<f64> {
+    let mut all: Vec<f64> = sent
+        .iter()
+        .filter_map(|(uuid, t0)| arrivals.get(uuid).map(|t1| t1.duration_since(*t0).as_secs_f64() * 1000.0))
+        .collect();
+    all.sort_by(f64::total_cmp);
+    all
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() - 1) as f64 * q).round() as usize;
+    (sorted[index] * 100.0).round() / 100.0
+}
+
+/// Peak resident memory of this process (server, client and tool together), from Linux's
+/// `VmHWM`; none elsewhere.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// The external tool: notes when each alert's request arrives.
+async fn start_tool() -> anyhow::Result<(String, Arrivals)> {
+    let arrivals: Arrivals = Arc::default();
+    let seen = arrivals.clone();
+    let app = Router::new().route(
+        "/sink",
+        post(move |body: String| async move {
+            if let Ok(value) = serde_json::from_str::<Value>(&body)
+                && let Some(uuid) = value["alert_short_id"].as_str()
+            {
+                seen.lock().expect("lock").entry(uuid.to_string()).or_insert_with(Instant::now);
+            }
+            "ok"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((format!("http://{address}/sink"), arrivals))
+}
+
+fn print_figures(args: &BenchArgs, figures: &Value) {
+    let pace = args.rate.map(|r| format!("at {r} alerts/s")).unwrap_or_else(|| "as fast as possible".into());
+    println!("{} alerts {pace}, {} in flight, {} cores", args.alerts, args.concurrency, figures["cores"]);
+    println!("  alerts accepted: {:.0}/s", figures["alerts_accepted_per_s"].as_f64().unwrap_or_default());
+    println!(
+        "  runs completed:  {:.0}/s ({:.2} s in all)",
+        figures["runs_per_s"].as_f64().unwrap_or_default(),
+        figures["seconds"].as_f64().unwrap_or_default()
+    );
+    let l = &figures["latency_ms"];
+    println!(
+        "  alert -> external tool latency: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms",
+        l["p50"], l["p90"], l["p99"], l["max"]
+    );
+    println!("  peak memory (server, client and tool): {} MB", figures["peak_rss_mb"]);
+}
