@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/symphony/runs", get(runs::list))
         .route("/api/v1/symphony/runs/{uuid}", get(runs::get))
         .route("/api/v1/symphony/runs/{uuid}/cancel", post(runs::cancel))
+        .route("/api/v1/symphony/runs/{uuid}/rerun", post(runs::rerun))
         .route_layer(from_fn_with_state(state.clone(), auth::symphony));
     Router::new()
         .merge(read_alerts)

@@ -7,11 +7,13 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use riposte_model::{LogEntry, NodeReport, NodeStatus, RunStatus};
-use riposte_store::{Paged, RunFilter, RunRecord, RunState};
+use riposte_store::{NewRun, Paged, RunFilter, RunRecord, RunState};
+use riposte_worker::RestartError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
+use crate::json::Body;
 use crate::state::AppState;
 use crate::{page, query};
 
@@ -158,5 +160,56 @@ pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> 
         state.store.append_run_events(&uuid, run.events, &[], &state_now).await?;
     }
     let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    Ok((StatusCode::ACCEPTED, Json(view(run, true))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub enum RerunMode {
+    /// A new run of the playbook's current version with the same trigger event.
+    All,
+    /// The same run again from its start, keeping what its succeeded actions produced.
+    Failed,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RerunBody {
+    pub mode: RerunMode,
+}
+
+pub async fn rerun(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    Body(body): Body<RerunBody>,
+) -> ApiResult<(StatusCode, Json<RunView>)> {
+    let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    let target = match body.mode {
+        RerunMode::All => {
+            let playbook = state.store.get_playbook(&run.playbook_uuid).await?.ok_or_else(|| {
+                ApiError::new(StatusCode::CONFLICT, format!("playbook {} was deleted", run.playbook_uuid))
+            })?;
+            let new = NewRun {
+                uuid: uuid::Uuid::new_v4().to_string(),
+                playbook_uuid: playbook.uuid,
+                playbook_version: playbook.version,
+                name: run.name,
+                trigger_event: run.trigger_event,
+                created_at: riposte_worker::now_ms(),
+            };
+            state.store.insert_runs(std::slice::from_ref(&new)).await?;
+            new.uuid
+        }
+        RerunMode::Failed => {
+            state.runs.runner().restart_failed(&uuid).await.map_err(|e| match e {
+                RestartError::NotFound => ApiError::not_found("run", &uuid),
+                RestartError::NotFailed(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+                RestartError::Other(message) => ApiError::new(StatusCode::CONFLICT, message),
+            })?;
+            uuid
+        }
+    };
+    state.runs.notify();
+    let run = state.store.get_run(&target).await?.ok_or_else(|| ApiError::not_found("run", &target))?;
     Ok((StatusCode::ACCEPTED, Json(view(run, true))))
 }

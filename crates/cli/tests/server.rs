@@ -175,3 +175,80 @@ async fn a_playbook_with_problems_is_saved_but_cannot_be_activated() {
         server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
     assert_eq!((status, active["active"].clone()), (StatusCode::OK, json!(true)));
 }
+
+async fn activated_seed(server: &Server, sink_url: &str) -> String {
+    let (_, created) = server
+        .call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": seed_playbook(sink_url)})))
+        .await;
+    let uuid = created["uuid"].as_str().unwrap().to_string();
+    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    uuid
+}
+
+#[tokio::test]
+async fn failed_runs_rerun_their_failed_nodes_or_everything() {
+    let (server, _dir) = fresh_server().await;
+    let (sink_url, sink) = start_sink_with(std::time::Duration::ZERO, 1).await;
+    let playbook = activated_seed(&server, &sink_url).await;
+    server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
+    let runs = server.run_of(&playbook, 1).await;
+    assert_eq!(runs[0]["status"], "failed");
+    let run = runs[0]["uuid"].as_str().unwrap().to_string();
+    let (_, detail) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{run}"), None).await;
+    assert!(detail["nodes"]["2"]["error"].as_str().unwrap().contains("with 500"), "{detail}");
+
+    let (status, _) =
+        server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/rerun"), Some(json!({"mode": "failed"}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let runs = server.run_of(&playbook, 1).await;
+    assert_eq!(
+        (runs.len(), runs[0]["uuid"].as_str().unwrap(), runs[0]["status"].as_str().unwrap()),
+        (1, run.as_str(), "succeeded")
+    );
+    assert_eq!(sink.0.lock().unwrap().len(), 2, "only the failed request was sent again");
+
+    let (status, again) =
+        server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/rerun"), Some(json!({"mode": "failed"}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (status, fresh) =
+        server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/rerun"), Some(json!({"mode": "all"}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_ne!(fresh["uuid"].as_str().unwrap(), run);
+    let runs = server.run_of(&playbook, 2).await;
+    assert!(runs.iter().all(|r| r["status"] == "succeeded"));
+    assert_eq!(sink.0.lock().unwrap().len(), 3);
+    let (status, bad) =
+        server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/rerun"), Some(json!({"mode": "some"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+}
+
+#[tokio::test]
+async fn a_running_run_can_be_cancelled() {
+    let (server, _dir) = fresh_server().await;
+    let (sink_url, _sink) = start_sink_with(std::time::Duration::from_secs(60), 0).await;
+    let playbook = activated_seed(&server, &sink_url).await;
+    server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
+    let run = loop {
+        let (_, runs) = server
+            .call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}&status=running"), None)
+            .await;
+        if let Some(run) = runs["items"].as_array().and_then(|items| items.first()).cloned() {
+            let (_, detail) = server
+                .call(Method::GET, &format!("/api/v1/symphony/runs/{}", run["uuid"].as_str().unwrap()), None)
+                .await;
+            if detail["nodes"]["2"]["status"] == "running" {
+                break run["uuid"].as_str().unwrap().to_string();
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let (status, _) = server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/cancel"), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let runs = server.run_of(&playbook, 1).await;
+    assert_eq!(runs[0]["status"], "cancelled");
+    let (_, detail) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{run}"), None).await;
+    assert_eq!(detail["nodes"]["2"]["status"], "cancelled");
+    assert_eq!(detail["nodes"]["1"]["status"], "succeeded");
+    let (status, _) = server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/cancel"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

@@ -383,3 +383,62 @@ fn a_run_replays_from_its_events_and_resumes_what_was_in_flight() {
     ));
     assert!(resumed.iter().any(|e| matches!(e, Effect::Wake { attempt: 2, after_ms: 0, .. })));
 }
+
+#[test]
+fn restarting_a_failed_run_reruns_only_what_did_not_succeed() {
+    let plan = plan(json!({
+        "0": trigger_node(&["1"]),
+        "1": echo_node(json!({"n": 1}), &["2"]),
+        "2": echo_node(json!({"n": "{{ node.1.got }}"}), &["3"]),
+        "3": echo_node(json!({"n": "{{ node.2.got + 1 }}"}), &[]),
+    }));
+    let mut fail_node_2 = true;
+    let mut driver = drive(&plan, json!({}), |call| match call.node_id.as_str() {
+        "1" => ok(json!({"got": 10})),
+        "2" if fail_node_2 => {
+            fail_node_2 = false;
+            err(FailureKind::Action, "refused")
+        }
+        _ => ok(json!({"got": call.arguments["n"]})),
+    });
+    assert_eq!(driver.run.status(), RunStatus::Failed);
+    assert!(driver.run.handle(&plan, Event::Cancel, 50).is_empty(), "a finished run ignores other events");
+
+    let effects = driver.run.handle(&plan, Event::RestartFailed, 100);
+    assert_eq!(driver.run.status(), RunStatus::Running);
+    let calls: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Execute(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        (calls[0].node_id.as_str(), &calls[0].arguments),
+        ("2", &json!({"n": 10})),
+        "node 1's results are reused"
+    );
+    let next = driver.run.handle(
+        &plan,
+        Event::ActionFinished { instance: calls[0].instance, attempt: 1, outcome: ok(json!({"got": 10})) },
+        101,
+    );
+    let call = next
+        .iter()
+        .find_map(|e| match e {
+            Effect::Execute(c) => Some(c.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!((call.node_id.as_str(), &call.arguments), ("3", &json!({"n": 11})));
+    driver.run.handle(
+        &plan,
+        Event::ActionFinished { instance: call.instance, attempt: 1, outcome: ok(json!({})) },
+        102,
+    );
+    assert_eq!(driver.run.status(), RunStatus::Succeeded);
+    let report = driver.run.report(&plan);
+    assert_eq!(report.started_at_ms, 0, "the run keeps its start");
+    assert!(report.nodes.iter().all(|n| n.status == riposte_model::NodeStatus::Succeeded));
+}

@@ -14,6 +14,16 @@ use tokio_util::sync::CancellationToken;
 use crate::Executor;
 use crate::drive::{Journal, drive, now_ms};
 
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RestartError {
+    #[error("no such run")]
+    NotFound,
+    #[error("only failed or cancelled runs can rerun their failed nodes; this one is {0}")]
+    NotFailed(RunStatus),
+    #[error("{0}")]
+    Other(String),
+}
+
 /// One line of a run's journal.
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
@@ -110,6 +120,30 @@ impl DurableRunner {
         }
         let effects = run.resume(plan);
         Ok((run, effects, journal.len() as i64))
+    }
+
+    /// Runs a failed or cancelled run again, keeping what its succeeded actions produced. The
+    /// run becomes unfinished again: whoever drives stored runs picks it up.
+    pub async fn restart_failed(&self, uuid: &str) -> Result<(), RestartError> {
+        let record = self
+            .store
+            .get_run(uuid)
+            .await
+            .map_err(|e| RestartError::Other(e.to_string()))?
+            .ok_or(RestartError::NotFound)?;
+        if !matches!(record.status, RunStatus::Failed | RunStatus::Cancelled) {
+            return Err(RestartError::NotFailed(record.status));
+        }
+        let plan = self.plan(&record.playbook_uuid, record.playbook_version).await.map_err(RestartError::Other)?;
+        let (mut run, _, next_seq) = self.rebuild(&plan, &record).await.map_err(RestartError::Other)?;
+        let at = now_ms();
+        run.handle(&plan, Event::RestartFailed, at);
+        let entry = serde_json::to_value(Entry { at, event: Event::RestartFailed })
+            .map_err(|e| RestartError::Other(e.to_string()))?;
+        self.store
+            .append_run_events(uuid, next_seq, &[entry], &state(&run, &plan))
+            .await
+            .map_err(|e| RestartError::Other(e.to_string()))
     }
 
     async fn fail_unrunnable(&self, record: &RunRecord, error: String) -> Result<RunStatus, String> {

@@ -21,7 +21,7 @@ mod testing;
 
 pub use configurations::{ConfigurationSource, Configurations};
 pub use drive::{Journal, NoJournal, drive, now_ms};
-pub use durable::DurableRunner;
+pub use durable::{DurableRunner, RestartError};
 pub use executor::Executor;
 pub use registry::Registry;
 pub use runner::LocalRunner;

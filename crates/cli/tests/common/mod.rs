@@ -85,14 +85,24 @@ pub async fn start_sink() -> (String, Sink) {
 
 /// An external tool that takes `delay` to answer each request.
 pub async fn start_slow_sink(delay: Duration) -> (String, Sink) {
+    start_sink_with(delay, 0).await
+}
+
+/// An external tool that takes `delay` to answer and answers 500 to its first `failures`
+/// requests.
+pub async fn start_sink_with(delay: Duration, failures: usize) -> (String, Sink) {
     let sink = Sink::default();
     let app = Router::new()
         .route(
             "/sink",
             post(move |State(sink): State<Sink>, headers: HeaderMap, body: String| async move {
-                sink.0.lock().unwrap().push((headers, body));
+                let count = {
+                    let mut received = sink.0.lock().unwrap();
+                    received.push((headers, body));
+                    received.len()
+                };
                 tokio::time::sleep(delay).await;
-                StatusCode::OK
+                if count <= failures { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
             }),
         )
         .with_state(sink.clone());

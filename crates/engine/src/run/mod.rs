@@ -57,9 +57,19 @@ pub struct ActionCall {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    ActionFinished { instance: InstanceId, attempt: u32, outcome: ActionOutcome },
-    Wake { instance: InstanceId, attempt: u32 },
+    ActionFinished {
+        instance: InstanceId,
+        attempt: u32,
+        outcome: ActionOutcome,
+    },
+    Wake {
+        instance: InstanceId,
+        attempt: u32,
+    },
     Cancel,
+    /// Runs a failed or cancelled run again from its start, keeping what its succeeded actions
+    /// produced: only failed, skipped and never-reached nodes run again.
+    RestartFailed,
 }
 
 /// A scope of node outputs: the run itself, or one iteration of a foreach.
@@ -127,11 +137,24 @@ pub struct Run {
     now_ms: i64,
     started_at_ms: i64,
     ended_at_ms: Option<i64>,
+    /// Outcomes of actions that succeeded before a restart, by instance path: they are reused
+    /// instead of being called again.
+    memo: HashMap<String, ActionOutcome>,
 }
 
 impl Run {
     /// Starts a run of `plan` with the trigger's event as the trigger node's output.
     pub fn start(plan: &Plan, run_id: &str, trigger_output: Value, now_ms: i64) -> (Run, Vec<Effect>) {
+        Run::start_with(plan, run_id, trigger_output, now_ms, HashMap::new())
+    }
+
+    fn start_with(
+        plan: &Plan,
+        run_id: &str,
+        trigger_output: Value,
+        now_ms: i64,
+        memo: HashMap<String, ActionOutcome>,
+    ) -> (Run, Vec<Effect>) {
         let mut run = Run {
             id: run_id.to_string(),
             status: RunStatus::Running,
@@ -154,6 +177,7 @@ impl Run {
             now_ms,
             started_at_ms: now_ms,
             ended_at_ms: None,
+            memo,
         };
         let trigger = run.instance(plan, 0, plan.trigger);
         run.instances[trigger].started_at_ms = Some(now_ms);
@@ -166,6 +190,14 @@ impl Run {
     /// Applies one event at time `now_ms` and returns the effects to carry out.
     pub fn handle(&mut self, plan: &Plan, event: Event, now_ms: i64) -> Vec<Effect> {
         self.now_ms = now_ms;
+        if event == Event::RestartFailed {
+            if matches!(self.status, RunStatus::Failed | RunStatus::Cancelled) {
+                let (restarted, effects) = self.restarted(plan, now_ms);
+                *self = restarted;
+                return effects;
+            }
+            return Vec::new();
+        }
         if !self.status.is_final() {
             match event {
                 Event::ActionFinished { instance, attempt, outcome } => {
@@ -173,10 +205,33 @@ impl Run {
                 }
                 Event::Wake { instance, attempt } => self.wake(plan, instance, attempt),
                 Event::Cancel => self.cancel(),
+                Event::RestartFailed => unreachable!("handled above"),
             }
             self.settle(plan);
         }
         std::mem::take(&mut self.effects)
+    }
+
+    /// The same run started again, its succeeded actions' outcomes kept for reuse.
+    fn restarted(&self, plan: &Plan, now_ms: i64) -> (Run, Vec<Effect>) {
+        let mut memo = HashMap::new();
+        for (id, instance) in self.instances.iter().enumerate() {
+            let is_action = matches!(plan.nodes[instance.node].step, crate::plan::Step::Action(_));
+            if is_action && instance.status == NodeStatus::Succeeded {
+                let outputs = if instance.branches == ["default"] { Vec::new() } else { instance.branches.clone() };
+                let outcome = ActionOutcome {
+                    results: instance.results.clone(),
+                    error: None,
+                    outputs,
+                    logs: instance.logs.clone(),
+                };
+                memo.insert(self.instance_path(plan, id), outcome);
+            }
+        }
+        let trigger_output = self.instances.first().and_then(|t| t.results.clone()).unwrap_or(Value::Null);
+        let (mut run, effects) = Run::start_with(plan, &self.id, trigger_output, now_ms, memo);
+        run.started_at_ms = self.started_at_ms;
+        (run, effects)
     }
 
     /// What was in flight when this run was last driven, to carry on after a restart: every

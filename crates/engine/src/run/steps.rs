@@ -42,6 +42,14 @@ impl Run {
     /// Emits the next attempt of a running action.
     pub(super) fn call_action(&mut self, plan: &Plan, id: InstanceId) {
         self.instances[id].attempts += 1;
+        if self.instances[id].attempts == 1
+            && !self.memo.is_empty()
+            && let Some(outcome) = self.memo.remove(&self.instance_path(plan, id))
+        {
+            // Succeeded before a restart: its outcome stands, nothing is called again.
+            self.action_finished(plan, id, 1, outcome);
+            return;
+        }
         let call = self.action_call(plan, id);
         self.effects.push(Effect::Execute(call));
     }
