@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::cli::BenchArgs;
+use riposte_worker::RunLimits;
+
 use crate::server::{Server, ServerOptions};
 
 const SEED_PLAYBOOK: &str = include_str!("../../../examples/sync-alerts/playbook.json");
@@ -44,7 +46,7 @@ async fn run_bench(args: &BenchArgs, data_dir: std::path::PathBuf) -> anyhow::Re
     let server = Server::start(ServerOptions {
         data_dir,
         listen: "127.0.0.1:0".into(),
-        max_runs: 1024,
+        limits: RunLimits { max_runs: 1024, max_runs_per_playbook: 1024 },
         shutdown_grace: Duration::from_secs(5),
     })
     .await?;

@@ -72,6 +72,9 @@ pub struct ServeArgs {
     /// Most runs driven at once.
     #[arg(long, env = "RIPOSTE_MAX_RUNS", default_value_t = 256)]
     pub max_runs: usize,
+    /// Most runs of one playbook driven at once; its other runs wait their turn.
+    #[arg(long, env = "RIPOSTE_MAX_RUNS_PER_PLAYBOOK", default_value_t = 64)]
+    pub max_runs_per_playbook: usize,
     /// Seconds that runs in progress get to finish at shutdown; the rest resume at the next start.
     #[arg(long, env = "RIPOSTE_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace: u64,

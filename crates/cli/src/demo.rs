@@ -12,6 +12,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::cli::DemoArgs;
+use riposte_worker::RunLimits;
+
 use crate::server::{Server, ServerOptions, wait_for_signal};
 
 const SEED_PLAYBOOK: &str = include_str!("../../../examples/sync-alerts/playbook.json");
@@ -44,7 +46,7 @@ async fn run_demo(args: &DemoArgs, data_dir: std::path::PathBuf) -> anyhow::Resu
     let server = Server::start(ServerOptions {
         data_dir: data_dir.clone(),
         listen: args.listen.clone(),
-        max_runs: 256,
+        limits: RunLimits { max_runs: 256, max_runs_per_playbook: 256 },
         shutdown_grace: Duration::from_secs(5),
     })
     .await?;

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
+use riposte_worker::RunLimits;
+
 use crate::server::{Server, ServerOptions, wait_for_signal};
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -12,7 +14,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let server = Server::start(ServerOptions {
             data_dir: args.data_dir.clone(),
             listen: args.listen,
-            max_runs: args.max_runs,
+            limits: RunLimits { max_runs: args.max_runs, max_runs_per_playbook: args.max_runs_per_playbook },
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         })
         .await?;

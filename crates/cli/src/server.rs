@@ -11,14 +11,14 @@ use riposte_api::{AppState, auth};
 use riposte_modules::HttpClients;
 use riposte_store::Store;
 use riposte_store_sqlite::SqliteStore;
-use riposte_worker::{Configurations, DurableRunner, Executor, Registry, RunService};
+use riposte_worker::{Configurations, DurableRunner, Executor, Registry, RunLimits, RunService};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub struct ServerOptions {
     pub data_dir: PathBuf,
     pub listen: String,
-    pub max_runs: usize,
+    pub limits: RunLimits,
     pub shutdown_grace: Duration,
 }
 
@@ -60,7 +60,7 @@ impl Server {
             serde_json::json!({"base_url": format!("http://{address}"), "api_key": internal_key}),
         );
         let runner = Arc::new(DurableRunner::new(store.clone(), Executor::new(registry, Arc::new(configurations))));
-        let run_service = RunService::new(runner, options.max_runs);
+        let run_service = RunService::new(runner, options.limits);
         let state = AppState { store, runs: run_service.clone(), catalogue, keys: Arc::new(keys) };
 
         let shutdown = CancellationToken::new();

@@ -252,3 +252,33 @@ async fn a_running_run_can_be_cancelled() {
     let (status, _) = server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/cancel"), None).await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_playbook_failing_five_times_in_a_row_is_turned_off_and_says_why() {
+    let (server, _dir) = fresh_server().await;
+    let (sink_url, _sink) = start_sink_with(std::time::Duration::ZERO, usize::MAX).await;
+    let playbook = activated_seed(&server, &sink_url).await;
+    for n in 0..5 {
+        server
+            .call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": format!("t{n}"), "rule": {"name": "r"}})))
+            .await;
+        server.run_of(&playbook, n + 1).await;
+    }
+    let started = std::time::Instant::now();
+    let record = loop {
+        let (_, record) = server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{playbook}"), None).await;
+        if record["active"] == false || started.elapsed() > std::time::Duration::from_secs(10) {
+            break record;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(record["active"], false, "{record}");
+    let reason = record["deactivation_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("deactivated after 5 failed runs in a row; last error: HTTP Request failed"),
+        "{reason}"
+    );
+    server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "after", "rule": {"name": "r"}}))).await;
+    let (_, runs) = server.call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}"), None).await;
+    assert_eq!(runs["total"], 5, "an inactive playbook starts no run");
+}

@@ -25,4 +25,4 @@ pub use durable::{DurableRunner, RestartError};
 pub use executor::Executor;
 pub use registry::Registry;
 pub use runner::LocalRunner;
-pub use service::RunService;
+pub use service::{FAILURES_BEFORE_DEACTIVATION, RunLimits, RunService};

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use riposte_model::RunStatus;
+use riposte_store::{Page, RunFilter};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -13,21 +15,38 @@ use crate::DurableRunner;
 /// How often stored runs are looked for when nobody says there are new ones.
 const POLL_EVERY: Duration = Duration::from_secs(1);
 
+/// Failed runs in a row after which a playbook is turned off, as on Sekoia.io.
+pub const FAILURES_BEFORE_DEACTIVATION: u64 = 5;
+
+/// Limits on how much runs a service drives.
+#[derive(Debug, Clone, Copy)]
+pub struct RunLimits {
+    /// Runs driven at once, in all.
+    pub max_runs: usize,
+    /// Runs of one playbook driven at once; the others wait their turn.
+    pub max_runs_per_playbook: usize,
+}
+
 pub struct RunService {
     runner: Arc<DurableRunner>,
     wake: Notify,
     /// Runs driven by this process, with the token that cancels each.
     active: Mutex<HashMap<String, CancellationToken>>,
+    /// Runs driven per playbook.
+    per_playbook: Mutex<HashMap<String, usize>>,
+    limits: RunLimits,
     slots: Arc<Semaphore>,
 }
 
 impl RunService {
-    pub fn new(runner: Arc<DurableRunner>, max_concurrent_runs: usize) -> Arc<Self> {
+    pub fn new(runner: Arc<DurableRunner>, limits: RunLimits) -> Arc<Self> {
         Arc::new(RunService {
             runner,
             wake: Notify::new(),
             active: Mutex::default(),
-            slots: Arc::new(Semaphore::new(max_concurrent_runs.max(1))),
+            per_playbook: Mutex::default(),
+            slots: Arc::new(Semaphore::new(limits.max_runs.max(1))),
+            limits,
         })
     }
 
@@ -81,7 +100,7 @@ impl RunService {
         for run in runs {
             let token = {
                 let mut active = self.active.lock().expect("active runs lock");
-                if active.contains_key(&run.uuid) {
+                if active.contains_key(&run.uuid) || !self.take_playbook_slot(&run.playbook_uuid) {
                     continue;
                 }
                 let token = CancellationToken::new();
@@ -92,18 +111,69 @@ impl RunService {
                 permit = self.slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
                 _ = shutdown.cancelled() => {
                     self.active.lock().expect("active runs lock").remove(&run.uuid);
+                    self.release_playbook_slot(&run.playbook_uuid);
                     return Ok(());
                 }
             };
             let service = self.clone();
             tasks.spawn(async move {
-                if let Err(e) = service.runner.drive_run(&run.uuid, token).await {
-                    tracing::error!(run = %run.uuid, error = %e, "run stopped");
+                match service.runner.drive_run(&run.uuid, token).await {
+                    Ok(RunStatus::Failed) => service.deactivate_after_failures(&run.playbook_uuid).await,
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(run = %run.uuid, error = %e, "run stopped"),
                 }
                 service.active.lock().expect("active runs lock").remove(&run.uuid);
+                service.release_playbook_slot(&run.playbook_uuid);
                 drop(permit);
+                service.wake.notify_one();
             });
         }
         Ok(())
+    }
+
+    fn take_playbook_slot(&self, playbook: &str) -> bool {
+        let mut counts = self.per_playbook.lock().expect("per-playbook lock");
+        let count = counts.entry(playbook.to_string()).or_default();
+        if *count >= self.limits.max_runs_per_playbook.max(1) {
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
+    fn release_playbook_slot(&self, playbook: &str) {
+        let mut counts = self.per_playbook.lock().expect("per-playbook lock");
+        if let Some(count) = counts.get_mut(playbook) {
+            *count = count.saturating_sub(1);
+        }
+    }
+
+    /// Turns a playbook off when its latest runs all failed, and says why.
+    async fn deactivate_after_failures(&self, playbook: &str) {
+        let store = self.runner.store();
+        let filter = RunFilter { playbook_uuid: Some(playbook.to_string()), ..Default::default() };
+        let Ok(latest) = store.list_runs(&filter, Page { offset: 0, limit: FAILURES_BEFORE_DEACTIVATION }).await else {
+            return;
+        };
+        let all_failed = latest.items.len() as u64 == FAILURES_BEFORE_DEACTIVATION
+            && latest.items.iter().all(|r| r.status == RunStatus::Failed);
+        if !all_failed {
+            return;
+        }
+        let last_error =
+            latest.items[0].nodes.iter().rev().find_map(|n| n.error.clone()).or_else(|| latest.items[0].error.clone());
+        let reason = format!(
+            "deactivated after {FAILURES_BEFORE_DEACTIVATION} failed runs in a row; last error: {}",
+            last_error.unwrap_or_else(|| "unknown".into())
+        );
+        match store.get_playbook(playbook).await {
+            Ok(Some(record)) if record.active => {
+                tracing::warn!(playbook, %reason, "deactivating playbook");
+                if let Err(e) = store.set_active(playbook, false, Some(&reason)).await {
+                    tracing::error!(playbook, error = %e, "cannot deactivate playbook");
+                }
+            }
+            _ => {}
+        }
     }
 }
