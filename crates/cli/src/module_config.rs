@@ -14,7 +14,17 @@ pub fn load(options: &[String], catalogue: &Catalogue) -> anyhow::Result<Configu
         };
         let value = read_object(Path::new(file)).with_context(|| format!("--module-config {option}"))?;
         match catalogue.module_by_name(name) {
-            Some(module) => configurations.set_module_default(&module.uuid, value),
+            Some(module) => {
+                let secrets: Vec<&str> = module
+                    .configuration
+                    .get("secrets")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                configurations.set_module_default(&module.uuid, value, &secrets)
+            }
             None if uuid::Uuid::parse_str(name).is_ok() => configurations.insert(name, value),
             None => {
                 let known: Vec<&str> = catalogue.modules().iter().map(|m| m.slug.as_str()).collect();

@@ -58,6 +58,7 @@ impl Server {
         configurations.set_module_default(
             riposte_modules::sekoiaio::MODULE_UUID,
             serde_json::json!({"base_url": format!("http://{address}"), "api_key": internal_key}),
+            &["api_key"],
         );
         let runner = Arc::new(DurableRunner::new(store.clone(), Executor::new(registry, Arc::new(configurations))));
         let run_service = RunService::new(runner, options.limits);

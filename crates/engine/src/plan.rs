@@ -58,6 +58,8 @@ pub struct ActionStep {
     pub action_uuid: String,
     pub module_configuration_uuid: Option<String>,
     pub arguments: Compiled,
+    /// Arguments the manifest marks secret: passed to the action, never shown in reports.
+    pub secret_arguments: Vec<String>,
     pub retry: RetryPolicy,
     pub timeout_ms: u64,
 }

@@ -111,12 +111,12 @@ fn condition_takes_the_first_matching_case_or_else() {
 fn action_outputs_choose_the_branch() {
     let plan = plan(json!({
         "0": trigger_node(&["1"]),
-        "1": {"name": "Scan", "type": "action", "module_uuid": MODULE, "action_uuid": SCAN, "arguments": {"url": "https://x.example"},
+        "1": {"name": "Scan", "type": "action", "module_uuid": MODULE, "action_uuid": SCAN, "arguments": {"url": "https://x.example", "token": "{{ node.0.token }}"},
               "outputs": {"detected": ["2"], "not detected": ["3"]}},
         "2": echo_node(json!({"n": 2}), &[]),
         "3": echo_node(json!({"n": 3}), &[]),
     }));
-    let driver = drive(&plan, json!({}), |call| {
+    let driver = drive(&plan, json!({"token": "s3cret"}), |call| {
         if call.node_id == "1" {
             riposte_engine::ActionOutcome {
                 results: Some(json!({})),
@@ -129,6 +129,13 @@ fn action_outputs_choose_the_branch() {
     });
     assert_eq!(driver.calls_to("3").len(), 1);
     assert!(driver.calls_to("2").is_empty());
+    assert_eq!(driver.calls_to("1")[0].arguments["token"], "s3cret", "the action gets the secret");
+    let report = driver.run.report(&plan);
+    assert_eq!(
+        report.nodes[1].arguments.as_ref().unwrap()["token"],
+        riposte_engine::REDACTED,
+        "secret arguments never show"
+    );
     assert_eq!(driver.status_of(&plan, "2"), vec!["skipped"]);
 }
 

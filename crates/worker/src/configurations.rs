@@ -3,11 +3,19 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use serde_json::Value;
 
+/// A configuration ready for an action, and the secret values in it, which must never show in
+/// what the action reports.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub value: Value,
+    pub secrets: Vec<String>,
+}
+
 /// Where the configuration ("connected account") of an action call comes from.
 #[async_trait]
 pub trait ConfigurationSource: Send + Sync {
     /// The configuration a node uses: the one it names, else its module's default.
-    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Value, String>;
+    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved, String>;
 }
 
 /// Module configurations held in memory: named by UUID, plus one default per module for nodes
@@ -15,7 +23,7 @@ pub trait ConfigurationSource: Send + Sync {
 #[derive(Debug, Clone, Default)]
 pub struct Configurations {
     by_uuid: HashMap<String, Value>,
-    module_defaults: HashMap<String, Value>,
+    module_defaults: HashMap<String, Resolved>,
 }
 
 impl Configurations {
@@ -27,25 +35,30 @@ impl Configurations {
         self.by_uuid.insert(configuration_uuid.to_ascii_lowercase(), value);
     }
 
-    pub fn set_module_default(&mut self, module_uuid: &str, value: Value) {
-        self.module_defaults.insert(module_uuid.to_ascii_lowercase(), value);
+    /// The configuration of a module's nodes that name none; `secret_fields` name its secrets.
+    pub fn set_module_default(&mut self, module_uuid: &str, value: Value, secret_fields: &[&str]) {
+        let secrets = secret_fields.iter().filter_map(|f| value.get(f)?.as_str().map(str::to_string)).collect();
+        self.module_defaults.insert(module_uuid.to_ascii_lowercase(), Resolved { value, secrets });
     }
 
-    pub fn module_default(&self, module_uuid: &str) -> Option<&Value> {
+    pub fn module_default(&self, module_uuid: &str) -> Option<&Resolved> {
         self.module_defaults.get(&module_uuid.to_ascii_lowercase())
     }
 }
 
 #[async_trait]
 impl ConfigurationSource for Configurations {
-    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Value, String> {
+    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved, String> {
         match configuration_uuid {
             Some(uuid) => self
                 .by_uuid
                 .get(&uuid.to_ascii_lowercase())
-                .cloned()
+                .map(|value| Resolved { value: value.clone(), secrets: Vec::new() })
                 .ok_or_else(|| format!("no module configuration {uuid}")),
-            None => Ok(self.module_default(module_uuid).cloned().unwrap_or(Value::Object(Default::default()))),
+            None => Ok(self
+                .module_default(module_uuid)
+                .cloned()
+                .unwrap_or_else(|| Resolved { value: Value::Object(Default::default()), secrets: Vec::new() })),
         }
     }
 }

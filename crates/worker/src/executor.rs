@@ -58,7 +58,62 @@ impl Executor {
                 Err(message) => return failure(FailureKind::Fatal, message),
             };
         tracing::debug!(node = %call.node_id, attempt = call.attempt, "running action");
-        action.call(ActionContext::new(configuration, call.idempotency_key), call.arguments).await
+        let outcome = action.call(ActionContext::new(configuration.value, call.idempotency_key), call.arguments).await;
+        scrub(outcome, &configuration.secrets)
+    }
+}
+
+/// Shortest secret value scrubbed from outcomes: shorter ones would blot out ordinary text.
+const MIN_SECRET_LEN: usize = 4;
+
+/// The outcome with every secret value of the configuration replaced, wherever the action put
+/// it (results, logs, error).
+fn scrub(mut outcome: ActionOutcome, secrets: &[String]) -> ActionOutcome {
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).filter(|s| s.len() >= MIN_SECRET_LEN).collect();
+    if secrets.is_empty() {
+        return outcome;
+    }
+    let clean =
+        |text: &str| secrets.iter().fold(text.to_string(), |t, secret| t.replace(secret, riposte_engine::REDACTED));
+    if let Some(results) = outcome.results.as_mut() {
+        scrub_value(results, &clean);
+    }
+    for log in &mut outcome.logs {
+        log.message = clean(&log.message);
+    }
+    if let Some(error) = outcome.error.as_mut() {
+        error.message = clean(&error.message);
+    }
+    outcome
+}
+
+fn scrub_value(value: &mut serde_json::Value, clean: &dyn Fn(&str) -> String) {
+    match value {
+        serde_json::Value::String(text) => *text = clean(text),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub_value(v, clean)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| scrub_value(v, clean)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use riposte_model::{LogEntry, LogLevel};
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_scrubbed_from_everything_an_action_reports() {
+        let outcome = ActionOutcome {
+            results: Some(json!({"echo": ["Bearer k3y-s3cret"], "n": 1})),
+            error: Some(Failure { kind: FailureKind::Action, message: "bad key k3y-s3cret".into() }),
+            outputs: vec![],
+            logs: vec![LogEntry { date: String::new(), level: LogLevel::Info, message: "using k3y-s3cret".into() }],
+        };
+        let clean = scrub(outcome, &["k3y-s3cret".to_string(), "ab".to_string()]);
+        assert_eq!(clean.results, Some(json!({"echo": ["Bearer ***"], "n": 1})));
+        assert_eq!(clean.error.unwrap().message, "bad key ***");
+        assert_eq!(clean.logs[0].message, "using ***");
     }
 }
 

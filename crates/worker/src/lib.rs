@@ -19,7 +19,7 @@ mod service;
 #[cfg(test)]
 mod testing;
 
-pub use configurations::{ConfigurationSource, Configurations};
+pub use configurations::{ConfigurationSource, Configurations, Resolved};
 pub use drive::{Journal, NoJournal, drive, now_ms};
 pub use durable::{DurableRunner, RestartError};
 pub use executor::Executor;

@@ -5,6 +5,7 @@ mod foreach;
 mod propagate;
 mod report;
 
+pub use report::REDACTED;
 pub use riposte_model::{NodeReport, RunReport};
 mod steps;
 

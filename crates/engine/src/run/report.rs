@@ -2,8 +2,28 @@
 
 use riposte_model::{NodeReport, NodeStatus, RunReport, RunStatus};
 
+use serde_json::Value;
+
 use super::Run;
-use crate::plan::Plan;
+use crate::plan::{Plan, Step};
+
+/// What reports show instead of a secret.
+pub const REDACTED: &str = "***";
+
+/// Arguments with the values of secret arguments replaced.
+fn redacted(arguments: &Value, step: &Step) -> Value {
+    let mut arguments = arguments.clone();
+    if let (Step::Action(action), Some(object)) = (step, arguments.as_object_mut()) {
+        for name in &action.secret_arguments {
+            if let Some(value) = object.get_mut(name)
+                && !value.is_null()
+            {
+                *value = Value::String(REDACTED.into());
+            }
+        }
+    }
+    arguments
+}
 
 impl Run {
     /// Every node of the playbook in playbook order, each instance of it in creation order;
@@ -24,7 +44,7 @@ impl Run {
                     iteration: self.iteration_path(instance.frame),
                     status: instance.status,
                     attempts: instance.attempts,
-                    arguments: instance.arguments.clone(),
+                    arguments: instance.arguments.as_ref().map(|a| redacted(a, &node.step)),
                     results: instance.results.clone(),
                     error: instance.error.clone(),
                     logs: instance.logs.clone(),

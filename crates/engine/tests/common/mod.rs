@@ -31,7 +31,7 @@ pub fn catalogue() -> Catalogue {
             action(
                 SCAN,
                 "Scan",
-                json!({"type": "object", "properties": {"url": {"type": "string", "format": "uri", "description": "URL to scan"}, "depth": {"type": "integer", "minimum": 1}}, "required": ["url"], "additionalProperties": false}),
+                json!({"type": "object", "properties": {"url": {"type": "string", "format": "uri", "description": "URL to scan"}, "depth": {"type": "integer", "minimum": 1}, "token": {"type": "string"}}, "required": ["url"], "additionalProperties": false, "secrets": ["token"]}),
                 Some(json!({"detected": "", "not detected": ""})),
             ),
         ],
