@@ -3,11 +3,13 @@
 
 mod alerts;
 pub mod auth;
+mod configurations;
 mod dispatch;
 mod error;
 mod json;
 mod playbooks;
 mod runs;
+mod secrets;
 mod state;
 
 use axum::Router;
@@ -18,7 +20,9 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use riposte_store::Page;
 
+pub use configurations::StoredConfigurations;
 pub use error::{ApiError, ApiResult};
+pub use secrets::Sealer;
 pub use state::AppState;
 
 /// Largest request body accepted.
@@ -45,6 +49,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/symphony/playbooks/{uuid}/activate", post(playbooks::activate))
         .route("/api/v1/symphony/playbooks/{uuid}/deactivate", post(playbooks::deactivate))
+        .route("/api/v1/symphony/module-configurations", get(configurations::list).post(configurations::create))
+        .route(
+            "/api/v1/symphony/module-configurations/{uuid}",
+            get(configurations::get).put(configurations::update).delete(configurations::delete),
+        )
         .route("/api/v1/symphony/runs", get(runs::list))
         .route("/api/v1/symphony/runs/{uuid}", get(runs::get))
         .route("/api/v1/symphony/runs/{uuid}/cancel", post(runs::cancel))

@@ -5,6 +5,7 @@ use riposte_store::Store;
 use riposte_worker::RunService;
 
 use crate::auth::Keys;
+use crate::secrets::Sealer;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -13,4 +14,5 @@ pub struct AppState {
     pub runs: Arc<RunService>,
     pub catalogue: Arc<Catalogue>,
     pub keys: Arc<Keys>,
+    pub sealer: Sealer,
 }

@@ -48,6 +48,7 @@ async fn run_bench(args: &BenchArgs, data_dir: std::path::PathBuf) -> anyhow::Re
         listen: "127.0.0.1:0".into(),
         limits: RunLimits { max_runs: 1024, max_runs_per_playbook: 1024 },
         shutdown_grace: Duration::from_secs(5),
+        secret_key: None,
     })
     .await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;

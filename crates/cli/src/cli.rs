@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// Seconds that runs in progress get to finish at shutdown; the rest resume at the next start.
     #[arg(long, env = "RIPOSTE_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace: u64,
+    /// Key that seals secret configuration fields at rest, as 64 hex characters. When not given,
+    /// DIR/secret.key is used (made on first start, mode 0600): back it up with the database.
+    #[arg(long, env = "RIPOSTE_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,7 @@ async fn run_demo(args: &DemoArgs, data_dir: std::path::PathBuf) -> anyhow::Resu
         listen: args.listen.clone(),
         limits: RunLimits { max_runs: 256, max_runs_per_playbook: 256 },
         shutdown_grace: Duration::from_secs(5),
+        secret_key: None,
     })
     .await?;
     let api = Api { base: server.url(), key: server.admin_key.clone(), client: reqwest::Client::new() };

@@ -16,6 +16,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             listen: args.listen,
             limits: RunLimits { max_runs: args.max_runs, max_runs_per_playbook: args.max_runs_per_playbook },
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
+            secret_key: args.secret_key.clone(),
         })
         .await?;
         if server.new_admin_key {

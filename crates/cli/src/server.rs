@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use riposte_api::{AppState, auth};
+use riposte_api::{AppState, Sealer, StoredConfigurations, auth};
 use riposte_modules::HttpClients;
 use riposte_store::Store;
 use riposte_store_sqlite::SqliteStore;
@@ -20,6 +20,8 @@ pub struct ServerOptions {
     pub listen: String,
     pub limits: RunLimits,
     pub shutdown_grace: Duration,
+    /// Key sealing secret configuration fields (64 hex characters); `DIR/secret.key` otherwise.
+    pub secret_key: Option<String>,
 }
 
 /// A running server.
@@ -60,9 +62,15 @@ impl Server {
             serde_json::json!({"base_url": format!("http://{address}"), "api_key": internal_key}),
             &["api_key"],
         );
-        let runner = Arc::new(DurableRunner::new(store.clone(), Executor::new(registry, Arc::new(configurations))));
+        let sealer = match &options.secret_key {
+            Some(hex) => Sealer::from_hex(hex),
+            None => Sealer::from_key_file(&dir.join("secret.key")),
+        }
+        .map_err(|e| anyhow::anyhow!("secret key: {e}"))?;
+        let source = StoredConfigurations { store: store.clone(), sealer: sealer.clone(), defaults: configurations };
+        let runner = Arc::new(DurableRunner::new(store.clone(), Executor::new(registry, Arc::new(source))));
         let run_service = RunService::new(runner, options.limits);
-        let state = AppState { store, runs: run_service.clone(), catalogue, keys: Arc::new(keys) };
+        let state = AppState { store, runs: run_service.clone(), catalogue, keys: Arc::new(keys), sealer };
 
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));

@@ -282,3 +282,74 @@ async fn a_playbook_failing_five_times_in_a_row_is_turned_off_and_says_why() {
     let (_, runs) = server.call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}"), None).await;
     assert_eq!(runs["total"], 5, "an inactive playbook starts no run");
 }
+
+#[tokio::test]
+async fn secrets_are_write_only_and_never_shown() {
+    let (server, dir) = fresh_server().await;
+    let (sink_url, sink) = start_sink().await;
+    let sekoia = "92d8bb47-7c51-445d-81de-ae04edbb6f0a";
+    let body = json!({"module_uuid": sekoia, "name": "This tenant", "value": {"base_url": server.base, "api_key": server.key}});
+    let (status, created) = server.call(Method::POST, "/api/v1/symphony/module-configurations", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["secrets"], json!(["api_key"]));
+    assert_eq!(created["value"], json!({"base_url": server.base}));
+    let configuration = created["uuid"].as_str().unwrap().to_string();
+
+    let mut playbook = seed_playbook(&sink_url);
+    playbook["nodes"]["1"]["module_configuration_uuid"] = json!(configuration);
+    playbook["nodes"]["2"]["arguments"]["auth_type"] = json!("Bearer");
+    playbook["nodes"]["2"]["arguments"]["auth_token"] = json!("tok-SECRET-4242");
+    let (_, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook}))).await;
+    let uuid = created["uuid"].as_str().unwrap().to_string();
+    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
+    let runs = server.run_of(&uuid, 1).await;
+    assert_eq!(runs[0]["status"], "succeeded", "{runs:?}");
+    assert_eq!(sink.0.lock().unwrap()[0].0["authorization"], "Bearer tok-SECRET-4242", "the action got the secret");
+
+    let mut shown = String::new();
+    for path in [
+        format!("/api/v1/symphony/runs/{}", runs[0]["uuid"].as_str().unwrap()),
+        format!("/api/v1/symphony/module-configurations/{configuration}"),
+        "/api/v1/symphony/module-configurations".to_string(),
+    ] {
+        let (_, answer) = server.call(Method::GET, &path, None).await;
+        shown.push_str(&answer.to_string());
+    }
+    assert!(shown.contains("\"auth_token\":\"***\""), "{shown}");
+    assert!(!shown.contains("tok-SECRET-4242") && !shown.contains(&server.key), "a secret leaked: {shown}");
+    // The configuration's secret is sealed at rest. (A secret typed literally into a playbook's
+    // arguments is stored with the playbook, as the user wrote it.)
+    for file in ["riposte.db", "riposte.db-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&bytes).contains(&server.key), "{file} holds the API key in clear");
+    }
+
+    // An update that leaves the secret out keeps it; bad values name the field.
+    let (status, updated) = server
+        .call(
+            Method::PUT,
+            &format!("/api/v1/symphony/module-configurations/{configuration}"),
+            Some(json!({"value": {"base_url": server.base}})),
+        )
+        .await;
+    assert_eq!((status, updated["secrets"].clone()), (StatusCode::OK, json!(["api_key"])));
+    let (status, bad) = server
+        .call(
+            Method::POST,
+            "/api/v1/symphony/module-configurations",
+            Some(json!({"module_uuid": sekoia, "name": "x", "value": {"base_url": 5, "api_key": "k"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad["errors"][0]["path"], "$.value.base_url", "{bad}");
+    let (status, bad) = server
+        .call(
+            Method::POST,
+            "/api/v1/symphony/module-configurations",
+            Some(json!({"module_uuid": "nope", "name": "x", "value": {}})),
+        )
+        .await;
+    assert_eq!((status, bad["errors"][0]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("$.module_uuid")));
+}

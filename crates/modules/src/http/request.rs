@@ -172,6 +172,10 @@ fn build(
 ) -> Result<RequestBuilder, ActionError> {
     let method = Method::from_bytes(args.method.as_str().as_bytes()).expect("standard methods are valid");
     let mut headers = headers(args.headers.as_ref())?;
+    if args.auth_type != AuthType::None {
+        // The auth scheme's credentials win over an Authorization header, as with `requests`.
+        headers.remove(AUTHORIZATION);
+    }
     if !key.is_empty() && !headers.contains_key(IDEMPOTENCY_KEY) {
         headers.insert(
             IDEMPOTENCY_KEY,

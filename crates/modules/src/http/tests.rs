@@ -79,7 +79,7 @@ async fn posts_json_with_headers_params_and_bearer_auth() {
     let base = serve().await;
     let outcome = request(json!({
         "url": format!("{base}/echo"), "method": "post",
-        "headers": {"X-Tool": "riposte", "X-Count": 3},
+        "headers": {"X-Tool": "riposte", "X-Count": 3, "Authorization": "Bearer replaced"},
         "params": "{\"page\": 2, \"tag\": [\"a\", \"b\"]}",
         "json": {"alert_short_id": "AL1", "quote": "say \"hi\""},
         "auth_type": "Bearer", "auth_token": "t0k3n"

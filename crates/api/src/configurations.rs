@@ -1,0 +1,249 @@
+//! `/api/v1/symphony/module-configurations`: module accounts. Fields the module's manifest
+//! lists as `secrets` are write-only: sealed at rest, never returned, kept when an update
+//! leaves them out.
+
+use async_trait::async_trait;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use riposte_model::ModuleManifest;
+use riposte_store::{ModuleConfiguration, Paged, Store};
+use riposte_worker::{ConfigurationSource, Configurations, Resolved};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::json::Body;
+use crate::query;
+use crate::secrets::Sealer;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewConfiguration {
+    pub module_uuid: String,
+    pub name: String,
+    pub value: Map<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigurationUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub value: Map<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub module_uuid: Option<String>,
+}
+
+/// A configuration as the API shows it: secret fields are named, never given.
+#[derive(Debug, Serialize)]
+pub struct ConfigurationView {
+    pub uuid: String,
+    pub module_uuid: String,
+    pub name: String,
+    pub value: Value,
+    /// Secret fields that hold a value.
+    pub secrets: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn secret_fields(module: &ModuleManifest) -> Vec<String> {
+    module
+        .configuration
+        .get("secrets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
+fn module<'a>(state: &'a AppState, uuid: &str) -> ApiResult<&'a ModuleManifest> {
+    state.catalogue.module(uuid).ok_or_else(|| {
+        ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.module_uuid", format!("no installed module {uuid}"))
+    })
+}
+
+/// Checks the whole value against the module's configuration schema; errors name the field.
+fn check(module: &ModuleManifest, value: &Map<String, Value>) -> ApiResult<()> {
+    let mut schema = module.configuration.clone();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("secrets");
+    }
+    let validator = jsonschema::validator_for(&schema).map_err(|e| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the module's configuration schema is invalid: {e}"))
+    })?;
+    let instance = Value::Object(value.clone());
+    let errors: Vec<_> = validator
+        .iter_errors(&instance)
+        .map(|e| crate::error::ErrorItem {
+            detail: e.to_string(),
+            path: Some(pointer_path(&e.instance_path().to_string())),
+            hint: None,
+        })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, errors }) }
+}
+
+fn pointer_path(pointer: &str) -> String {
+    pointer.split('/').filter(|s| !s.is_empty()).fold("$.value".to_string(), |path, segment| {
+        if segment.parse::<usize>().is_ok() {
+            format!("{path}[{segment}]")
+        } else {
+            format!("{path}{}", riposte_model::key_segment(segment))
+        }
+    })
+}
+
+/// Splits a value into its plain fields and its sealed secrets.
+fn split(state: &AppState, secrets: &[String], value: Map<String, Value>) -> (Value, Vec<u8>, Vec<String>) {
+    let (secret, plain): (Map<String, Value>, Map<String, Value>) =
+        value.into_iter().partition(|(k, _)| secrets.contains(k));
+    let names = secret.keys().cloned().collect();
+    (Value::Object(plain), state.sealer.seal(&Value::Object(secret)), names)
+}
+
+fn view(record: ModuleConfiguration, secrets: Vec<String>) -> ConfigurationView {
+    ConfigurationView {
+        uuid: record.uuid,
+        module_uuid: record.module_uuid,
+        name: record.name,
+        value: record.value,
+        secrets,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    }
+}
+
+fn secret_names(state: &AppState, record: &ModuleConfiguration) -> ApiResult<Vec<String>> {
+    let opened =
+        state.sealer.open(&record.sealed_secrets).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    Ok(opened.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Body(input): Body<NewConfiguration>,
+) -> ApiResult<(StatusCode, Json<ConfigurationView>)> {
+    let module = module(&state, &input.module_uuid)?;
+    if input.name.trim().is_empty() {
+        return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.name", "must not be empty"));
+    }
+    check(module, &input.value)?;
+    let (value, sealed_secrets, names) = split(&state, &secret_fields(module), input.value);
+    let now = riposte_worker::now_ms();
+    let record = ModuleConfiguration {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        module_uuid: module.uuid.clone(),
+        name: input.name,
+        value,
+        sealed_secrets,
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.insert_configuration(&record).await?;
+    Ok((StatusCode::CREATED, Json(view(record, names))))
+}
+
+pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<ConfigurationView>> {
+    let record = state
+        .store
+        .get_configuration(&uuid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("module configuration", &uuid))?;
+    let names = secret_names(&state, &record)?;
+    Ok(Json(view(record, names)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<Paged<ConfigurationView>>> {
+    let Query(params) = query(params)?;
+    let mut items = Vec::new();
+    for record in state.store.list_configurations(params.module_uuid.as_deref()).await? {
+        let names = secret_names(&state, &record)?;
+        items.push(view(record, names));
+    }
+    Ok(Json(Paged { total: items.len() as u64, items }))
+}
+
+/// Replaces the value; secret fields left out keep their stored value.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    Body(input): Body<ConfigurationUpdate>,
+) -> ApiResult<Json<ConfigurationView>> {
+    let mut record = state
+        .store
+        .get_configuration(&uuid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("module configuration", &uuid))?;
+    let module = module(&state, &record.module_uuid)?;
+    let secrets = secret_fields(module);
+    let kept =
+        state.sealer.open(&record.sealed_secrets).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let mut value = input.value;
+    for (key, secret) in kept.as_object().into_iter().flatten() {
+        if secrets.contains(key) {
+            value.entry(key.clone()).or_insert_with(|| secret.clone());
+        }
+    }
+    check(module, &value)?;
+    let (plain, sealed, names) = split(&state, &secrets, value);
+    record.value = plain;
+    record.sealed_secrets = sealed;
+    if let Some(name) = input.name {
+        record.name = name;
+    }
+    record.updated_at = riposte_worker::now_ms();
+    state.store.update_configuration(&record).await?;
+    Ok(Json(view(record, names)))
+}
+
+pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
+    state.store.delete_configuration(&uuid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Configurations for action calls: stored ones by UUID (secrets opened), else the built-in
+/// defaults.
+pub struct StoredConfigurations {
+    pub store: std::sync::Arc<dyn Store>,
+    pub sealer: Sealer,
+    pub defaults: Configurations,
+}
+
+#[async_trait]
+impl ConfigurationSource for StoredConfigurations {
+    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved, String> {
+        let Some(uuid) = configuration_uuid else { return self.defaults.resolve(module_uuid, None).await };
+        let record = self
+            .store
+            .get_configuration(uuid)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no module configuration {uuid}"))?;
+        let secrets = self.sealer.open(&record.sealed_secrets)?;
+        let mut value = record.value;
+        let mut secret_values = Vec::new();
+        if let (Some(target), Some(secrets)) = (value.as_object_mut(), secrets.as_object()) {
+            for (key, secret) in secrets {
+                if let Some(text) = secret.as_str() {
+                    secret_values.push(text.to_string());
+                }
+                target.insert(key.clone(), secret.clone());
+            }
+        }
+        Ok(Resolved { value, secrets: secret_values })
+    }
+}
