@@ -96,6 +96,26 @@ fn scrub_value(value: &mut serde_json::Value, clean: &dyn Fn(&str) -> String) {
     }
 }
 
+fn failure(kind: FailureKind, message: String) -> ActionOutcome {
+    ActionOutcome { error: Some(Failure { kind, message }), ..Default::default() }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+fn human_duration(duration: Duration) -> String {
+    if duration.as_millis() % 1000 == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,25 +134,5 @@ mod tests {
         assert_eq!(clean.results, Some(json!({"echo": ["Bearer ***"], "n": 1})));
         assert_eq!(clean.error.unwrap().message, "bad key ***");
         assert_eq!(clean.logs[0].message, "using ***");
-    }
-}
-
-fn failure(kind: FailureKind, message: String) -> ActionOutcome {
-    ActionOutcome { error: Some(Failure { kind, message }), ..Default::default() }
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
-}
-
-fn human_duration(duration: Duration) -> String {
-    if duration.as_millis() % 1000 == 0 {
-        format!("{}s", duration.as_secs())
-    } else {
-        format!("{}ms", duration.as_millis())
     }
 }
