@@ -19,11 +19,13 @@ use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use riposte_store::Page;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 pub use configurations::StoredConfigurations;
 pub use error::{ApiError, ApiResult};
 pub use secrets::Sealer;
-pub use state::AppState;
+pub use state::{AppState, Metrics};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -64,12 +66,35 @@ pub fn router(state: AppState) -> Router {
         .merge(write_alerts)
         .merge(symphony)
         .route("/health", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/metrics", get(metrics))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Prometheus text format: run counters, action durations, runs waiting.
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> ApiResult<String> {
+    let pending = state
+        .store
+        .list_runs(
+            &riposte_store::RunFilter { status: Some(riposte_model::RunStatus::Pending), ..Default::default() },
+            Page { offset: 0, limit: 1 },
+        )
+        .await?;
+    state.metrics.runs_pending.set(pending.total as i64);
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &state.metrics.registry)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(text)
 }
 
 fn query<T>(params: Result<T, QueryRejection>) -> ApiResult<T> {

@@ -15,4 +15,23 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     pub keys: Arc<Keys>,
     pub sealer: Sealer,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The Prometheus registry `/metrics` shows, and the gauges read when it is scraped.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub registry: prometheus_client::registry::Registry,
+    pub runs_pending: prometheus_client::metrics::gauge::Gauge,
+}
+
+impl Metrics {
+    /// A registry holding `register`'s metrics and the API's own.
+    pub fn new(register: impl FnOnce(&mut prometheus_client::registry::Registry)) -> Metrics {
+        let mut metrics = Metrics::default();
+        register(&mut metrics.registry);
+        let pending = metrics.runs_pending.clone();
+        metrics.registry.register("riposte_runs_pending", "Runs stored and waiting to be driven", pending);
+        metrics
+    }
 }

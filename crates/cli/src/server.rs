@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use riposte_api::{AppState, Sealer, StoredConfigurations, auth};
+use riposte_api::{AppState, Metrics, Sealer, StoredConfigurations, auth};
 use riposte_modules::HttpClients;
 use riposte_store::Store;
 use riposte_store_sqlite::SqliteStore;
-use riposte_worker::{Configurations, DurableRunner, Executor, Registry, RunLimits, RunService};
+use riposte_worker::{Configurations, DurableRunner, Executor, Registry, RunLimits, RunService, WorkerMetrics};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -68,9 +68,12 @@ impl Server {
         }
         .map_err(|e| anyhow::anyhow!("secret key: {e}"))?;
         let source = StoredConfigurations { store: store.clone(), sealer: sealer.clone(), defaults: configurations };
-        let runner = Arc::new(DurableRunner::new(store.clone(), Executor::new(registry, Arc::new(source))));
+        let worker_metrics = WorkerMetrics::default();
+        let metrics = Arc::new(Metrics::new(|registry| worker_metrics.register(registry)));
+        let executor = Executor::new(registry, Arc::new(source)).with_metrics(worker_metrics);
+        let runner = Arc::new(DurableRunner::new(store.clone(), executor));
         let run_service = RunService::new(runner, options.limits);
-        let state = AppState { store, runs: run_service.clone(), catalogue, keys: Arc::new(keys), sealer };
+        let state = AppState { store, runs: run_service.clone(), catalogue, keys: Arc::new(keys), sealer, metrics };
 
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));

@@ -45,6 +45,18 @@ async fn an_alert_runs_the_seed_playbook_and_the_external_tool_gets_the_body() {
     assert_eq!(run["nodes"]["2"]["attempts"], 1);
     assert!(run["nodes"]["2"]["started_at"].is_string());
 
+    let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap();
+    assert!(metrics.headers().contains_key("x-request-id"), "every answer carries a request id");
+    let metrics = metrics.text().await.unwrap();
+    for line in [
+        "riposte_runs_started_total 1",
+        "riposte_runs_finished_total{status=\"succeeded\"} 1",
+        "riposte_action_duration_seconds_count{outcome=\"succeeded\"} 2",
+        "riposte_runs_pending 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "no `{line}` in:\n{metrics}");
+    }
+
     let received = sink.0.lock().unwrap().clone();
     assert_eq!(received.len(), 1);
     let body: Value = serde_json::from_str(&received[0].1).unwrap();

@@ -50,6 +50,10 @@ impl DurableRunner {
         &self.store
     }
 
+    pub fn metrics(&self) -> &crate::WorkerMetrics {
+        self.executor.metrics()
+    }
+
     /// The modules playbooks can use here.
     pub fn executor_catalogue(&self) -> Catalogue {
         self.catalogue.clone()

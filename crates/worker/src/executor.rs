@@ -8,13 +8,15 @@ use riposte_model::{ActionOutcome, Failure, FailureKind};
 use riposte_sdk::ActionContext;
 use tokio::sync::mpsc;
 
-use crate::{ConfigurationSource, Registry};
+use crate::metrics::OutcomeLabel;
+use crate::{ConfigurationSource, Registry, WorkerMetrics};
 
 /// Runs action attempts with in-process modules.
 #[derive(Clone)]
 pub struct Executor {
     registry: Arc<Registry>,
     configurations: Arc<dyn ConfigurationSource>,
+    metrics: WorkerMetrics,
 }
 
 impl std::fmt::Debug for Executor {
@@ -25,7 +27,17 @@ impl std::fmt::Debug for Executor {
 
 impl Executor {
     pub fn new(registry: Arc<Registry>, configurations: Arc<dyn ConfigurationSource>) -> Self {
-        Executor { registry, configurations }
+        Executor { registry, configurations, metrics: WorkerMetrics::default() }
+    }
+
+    /// Counts into `metrics` (shared with whoever registered them).
+    pub fn with_metrics(mut self, metrics: WorkerMetrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub fn metrics(&self) -> &WorkerMetrics {
+        &self.metrics
     }
 
     pub fn registry(&self) -> &Registry {
@@ -37,11 +49,17 @@ impl Executor {
     pub(crate) async fn execute(self, call: ActionCall, events: mpsc::UnboundedSender<Event>) {
         let (instance, attempt) = (call.instance, call.attempt);
         let timeout = Duration::from_millis(call.timeout_ms);
+        let started = std::time::Instant::now();
         let outcome = match tokio::time::timeout(timeout, AssertUnwindSafe(self.call(call)).catch_unwind()).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(panic)) => failure(FailureKind::Fatal, format!("the action crashed: {}", panic_message(&panic))),
             Err(_) => failure(FailureKind::Timeout, format!("timed out after {}", human_duration(timeout))),
         };
+        let label = if outcome.error.is_some() { "failed" } else { "succeeded" };
+        self.metrics
+            .action_seconds
+            .get_or_create(&OutcomeLabel { outcome: label.into() })
+            .observe(started.elapsed().as_secs_f64());
         let _ = events.send(Event::ActionFinished { instance, attempt, outcome });
     }
 

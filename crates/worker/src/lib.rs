@@ -13,6 +13,7 @@ mod durable;
 #[path = "durable_tests.rs"]
 mod durable_tests;
 mod executor;
+mod metrics;
 mod registry;
 mod runner;
 mod service;
@@ -23,6 +24,7 @@ pub use configurations::{ConfigurationSource, Configurations, Resolved};
 pub use drive::{Journal, NoJournal, drive, now_ms};
 pub use durable::{DurableRunner, RestartError};
 pub use executor::Executor;
+pub use metrics::WorkerMetrics;
 pub use registry::Registry;
 pub use runner::LocalRunner;
 pub use service::{FAILURES_BEFORE_DEACTIVATION, RunLimits, RunService};

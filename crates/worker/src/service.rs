@@ -117,7 +117,18 @@ impl RunService {
             };
             let service = self.clone();
             tasks.spawn(async move {
-                match service.runner.drive_run(&run.uuid, token).await {
+                let metrics = service.runner.metrics().clone();
+                metrics.runs_started.inc();
+                metrics.runs_active.inc();
+                let result = service.runner.drive_run(&run.uuid, token).await;
+                metrics.runs_active.dec();
+                if let Ok(status) = &result {
+                    metrics
+                        .runs_finished
+                        .get_or_create(&crate::metrics::StatusLabel { status: status.to_string() })
+                        .inc();
+                }
+                match result {
                     Ok(RunStatus::Failed) => service.deactivate_after_failures(&run.playbook_uuid).await,
                     Ok(_) => {}
                     Err(e) => tracing::error!(run = %run.uuid, error = %e, "run stopped"),
