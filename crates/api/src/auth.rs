@@ -14,9 +14,21 @@ use crate::state::AppState;
 pub const SIC_READ_ALERTS: &str = "SIC_READ_ALERTS";
 pub const SIC_WRITE_ALERTS: &str = "SIC_WRITE_ALERTS";
 pub const SYMPHONY: &str = "SYMPHONY";
+pub const API_KEYS: &str = "API_KEYS";
 
 /// Every permission the API checks.
-pub const ALL_PERMISSIONS: [&str; 3] = [SIC_READ_ALERTS, SIC_WRITE_ALERTS, SYMPHONY];
+pub const ALL_PERMISSIONS: [&str; 4] = [SIC_READ_ALERTS, SIC_WRITE_ALERTS, SYMPHONY, API_KEYS];
+
+/// A new API key: 244 random bits from the OS (two v4 UUIDs), as hex.
+pub fn new_key() -> String {
+    format!("rp_{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+/// How stored keys are found: the SHA-256 of the key, as hex.
+pub fn key_hash(key: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(key.as_bytes()))
+}
 
 /// API keys by secret, each with its permissions.
 #[derive(Debug, Default)]
@@ -59,9 +71,15 @@ pub async fn require(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "send an API key as `Authorization: Bearer <key>`"))?;
-    let permissions =
-        state.keys.permissions(token).ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown API key"))?;
-    if !permissions.contains(permission) {
+    let allowed = match state.keys.permissions(token) {
+        Some(permissions) => permissions.contains(permission),
+        None => {
+            let stored = state.store.find_api_key(&key_hash(token)).await?;
+            let stored = stored.ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown API key"))?;
+            stored.permissions.iter().any(|p| p == permission)
+        }
+    };
+    if !allowed {
         return Err(ApiError::new(StatusCode::FORBIDDEN, format!("this API key lacks the {permission} permission")));
     }
     Ok(next.run(request).await)
@@ -77,4 +95,8 @@ pub async fn write_alerts(State(state): State<AppState>, request: Request, next:
 
 pub async fn symphony(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
     require(SYMPHONY, &state, request, next).await
+}
+
+pub async fn api_keys(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    require(API_KEYS, &state, request, next).await
 }

@@ -2,6 +2,7 @@
 //! every failure answers with one envelope, `{"errors": [{"detail", "path"?, "hint"?}]}`.
 
 mod alerts;
+mod api_keys;
 pub mod auth;
 mod configurations;
 mod dispatch;
@@ -61,7 +62,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/symphony/runs/{uuid}/cancel", post(runs::cancel))
         .route("/api/v1/symphony/runs/{uuid}/rerun", post(runs::rerun))
         .route_layer(from_fn_with_state(state.clone(), auth::symphony));
+    let keys = Router::new()
+        .route("/api/v1/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/api/v1/api-keys/{uuid}", axum::routing::delete(api_keys::delete))
+        .route_layer(from_fn_with_state(state.clone(), auth::api_keys));
     Router::new()
+        .merge(keys)
         .merge(read_alerts)
         .merge(write_alerts)
         .merge(symphony)

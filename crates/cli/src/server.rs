@@ -48,7 +48,7 @@ impl Server {
         let address = listener.local_addr()?;
 
         // The built-in Sekoia.io module talks to this server with a key of its own.
-        let internal_key = random_key();
+        let internal_key = auth::new_key();
         let mut keys = auth::Keys::default();
         keys.add(&admin_key, &auth::ALL_PERMISSIONS);
         keys.add(&internal_key, &[auth::SIC_READ_ALERTS, auth::SIC_WRITE_ALERTS]);
@@ -105,7 +105,7 @@ fn admin_key(data_dir: &Path) -> anyhow::Result<(String, bool)> {
         let key = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         return Ok((key.trim().to_string(), false));
     }
-    let key = random_key();
+    let key = auth::new_key();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -114,11 +114,6 @@ fn admin_key(data_dir: &Path) -> anyhow::Result<(String, bool)> {
     file.write_all(key.as_bytes())?;
     file.sync_all()?;
     Ok((key, true))
-}
-
-/// 244 random bits from the OS (two v4 UUIDs), as hex.
-fn random_key() -> String {
-    format!("rp_{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
 pub async fn wait_for_signal() {

@@ -6,6 +6,7 @@
 //! read connections, which WAL lets proceed while the writer writes.
 
 mod alerts;
+mod api_keys;
 mod configurations;
 mod connection;
 mod playbooks;
@@ -32,7 +33,8 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_api_keys.sql")];
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.

@@ -16,6 +16,31 @@ pub async fn run_all(store: &dyn Store) {
     playbooks(store).await;
     runs(store).await;
     configurations(store).await;
+    api_keys(store).await;
+}
+
+async fn api_keys(store: &dyn Store) {
+    let key = ApiKey {
+        uuid: "k-1".into(),
+        name: "reader".into(),
+        key_hash: "abc".into(),
+        permissions: vec!["SIC_READ_ALERTS".into()],
+        created_at: 1,
+    };
+    store.insert_api_key(&key).await.unwrap();
+    assert!(
+        matches!(
+            store.insert_api_key(&ApiKey { uuid: "k-2".into(), ..key.clone() }).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "hashes are unique"
+    );
+    assert_eq!(store.find_api_key("abc").await.unwrap().as_ref(), Some(&key));
+    assert!(store.find_api_key("nope").await.unwrap().is_none());
+    assert_eq!(store.list_api_keys().await.unwrap(), vec![key]);
+    store.delete_api_key("k-1").await.unwrap();
+    assert!(store.find_api_key("abc").await.unwrap().is_none());
+    assert!(matches!(store.delete_api_key("k-1").await, Err(StoreError::NotFound { .. })));
 }
 
 pub fn sample_alert(n: u32, rule: &str) -> Alert {

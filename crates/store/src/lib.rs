@@ -70,10 +70,18 @@ pub trait ConfigurationStore: Send + Sync {
     async fn delete_configuration(&self, uuid: &str) -> Result<()>;
 }
 
-/// Everything a backend provides.
-pub trait Store: AlertStore + PlaybookStore + RunStore + ConfigurationStore {}
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    async fn insert_api_key(&self, key: &ApiKey) -> Result<()>;
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>>;
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>>;
+    async fn delete_api_key(&self, uuid: &str) -> Result<()>;
+}
 
-impl<T: AlertStore + PlaybookStore + RunStore + ConfigurationStore> Store for T {}
+/// Everything a backend provides.
+pub trait Store: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore {}
+
+impl<T: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore> Store for T {}
 
 /// Run statuses that are not final.
 pub const UNFINISHED: [RunStatus; 2] = [RunStatus::Pending, RunStatus::Running];

@@ -118,3 +118,14 @@ pub struct ModuleConfiguration {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// An API key: a name, the hash of its secret, and what it may do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub uuid: String,
+    pub name: String,
+    pub key_hash: String,
+    pub permissions: Vec<String>,
+    /// Epoch milliseconds.
+    pub created_at: i64,
+}

@@ -1,0 +1,73 @@
+//! `/api/v1/api-keys`: keys with only the permissions they need. A key is shown once, when it is
+//! made; only its hash is stored.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use riposte_store::{ApiKey, Paged};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{ALL_PERMISSIONS, key_hash, new_key};
+use crate::error::{ApiError, ApiResult};
+use crate::json::Body;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    pub name: String,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeyView {
+    pub uuid: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub created_at: i64,
+    /// Only in the answer that makes the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+fn view(key: ApiKey, secret: Option<String>) -> KeyView {
+    KeyView { uuid: key.uuid, name: key.name, permissions: key.permissions, created_at: key.created_at, key: secret }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Body(input): Body<NewKey>,
+) -> ApiResult<(StatusCode, Json<KeyView>)> {
+    if input.name.trim().is_empty() {
+        return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.name", "must not be empty"));
+    }
+    for (i, permission) in input.permissions.iter().enumerate() {
+        if !ALL_PERMISSIONS.contains(&permission.as_str()) {
+            return Err(ApiError::at(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("$.permissions[{i}]"),
+                format!("unknown permission `{permission}`; use {}", ALL_PERMISSIONS.join(", ")),
+            ));
+        }
+    }
+    let secret = new_key();
+    let key = ApiKey {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        name: input.name,
+        key_hash: key_hash(&secret),
+        permissions: input.permissions,
+        created_at: riposte_worker::now_ms(),
+    };
+    state.store.insert_api_key(&key).await?;
+    Ok((StatusCode::CREATED, Json(view(key, Some(secret)))))
+}
+
+pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Paged<KeyView>>> {
+    let items: Vec<KeyView> = state.store.list_api_keys().await?.into_iter().map(|k| view(k, None)).collect();
+    Ok(Json(Paged { total: items.len() as u64, items }))
+}
+
+pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
+    state.store.delete_api_key(&uuid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
