@@ -10,6 +10,7 @@ mod error;
 mod json;
 mod playbooks;
 mod runs;
+mod schedule;
 mod secrets;
 mod state;
 
@@ -25,6 +26,7 @@ use tower_http::trace::TraceLayer;
 
 pub use configurations::StoredConfigurations;
 pub use error::{ApiError, ApiResult};
+pub use schedule::run_schedule;
 pub use secrets::Sealer;
 pub use state::{AppState, Metrics};
 
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/symphony/playbooks/{uuid}/activate", post(playbooks::activate))
         .route("/api/v1/symphony/playbooks/{uuid}/deactivate", post(playbooks::deactivate))
+        .route("/api/v1/symphony/playbooks/{uuid}/run", post(playbooks::run))
         .route("/api/v1/symphony/module-configurations", get(configurations::list).post(configurations::create))
         .route(
             "/api/v1/symphony/module-configurations/{uuid}",

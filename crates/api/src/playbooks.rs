@@ -6,10 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use riposte_engine::{Diagnostic, validate};
 use riposte_model::Playbook;
+use riposte_modules::scheduler;
 use riposte_store::{NewPlaybook, Paged, PlaybookRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::dispatch::{new_run, trigger_of};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::state::AppState;
@@ -46,10 +48,11 @@ pub struct PlaybookView {
 }
 
 fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
-    let problems = match serde_json::from_value::<Playbook>(record.definition.clone()) {
+    let mut problems = match serde_json::from_value::<Playbook>(record.definition.clone()) {
         Ok(playbook) => validate(&playbook, &state.catalogue),
         Err(e) => vec![Diagnostic::new("$", format!("stored playbook is unreadable: {e}"))],
     };
+    problems.extend(trigger_problems(&record.definition));
     PlaybookView {
         uuid: record.uuid,
         name: record.name,
@@ -163,4 +166,50 @@ fn within_body(mut error: ApiError) -> ApiError {
         }
     }
     error
+}
+
+/// What the engine cannot know about platform triggers: a cron expression must parse.
+fn trigger_problems(definition: &Value) -> Vec<Diagnostic> {
+    let Some(trigger) = trigger_of(definition) else { return Vec::new() };
+    if !trigger.is(scheduler::MODULE_UUID, scheduler::CRON_UUID) {
+        return Vec::new();
+    }
+    let path = riposte_engine::diagnostic_path(&trigger.node_id, ".arguments.cron");
+    match trigger.configuration.get("cron").and_then(Value::as_str) {
+        None => vec![
+            Diagnostic::new(path, "a cron trigger needs a `cron` expression")
+                .hint("e.g. \"*/5 * * * *\" for every five minutes"),
+        ],
+        Some(expression) => match scheduler::parse(expression) {
+            Ok(_) => Vec::new(),
+            Err(message) => vec![Diagnostic::new(path, message).hint("five fields: minute hour day month weekday")],
+        },
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualRun {
+    /// The trigger's event: what the trigger node outputs.
+    #[serde(default)]
+    pub event: serde_json::Map<String, Value>,
+}
+
+/// Starts a run now with the given event, whatever the playbook's trigger and even when it is
+/// off: for manual triggers, webhooks and trying a playbook out.
+pub async fn run(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    Body(body): Body<ManualRun>,
+) -> ApiResult<(StatusCode, Json<crate::runs::RunView>)> {
+    let record = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    let problems = view(&state, record.clone()).problems;
+    if !problems.is_empty() {
+        return Err(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems));
+    }
+    let run = new_run(&record, uuid::Uuid::new_v4().to_string(), "Manual run".into(), Value::Object(body.event));
+    state.store.insert_runs(std::slice::from_ref(&run)).await?;
+    state.runs.notify();
+    let stored = state.store.get_run(&run.uuid).await?.ok_or_else(|| ApiError::not_found("run", &run.uuid))?;
+    Ok((StatusCode::ACCEPTED, Json(crate::runs::view(stored, true))))
 }

@@ -77,7 +77,7 @@ fn node_key(node: &NodeReport) -> String {
     node.iteration.iter().fold(node.node_id.clone(), |key, i| format!("{key}[{i}]"))
 }
 
-fn view(run: RunRecord, detailed: bool) -> RunView {
+pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
     let nodes = detailed.then(|| {
         run.nodes
             .into_iter()

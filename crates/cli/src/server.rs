@@ -77,6 +77,7 @@ impl Server {
 
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));
+        tokio::spawn(riposte_api::run_schedule(state.clone(), shutdown.clone()));
         let stop = shutdown.clone();
         let http = tokio::spawn(async move {
             axum::serve(listener, riposte_api::router(state)).with_graceful_shutdown(stop.cancelled_owned()).await

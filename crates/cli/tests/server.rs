@@ -408,3 +408,84 @@ async fn keys_carry_permissions_and_a_key_without_one_gets_403() {
         "a deleted key no longer works"
     );
 }
+
+fn scheduled_playbook(sink: &str, cron: &str) -> Value {
+    json!({"name": "Every second", "nodes": {
+        "0": {"name": "Cron", "type": "trigger", "module_uuid": "1ad1b7ce-e335-4532-83ce-1d43c864720c",
+              "trigger_uuid": "5039c9fe-b2d8-40b3-a11b-d2a810ddbf91", "arguments": {"cron": cron}, "outputs": {"default": ["1"]}},
+        "1": {"name": "Tell", "type": "action", "module_uuid": "5894985f-91eb-46db-9306-cc5ac6463d3d",
+              "action_uuid": "40bcf3c0-aa8b-4111-9b4e-f3caffccb4e5",
+              "arguments": {"url": sink, "method": "post", "json": {"at": "{{ node.0.scheduled_at }}"}}, "outputs": {"default": []}}
+    }})
+}
+
+#[tokio::test]
+async fn a_cron_trigger_starts_one_run_per_scheduled_time() {
+    let (server, _dir) = fresh_server().await;
+    let (sink_url, sink) = start_sink().await;
+    let (_, bad) = server
+        .call(
+            Method::POST,
+            "/api/v1/symphony/playbooks",
+            Some(json!({"playbook": scheduled_playbook(&sink_url, "every minute")})),
+        )
+        .await;
+    assert_eq!(bad["problems"][0]["path"], "$.nodes[\"0\"].arguments.cron", "{bad}");
+
+    let (_, created) = server
+        .call(
+            Method::POST,
+            "/api/v1/symphony/playbooks",
+            Some(json!({"playbook": scheduled_playbook(&sink_url, "* * * * * *")})),
+        )
+        .await;
+    let uuid = created["uuid"].as_str().unwrap().to_string();
+    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    let runs = server.run_of(&uuid, 2).await;
+    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/deactivate"), None).await;
+    assert!(
+        runs.iter().all(|r| r["status"] == "succeeded" && r["name"].as_str().unwrap().starts_with("Scheduled run: ")),
+        "{runs:?}"
+    );
+    let times: Vec<String> = sink
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap()["at"].as_str().unwrap().to_string())
+        .collect();
+    let mut unique = times.clone();
+    unique.dedup();
+    assert_eq!(unique, times, "each scheduled time runs once");
+}
+
+#[tokio::test]
+async fn a_playbook_can_be_run_by_hand_with_an_event() {
+    let (server, _dir) = fresh_server().await;
+    let (sink_url, sink) = start_sink().await;
+    let (_, alert) = server
+        .call(
+            Method::POST,
+            "/api/v1/sic/alerts",
+            Some(json!({"title": "t", "rule": {"name": "Handmade", "severity": 12}})),
+        )
+        .await;
+    let mut playbook = seed_playbook(&sink_url);
+    playbook["nodes"]["0"]["name"] = json!("Manual Trigger");
+    playbook["nodes"]["0"]["trigger_uuid"] = json!("fc26eb9f-b272-4c15-b3bf-ace397c0dc57");
+    let (_, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook}))).await;
+    let uuid = created["uuid"].as_str().unwrap().to_string();
+    let (status, run) = server
+        .call(
+            Method::POST,
+            &format!("/api/v1/symphony/playbooks/{uuid}/run"),
+            Some(json!({"event": {"alert_uuid": alert["uuid"]}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{run}");
+    let runs = server.run_of(&uuid, 1).await;
+    assert_eq!(runs[0]["status"], "succeeded", "{runs:?}");
+    let body: Value = serde_json::from_str(&sink.0.lock().unwrap()[0].1).unwrap();
+    assert_eq!((body["rule_name"].as_str(), body["rule_severity"].as_str()), (Some("Handmade"), Some("12")));
+}

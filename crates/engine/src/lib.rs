@@ -14,7 +14,7 @@ mod plan;
 mod run;
 mod schema;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, node_path as diagnostic_path};
 pub use graph::Graph;
 pub use plan::{ActionStep, DEFAULT_FOREACH_CONCURRENCY, DEFAULT_TIMEOUT_MS, JoinMode, Plan, PlanNode, Step, validate};
 pub use riposte_model::{ActionOutcome, Failure, FailureKind};

@@ -3,6 +3,7 @@
 
 mod client;
 pub mod http;
+pub mod scheduler;
 pub mod sekoiaio;
 
 pub use client::HttpClients;
@@ -10,5 +11,5 @@ use riposte_sdk::Module;
 
 /// Every built-in module, sharing one set of HTTP clients (and so one connection pool).
 pub fn builtin_modules(clients: &HttpClients) -> Vec<Module> {
-    vec![http::module(clients), sekoiaio::module(clients)]
+    vec![http::module(clients), sekoiaio::module(clients), scheduler::module()]
 }

@@ -21,6 +21,8 @@ pub const ALERT_CREATED_UUID: &str = "785583cf-4377-43ce-a5fb-f4572eb57456";
 pub const ALERT_UPDATED_UUID: &str = "7e092f68-5e35-40ac-ac0a-46b7bdbbe3ff";
 pub const ALERT_STATUS_CHANGED_UUID: &str = "26df593b-6513-45bb-83e5-7b09effa34dc";
 pub const ALERT_COMMENT_CREATED_UUID: &str = "5bd0d367-3332-48ed-8fe9-d4eda0d7de4a";
+/// Started by hand (or a webhook) with `{"alert_uuid": ...}`.
+pub const MANUAL_TRIGGER_UUID: &str = "fc26eb9f-b272-4c15-b3bf-ace397c0dc57";
 
 /// Where the Sekoia-compatible API is and how to authenticate to it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -30,6 +32,17 @@ pub struct SekoiaConfiguration {
     pub base_url: String,
     /// API key, sent as a Bearer token
     pub api_key: String,
+}
+
+/// A trigger without configuration.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct NoConfiguration {}
+
+/// The event of the manual trigger.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, JsonSchema)]
+pub struct ManualEvent {
+    /// UUID of the alert the run is about
+    pub alert_uuid: String,
 }
 
 fn default_base_url() -> String {
@@ -63,6 +76,12 @@ pub fn module(clients: &HttpClients) -> Module {
         "The status of an existing alert was changed",
         "alert_status_changed_trigger",
         Some(ALERT_STATUS_CHANGED_UUID),
+    )
+    .trigger::<NoConfiguration, ManualEvent>(
+        "Manual Trigger",
+        "Start a run by hand or from a webhook, about an alert",
+        "alert_webhook_trigger",
+        Some(MANUAL_TRIGGER_UUID),
     )
     .trigger::<AlertCreatedConfiguration, CommentEvent>(
         "Alert Comment Created",
