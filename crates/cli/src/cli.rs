@@ -63,6 +63,10 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// TOML file with any of the options below (`listen = "0.0.0.0:8080"`, `max_runs = 512`,
+    /// ...). Flags and `RIPOSTE_*` variables win over it; it wins over the defaults.
+    #[arg(long, env = "RIPOSTE_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Where the database and keys live; created if missing.
     #[arg(long, env = "RIPOSTE_DATA_DIR", default_value = "riposte-data")]
     pub data_dir: PathBuf,

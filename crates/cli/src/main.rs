@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod config;
 mod demo;
 mod module_config;
 mod playbook;
@@ -11,12 +12,22 @@ mod server;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command, PlaybookCommand};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    if let (Command::Serve(args), Some(serve)) = (&mut cli.command, matches.subcommand_matches("serve"))
+        && let Err(err) = config::apply_file(args, serve)
+    {
+        eprintln!("error: {err:#}");
+        return ExitCode::from(2);
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG").unwrap_or_else(|_| "warn".into()))

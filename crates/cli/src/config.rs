@@ -1,0 +1,89 @@
+//! The configuration file of `riposte serve`: it fills in what neither a flag nor a `RIPOSTE_*`
+//! variable set.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use serde::Deserialize;
+
+use crate::cli::ServeArgs;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeFile {
+    data_dir: Option<PathBuf>,
+    listen: Option<String>,
+    max_runs: Option<usize>,
+    max_runs_per_playbook: Option<usize>,
+    shutdown_grace: Option<u64>,
+    secret_key: Option<String>,
+}
+
+/// Applies `args.config`, if any, under the flags and variables `matches` saw.
+pub fn apply_file(args: &mut ServeArgs, matches: &ArgMatches) -> anyhow::Result<()> {
+    let Some(path) = &args.config else { return Ok(()) };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    let file: ServeFile = match toml::from_str(&text) {
+        Ok(file) => file,
+        Err(e) => bail!("{}: {e}", path.display()),
+    };
+    let unset = |id: &str| matches!(matches.value_source(id), None | Some(ValueSource::DefaultValue));
+    if let Some(v) = file.data_dir.filter(|_| unset("data_dir")) {
+        args.data_dir = v;
+    }
+    if let Some(v) = file.listen.filter(|_| unset("listen")) {
+        args.listen = v;
+    }
+    if let Some(v) = file.max_runs.filter(|_| unset("max_runs")) {
+        args.max_runs = v;
+    }
+    if let Some(v) = file.max_runs_per_playbook.filter(|_| unset("max_runs_per_playbook")) {
+        args.max_runs_per_playbook = v;
+    }
+    if let Some(v) = file.shutdown_grace.filter(|_| unset("shutdown_grace")) {
+        args.shutdown_grace = v;
+    }
+    if let Some(v) = file.secret_key.filter(|_| unset("secret_key")) {
+        args.secret_key = Some(v);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, FromArgMatches};
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn serve_args(file: &str, flags: &[&str]) -> anyhow::Result<ServeArgs> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("riposte.toml");
+        std::fs::write(&path, file).unwrap();
+        let mut argv = vec!["riposte", "serve", "--config", path.to_str().unwrap()];
+        argv.extend_from_slice(flags);
+        let matches = Cli::command().try_get_matches_from(argv)?;
+        let Command::Serve(mut args) = Cli::from_arg_matches(&matches)?.command else { unreachable!() };
+        apply_file(&mut args, matches.subcommand_matches("serve").unwrap())?;
+        Ok(args)
+    }
+
+    #[test]
+    fn the_file_fills_defaults_and_flags_win() {
+        let args = serve_args("listen = \"127.0.0.1:9999\"\nmax_runs = 7\n", &["--max-runs", "3"]).unwrap();
+        assert_eq!(args.listen, "127.0.0.1:9999");
+        assert_eq!(args.max_runs, 3);
+        assert_eq!(args.shutdown_grace, 10);
+    }
+
+    #[test]
+    fn bad_files_say_where() {
+        let err = serve_args("listen = 5\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+        let err = serve_args("colour = \"red\"\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("unknown field `colour`"), "{err}");
+    }
+}
