@@ -20,7 +20,7 @@ use crate::json::Body;
 use crate::state::AppState;
 use crate::{page, query};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewAlert {
     pub title: String,
     #[serde(default)]
@@ -30,8 +30,10 @@ pub struct NewAlert {
     #[serde(default)]
     pub urgency: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub entity: Option<NameUuid>,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub alert_type: Option<AlertType>,
     #[serde(default)]
     pub source: String,
@@ -45,10 +47,11 @@ pub struct NewAlert {
     pub event_uuids: Vec<String>,
     /// Anything else is kept as sent.
     #[serde(flatten)]
+    #[schema(ignore)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewRule {
     pub name: String,
     #[serde(default)]
@@ -63,7 +66,7 @@ pub struct NewRule {
     pub pattern: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertPatch {
     /// A status name (`Ongoing`, `Closed`, ...) or UUID.
@@ -77,7 +80,7 @@ pub struct AlertPatch {
     pub urgency: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
     pub content: String,
@@ -85,8 +88,9 @@ pub struct NewComment {
     pub author: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AlertQuery {
     #[serde(default)]
     pub status: Option<String>,
@@ -104,6 +108,7 @@ pub struct AlertQuery {
     pub limit: Option<u64>,
 }
 
+#[utoipa::path(post, path = "/api/v1/sic/alerts", tag = "alerts", request_body = NewAlert, responses((status = 201, description = "The alert, with its uuid and short_id; the runs it starts are stored with it", body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn create(
     State(state): State<AppState>,
     Body(input): Body<NewAlert>,
@@ -117,10 +122,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(alert)))
 }
 
+#[utoipa::path(get, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Alert>> {
     state.store.get_alert(&id).await?.map(Json).ok_or_else(|| ApiError::not_found("alert", &id))
 }
 
+#[utoipa::path(get, path = "/api/v1/sic/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, description = "`{\"items\": [...], \"total\": N}`, newest first", body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<AlertQuery>, QueryRejection>,
@@ -137,6 +144,7 @@ pub async fn list(
     Ok(Json(state.store.list_alerts(&filter, page(params.offset, params.limit)?).await?))
 }
 
+#[utoipa::path(patch, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = AlertPatch, responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -167,6 +175,7 @@ pub async fn update(
     Ok(Json(alert))
 }
 
+#[utoipa::path(post, path = "/api/v1/sic/alerts/{id}/comments", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = NewComment, responses((status = 201, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn comment(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -189,6 +198,7 @@ pub async fn comment(
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
+#[utoipa::path(get, path = "/api/v1/sic/alerts/{id}/comments", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn comments(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Paged<AlertComment>>> {
     let alert = state.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
     let items = state.store.list_comments(&alert.uuid).await?;

@@ -19,7 +19,7 @@ use crate::query;
 use crate::secrets::Sealer;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConfiguration {
     pub module_uuid: String,
@@ -27,7 +27,7 @@ pub struct NewConfiguration {
     pub value: Map<String, Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigurationUpdate {
     #[serde(default)]
@@ -35,15 +35,16 @@ pub struct ConfigurationUpdate {
     pub value: Map<String, Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     #[serde(default)]
     pub module_uuid: Option<String>,
 }
 
 /// A configuration as the API shows it: secret fields are named, never given.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConfigurationView {
     pub uuid: String,
     pub module_uuid: String,
@@ -130,6 +131,7 @@ fn secret_names(state: &AppState, record: &ModuleConfiguration) -> ApiResult<Vec
     Ok(opened.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default())
 }
 
+#[utoipa::path(post, path = "/api/v1/symphony/module-configurations", tag = "module configurations", request_body = NewConfiguration, responses((status = 201, body = ConfigurationView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn create(
     State(state): State<AppState>,
     Body(input): Body<NewConfiguration>,
@@ -154,6 +156,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(record, names))))
 }
 
+#[utoipa::path(get, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 200, body = ConfigurationView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<ConfigurationView>> {
     let record = state
         .store
@@ -164,6 +167,7 @@ pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> Api
     Ok(Json(view(record, names)))
 }
 
+#[utoipa::path(get, path = "/api/v1/symphony/module-configurations", tag = "module configurations", params(ListQuery), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListQuery>, QueryRejection>,
@@ -178,6 +182,7 @@ pub async fn list(
 }
 
 /// Replaces the value; secret fields left out keep their stored value.
+#[utoipa::path(put, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), request_body = ConfigurationUpdate, responses((status = 200, body = ConfigurationView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
@@ -210,6 +215,7 @@ pub async fn update(
     Ok(Json(view(record, names)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
     state.store.delete_configuration(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)

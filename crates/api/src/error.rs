@@ -7,7 +7,7 @@ use riposte_engine::Diagnostic;
 use riposte_store::StoreError;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorItem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,13 +60,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// What every failure answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    pub errors: Vec<ErrorItem>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        #[derive(Serialize)]
-        struct Envelope {
-            errors: Vec<ErrorItem>,
-        }
-        (self.status, Json(Envelope { errors: self.errors })).into_response()
+        (self.status, Json(ErrorEnvelope { errors: self.errors })).into_response()
     }
 }
 

@@ -19,10 +19,15 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use std::sync::Arc;
+
+use axum::routing::get;
 use riposte_store::Page;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use configurations::StoredConfigurations;
 pub use error::{ApiError, ApiResult};
@@ -35,45 +40,74 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Largest page a list returns.
 pub const MAX_PAGE: u64 = 1000;
 
-pub fn router(state: AppState) -> Router {
-    let read_alerts = Router::new()
-        .route("/api/v1/sic/alerts", get(alerts::list))
-        .route("/api/v1/sic/alerts/{id}", get(alerts::get))
-        .route("/api/v1/sic/alerts/{id}/comments", get(alerts::comments))
+/// The API's description, to which the handlers add their paths.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Riposte API", description = "Alerts, playbooks and runs, shaped like Sekoia.io's API. Every route wants `Authorization: Bearer <key>`."),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The routes, each behind the permission it needs, and the OpenAPI description they make.
+fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let read_alerts = OpenApiRouter::new()
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::get))
+        .routes(routes!(alerts::comments))
         .route_layer(from_fn_with_state(state.clone(), auth::read_alerts));
-    let write_alerts = Router::new()
-        .route("/api/v1/sic/alerts", post(alerts::create))
-        .route("/api/v1/sic/alerts/{id}", axum::routing::patch(alerts::update))
-        .route("/api/v1/sic/alerts/{id}/comments", post(alerts::comment))
+    let write_alerts = OpenApiRouter::new()
+        .routes(routes!(alerts::create))
+        .routes(routes!(alerts::update))
+        .routes(routes!(alerts::comment))
         .route_layer(from_fn_with_state(state.clone(), auth::write_alerts));
-    let symphony = Router::new()
-        .route("/api/v1/symphony/playbooks", get(playbooks::list).post(playbooks::create))
-        .route(
-            "/api/v1/symphony/playbooks/{uuid}",
-            get(playbooks::get).put(playbooks::update).delete(playbooks::delete),
-        )
-        .route("/api/v1/symphony/playbooks/{uuid}/activate", post(playbooks::activate))
-        .route("/api/v1/symphony/playbooks/{uuid}/deactivate", post(playbooks::deactivate))
-        .route("/api/v1/symphony/playbooks/{uuid}/run", post(playbooks::run))
-        .route("/api/v1/symphony/module-configurations", get(configurations::list).post(configurations::create))
-        .route(
-            "/api/v1/symphony/module-configurations/{uuid}",
-            get(configurations::get).put(configurations::update).delete(configurations::delete),
-        )
-        .route("/api/v1/symphony/runs", get(runs::list))
-        .route("/api/v1/symphony/runs/{uuid}", get(runs::get))
-        .route("/api/v1/symphony/runs/{uuid}/cancel", post(runs::cancel))
-        .route("/api/v1/symphony/runs/{uuid}/rerun", post(runs::rerun))
+    let symphony = OpenApiRouter::new()
+        .routes(routes!(playbooks::list, playbooks::create))
+        .routes(routes!(playbooks::get, playbooks::update, playbooks::delete))
+        .routes(routes!(playbooks::activate))
+        .routes(routes!(playbooks::deactivate))
+        .routes(routes!(playbooks::run))
+        .routes(routes!(configurations::list, configurations::create))
+        .routes(routes!(configurations::get, configurations::update, configurations::delete))
+        .routes(routes!(runs::list))
+        .routes(routes!(runs::get))
+        .routes(routes!(runs::cancel))
+        .routes(routes!(runs::rerun))
         .route_layer(from_fn_with_state(state.clone(), auth::symphony));
-    let keys = Router::new()
-        .route("/api/v1/api-keys", get(api_keys::list).post(api_keys::create))
-        .route("/api/v1/api-keys/{uuid}", axum::routing::delete(api_keys::delete))
+    let keys = OpenApiRouter::new()
+        .routes(routes!(api_keys::list, api_keys::create))
+        .routes(routes!(api_keys::delete))
         .route_layer(from_fn_with_state(state.clone(), auth::api_keys));
-    Router::new()
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(keys)
         .merge(read_alerts)
         .merge(write_alerts)
         .merge(symphony)
+        .split_for_parts()
+}
+
+/// The OpenAPI description of the API, as served at `/api/openapi.json`.
+pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
+    routes(state).1
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, description) = routes(&state);
+    let description = Arc::new(description);
+    api.route("/api/openapi.json", get(move || async move { axum::Json(description.as_ref().clone()) }))
         .route("/health", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/metrics", get(metrics))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })

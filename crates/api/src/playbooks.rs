@@ -17,13 +17,16 @@ use crate::json::Body;
 use crate::state::AppState;
 use crate::{page, query};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PlaybookBody {
+    /// A playbook in Sekoia's playbook JSON
+    #[schema(value_type = Object)]
     pub playbook: Playbook,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     #[serde(default)]
     pub offset: Option<u64>,
@@ -32,7 +35,7 @@ pub struct ListQuery {
 }
 
 /// A playbook as the API shows it: its current version and what stops it from running.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PlaybookView {
     pub uuid: String,
     pub name: String,
@@ -44,6 +47,7 @@ pub struct PlaybookView {
     pub updated_at: i64,
     pub playbook: Value,
     /// Configuration issues: while there are some, the playbook cannot be activated.
+    #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Diagnostic>,
 }
 
@@ -84,6 +88,7 @@ async fn choose_uuid(state: &AppState, playbook: &Playbook) -> ApiResult<String>
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/symphony/playbooks", tag = "playbooks", request_body = PlaybookBody, responses((status = 201, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn create(
     State(state): State<AppState>,
     Body(body): Body<PlaybookBody>,
@@ -101,11 +106,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&state, record))))
 }
 
+#[utoipa::path(get, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
     let record = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     Ok(Json(view(&state, record)))
 }
 
+#[utoipa::path(get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(ListQuery), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListQuery>, QueryRejection>,
@@ -117,6 +124,7 @@ pub async fn list(
 
 /// Saves a new version. An active playbook keeps running its current version unless the new
 /// one is free of problems.
+#[utoipa::path(put, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), request_body = PlaybookBody, responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
@@ -135,12 +143,14 @@ pub async fn update(
     Ok(Json(view(&state, record)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
     state.store.delete_playbook(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Turns a playbook on; refused, with the reasons, while it has configuration issues.
+#[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/activate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn activate(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
     let current =
         view(&state, state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?);
@@ -150,6 +160,7 @@ pub async fn activate(State(state): State<AppState>, Path(uuid): Path<String>) -
     Ok(Json(view(&state, state.store.set_active(&uuid, true, None).await?)))
 }
 
+#[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/deactivate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn deactivate(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
     Ok(Json(view(&state, state.store.set_active(&uuid, false, None).await?)))
 }
@@ -187,7 +198,7 @@ fn trigger_problems(definition: &Value) -> Vec<Diagnostic> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManualRun {
     /// The trigger's event: what the trigger node outputs.
@@ -197,6 +208,7 @@ pub struct ManualRun {
 
 /// Starts a run now with the given event, whatever the playbook's trigger and even when it is
 /// off: for manual triggers, webhooks and trying a playbook out.
+#[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/run", tag = "playbooks", params(("uuid" = String, Path)), request_body = ManualRun, responses((status = 202, body = crate::runs::RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn run(
     State(state): State<AppState>,
     Path(uuid): Path<String>,

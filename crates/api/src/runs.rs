@@ -17,12 +17,15 @@ use crate::json::Body;
 use crate::state::AppState;
 use crate::{page, query};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RunQuery {
     #[serde(default)]
     pub playbook_uuid: Option<String>,
+    /// pending, running, succeeded, failed or cancelled
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     pub status: Option<RunStatus>,
     /// Epoch milliseconds, inclusive.
     #[serde(default)]
@@ -35,12 +38,13 @@ pub struct RunQuery {
     pub limit: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RunView {
     pub uuid: String,
     pub playbook_uuid: String,
     pub playbook_version: i64,
     pub name: String,
+    #[schema(value_type = String)]
     pub status: RunStatus,
     pub created_at: String,
     pub started_at: Option<String>,
@@ -55,13 +59,15 @@ pub struct RunView {
     pub nodes: Option<BTreeMap<String, NodeView>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NodeView {
     pub name: String,
+    #[schema(value_type = String)]
     pub status: NodeStatus,
     pub attempts: u32,
     pub arguments: Option<Value>,
     pub results: Option<Value>,
+    #[schema(value_type = Vec<Object>)]
     pub logs: Vec<LogEntry>,
     pub error: Option<String>,
     pub branches: Vec<String>,
@@ -115,6 +121,7 @@ pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/symphony/runs", tag = "runs", params(RunQuery), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<RunQuery>, QueryRejection>,
@@ -130,12 +137,14 @@ pub async fn list(
     Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(r, false)).collect() }))
 }
 
+#[utoipa::path(get, path = "/api/v1/symphony/runs/{uuid}", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, body = RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<RunView>> {
     let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
     Ok(Json(view(run, true)))
 }
 
 /// Cancels a run that has not finished: running actions are stopped, nothing else starts.
+#[utoipa::path(post, path = "/api/v1/symphony/runs/{uuid}/cancel", tag = "runs", params(("uuid" = String, Path)), responses((status = 202, body = RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<(StatusCode, Json<RunView>)> {
     let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
     if run.status.is_final() {
@@ -163,7 +172,7 @@ pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> 
     Ok((StatusCode::ACCEPTED, Json(view(run, true))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "lowercase")]
 pub enum RerunMode {
     /// A new run of the playbook's current version with the same trigger event.
@@ -172,12 +181,13 @@ pub enum RerunMode {
     Failed,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RerunBody {
     pub mode: RerunMode,
 }
 
+#[utoipa::path(post, path = "/api/v1/symphony/runs/{uuid}/rerun", tag = "runs", params(("uuid" = String, Path)), request_body = RerunBody, responses((status = 202, body = RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn rerun(
     State(state): State<AppState>,
     Path(uuid): Path<String>,

@@ -45,6 +45,8 @@ async fn an_alert_runs_the_seed_playbook_and_the_external_tool_gets_the_body() {
     assert_eq!(run["nodes"]["2"]["attempts"], 1);
     assert!(run["nodes"]["2"]["started_at"].is_string());
 
+    let spec: Value = reqwest::get(format!("{}/api/openapi.json", server.base)).await.unwrap().json().await.unwrap();
+    assert!(spec["paths"]["/api/v1/sic/alerts"]["post"].is_object(), "the OpenAPI description is served");
     let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap();
     assert!(metrics.headers().contains_key("x-request-id"), "every answer carries a request id");
     let metrics = metrics.text().await.unwrap();
