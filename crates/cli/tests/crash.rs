@@ -75,3 +75,31 @@ async fn a_killed_server_finishes_every_run_after_restart() {
     let repeats = received.len() - ALERTS;
     assert!(repeats <= 1 + before_restart, "at most the calls in flight at the kill were repeated ({repeats})");
 }
+
+#[tokio::test]
+async fn sigterm_lets_runs_in_progress_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (sink_url, sink) = start_slow_sink(Duration::from_millis(800)).await;
+    let mut server = start_server(dir.path(), port).await;
+    let (_, created) = server
+        .call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": seed_playbook(&sink_url)})))
+        .await;
+    let playbook = created["uuid"].as_str().unwrap().to_string();
+    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{playbook}/activate"), None).await;
+    server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
+    let started = Instant::now();
+    while sink.0.lock().unwrap().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the run never reached the tool");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let pid = server.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "a clean exit: {status:?}");
+
+    let server = start_server(dir.path(), port).await;
+    let runs = server.run_of(&playbook, 1).await;
+    assert_eq!(runs[0]["status"], "succeeded");
+    assert_eq!(sink.0.lock().unwrap().len(), 1, "the run finished before the server stopped: nothing ran twice");
+}

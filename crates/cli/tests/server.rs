@@ -127,6 +127,73 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() {
         (Method::POST, "/api/v1/symphony/runs/nope/cancel", None, StatusCode::NOT_FOUND, "run nope not found"),
         (Method::DELETE, "/api/v1/symphony/playbooks/nope", None, StatusCode::NOT_FOUND, "playbook nope not found"),
         (Method::GET, "/api/v1/nothing", None, StatusCode::NOT_FOUND, "no such endpoint"),
+        (
+            Method::PATCH,
+            "/api/v1/sic/alerts/nope",
+            Some(json!({"status": "Closed"})),
+            StatusCode::NOT_FOUND,
+            "alert nope not found",
+        ),
+        (
+            Method::POST,
+            "/api/v1/sic/alerts/nope/comments",
+            Some(json!({"content": "x"})),
+            StatusCode::NOT_FOUND,
+            "alert nope not found",
+        ),
+        (Method::GET, "/api/v1/symphony/runs?status=done", None, StatusCode::BAD_REQUEST, "unknown variant `done`"),
+        (Method::GET, "/api/v1/symphony/runs/nope", None, StatusCode::NOT_FOUND, "run nope not found"),
+        (
+            Method::POST,
+            "/api/v1/symphony/runs/nope/rerun",
+            Some(json!({"mode": "all"})),
+            StatusCode::NOT_FOUND,
+            "run nope not found",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/symphony/playbooks/nope",
+            Some(json!({"playbook": {"name": "p", "nodes": {}}})),
+            StatusCode::NOT_FOUND,
+            "playbook nope not found",
+        ),
+        (
+            Method::POST,
+            "/api/v1/symphony/playbooks/nope/activate",
+            None,
+            StatusCode::NOT_FOUND,
+            "playbook nope not found",
+        ),
+        (
+            Method::POST,
+            "/api/v1/symphony/playbooks/nope/run",
+            Some(json!({"event": {}})),
+            StatusCode::NOT_FOUND,
+            "playbook nope not found",
+        ),
+        (
+            Method::GET,
+            "/api/v1/symphony/module-configurations/nope",
+            None,
+            StatusCode::NOT_FOUND,
+            "module configuration nope not found",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/symphony/module-configurations/nope",
+            Some(json!({"value": {}})),
+            StatusCode::NOT_FOUND,
+            "module configuration nope not found",
+        ),
+        (
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(json!({"name": " ", "permissions": []})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "must not be empty",
+        ),
+        (Method::DELETE, "/api/v1/api-keys/nope", None, StatusCode::NOT_FOUND, "API key nope not found"),
+        (Method::PUT, "/api/v1/sic/alerts", Some(json!({})), StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
     ];
     for (method, path, body, expected, detail) in cases {
         let (status, answer) = server.call(method.clone(), path, body).await;
@@ -137,6 +204,37 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() {
     let (_, answer) =
         server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": 3}}))).await;
     assert_eq!(answer["errors"][0]["path"], "$.rule.name");
+    let (_, alert) =
+        server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
+    let id = alert["short_id"].as_str().unwrap();
+    let bad_patches = [
+        (json!({"status": "Done"}), "$.status", "unknown status `Done`"),
+        (json!({"colour": "red"}), "$.colour", "unknown field `colour`"),
+        (json!({"urgency": -1}), "$.urgency", "between 0 and 100"),
+    ];
+    for (patch, path, detail) in bad_patches {
+        let (status, answer) = server.call(Method::PATCH, &format!("/api/v1/sic/alerts/{id}"), Some(patch)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(answer["errors"][0]["path"], path, "{answer}");
+        assert!(answer["errors"][0]["detail"].as_str().unwrap().contains(detail), "{answer}");
+    }
+    let (status, answer) =
+        server.call(Method::POST, &format!("/api/v1/sic/alerts/{id}/comments"), Some(json!({"content": ""}))).await;
+    assert_eq!((status, answer["errors"][0]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("$.content")));
+    let (_, unchanged) = server.call(Method::GET, &format!("/api/v1/sic/alerts/{id}"), None).await;
+    assert_eq!(
+        (unchanged["status"]["name"].as_str(), unchanged["number_of_total_comments"].as_i64()),
+        (Some("Pending"), Some(0)),
+        "nothing changed"
+    );
+    let not_json = reqwest::Client::new()
+        .post(format!("{}/api/v1/sic/alerts", server.base))
+        .bearer_auth(&server.key)
+        .body("title=t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status().as_u16(), 415);
 
     let raw = reqwest::Client::new()
         .post(format!("{}/api/v1/sic/alerts", server.base))
@@ -160,7 +258,7 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() {
     assert_eq!(anonymous.status().as_u16(), 401);
 
     let (_, alerts) = server.call(Method::GET, "/api/v1/sic/alerts", None).await;
-    assert_eq!(alerts["total"], 0, "nothing was stored: {alerts}");
+    assert_eq!(alerts["total"], 1, "only the one good alert was stored: {alerts}");
 }
 
 #[tokio::test]
@@ -332,6 +430,9 @@ async fn secrets_are_write_only_and_never_shown() {
         shown.push_str(&answer.to_string());
     }
     assert!(shown.contains("\"auth_token\":\"***\""), "{shown}");
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.contains("running action"), "the server logged at debug level");
+    assert!(!log.contains("tok-SECRET-4242") && !log.contains(&server.key), "a secret reached the log");
     assert!(!shown.contains("tok-SECRET-4242") && !shown.contains(&server.key), "a secret leaked: {shown}");
     // The configuration's secret is sealed at rest. (A secret typed literally into a playbook's
     // arguments is stored with the playbook, as the user wrote it.)

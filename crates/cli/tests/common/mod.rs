@@ -34,8 +34,9 @@ pub fn free_port() -> u16 {
 pub async fn start_server(dir: &Path, port: u16) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_riposte"))
         .args(["serve", "--data-dir", dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .env("RIPOSTE_LOG", "debug")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("server.log")).unwrap())
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
