@@ -7,7 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use riposte_model::{LogEntry, NodeReport, NodeStatus, RunStatus};
-use riposte_store::{NewRun, Paged, RunFilter, RunRecord, RunState};
+use riposte_store::{NewRun, OutputRef, Paged, RunFilter, RunRecord, RunState};
 use riposte_worker::RestartError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -139,8 +139,25 @@ pub async fn list(
 
 #[utoipa::path(get, path = "/api/v1/symphony/runs/{uuid}", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, body = RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<RunView>> {
-    let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    let mut run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    load_outputs(&state, &mut run).await?;
     Ok(Json(view(run, true)))
+}
+
+/// Puts back the large outputs kept apart from the run's row.
+async fn load_outputs(state: &AppState, run: &mut RunRecord) -> ApiResult<()> {
+    let keys: Vec<String> =
+        run.nodes.iter().filter_map(|n| n.results.as_ref().and_then(OutputRef::of)).map(|r| r.key).collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut outputs = state.store.run_outputs(&run.uuid, &keys).await?;
+    for node in &mut run.nodes {
+        if let Some(reference) = node.results.as_ref().and_then(OutputRef::of) {
+            node.results = outputs.remove(&reference.key).or(node.results.take());
+        }
+    }
+    Ok(())
 }
 
 /// Cancels a run that has not finished: running actions are stopped, nothing else starts.
@@ -165,6 +182,7 @@ pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> 
             started_at: Some(now),
             ended_at: Some(now),
             error: None,
+            outputs: Vec::new(),
         };
         state.store.append_run_events(&uuid, run.events, &[], &state_now).await?;
     }

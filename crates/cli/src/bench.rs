@@ -49,6 +49,7 @@ async fn run_bench(args: &BenchArgs, data_dir: std::path::PathBuf) -> anyhow::Re
         limits: RunLimits { max_runs: 1024, max_runs_per_playbook: 1024 },
         shutdown_grace: Duration::from_secs(5),
         secret_key: None,
+        max_inline_output: riposte_worker::DEFAULT_MAX_INLINE_OUTPUT,
     })
     .await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;

@@ -82,6 +82,10 @@ pub struct ServeArgs {
     /// Seconds that runs in progress get to finish at shutdown; the rest resume at the next start.
     #[arg(long, env = "RIPOSTE_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace: u64,
+    /// Node outputs larger than this many bytes (as JSON) are stored apart from the runs table
+    /// and the run journals, and loaded when a run is read.
+    #[arg(long, env = "RIPOSTE_MAX_INLINE_OUTPUT", default_value_t = riposte_worker::DEFAULT_MAX_INLINE_OUTPUT)]
+    pub max_inline_output: usize,
     /// Key that seals secret configuration fields at rest, as 64 hex characters. When not given,
     /// DIR/secret.key is used (made on first start, mode 0600): back it up with the database.
     #[arg(long, env = "RIPOSTE_SECRET_KEY", hide_env_values = true)]

@@ -19,6 +19,7 @@ struct ServeFile {
     max_runs_per_playbook: Option<usize>,
     shutdown_grace: Option<u64>,
     secret_key: Option<String>,
+    max_inline_output: Option<usize>,
 }
 
 /// Applies `args.config`, if any, under the flags and variables `matches` saw.
@@ -48,6 +49,9 @@ pub fn apply_file(args: &mut ServeArgs, matches: &ArgMatches) -> anyhow::Result<
     }
     if let Some(v) = file.secret_key.filter(|_| unset("secret_key")) {
         args.secret_key = Some(v);
+    }
+    if let Some(v) = file.max_inline_output.filter(|_| unset("max_inline_output")) {
+        args.max_inline_output = v;
     }
     Ok(())
 }

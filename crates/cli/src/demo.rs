@@ -49,6 +49,7 @@ async fn run_demo(args: &DemoArgs, data_dir: std::path::PathBuf) -> anyhow::Resu
         limits: RunLimits { max_runs: 256, max_runs_per_playbook: 256 },
         shutdown_grace: Duration::from_secs(5),
         secret_key: None,
+        max_inline_output: riposte_worker::DEFAULT_MAX_INLINE_OUTPUT,
     })
     .await?;
     let api = Api { base: server.url(), key: server.admin_key.clone(), client: reqwest::Client::new() };

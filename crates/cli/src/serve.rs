@@ -17,6 +17,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             limits: RunLimits { max_runs: args.max_runs, max_runs_per_playbook: args.max_runs_per_playbook },
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
             secret_key: args.secret_key.clone(),
+            max_inline_output: args.max_inline_output,
         })
         .await?;
         if server.new_admin_key {

@@ -22,6 +22,8 @@ pub struct ServerOptions {
     pub shutdown_grace: Duration,
     /// Key sealing secret configuration fields (64 hex characters); `DIR/secret.key` otherwise.
     pub secret_key: Option<String>,
+    /// Node outputs larger than this (bytes of JSON) are stored apart.
+    pub max_inline_output: usize,
 }
 
 /// A running server.
@@ -71,7 +73,8 @@ impl Server {
         let worker_metrics = WorkerMetrics::default();
         let metrics = Arc::new(Metrics::new(|registry| worker_metrics.register(registry)));
         let executor = Executor::new(registry, Arc::new(source)).with_metrics(worker_metrics);
-        let runner = Arc::new(DurableRunner::new(store.clone(), executor));
+        let runner =
+            Arc::new(DurableRunner::new(store.clone(), executor).with_max_inline_output(options.max_inline_output));
         let run_service = RunService::new(runner, options.limits);
         let state = AppState { store, runs: run_service.clone(), catalogue, keys: Arc::new(keys), sealer, metrics };
 

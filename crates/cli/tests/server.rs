@@ -592,3 +592,28 @@ async fn a_playbook_can_be_run_by_hand_with_an_event() {
     let body: Value = serde_json::from_str(&sink.0.lock().unwrap()[0].1).unwrap();
     assert_eq!((body["rule_name"].as_str(), body["rule_severity"].as_str()), (Some("Handmade"), Some("12")));
 }
+
+#[tokio::test]
+async fn large_outputs_are_stored_apart_and_shown_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server_with(dir.path(), free_port(), &["--max-inline-output", "200"]).await;
+    let (sink_url, _sink) = start_sink().await;
+    let playbook = activated_seed(&server, &sink_url).await;
+    let details = "d".repeat(5000);
+    server
+        .call(
+            Method::POST,
+            "/api/v1/sic/alerts",
+            Some(json!({"title": "t", "details": details, "rule": {"name": "r"}})),
+        )
+        .await;
+    let runs = server.run_of(&playbook, 1).await;
+    assert_eq!(runs[0]["status"], "succeeded");
+    let (_, run) =
+        server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", runs[0]["uuid"].as_str().unwrap()), None).await;
+    assert_eq!(run["nodes"]["1"]["results"]["details"], json!(details), "the run shows the whole output");
+    let db = std::fs::read(dir.path().join("riposte.db")).unwrap_or_default();
+    let wal = std::fs::read(dir.path().join("riposte.db-wal")).unwrap_or_default();
+    let text = String::from_utf8_lossy(&db) + String::from_utf8_lossy(&wal);
+    assert!(text.contains("$riposte_output"), "the runs table refers to the output kept apart");
+}

@@ -33,8 +33,11 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_api_keys.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_api_keys.sql"),
+    include_str!("../migrations/0003_run_outputs.sql"),
+];
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.

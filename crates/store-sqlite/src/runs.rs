@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use riposte_model::RunStatus;
 use riposte_store::{NewRun, Page, Paged, Result, RunFilter, RunRecord, RunState, RunStore, StoreError};
@@ -107,6 +109,8 @@ impl RunStore for SqliteStore {
     async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[Value], state: &RunState) -> Result<()> {
         let uuid = uuid.to_string();
         let events = events.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+        let outputs =
+            state.outputs.iter().map(|o| Ok((o.key.clone(), to_json(&o.value)?))).collect::<Result<Vec<_>>>()?;
         let (state, nodes) = (state.clone(), to_json(&state.nodes)?);
         self.writer
             .write(move |tx| {
@@ -121,6 +125,12 @@ impl RunStore for SqliteStore {
                 let mut insert = tx.prepare_cached("INSERT INTO run_events (run_uuid, seq, event) VALUES (?1, ?2, ?3)").map_err(error)?;
                 for (offset, event) in events.iter().enumerate() {
                     insert.execute(params![uuid, first_seq + offset as i64, event]).map_err(error)?;
+                }
+                let mut keep = tx
+                    .prepare_cached("INSERT OR REPLACE INTO run_outputs (run_uuid, key, value) VALUES (?1, ?2, ?3)")
+                    .map_err(error)?;
+                for (key, value) in &outputs {
+                    keep.execute(params![uuid, key, value]).map_err(error)?;
                 }
                 tx.execute(
                     "UPDATE runs SET status = ?2, nodes = ?3, started_at = ?4, ended_at = ?5, error = ?6, events = ?7 WHERE uuid = ?1",
@@ -144,6 +154,26 @@ impl RunStore for SqliteStore {
                     .map_err(error)?
                     .collect::<rusqlite::Result<Vec<_>>>()
                     .map_err(error)
+            })
+            .await
+    }
+
+    async fn run_outputs(&self, uuid: &str, keys: &[String]) -> Result<HashMap<String, Value>> {
+        let (uuid, keys) = (uuid.to_string(), keys.to_vec());
+        self.readers
+            .read(move |db| {
+                let mut statement = db
+                    .prepare_cached("SELECT value FROM run_outputs WHERE run_uuid = ?1 AND key = ?2")
+                    .map_err(error)?;
+                let mut found = HashMap::new();
+                for key in keys {
+                    let value: Option<String> =
+                        statement.query_row(params![uuid, key], |r| r.get(0)).optional().map_err(error)?;
+                    if let Some(text) = value {
+                        found.insert(key, from_json(&text).map_err(error)?);
+                    }
+                }
+                Ok(found)
             })
             .await
     }

@@ -207,6 +207,7 @@ async fn runs(store: &dyn Store) {
         started_at: Some(10),
         ended_at: None,
         error: None,
+        outputs: vec![],
     };
     store.append_run_events(&run.uuid, 0, &[json!({"e": 0}), json!({"e": 1})], &running).await.unwrap();
     assert!(
@@ -216,14 +217,19 @@ async fn runs(store: &dyn Store) {
         ),
         "an event number used twice is refused"
     );
+    let big = StoredOutput { key: "n:1".into(), value: json!({"big": "x".repeat(100)}) };
     let done = RunState {
         status: RunStatus::Failed,
         ended_at: Some(20),
         error: Some("module gone".into()),
+        outputs: vec![big.clone()],
         ..running.clone()
     };
     store.append_run_events(&run.uuid, 2, &[json!({"e": 2})], &done).await.unwrap();
     assert_eq!(store.run_events(&run.uuid).await.unwrap(), vec![json!({"e": 0}), json!({"e": 1}), json!({"e": 2})]);
+    let outputs = store.run_outputs(&run.uuid, &["n:1".into(), "n:9".into()]).await.unwrap();
+    assert_eq!((outputs.len(), &outputs["n:1"]), (1, &big.value), "outputs kept apart come back by key");
+    assert!(store.run_outputs(&runs[1].uuid, &["n:1".into()]).await.unwrap().is_empty(), "keys are per run");
     let stored = store.get_run(&run.uuid).await.unwrap().unwrap();
     assert_eq!((stored.status, stored.events, stored.ended_at), (RunStatus::Failed, 3, Some(20)));
     assert_eq!(stored.error.as_deref(), Some("module gone"));

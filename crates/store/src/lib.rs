@@ -57,6 +57,8 @@ pub trait RunStore: Send + Sync {
     async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[Value], state: &RunState) -> Result<()>;
     /// The run's events in order: replaying them rebuilds the run.
     async fn run_events(&self, uuid: &str) -> Result<Vec<Value>>;
+    /// Outputs of a run kept apart, by key; unknown keys are left out.
+    async fn run_outputs(&self, uuid: &str, keys: &[String]) -> Result<std::collections::HashMap<String, Value>>;
     /// Runs not finished yet (pending or running), oldest first.
     async fn unfinished_runs(&self, limit: usize) -> Result<Vec<RunRecord>>;
 }

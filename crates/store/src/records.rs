@@ -77,6 +77,35 @@ pub struct RunState {
     pub ended_at: Option<i64>,
     /// Why the run could not run at all (its playbook version no longer validates, ...).
     pub error: Option<String>,
+    /// Large outputs this write keeps apart from the run's row and journal, which refer to
+    /// them by key (see [`OutputRef`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<StoredOutput>,
+}
+
+/// A large output kept apart, under a key unique within its run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredOutput {
+    pub key: String,
+    pub value: Value,
+}
+
+/// What stands in a run's nodes or journal for an output kept apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputRef {
+    /// The key of the [`StoredOutput`].
+    #[serde(rename = "$riposte_output")]
+    pub key: String,
+    /// Size of the output as JSON, in bytes.
+    pub bytes: usize,
+}
+
+impl OutputRef {
+    /// The reference `value` holds, if it is one.
+    pub fn of(value: &Value) -> Option<OutputRef> {
+        value.get("$riposte_output")?;
+        serde_json::from_value(value.clone()).ok()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

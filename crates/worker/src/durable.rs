@@ -1,14 +1,15 @@
 //! Runs kept in a store: every event is journaled with the run's state, and a run rebuilt from
 //! its journal carries on where it stopped.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use riposte_engine::{Event, Plan, Run};
 use riposte_model::{Catalogue, Playbook, RunStatus};
-use riposte_store::{RunRecord, RunState, Store};
+use riposte_store::{OutputRef, RunRecord, RunState, Store, StoredOutput};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::Executor;
@@ -38,12 +39,33 @@ pub struct DurableRunner {
     catalogue: Catalogue,
     /// Plans by playbook version: compiled once, shared by every run of that version.
     plans: Mutex<HashMap<(String, i64), Arc<Plan>>>,
+    /// Outputs larger than this (as JSON, in bytes) are stored apart from runs and journals.
+    max_inline_output: usize,
 }
+
+/// Default of [`DurableRunner::with_max_inline_output`].
+pub const DEFAULT_MAX_INLINE_OUTPUT: usize = 64 * 1024;
 
 impl DurableRunner {
     pub fn new(store: Arc<dyn Store>, executor: Executor) -> Self {
         let catalogue = executor.registry().catalogue();
-        DurableRunner { store, executor, catalogue, plans: Mutex::default() }
+        DurableRunner {
+            store,
+            executor,
+            catalogue,
+            plans: Mutex::default(),
+            max_inline_output: DEFAULT_MAX_INLINE_OUTPUT,
+        }
+    }
+
+    /// Outputs larger than `bytes` (as JSON) are stored apart and loaded when asked for.
+    pub fn with_max_inline_output(mut self, bytes: usize) -> Self {
+        self.max_inline_output = bytes;
+        self
+    }
+
+    fn apart(&self) -> Apart {
+        Apart { limit: self.max_inline_output, stored: HashSet::new() }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -95,8 +117,13 @@ impl DurableRunner {
             Err(error) => return self.fail_unrunnable(&record, error).await,
         };
         let (run, effects, next_seq) = self.rebuild(&plan, &record).await?;
-        let mut journal =
-            StoreJournal { store: self.store.clone(), uuid: uuid.to_string(), next_seq, plan: plan.clone() };
+        let mut journal = StoreJournal {
+            store: self.store.clone(),
+            uuid: uuid.to_string(),
+            next_seq,
+            plan: plan.clone(),
+            apart: self.apart(),
+        };
         let run = drive(&plan, run, effects, &self.executor, &mut journal, cancel).await?;
         Ok(run.status())
     }
@@ -110,14 +137,24 @@ impl DurableRunner {
         let Some(started_at) = record.started_at else {
             let (run, effects) = Run::start(plan, &record.uuid, record.trigger_event.clone(), now_ms());
             self.store
-                .append_run_events(&record.uuid, record.events, &[], &state(&run, plan))
+                .append_run_events(&record.uuid, record.events, &[], &state(&run, plan, &mut self.apart()))
                 .await
                 .map_err(|e| e.to_string())?;
             return Ok((run, effects, record.events));
         };
         let (mut run, _) = Run::start(plan, &record.uuid, record.trigger_event.clone(), started_at);
-        let journal = self.store.run_events(&record.uuid).await.map_err(|e| e.to_string())?;
-        for line in &journal {
+        let mut journal = self.store.run_events(&record.uuid).await.map_err(|e| e.to_string())?;
+        let apart =
+            self.store.run_outputs(&record.uuid, &referenced_outputs(&journal)).await.map_err(|e| e.to_string())?;
+        for line in &mut journal {
+            if let Some(results) = line.pointer_mut("/event/outcome/results")
+                && let Some(reference) = OutputRef::of(results)
+            {
+                *results = apart
+                    .get(&reference.key)
+                    .cloned()
+                    .ok_or_else(|| format!("run {} lost its output {}", record.uuid, reference.key))?;
+            }
             let entry: Entry = serde_json::from_value(line.clone())
                 .map_err(|e| format!("unreadable journal of run {}: {e}", record.uuid))?;
             run.handle(plan, entry.event, entry.at);
@@ -145,7 +182,7 @@ impl DurableRunner {
         let entry = serde_json::to_value(Entry { at, event: Event::RestartFailed })
             .map_err(|e| RestartError::Other(e.to_string()))?;
         self.store
-            .append_run_events(uuid, next_seq, &[entry], &state(&run, &plan))
+            .append_run_events(uuid, next_seq, &[entry], &state(&run, &plan, &mut self.apart()))
             .await
             .map_err(|e| RestartError::Other(e.to_string()))
     }
@@ -158,21 +195,59 @@ impl DurableRunner {
             started_at: Some(now),
             ended_at: Some(now),
             error: Some(error),
+            outputs: Vec::new(),
         };
         self.store.append_run_events(&record.uuid, record.events, &[], &state).await.map_err(|e| e.to_string())?;
         Ok(RunStatus::Failed)
     }
 }
 
-fn state(run: &Run, plan: &Plan) -> RunState {
+/// Keeps large outputs out of a run's row and journal.
+struct Apart {
+    limit: usize,
+    /// Keys already stored for this run.
+    stored: HashSet<String>,
+}
+
+impl Apart {
+    /// `value` itself when small, else a reference to it, noting it in `outputs` when it is not
+    /// stored yet.
+    fn keep(&mut self, key: String, value: &mut Value, outputs: &mut Vec<StoredOutput>) {
+        let bytes = serde_json::to_vec(value).map(|v| v.len()).unwrap_or(0);
+        if bytes <= self.limit || OutputRef::of(value).is_some() {
+            return;
+        }
+        let reference = serde_json::to_value(OutputRef { key: key.clone(), bytes }).expect("references serialise");
+        let original = std::mem::replace(value, reference);
+        if self.stored.insert(key.clone()) {
+            outputs.push(StoredOutput { key, value: original });
+        }
+    }
+}
+
+fn state(run: &Run, plan: &Plan, apart: &mut Apart) -> RunState {
     let report = run.report(plan);
+    let mut outputs = Vec::new();
+    let mut nodes = report.nodes;
+    for node in &mut nodes {
+        let key = node.iteration.iter().fold(format!("node:{}", node.node_id), |key, i| format!("{key}[{i}]"));
+        if let Some(results) = node.results.as_mut() {
+            apart.keep(key, results, &mut outputs);
+        }
+    }
     RunState {
         status: report.status,
-        nodes: report.nodes,
+        nodes,
         started_at: Some(report.started_at_ms),
         ended_at: report.ended_at_ms,
         error: None,
+        outputs,
     }
+}
+
+/// The references to outputs kept apart in a journal.
+fn referenced_outputs(journal: &[Value]) -> Vec<String> {
+    journal.iter().filter_map(|line| OutputRef::of(line.pointer("/event/outcome/results")?)).map(|r| r.key).collect()
 }
 
 struct StoreJournal {
@@ -180,14 +255,19 @@ struct StoreJournal {
     uuid: String,
     next_seq: i64,
     plan: Arc<Plan>,
+    apart: Apart,
 }
 
 #[async_trait]
 impl Journal for StoreJournal {
     async fn record(&mut self, at: i64, event: &Event, run: &Run) -> Result<(), String> {
-        let entry = serde_json::to_value(Entry { at, event: event.clone() }).map_err(|e| e.to_string())?;
+        let mut state = state(run, &self.plan, &mut self.apart);
+        let mut entry = serde_json::to_value(Entry { at, event: event.clone() }).map_err(|e| e.to_string())?;
+        if let Some(results) = entry.pointer_mut("/event/outcome/results") {
+            self.apart.keep(format!("event:{}", self.next_seq), results, &mut state.outputs);
+        }
         self.store
-            .append_run_events(&self.uuid, self.next_seq, &[entry], &state(run, &self.plan))
+            .append_run_events(&self.uuid, self.next_seq, &[entry], &state)
             .await
             .map_err(|e| format!("cannot journal run {}: {e}", self.uuid))?;
         self.next_seq += 1;

@@ -106,3 +106,48 @@ async fn a_run_whose_playbook_no_longer_validates_fails_with_the_reason() {
     let stored = store.get_run("r").await.unwrap().unwrap();
     assert!(stored.error.unwrap().contains("the playbook has no trigger"));
 }
+
+#[tokio::test]
+async fn large_outputs_are_kept_apart_and_come_back_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("r.db")).unwrap());
+    let gate = Gate::default();
+    let first = durable(store.clone(), gate.clone(), Count::default()).with_max_inline_output(200);
+    let catalogue = first.executor_catalogue();
+    let uuid =
+        |name: &str| catalogue.module(MODULE).unwrap().actions.iter().find(|a| a.name == name).unwrap().uuid.clone();
+    let action = |name: &str, next: &[&str], arguments: serde_json::Value| json!({"name": name, "type": "action", "module_uuid": MODULE, "action_uuid": uuid(name), "arguments": arguments, "outputs": {"default": next}});
+    let definition = playbook_json(json!({
+        "a1": action("Big", &["b2"], json!({})),
+        "b2": action("Gate", &["b3"], json!({})),
+        "b3": action("Sleep", &[], json!({"ms": "{{ node.a1.text | length }}"})),
+    }));
+    store.create_playbook(&NewPlaybook { uuid: "pb".into(), name: "p".into(), definition, now: 0 }).await.unwrap();
+    let run = NewRun {
+        uuid: "r".into(),
+        playbook_uuid: "pb".into(),
+        playbook_version: 1,
+        name: "x".into(),
+        trigger_event: json!({}),
+        created_at: 0,
+    };
+    store.insert_runs(&[run]).await.unwrap();
+
+    let driving = tokio::spawn(async move { first.drive_run("r", CancellationToken::new()).await });
+    tokio::time::timeout(Duration::from_secs(10), gate.first_call.notified()).await.unwrap();
+    driving.abort();
+    let _ = driving.await;
+
+    let midway = store.get_run("r").await.unwrap().unwrap();
+    let reference = riposte_store::OutputRef::of(
+        midway.nodes.iter().find(|n| n.node_id == "a1").unwrap().results.as_ref().unwrap(),
+    );
+    assert!(reference.is_some_and(|r| r.bytes > 1000), "the big output is not in the run's row");
+    assert!(store.run_events("r").await.unwrap().iter().all(|e| e.to_string().len() < 500), "nor in its journal");
+
+    let second = durable(store.clone(), gate, Count::default()).with_max_inline_output(200);
+    assert_eq!(second.drive_run("r", CancellationToken::new()).await.unwrap(), RunStatus::Succeeded);
+    let done = store.get_run("r").await.unwrap().unwrap();
+    let b3 = done.nodes.iter().find(|n| n.node_id == "b3").unwrap();
+    assert_eq!(b3.results, Some(json!({"slept": 1000})), "the resumed run read the output kept apart");
+}

@@ -22,7 +22,7 @@ mod testing;
 
 pub use configurations::{ConfigurationSource, Configurations, Resolved};
 pub use drive::{Journal, NoJournal, drive, now_ms};
-pub use durable::{DurableRunner, RestartError};
+pub use durable::{DEFAULT_MAX_INLINE_OUTPUT, DurableRunner, RestartError};
 pub use executor::Executor;
 pub use metrics::WorkerMetrics;
 pub use registry::Registry;

@@ -114,6 +114,18 @@ impl Action for Count {
     }
 }
 
+/// Returns a kilobyte of text.
+pub struct Big;
+
+impl Action for Big {
+    type Arguments = Millis;
+    type Results = Value;
+    const INFO: ActionInfo = info("Big");
+    async fn run(&self, _: &mut ActionContext, _: Millis) -> Result<Value, ActionError> {
+        Ok(json!({"text": "x".repeat(1000)}))
+    }
+}
+
 pub const TRIGGER: &str = "6f1c3a57-0000-4000-8000-0000000000ff";
 
 pub fn registry(attempts: Arc<AtomicU32>, gate: Gate, count: Count) -> Registry {
@@ -126,7 +138,8 @@ pub fn registry(attempts: Arc<AtomicU32>, gate: Gate, count: Count) -> Registry 
         .action(SlowFirst(attempts))
         .action(Meet(Arc::new(Barrier::new(2))))
         .action(gate)
-        .action(count);
+        .action(count)
+        .action(Big);
     Registry::new(vec![module])
 }
 

@@ -32,8 +32,14 @@ pub fn free_port() -> u16 {
 
 /// Starts `riposte serve` on `dir` and `port` and waits until it answers.
 pub async fn start_server(dir: &Path, port: u16) -> Server {
+    start_server_with(dir, port, &[]).await
+}
+
+/// The same, with more flags.
+pub async fn start_server_with(dir: &Path, port: u16, flags: &[&str]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_riposte"))
         .args(["serve", "--data-dir", dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .args(flags)
         .env("RIPOSTE_LOG", "debug")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join("server.log")).unwrap())
