@@ -57,15 +57,7 @@ pub struct ConfigurationView {
 }
 
 fn secret_fields(module: &ModuleManifest) -> Vec<String> {
-    module
-        .configuration
-        .get("secrets")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect()
+    riposte_model::schema_secrets(&module.configuration)
 }
 
 fn module<'a>(state: &'a AppState, uuid: &str) -> ApiResult<&'a ModuleManifest> {

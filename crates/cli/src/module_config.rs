@@ -15,14 +15,8 @@ pub fn load(options: &[String], catalogue: &Catalogue) -> anyhow::Result<Configu
         let value = read_object(Path::new(file)).with_context(|| format!("--module-config {option}"))?;
         match catalogue.module_by_name(name) {
             Some(module) => {
-                let secrets: Vec<&str> = module
-                    .configuration
-                    .get("secrets")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
+                let secrets = riposte_model::schema_secrets(&module.configuration);
+                let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
                 configurations.set_module_default(&module.uuid, value, &secrets)
             }
             None if uuid::Uuid::parse_str(name).is_ok() => configurations.insert(name, value),

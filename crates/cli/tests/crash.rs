@@ -20,11 +20,7 @@ async fn a_killed_server_finishes_every_run_after_restart() {
     let (sink_url, sink) = start_slow_sink(Duration::from_millis(150)).await;
     let mut server = start_server(dir.path(), port).await;
 
-    let (_, created) = server
-        .call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": seed_playbook(&sink_url)})))
-        .await;
-    let playbook = created["uuid"].as_str().unwrap().to_string();
-    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{playbook}/activate"), None).await;
+    let playbook = activated_seed(&server, &sink_url).await;
 
     let mut accepted = HashSet::new();
     for n in 0..ALERTS {
@@ -82,11 +78,7 @@ async fn sigterm_lets_runs_in_progress_finish() {
     let port = free_port();
     let (sink_url, sink) = start_slow_sink(Duration::from_millis(800)).await;
     let mut server = start_server(dir.path(), port).await;
-    let (_, created) = server
-        .call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": seed_playbook(&sink_url)})))
-        .await;
-    let playbook = created["uuid"].as_str().unwrap().to_string();
-    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{playbook}/activate"), None).await;
+    let playbook = activated_seed(&server, &sink_url).await;
     server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
     let started = Instant::now();
     while sink.0.lock().unwrap().is_empty() {

@@ -288,15 +288,6 @@ async fn a_playbook_with_problems_is_saved_but_cannot_be_activated() {
     assert_eq!((status, active["active"].clone()), (StatusCode::OK, json!(true)));
 }
 
-async fn activated_seed(server: &Server, sink_url: &str) -> String {
-    let (_, created) = server
-        .call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": seed_playbook(sink_url)})))
-        .await;
-    let uuid = created["uuid"].as_str().unwrap().to_string();
-    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
-    uuid
-}
-
 #[tokio::test]
 async fn failed_runs_rerun_their_failed_nodes_or_everything() {
     let (server, _dir) = fresh_server().await;

@@ -135,7 +135,7 @@ impl<'a> Builder<'a> {
             action_uuid: action.to_string(),
             module_configuration_uuid: node.module_configuration_uuid.clone(),
             arguments,
-            secret_arguments: secret_names(&schema),
+            secret_arguments: riposte_model::schema_secrets(&schema),
             retry,
             timeout_ms,
         })
@@ -508,16 +508,4 @@ impl<'a> Builder<'a> {
             });
         }
     }
-}
-
-/// The `secrets` extension of a manifest schema: names of secret properties.
-fn secret_names(schema: &Value) -> Vec<String> {
-    schema
-        .get("secrets")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect()
 }

@@ -16,7 +16,7 @@ pub use alert::{
     ALERT_STATUSES, Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, SHORT_ID_ALPHABET,
 };
 pub use error::{ModelError, key_segment, parse_json};
-pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest};
+pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest, schema_secrets};
 pub use outcome::{ActionOutcome, Failure, FailureKind};
 pub use playbook::{Case, Comparison, Modification, ModificationType, Node, NodeType, OperatorKind, Playbook};
 pub use policy::{RetryOn, RetryPolicy};

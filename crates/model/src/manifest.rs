@@ -82,6 +82,18 @@ pub struct ConnectorManifest {
     pub extra: Map<String, Value>,
 }
 
+/// The `secrets` extension of a manifest schema: the names of its secret properties.
+pub fn schema_secrets(schema: &Value) -> Vec<String> {
+    schema
+        .get("secrets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
 fn empty_object_schema() -> Value {
     serde_json::json!({"type": "object", "properties": {}})
 }

@@ -125,3 +125,13 @@ pub fn seed_playbook(sink: &str) -> Value {
     playbook["nodes"]["2"]["arguments"]["url"] = json!(sink);
     playbook
 }
+
+/// Imports the seed playbook pointed at `sink_url` and turns it on; its UUID.
+pub async fn activated_seed(server: &Server, sink_url: &str) -> String {
+    let (_, created) = server
+        .call(reqwest::Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": seed_playbook(sink_url)})))
+        .await;
+    let uuid = created["uuid"].as_str().unwrap().to_string();
+    server.call(reqwest::Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    uuid
+}
