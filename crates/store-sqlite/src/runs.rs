@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use riposte_model::RunStatus;
-use riposte_store::{NewRun, Page, Paged, Result, RunFilter, RunRecord, RunState, RunStore, StoreError};
+use riposte_store::{NewRun, Page, Paged, Result, RunFilter, RunRecord, RunState, RunStore, StoreError, UnfinishedRun};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::Value;
 
@@ -178,16 +178,24 @@ impl RunStore for SqliteStore {
             .await
     }
 
-    async fn unfinished_runs(&self, limit: usize) -> Result<Vec<RunRecord>> {
+    async fn unfinished_runs(&self, limit: usize) -> Result<Vec<UnfinishedRun>> {
         self.readers
             .read(move |db| {
                 let mut statement = db
-                    .prepare_cached(&format!(
-                        "{SELECT} WHERE status IN ('pending', 'running') ORDER BY created_at, rowid LIMIT ?1"
-                    ))
+                    .prepare_cached(
+                        "SELECT uuid, playbook_uuid, status, created_at FROM runs \
+                         WHERE status IN ('pending', 'running') ORDER BY created_at, rowid LIMIT ?1",
+                    )
                     .map_err(error)?;
                 statement
-                    .query_map([limit as i64], record)
+                    .query_map([limit as i64], |row| {
+                        Ok(UnfinishedRun {
+                            uuid: row.get(0)?,
+                            playbook_uuid: row.get(1)?,
+                            status: status(&row.get::<_, String>(2)?)?,
+                            created_at: row.get(3)?,
+                        })
+                    })
                     .map_err(error)?
                     .collect::<rusqlite::Result<Vec<_>>>()
                     .map_err(error)

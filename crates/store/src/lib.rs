@@ -59,8 +59,8 @@ pub trait RunStore: Send + Sync {
     async fn run_events(&self, uuid: &str) -> Result<Vec<Value>>;
     /// Outputs of a run kept apart, by key; unknown keys are left out.
     async fn run_outputs(&self, uuid: &str, keys: &[String]) -> Result<std::collections::HashMap<String, Value>>;
-    /// Runs not finished yet (pending or running), oldest first.
-    async fn unfinished_runs(&self, limit: usize) -> Result<Vec<RunRecord>>;
+    /// Runs not finished yet (pending or running), oldest first: just what it takes to claim them.
+    async fn unfinished_runs(&self, limit: usize) -> Result<Vec<UnfinishedRun>>;
 }
 
 #[async_trait]

@@ -125,6 +125,15 @@ pub struct RunRecord {
     pub events: i64,
 }
 
+/// A run to be driven: which, of which playbook, since when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnfinishedRun {
+    pub uuid: String,
+    pub playbook_uuid: String,
+    pub status: RunStatus,
+    pub created_at: i64,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunFilter {
     pub playbook_uuid: Option<String>,
