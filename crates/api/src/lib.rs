@@ -8,6 +8,7 @@ mod configurations;
 mod dispatch;
 mod error;
 mod json;
+mod local;
 mod playbooks;
 mod runs;
 mod schedule;
@@ -31,6 +32,7 @@ use utoipa_axum::routes;
 
 pub use configurations::StoredConfigurations;
 pub use error::{ApiError, ApiResult};
+pub use local::StoreAlerts;
 pub use schedule::run_schedule;
 pub use secrets::Sealer;
 pub use state::{AppState, Metrics};

@@ -13,7 +13,7 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
 
 fn state(dir: &std::path::Path) -> AppState {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("r.db")).unwrap());
-    let registry = Arc::new(Registry::new(riposte_modules::builtin_modules(&HttpClients::new().unwrap())));
+    let registry = Arc::new(Registry::new(riposte_modules::builtin_modules(&HttpClients::new().unwrap(), None)));
     let catalogue = Arc::new(registry.catalogue());
     let runner = Arc::new(DurableRunner::new(store.clone(), Executor::new(registry, Arc::new(Configurations::new()))));
     AppState {

@@ -59,7 +59,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
 fn builtin_registry() -> anyhow::Result<Registry> {
     let clients = HttpClients::new().context("cannot set up the HTTP client")?;
-    Ok(Registry::new(riposte_modules::builtin_modules(&clients)))
+    Ok(Registry::new(riposte_modules::builtin_modules(&clients, None)))
 }
 
 /// The playbook in `path`, or the reason it cannot be read as one.

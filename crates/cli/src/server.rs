@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use riposte_api::{AppState, Metrics, Sealer, StoredConfigurations, auth};
+use riposte_api::{AppState, Metrics, Sealer, StoreAlerts, StoredConfigurations, auth};
 use riposte_modules::HttpClients;
 use riposte_store::Store;
 use riposte_store_sqlite::SqliteStore;
@@ -49,21 +49,16 @@ impl Server {
             .with_context(|| format!("cannot listen on {}", options.listen))?;
         let address = listener.local_addr()?;
 
-        // The built-in Sekoia.io module talks to this server with a key of its own.
-        let internal_key = auth::new_key();
         let mut keys = auth::Keys::default();
         keys.add(&admin_key, &auth::ALL_PERMISSIONS);
-        keys.add(&internal_key, &[auth::SIC_READ_ALERTS, auth::SIC_WRITE_ALERTS]);
 
+        // The built-in Sekoia.io module's default configuration (no base_url) reads this server's
+        // alerts directly.
         let clients = HttpClients::new().context("cannot set up the HTTP client")?;
-        let registry = Arc::new(Registry::new(riposte_modules::builtin_modules(&clients)));
+        let local_alerts = Arc::new(StoreAlerts(store.clone()));
+        let registry = Arc::new(Registry::new(riposte_modules::builtin_modules(&clients, Some(local_alerts))));
         let catalogue = Arc::new(registry.catalogue());
-        let mut configurations = Configurations::new();
-        configurations.set_module_default(
-            riposte_modules::sekoiaio::MODULE_UUID,
-            serde_json::json!({"base_url": format!("http://{address}"), "api_key": internal_key}),
-            &["api_key"],
-        );
+        let configurations = Configurations::new();
         let sealer = match &options.secret_key {
             Some(hex) => Sealer::from_hex(hex),
             None => Sealer::from_key_file(&dir.join("secret.key")),

@@ -7,9 +7,13 @@ pub mod scheduler;
 pub mod sekoiaio;
 
 pub use client::HttpClients;
-use riposte_sdk::Module;
+use std::sync::Arc;
 
-/// Every built-in module, sharing one set of HTTP clients (and so one connection pool).
-pub fn builtin_modules(clients: &HttpClients) -> Vec<Module> {
-    vec![http::module(clients), sekoiaio::module(clients), scheduler::module()]
+use riposte_sdk::Module;
+use sekoiaio::LocalAlerts;
+
+/// Every built-in module, sharing one set of HTTP clients (and so one connection pool). On a
+/// server, `local_alerts` lets the Sekoia.io module read the server's own alerts directly.
+pub fn builtin_modules(clients: &HttpClients, local_alerts: Option<Arc<dyn LocalAlerts>>) -> Vec<Module> {
+    vec![http::module(clients), sekoiaio::module(clients, local_alerts), scheduler::module()]
 }

@@ -3,20 +3,26 @@ use riposte_sdk::{Action, ActionContext, ActionError, ActionInfo, JsonSchema};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::SekoiaConfiguration;
+use std::sync::Arc;
+
+use super::{LocalAlerts, SekoiaConfiguration};
 use crate::HttpClients;
 use crate::client::describe;
 
 /// `Get Alert`: `GET {base_url}/api/v1/sic/alerts/{uuid}`.
 pub struct GetAlert {
     clients: HttpClients,
+    local: Option<Arc<dyn LocalAlerts>>,
 }
 
 impl GetAlert {
-    pub fn new(clients: HttpClients) -> Self {
-        GetAlert { clients }
+    pub fn new(clients: HttpClients, local: Option<Arc<dyn LocalAlerts>>) -> Self {
+        GetAlert { clients, local }
     }
 }
+
+/// Sekoia.io's API, when a configuration names no other.
+const DEFAULT_BASE_URL: &str = "https://api.sekoia.io";
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetAlertArguments {
@@ -45,7 +51,16 @@ impl Action for GetAlert {
 
     async fn run(&self, ctx: &mut ActionContext, args: GetAlertArguments) -> Result<Map<String, Value>, ActionError> {
         let config: SekoiaConfiguration = ctx.configuration()?;
-        let url = api_url(&config.base_url, &format!("api/v1/sic/alerts/{}", args.uuid))?;
+        if let (None, Some(local)) = (&config.base_url, &self.local) {
+            return match local.get_alert(&args.uuid).await.map_err(ActionError::transient)? {
+                Some(alert) => Ok(alert),
+                None => Err(ActionError::action(format!("alert not found (status code: 404): {}", args.uuid))),
+            };
+        }
+        let base_url = config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let api_key =
+            config.api_key.as_deref().ok_or_else(|| ActionError::fatal("the module configuration has no api_key"))?;
+        let url = api_url(base_url, &format!("api/v1/sic/alerts/{}", args.uuid))?;
         let mut query: Vec<(&str, String)> = Vec::new();
         if let Some(stix) = args.stix {
             query.push(("stix", stix.to_string()));
@@ -56,11 +71,11 @@ impl Action for GetAlert {
             .verified
             .get(url)
             .query(&query)
-            .bearer_auth(&config.api_key)
+            .bearer_auth(api_key)
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| ActionError::transient(format!("cannot reach {}: {}", config.base_url, describe(&e))))?;
+            .map_err(|e| ActionError::transient(format!("cannot reach {base_url}: {}", describe(&e))))?;
         let status = response.status();
         let body = response
             .text()

@@ -10,6 +10,8 @@ mod tests;
 pub use alert_created::{AlertCreatedConfiguration, AlertEvent, CommentEvent};
 pub use alert_triggers::{AlertChange, alert_trigger_event, is_alert_trigger};
 pub use get_alert::{GetAlert, GetAlertArguments};
+use std::sync::Arc;
+
 use riposte_sdk::{JsonSchema, Module, ModuleInfo};
 use serde::Deserialize;
 
@@ -24,14 +26,23 @@ pub const ALERT_COMMENT_CREATED_UUID: &str = "5bd0d367-3332-48ed-8fe9-d4eda0d7de
 /// Started by hand (or a webhook) with `{"alert_uuid": ...}`.
 pub const MANUAL_TRIGGER_UUID: &str = "fc26eb9f-b272-4c15-b3bf-ace397c0dc57";
 
-/// Where the Sekoia-compatible API is and how to authenticate to it.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+/// Where the Sekoia-compatible API is and how to authenticate to it. Without `base_url`, on a
+/// Riposte server, the module reads the server's own alerts.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct SekoiaConfiguration {
     /// Base URL of the API, e.g. https://api.sekoia.io
-    #[serde(default = "default_base_url")]
-    pub base_url: String,
+    #[serde(default)]
+    pub base_url: Option<String>,
     /// API key, sent as a Bearer token
-    pub api_key: String,
+    #[serde(default)]
+    pub api_key: Option<String>,
+}
+
+/// The alerts of the platform the module runs in, read without a network round trip.
+#[async_trait::async_trait]
+pub trait LocalAlerts: Send + Sync {
+    /// The alert with this UUID or short id, as the alert API shows it.
+    async fn get_alert(&self, id: &str) -> Result<Option<serde_json::Map<String, serde_json::Value>>, String>;
 }
 
 /// A trigger without configuration.
@@ -45,11 +56,8 @@ pub struct ManualEvent {
     pub alert_uuid: String,
 }
 
-fn default_base_url() -> String {
-    "https://api.sekoia.io".to_string()
-}
-
-pub fn module(clients: &HttpClients) -> Module {
+/// The module; `local` reads the hosting server's alerts when a configuration has no `base_url`.
+pub fn module(clients: &HttpClients, local: Option<Arc<dyn LocalAlerts>>) -> Module {
     Module::new(ModuleInfo {
         uuid: MODULE_UUID,
         name: "Sekoia.io",
@@ -89,5 +97,5 @@ pub fn module(clients: &HttpClients) -> Module {
         "alert_comment_created_trigger",
         Some(ALERT_COMMENT_CREATED_UUID),
     )
-    .action(GetAlert::new(clients.clone()))
+    .action(GetAlert::new(clients.clone(), local))
 }

@@ -35,7 +35,7 @@ async fn serve() -> String {
 
 async fn get_alert(base_url: &str, api_key: &str, uuid: &str) -> riposte_sdk::ActionOutcome {
     let ctx = ActionContext::new(json!({"base_url": base_url, "api_key": api_key}), "k");
-    GetAlert::new(HttpClients::new().unwrap()).call(ctx, json!({"uuid": uuid, "stix": false})).await
+    GetAlert::new(HttpClients::new().unwrap(), None).call(ctx, json!({"uuid": uuid, "stix": false})).await
 }
 
 #[tokio::test]
@@ -60,13 +60,13 @@ async fn refusals_fail_and_server_errors_are_transient() {
     assert!(error.message.contains("status code: 401"));
     assert_eq!(get_alert(&base, "k3y", "boom").await.error.unwrap().kind, FailureKind::Transient);
     let outcome =
-        GetAlert::new(HttpClients::new().unwrap()).call(ActionContext::default(), json!({"uuid": "a-1"})).await;
+        GetAlert::new(HttpClients::new().unwrap(), None).call(ActionContext::default(), json!({"uuid": "a-1"})).await;
     assert!(outcome.error.unwrap().message.contains("invalid module configuration"));
 }
 
 #[test]
 fn manifest_keeps_sekoia_identifiers() {
-    let manifest = super::module(&HttpClients::new().unwrap()).manifest();
+    let manifest = super::module(&HttpClients::new().unwrap(), None).manifest();
     assert_eq!(manifest.uuid, super::MODULE_UUID);
     assert_eq!(manifest.slug, "sekoia.io");
     assert_eq!(manifest.configuration["secrets"], json!(["api_key"]));
@@ -74,4 +74,30 @@ fn manifest_keeps_sekoia_identifiers() {
     assert_eq!(manifest.actions[0].docker_parameters, "get-alerts/{uuid}");
     assert_eq!(manifest.triggers[0].uuid, "785583cf-4377-43ce-a5fb-f4572eb57456");
     assert!(manifest.triggers[0].results["required"].as_array().unwrap().contains(&json!("alert_uuid")));
+}
+
+struct Alerts;
+
+#[async_trait::async_trait]
+impl super::LocalAlerts for Alerts {
+    async fn get_alert(&self, id: &str) -> Result<Option<serde_json::Map<String, serde_json::Value>>, String> {
+        Ok((id == "a-1").then(|| json!({"uuid": "a-1", "rule": {"name": "Local"}}).as_object().cloned().unwrap()))
+    }
+}
+
+#[tokio::test]
+async fn without_a_base_url_the_hosting_server_s_alerts_are_read_directly() {
+    let action = GetAlert::new(HttpClients::new().unwrap(), Some(std::sync::Arc::new(Alerts)));
+    let outcome = action.call(ActionContext::new(json!({}), "k"), json!({"uuid": "a-1"})).await;
+    assert_eq!(outcome.results.unwrap()["rule"]["name"], "Local");
+    let outcome = action.call(ActionContext::new(json!({}), "k"), json!({"uuid": "a-2"})).await;
+    assert!(outcome.error.unwrap().message.starts_with("alert not found (status code: 404)"));
+    let outcome = GetAlert::new(HttpClients::new().unwrap(), None)
+        .call(ActionContext::new(json!({}), "k"), json!({"uuid": "a-1"}))
+        .await;
+    assert_eq!(
+        outcome.error.unwrap().message,
+        "the module configuration has no api_key",
+        "elsewhere the API needs a key"
+    );
 }
