@@ -114,7 +114,7 @@ pub async fn create(
     Body(input): Body<NewAlert>,
 ) -> ApiResult<(StatusCode, Json<Alert>)> {
     let alert = new_alert(input)?;
-    let runs = runs_for_alert(state.store.as_ref(), &alert, AlertChange::Created).await?;
+    let runs = runs_for_alert(state.store.as_ref(), &state.triggers, &alert, AlertChange::Created).await?;
     state.store.insert_alert(&alert, &runs).await?;
     if !runs.is_empty() {
         state.runs.notify();
@@ -167,7 +167,8 @@ pub async fn update(
         alert.urgency = AlertUrgency::new(percent("$.urgency", urgency)?, alert.rule.severity);
     }
     alert.updated_at = now_seconds();
-    let runs = runs_for_alert(state.store.as_ref(), &alert, AlertChange::Updated { status_changed }).await?;
+    let runs =
+        runs_for_alert(state.store.as_ref(), &state.triggers, &alert, AlertChange::Updated { status_changed }).await?;
     state.store.update_alert(&alert, &runs).await?;
     if !runs.is_empty() {
         state.runs.notify();
@@ -190,7 +191,7 @@ pub async fn comment(
         date: now_seconds(),
     };
     alert.number_of_total_comments += 1;
-    let runs = runs_for_alert(state.store.as_ref(), &alert, AlertChange::Commented(&comment)).await?;
+    let runs = runs_for_alert(state.store.as_ref(), &state.triggers, &alert, AlertChange::Commented(&comment)).await?;
     state.store.add_comment(&comment, &runs).await?;
     if !runs.is_empty() {
         state.runs.notify();

@@ -2,7 +2,10 @@
 
 use riposte_model::{Alert, NodeType, Playbook};
 use riposte_modules::sekoiaio::{self, AlertChange};
-use riposte_store::{NewRun, PlaybookRecord, PlaybookStore, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use riposte_store::{NewRun, PlaybookHead, PlaybookStore, Result};
 use riposte_worker::now_ms;
 use serde_json::Value;
 
@@ -31,21 +34,58 @@ pub fn trigger_of(definition: &Value) -> Option<TriggerOf> {
     })
 }
 
-pub fn new_run(playbook: &PlaybookRecord, uuid: String, name: String, event: Value) -> NewRun {
+pub fn new_run(playbook_uuid: &str, version: i64, uuid: String, name: String, event: Value) -> NewRun {
     NewRun {
         uuid,
-        playbook_uuid: playbook.uuid.clone(),
-        playbook_version: playbook.version,
+        playbook_uuid: playbook_uuid.to_string(),
+        playbook_version: version,
         name,
         trigger_event: event,
         created_at: now_ms(),
     }
 }
 
-pub async fn runs_for_alert(store: &dyn PlaybookStore, alert: &Alert, change: AlertChange<'_>) -> Result<Vec<NewRun>> {
+/// A playbook version: its UUID and version number.
+type VersionKey = (String, i64);
+
+/// Triggers of playbook versions, read once: a version never changes.
+#[derive(Default)]
+pub struct TriggerCache(Mutex<HashMap<VersionKey, Option<Arc<TriggerOf>>>>);
+
+/// The active playbooks, with their triggers, without reading definitions on every event.
+pub async fn active_triggers(
+    store: &dyn PlaybookStore,
+    cache: &TriggerCache,
+) -> Result<Vec<(PlaybookHead, Arc<TriggerOf>)>> {
+    let heads = store.active_playbook_heads().await?;
+    let mut active = Vec::with_capacity(heads.len());
+    for head in heads {
+        let key = (head.uuid.clone(), head.version);
+        let cached = cache.0.lock().expect("trigger cache lock").get(&key).cloned();
+        let trigger = match cached {
+            Some(trigger) => trigger,
+            None => {
+                let definition = store.get_version(&head.uuid, head.version).await?;
+                let trigger = definition.as_ref().and_then(trigger_of).map(Arc::new);
+                cache.0.lock().expect("trigger cache lock").insert(key, trigger.clone());
+                trigger
+            }
+        };
+        if let Some(trigger) = trigger {
+            active.push((head, trigger));
+        }
+    }
+    Ok(active)
+}
+
+pub async fn runs_for_alert(
+    store: &dyn PlaybookStore,
+    cache: &TriggerCache,
+    alert: &Alert,
+    change: AlertChange<'_>,
+) -> Result<Vec<NewRun>> {
     let mut runs = Vec::new();
-    for playbook in store.active_playbooks().await? {
-        let Some(trigger) = trigger_of(&playbook.definition) else { continue };
+    for (playbook, trigger) in active_triggers(store, cache).await? {
         if !trigger.module_uuid.eq_ignore_ascii_case(sekoiaio::MODULE_UUID)
             || !sekoiaio::is_alert_trigger(&trigger.trigger_uuid)
         {
@@ -54,7 +94,7 @@ pub async fn runs_for_alert(store: &dyn PlaybookStore, alert: &Alert, change: Al
         if let Some((name, event)) =
             sekoiaio::alert_trigger_event(&trigger.trigger_uuid, &trigger.configuration, alert, change)
         {
-            runs.push(new_run(&playbook, uuid::Uuid::new_v4().to_string(), name, event));
+            runs.push(new_run(&playbook.uuid, playbook.version, uuid::Uuid::new_v4().to_string(), name, event));
         }
     }
     Ok(runs)

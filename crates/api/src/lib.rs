@@ -31,6 +31,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use configurations::StoredConfigurations;
+pub use dispatch::TriggerCache;
 pub use error::{ApiError, ApiResult};
 pub use local::StoreAlerts;
 pub use schedule::run_schedule;

@@ -219,7 +219,13 @@ pub async fn run(
     if !problems.is_empty() {
         return Err(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems));
     }
-    let run = new_run(&record, uuid::Uuid::new_v4().to_string(), "Manual run".into(), Value::Object(body.event));
+    let run = new_run(
+        &record.uuid,
+        record.version,
+        uuid::Uuid::new_v4().to_string(),
+        "Manual run".into(),
+        Value::Object(body.event),
+    );
     state.store.insert_runs(std::slice::from_ref(&run)).await?;
     state.runs.notify();
     let stored = state.store.get_run(&run.uuid).await?.ok_or_else(|| ApiError::not_found("run", &run.uuid))?;

@@ -10,7 +10,7 @@ use riposte_modules::scheduler;
 use riposte_store::StoreError;
 use tokio_util::sync::CancellationToken;
 
-use crate::dispatch::{new_run, trigger_of};
+use crate::dispatch::{active_triggers, new_run};
 use crate::state::AppState;
 
 /// Scheduled times older than this are not caught up on.
@@ -31,8 +31,7 @@ pub async fn run_schedule(state: AppState, shutdown: CancellationToken) {
 /// Starts the runs due at `now`; returns how many.
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut started = 0;
-    for playbook in state.store.active_playbooks().await? {
-        let Some(trigger) = trigger_of(&playbook.definition) else { continue };
+    for (playbook, trigger) in active_triggers(state.store.as_ref(), &state.triggers).await? {
         if !trigger.is(scheduler::MODULE_UUID, scheduler::CRON_UUID) {
             continue;
         }
@@ -47,7 +46,8 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<usize, StoreEr
         let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes()).to_string();
         let event = serde_json::to_value(scheduler::event(expression, due)).expect("events serialise");
         let run = new_run(
-            &playbook,
+            &playbook.uuid,
+            playbook.version,
             uuid,
             format!("Scheduled run: {}", event["scheduled_at"].as_str().unwrap_or_default()),
             event,

@@ -4,6 +4,7 @@ use riposte_model::Catalogue;
 use riposte_store::Store;
 use riposte_worker::RunService;
 
+use crate::TriggerCache;
 use crate::auth::Keys;
 use crate::secrets::Sealer;
 
@@ -16,6 +17,7 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub sealer: Sealer,
     pub metrics: Arc<Metrics>,
+    pub triggers: Arc<TriggerCache>,
 }
 
 /// The Prometheus registry `/metrics` shows, and the gauges read when it is scraped.

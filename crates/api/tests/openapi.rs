@@ -23,6 +23,7 @@ fn state(dir: &std::path::Path) -> AppState {
         keys: Arc::new(Keys::default()),
         sealer: Sealer::from_hex(&"00".repeat(32)).unwrap(),
         metrics: Arc::new(Metrics::new(|_| {})),
+        triggers: Arc::default(),
     }
 }
 

@@ -71,7 +71,15 @@ impl Server {
         let runner =
             Arc::new(DurableRunner::new(store.clone(), executor).with_max_inline_output(options.max_inline_output));
         let run_service = RunService::new(runner, options.limits);
-        let state = AppState { store, runs: run_service.clone(), catalogue, keys: Arc::new(keys), sealer, metrics };
+        let state = AppState {
+            store,
+            runs: run_service.clone(),
+            catalogue,
+            keys: Arc::new(keys),
+            sealer,
+            metrics,
+            triggers: Arc::default(),
+        };
 
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use riposte_store::{NewPlaybook, Page, Paged, PlaybookRecord, PlaybookStore, Result, StoreError};
+use riposte_store::{NewPlaybook, Page, Paged, PlaybookHead, PlaybookRecord, PlaybookStore, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
@@ -116,6 +116,25 @@ impl PlaybookStore for SqliteStore {
                 let mut statement =
                     db.prepare_cached(&format!("{SELECT} WHERE p.active = 1 ORDER BY p.created_at")).map_err(error)?;
                 statement.query_map([], record).map_err(error)?.collect::<rusqlite::Result<Vec<_>>>().map_err(error)
+            })
+            .await
+    }
+
+    async fn active_playbook_heads(&self) -> Result<Vec<PlaybookHead>> {
+        self.readers
+            .read(move |db| {
+                let mut statement = db
+                    .prepare_cached(
+                        "SELECT uuid, version, updated_at FROM playbooks WHERE active = 1 ORDER BY created_at",
+                    )
+                    .map_err(error)?;
+                statement
+                    .query_map([], |row| {
+                        Ok(PlaybookHead { uuid: row.get(0)?, version: row.get(1)?, updated_at: row.get(2)? })
+                    })
+                    .map_err(error)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(error)
             })
             .await
     }

@@ -178,6 +178,8 @@ async fn playbooks(store: &dyn Store) {
     assert!(store.active_playbooks().await.unwrap().is_empty());
     store.set_active("pb-1", true, None).await.unwrap();
     assert_eq!(store.active_playbooks().await.unwrap().len(), 1);
+    let heads = store.active_playbook_heads().await.unwrap();
+    assert_eq!((heads.len(), heads[0].uuid.as_str(), heads[0].version), (1, "pb-1", 2));
     let off = store.set_active("pb-1", false, Some("5 technical failures in a row")).await.unwrap();
     assert_eq!(off.deactivation_reason.as_deref(), Some("5 technical failures in a row"));
     assert_eq!(store.set_active("pb-1", true, None).await.unwrap().deactivation_reason, None);

@@ -42,6 +42,8 @@ pub trait PlaybookStore: Send + Sync {
     async fn list_playbooks(&self, page: Page) -> Result<Paged<PlaybookRecord>>;
     /// Playbooks that start runs, with their current definition.
     async fn active_playbooks(&self) -> Result<Vec<PlaybookRecord>>;
+    /// Playbooks that start runs, without their definitions: cheap enough for every event.
+    async fn active_playbook_heads(&self) -> Result<Vec<PlaybookHead>>;
     /// Turns a playbook on or off; `reason` says why it went off when the platform did it.
     async fn set_active(&self, uuid: &str, active: bool, reason: Option<&str>) -> Result<PlaybookRecord>;
     async fn delete_playbook(&self, uuid: &str) -> Result<()>;

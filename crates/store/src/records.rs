@@ -55,6 +55,15 @@ pub struct PlaybookRecord {
     pub updated_at: i64,
 }
 
+/// Which version of a playbook is current, without its definition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PlaybookHead {
+    pub uuid: String,
+    pub version: i64,
+    /// Epoch milliseconds.
+    pub updated_at: i64,
+}
+
 /// A run to create: the trigger's event starts it on a pinned playbook version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRun {
