@@ -1,10 +1,10 @@
 //! Which runs a trigger event starts: the active playbooks whose trigger reacts to it.
 
-use riposte_model::{Alert, NodeType, Playbook};
-use riposte_modules::sekoiaio::{self, AlertChange};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use riposte_model::{Alert, NodeType, Playbook};
+use riposte_modules::sekoiaio::{self, AlertChange};
 use riposte_store::{NewRun, PlaybookHead, PlaybookStore, Result};
 use riposte_worker::now_ms;
 use serde_json::Value;
