@@ -16,14 +16,8 @@ fn durable(store: Arc<dyn Store>, gate: Gate, count: Count) -> DurableRunner {
     DurableRunner::new(store, Executor::new(Arc::new(registry), Arc::new(Configurations::new())))
 }
 
-/// Stores a playbook (trigger -> a1 -> b2 -> b3) and one pending run of it.
-async fn stored_run(store: &dyn Store, catalogue: &riposte_model::Catalogue) -> String {
-    let uuid =
-        |name: &str| catalogue.module(MODULE).unwrap().actions.iter().find(|a| a.name == name).unwrap().uuid.clone();
-    let action = |name: &str, next: &[&str]| json!({"name": name, "type": "action", "module_uuid": MODULE, "action_uuid": uuid(name), "arguments": {}, "outputs": {"default": next}});
-    let definition = playbook_json(
-        json!({"a1": action("Count", &["b2"]), "b2": action("Gate", &["b3"]), "b3": action("Count", &[])}),
-    );
+/// Stores `definition` as playbook `pb` and one pending run of it, `run-1`.
+async fn store_run(store: &dyn Store, definition: serde_json::Value) -> String {
     store.create_playbook(&NewPlaybook { uuid: "pb".into(), name: "p".into(), definition, now: 0 }).await.unwrap();
     let run = NewRun {
         uuid: "run-1".into(),
@@ -37,13 +31,23 @@ async fn stored_run(store: &dyn Store, catalogue: &riposte_model::Catalogue) -> 
     "run-1".into()
 }
 
+/// Trigger -> a1 (Count) -> b2 (Gate) -> b3 (Count).
+fn count_gate_count(catalogue: &riposte_model::Catalogue) -> serde_json::Value {
+    let next = |ids: &[&str]| json!({"outputs": {"default": ids}});
+    playbook_json(json!({
+        "a1": node(catalogue, "Count", next(&["b2"])),
+        "b2": node(catalogue, "Gate", next(&["b3"])),
+        "b3": node(catalogue, "Count", next(&[])),
+    }))
+}
+
 #[tokio::test]
 async fn a_run_cut_off_mid_action_resumes_without_repeating_finished_nodes() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("r.db")).unwrap());
     let (gate, count) = (Gate::default(), Count::default());
     let first = durable(store.clone(), gate.clone(), count.clone());
-    let uuid = stored_run(store.as_ref(), &first.executor_catalogue()).await;
+    let uuid = store_run(store.as_ref(), count_gate_count(&first.executor_catalogue())).await;
 
     // Drive until the gate is entered, then drop everything, as a crash would.
     let driving = {
@@ -83,27 +87,10 @@ async fn a_run_cut_off_mid_action_resumes_without_repeating_finished_nodes() {
 async fn a_run_whose_playbook_no_longer_validates_fails_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("r.db")).unwrap());
-    store
-        .create_playbook(&NewPlaybook {
-            uuid: "pb".into(),
-            name: "p".into(),
-            definition: json!({"name": "p", "nodes": {}}),
-            now: 0,
-        })
-        .await
-        .unwrap();
-    let run = NewRun {
-        uuid: "r".into(),
-        playbook_uuid: "pb".into(),
-        playbook_version: 1,
-        name: "x".into(),
-        trigger_event: json!({}),
-        created_at: 0,
-    };
-    store.insert_runs(&[run]).await.unwrap();
+    let uuid = store_run(store.as_ref(), json!({"name": "p", "nodes": {}})).await;
     let runner = durable(store.clone(), Gate::default(), Count::default());
-    assert_eq!(runner.drive_run("r", CancellationToken::new()).await.unwrap(), RunStatus::Failed);
-    let stored = store.get_run("r").await.unwrap().unwrap();
+    assert_eq!(runner.drive_run(&uuid, CancellationToken::new()).await.unwrap(), RunStatus::Failed);
+    let stored = store.get_run(&uuid).await.unwrap().unwrap();
     assert!(stored.error.unwrap().contains("the playbook has no trigger"));
 }
 
@@ -114,40 +101,29 @@ async fn large_outputs_are_kept_apart_and_come_back_on_resume() {
     let gate = Gate::default();
     let first = durable(store.clone(), gate.clone(), Count::default()).with_max_inline_output(200);
     let catalogue = first.executor_catalogue();
-    let uuid =
-        |name: &str| catalogue.module(MODULE).unwrap().actions.iter().find(|a| a.name == name).unwrap().uuid.clone();
-    let action = |name: &str, next: &[&str], arguments: serde_json::Value| json!({"name": name, "type": "action", "module_uuid": MODULE, "action_uuid": uuid(name), "arguments": arguments, "outputs": {"default": next}});
+    let next = |ids: &[&str]| json!({"outputs": {"default": ids}});
     let definition = playbook_json(json!({
-        "a1": action("Big", &["b2"], json!({})),
-        "b2": action("Gate", &["b3"], json!({})),
-        "b3": action("Sleep", &[], json!({"ms": "{{ node.a1.text | length }}"})),
+        "a1": node(&catalogue, "Big", next(&["b2"])),
+        "b2": node(&catalogue, "Gate", next(&["b3"])),
+        "b3": node(&catalogue, "Sleep", json!({"arguments": {"ms": "{{ node.a1.text | length }}"}, "outputs": {"default": []}})),
     }));
-    store.create_playbook(&NewPlaybook { uuid: "pb".into(), name: "p".into(), definition, now: 0 }).await.unwrap();
-    let run = NewRun {
-        uuid: "r".into(),
-        playbook_uuid: "pb".into(),
-        playbook_version: 1,
-        name: "x".into(),
-        trigger_event: json!({}),
-        created_at: 0,
-    };
-    store.insert_runs(&[run]).await.unwrap();
+    store_run(store.as_ref(), definition).await;
 
-    let driving = tokio::spawn(async move { first.drive_run("r", CancellationToken::new()).await });
+    let driving = tokio::spawn(async move { first.drive_run("run-1", CancellationToken::new()).await });
     tokio::time::timeout(Duration::from_secs(10), gate.first_call.notified()).await.unwrap();
     driving.abort();
     let _ = driving.await;
 
-    let midway = store.get_run("r").await.unwrap().unwrap();
+    let midway = store.get_run("run-1").await.unwrap().unwrap();
     let reference = riposte_store::OutputRef::of(
         midway.nodes.iter().find(|n| n.node_id == "a1").unwrap().results.as_ref().unwrap(),
     );
     assert!(reference.is_some_and(|r| r.bytes > 1000), "the big output is not in the run's row");
-    assert!(store.run_events("r").await.unwrap().iter().all(|e| e.to_string().len() < 500), "nor in its journal");
+    assert!(store.run_events("run-1").await.unwrap().iter().all(|e| e.to_string().len() < 500), "nor in its journal");
 
     let second = durable(store.clone(), gate, Count::default()).with_max_inline_output(200);
-    assert_eq!(second.drive_run("r", CancellationToken::new()).await.unwrap(), RunStatus::Succeeded);
-    let done = store.get_run("r").await.unwrap().unwrap();
+    assert_eq!(second.drive_run("run-1", CancellationToken::new()).await.unwrap(), RunStatus::Succeeded);
+    let done = store.get_run("run-1").await.unwrap().unwrap();
     let b3 = done.nodes.iter().find(|n| n.node_id == "b3").unwrap();
     assert_eq!(b3.results, Some(json!({"slept": 1000})), "the resumed run read the output kept apart");
 }
