@@ -8,29 +8,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use axum::Router;
-use axum::routing::post;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::cli::BenchArgs;
-use riposte_worker::RunLimits;
-
-use crate::server::{Server, ServerOptions};
-
-const SEED_PLAYBOOK: &str = include_str!("../../../examples/sync-alerts/playbook.json");
+use crate::seed::{Api, DataDir, ExternalTool, start_server};
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let data_dir = match &args.data_dir {
-        Some(dir) => dir.clone(),
-        None => std::env::temp_dir().join(format!("riposte-bench-{}", uuid::Uuid::new_v4().simple())),
-    };
+    let data_dir = DataDir::new(args.data_dir.as_deref(), "riposte-bench")?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let result = runtime.block_on(run_bench(&args, data_dir.clone()));
-    if args.data_dir.is_none() {
-        let _ = std::fs::remove_dir_all(&data_dir);
-    }
-    let figures = result?;
+    let figures = runtime.block_on(run_bench(&args, &data_dir.path))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
@@ -39,40 +26,13 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
-
-async fn run_bench(args: &BenchArgs, data_dir: std::path::PathBuf) -> anyhow::Result<Value> {
-    let (tool_url, arrivals) = start_tool().await?;
-    let server = Server::start(ServerOptions {
-        data_dir,
-        listen: "127.0.0.1:0".into(),
-        limits: RunLimits { max_runs: 1024, max_runs_per_playbook: 1024 },
-        shutdown_grace: Duration::from_secs(5),
-        secret_key: None,
-        max_inline_output: riposte_worker::DEFAULT_MAX_INLINE_OUTPUT,
-    })
-    .await?;
+async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Result<Value> {
+    let tool = ExternalTool::start().await?;
+    let server = start_server(data_dir, "127.0.0.1:0", 1024).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
-    let base = server.url();
-    let key = server.admin_key.clone();
-
-    let mut playbook: Value = serde_json::from_str(SEED_PLAYBOOK)?;
-    playbook["nodes"]["2"]["arguments"]["url"] = json!(tool_url);
-    let created: Value = client
-        .post(format!("{base}/api/v1/symphony/playbooks"))
-        .bearer_auth(&key)
-        .json(&json!({"playbook": playbook}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let uuid = created["uuid"].as_str().context("playbook created")?.to_string();
-    client
-        .post(format!("{base}/api/v1/symphony/playbooks/{uuid}/activate"))
-        .bearer_auth(&key)
-        .send()
-        .await?
-        .error_for_status()?;
+    let api = Api::new(&server, client.clone());
+    api.install_seed_playbook(&tool.url).await.context("installing the playbook")?;
+    let (base, key) = (api.base.clone(), api.key.clone());
 
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let slots = Arc::new(Semaphore::new(args.concurrency.max(1)));
@@ -100,18 +60,14 @@ async fn run_bench(args: &BenchArgs, data_dir: std::path::PathBuf) -> anyhow::Re
         done?.map_err(|e| anyhow::anyhow!("creating an alert failed: {e}"))?;
     }
     let accepted_in = started.elapsed();
-    while arrivals.lock().expect("lock").len() < args.alerts {
+    while tool.count() < args.alerts {
         if started.elapsed() > Duration::from_secs(600) {
-            bail!(
-                "only {} of {} runs reached the tool in 10 minutes",
-                arrivals.lock().expect("lock").len(),
-                args.alerts
-            );
+            bail!("only {} of {} runs reached the tool in 10 minutes", tool.count(), args.alerts);
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let total = started.elapsed();
-    let latencies = latencies(&sent.lock().expect("lock"), &arrivals.lock().expect("lock"));
+    let latencies = latencies(&sent.lock().expect("lock"), &arrivals(&tool));
     server.stop().await?;
     Ok(json!({
         "alerts": args.alerts,
@@ -152,25 +108,17 @@ fn peak_rss_mb() -> Option<f64> {
     Some((kb / 1024.0 * 10.0).round() / 10.0)
 }
 
-/// The external tool: notes when each alert's request arrives.
-async fn start_tool() -> anyhow::Result<(String, Arrivals)> {
-    let arrivals: Arrivals = Arc::default();
-    let seen = arrivals.clone();
-    let app = Router::new().route(
-        "/sink",
-        post(move |body: String| async move {
-            if let Ok(value) = serde_json::from_str::<Value>(&body)
-                && let Some(uuid) = value["alert_short_id"].as_str()
-            {
-                seen.lock().expect("lock").entry(uuid.to_string()).or_insert_with(Instant::now);
-            }
-            "ok"
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok((format!("http://{address}/sink"), arrivals))
+/// When the first request about each alert reached the tool (the seed's body names the alert).
+fn arrivals(tool: &ExternalTool) -> HashMap<String, Instant> {
+    let mut first = HashMap::new();
+    for (at, body) in tool.received.lock().expect("tool lock").iter() {
+        if let Some(uuid) =
+            serde_json::from_str::<Value>(body).ok().and_then(|v| v["alert_short_id"].as_str().map(str::to_string))
+        {
+            first.entry(uuid).or_insert(*at);
+        }
+    }
+    first
 }
 
 fn print_figures(args: &BenchArgs, figures: &Value) {

@@ -7,6 +7,7 @@ mod demo;
 mod module_config;
 mod playbook;
 mod report;
+mod seed;
 mod serve;
 mod server;
 

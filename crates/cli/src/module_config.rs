@@ -14,11 +14,11 @@ pub fn load(options: &[String], catalogue: &Catalogue) -> anyhow::Result<Configu
         };
         let value = read_object(Path::new(file)).with_context(|| format!("--module-config {option}"))?;
         match catalogue.module_by_name(name) {
-            Some(module) => {
-                let secrets = riposte_model::schema_secrets(&module.configuration);
-                let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-                configurations.set_module_default(&module.uuid, value, &secrets)
-            }
+            Some(module) => configurations.set_module_default(
+                &module.uuid,
+                value,
+                &riposte_model::schema_secrets(&module.configuration),
+            ),
             None if uuid::Uuid::parse_str(name).is_ok() => configurations.insert(name, value),
             None => {
                 let known: Vec<&str> = catalogue.modules().iter().map(|m| m.slug.as_str()).collect();

@@ -36,7 +36,7 @@ impl Configurations {
     }
 
     /// The configuration of a module's nodes that name none; `secret_fields` name its secrets.
-    pub fn set_module_default(&mut self, module_uuid: &str, value: Value, secret_fields: &[&str]) {
+    pub fn set_module_default(&mut self, module_uuid: &str, value: Value, secret_fields: &[String]) {
         let secrets = secret_fields.iter().filter_map(|f| value.get(f)?.as_str().map(str::to_string)).collect();
         self.module_defaults.insert(module_uuid.to_ascii_lowercase(), Resolved { value, secrets });
     }
