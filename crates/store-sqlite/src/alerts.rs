@@ -16,10 +16,12 @@ impl AlertStore for SqliteStore {
         let (alert, body, runs) = (alert.clone(), to_json(alert)?, runs.to_vec());
         self.writer
             .write(move |tx| {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO alerts (uuid, short_id, status_uuid, rule_uuid, rule_name, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![alert.uuid, alert.short_id, alert.status.uuid, alert.rule.uuid, alert.rule.name, alert.created_at, body],
                 )
+                .and_then(|mut insert| {
+                    insert.execute(params![alert.uuid, alert.short_id, alert.status.uuid, alert.rule.uuid, alert.rule.name, alert.created_at, body])
+                })
                 .map_err(error)?;
                 insert_runs(tx, &runs)
             })
@@ -48,11 +50,10 @@ impl AlertStore for SqliteStore {
         let id = id.to_string();
         self.readers
             .read(move |db| {
-                db.query_row("SELECT body FROM alerts WHERE uuid = ?1 OR short_id = ?1", [id], |row| {
-                    from_json(&row.get::<_, String>(0)?)
-                })
-                .optional()
-                .map_err(error)
+                db.prepare_cached("SELECT body FROM alerts WHERE uuid = ?1 OR short_id = ?1")
+                    .and_then(|mut select| select.query_row([id], |row| from_json(&row.get::<_, String>(0)?)))
+                    .optional()
+                    .map_err(error)
             })
             .await
     }

