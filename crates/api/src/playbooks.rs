@@ -228,6 +228,5 @@ pub async fn run(
     );
     state.store.insert_runs(std::slice::from_ref(&run)).await?;
     state.runs.notify();
-    let stored = state.store.get_run(&run.uuid).await?.ok_or_else(|| ApiError::not_found("run", &run.uuid))?;
-    Ok((StatusCode::ACCEPTED, Json(crate::runs::view(stored, true))))
+    Ok((StatusCode::ACCEPTED, Json(crate::runs::detailed(&state, &run.uuid).await?)))
 }

@@ -139,9 +139,16 @@ pub async fn list(
 
 #[utoipa::path(get, path = "/api/v1/symphony/runs/{uuid}", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, body = RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<RunView>> {
-    let mut run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
-    load_outputs(&state, &mut run).await?;
-    Ok(Json(view(run, true)))
+    Ok(Json(detailed(&state, &uuid).await?))
+}
+
+/// A run with its per-node account (replayed from its journal while it goes on) and its large
+/// outputs put back.
+pub(crate) async fn detailed(state: &AppState, uuid: &str) -> ApiResult<RunView> {
+    let mut run = state.store.get_run(uuid).await?.ok_or_else(|| ApiError::not_found("run", uuid))?;
+    run.nodes = state.runs.runner().nodes(&run).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    load_outputs(state, &mut run).await?;
+    Ok(view(run, true))
 }
 
 /// Puts back the large outputs kept apart from the run's row.
@@ -178,7 +185,7 @@ pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> 
         let now = riposte_worker::now_ms();
         let state_now = RunState {
             status: RunStatus::Cancelled,
-            nodes: Vec::new(),
+            nodes: Some(Vec::new()),
             started_at: Some(now),
             ended_at: Some(now),
             error: None,
@@ -186,8 +193,7 @@ pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> 
         };
         state.store.append_run_events(&uuid, run.events, &[], &state_now).await?;
     }
-    let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
-    Ok((StatusCode::ACCEPTED, Json(view(run, true))))
+    Ok((StatusCode::ACCEPTED, Json(detailed(&state, &uuid).await?)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -238,6 +244,5 @@ pub async fn rerun(
         }
     };
     state.runs.notify();
-    let run = state.store.get_run(&target).await?.ok_or_else(|| ApiError::not_found("run", &target))?;
-    Ok((StatusCode::ACCEPTED, Json(view(run, true))))
+    Ok((StatusCode::ACCEPTED, Json(detailed(&state, &target).await?)))
 }

@@ -114,7 +114,8 @@ impl RunStore for SqliteStore {
         let events = events.iter().map(to_json).collect::<Result<Vec<_>>>()?;
         let outputs =
             state.outputs.iter().map(|o| Ok((o.key.clone(), to_json(&o.value)?))).collect::<Result<Vec<_>>>()?;
-        let (state, nodes) = (state.clone(), to_json(&state.nodes)?);
+        let nodes = state.nodes.as_ref().map(to_json).transpose()?;
+        let (status, started_at, ended_at, why) = (state.status, state.started_at, state.ended_at, state.error.clone());
         self.writer
             .write(move |tx| {
                 let stored: i64 = tx
@@ -137,9 +138,9 @@ impl RunStore for SqliteStore {
                     keep.execute(params![uuid, key, value]).map_err(error)?;
                 }
                 tx.prepare_cached(
-                    "UPDATE runs SET status = ?2, nodes = ?3, started_at = ?4, ended_at = ?5, error = ?6, events = ?7 WHERE uuid = ?1",
+                    "UPDATE runs SET status = ?2, nodes = COALESCE(?3, nodes), started_at = ?4, ended_at = ?5, error = ?6, events = ?7 WHERE uuid = ?1",
                 )
-                .and_then(|mut update| update.execute(params![uuid, state.status.as_str(), nodes, state.started_at, state.ended_at, state.error, first_seq + events.len() as i64]))
+                .and_then(|mut update| update.execute(params![uuid, status.as_str(), nodes, started_at, ended_at, why, first_seq + events.len() as i64]))
                 .map_err(error)?;
                 Ok(())
             })

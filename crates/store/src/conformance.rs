@@ -205,7 +205,7 @@ async fn runs(store: &dyn Store) {
     };
     let running = RunState {
         status: RunStatus::Running,
-        nodes: vec![node.clone()],
+        nodes: Some(vec![node.clone()]),
         started_at: Some(10),
         ended_at: None,
         error: None,
@@ -222,6 +222,7 @@ async fn runs(store: &dyn Store) {
     let big = StoredOutput { key: "n:1".into(), value: json!({"big": "x".repeat(100)}) };
     let done = RunState {
         status: RunStatus::Failed,
+        nodes: None,
         ended_at: Some(20),
         error: Some("module gone".into()),
         outputs: vec![big.clone()],
@@ -235,7 +236,7 @@ async fn runs(store: &dyn Store) {
     let stored = store.get_run(&run.uuid).await.unwrap().unwrap();
     assert_eq!((stored.status, stored.events, stored.ended_at), (RunStatus::Failed, 3, Some(20)));
     assert_eq!(stored.error.as_deref(), Some("module gone"));
-    assert_eq!(stored.nodes, vec![node]);
+    assert_eq!(stored.nodes, vec![node], "no nodes in a write leaves the stored ones as they were");
     assert_eq!(stored.trigger_event, run.trigger_event);
 
     let filter =

@@ -77,11 +77,13 @@ pub struct NewRun {
     pub created_at: i64,
 }
 
-/// A run's status and nodes after its latest events.
+/// A run's status (and nodes, when they are written) after its latest events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunState {
     pub status: RunStatus,
-    pub nodes: Vec<NodeReport>,
+    /// The per-node account, or `None` to leave the stored one as it is. Runners write it when
+    /// a run ends: while a run goes on, its journal is the account (and is replayed to show it).
+    pub nodes: Option<Vec<NodeReport>>,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
     /// Why the run could not run at all (its playbook version no longer validates, ...).

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use riposte_engine::{Event, Plan, Run};
-use riposte_model::{Catalogue, Playbook, RunStatus};
+use riposte_model::{Catalogue, NodeReport, Playbook, RunStatus};
 use riposte_store::{OutputRef, RunRecord, RunState, Store, StoredOutput};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -142,6 +142,24 @@ impl DurableRunner {
                 .map_err(|e| e.to_string())?;
             return Ok((run, effects, record.events));
         };
+        let (run, events) = self.replay(plan, record, started_at).await?;
+        let effects = run.resume(plan);
+        Ok((run, effects, events))
+    }
+
+    /// The per-node account of a stored run: as written when the run ended, else replayed from
+    /// its journal.
+    pub async fn nodes(&self, record: &RunRecord) -> Result<Vec<NodeReport>, String> {
+        let Some(started_at) = record.started_at.filter(|_| !record.status.is_final()) else {
+            return Ok(record.nodes.clone());
+        };
+        let plan = self.plan(&record.playbook_uuid, record.playbook_version).await?;
+        let (run, _) = self.replay(&plan, record, started_at).await?;
+        Ok(run.report(&plan).nodes)
+    }
+
+    /// The run its journal describes, and how many events that journal holds.
+    async fn replay(&self, plan: &Plan, record: &RunRecord, started_at: i64) -> Result<(Run, i64), String> {
         let (mut run, _) = Run::start(plan, &record.uuid, record.trigger_event.clone(), started_at);
         let mut journal = self.store.run_events(&record.uuid).await.map_err(|e| e.to_string())?;
         let apart =
@@ -159,8 +177,7 @@ impl DurableRunner {
                 .map_err(|e| format!("unreadable journal of run {}: {e}", record.uuid))?;
             run.handle(plan, entry.event, entry.at);
         }
-        let effects = run.resume(plan);
-        Ok((run, effects, journal.len() as i64))
+        Ok((run, journal.len() as i64))
     }
 
     /// Runs a failed or cancelled run again, keeping what its succeeded actions produced. The
@@ -191,7 +208,7 @@ impl DurableRunner {
         let now = now_ms();
         let state = RunState {
             status: RunStatus::Failed,
-            nodes: Vec::new(),
+            nodes: Some(Vec::new()),
             started_at: Some(now),
             ended_at: Some(now),
             error: Some(error),
@@ -213,7 +230,7 @@ impl Apart {
     /// `value` itself when small, else a reference to it, noting it in `outputs` when it is not
     /// stored yet.
     fn keep(&mut self, key: String, value: &mut Value, outputs: &mut Vec<StoredOutput>) {
-        let bytes = serde_json::to_vec(value).map(|v| v.len()).unwrap_or(0);
+        let bytes = json_len(value);
         if bytes <= self.limit || OutputRef::of(value).is_some() {
             return;
         }
@@ -225,21 +242,41 @@ impl Apart {
     }
 }
 
-fn state(run: &Run, plan: &Plan, apart: &mut Apart) -> RunState {
-    let report = run.report(plan);
-    let mut outputs = Vec::new();
-    let mut nodes = report.nodes;
-    for node in &mut nodes {
-        let key = node.iteration.iter().fold(format!("node:{}", node.node_id), |key, i| format!("{key}[{i}]"));
-        if let Some(results) = node.results.as_mut() {
-            apart.keep(key, results, &mut outputs);
+/// The length of `value` as JSON, without writing it out.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
     }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).map(|()| count.0).unwrap_or(0)
+}
+
+/// What the run's row says after an event. The per-node account is written once, when the run
+/// ends: rewriting it on every event cost more than all else a run's journal does.
+fn state(run: &Run, plan: &Plan, apart: &mut Apart) -> RunState {
+    let mut outputs = Vec::new();
+    let nodes = run.status().is_final().then(|| {
+        let mut nodes = run.report(plan).nodes;
+        for node in &mut nodes {
+            let key = node.iteration.iter().fold(format!("node:{}", node.node_id), |key, i| format!("{key}[{i}]"));
+            if let Some(results) = node.results.as_mut() {
+                apart.keep(key, results, &mut outputs);
+            }
+        }
+        nodes
+    });
     RunState {
-        status: report.status,
+        status: run.status(),
         nodes,
-        started_at: Some(report.started_at_ms),
-        ended_at: report.ended_at_ms,
+        started_at: Some(run.started_at_ms()),
+        ended_at: run.ended_at_ms(),
         error: None,
         outputs,
     }

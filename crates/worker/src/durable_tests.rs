@@ -114,16 +114,20 @@ async fn large_outputs_are_kept_apart_and_come_back_on_resume() {
     driving.abort();
     let _ = driving.await;
 
-    let midway = store.get_run("run-1").await.unwrap().unwrap();
-    let reference = riposte_store::OutputRef::of(
-        midway.nodes.iter().find(|n| n.node_id == "a1").unwrap().results.as_ref().unwrap(),
+    assert!(
+        store.run_events("run-1").await.unwrap().iter().all(|e| e.to_string().len() < 500),
+        "the big output is not in the run's journal"
     );
-    assert!(reference.is_some_and(|r| r.bytes > 1000), "the big output is not in the run's row");
-    assert!(store.run_events("run-1").await.unwrap().iter().all(|e| e.to_string().len() < 500), "nor in its journal");
-
     let second = durable(store.clone(), gate, Count::default()).with_max_inline_output(200);
+    let midway = second.nodes(&store.get_run("run-1").await.unwrap().unwrap()).await.unwrap();
+    let a1 = midway.iter().find(|n| n.node_id == "a1").unwrap();
+    assert_eq!(a1.results.as_ref().unwrap()["text"].as_str().map(str::len), Some(1000), "the live account has it");
+
     assert_eq!(second.drive_run("run-1", CancellationToken::new()).await.unwrap(), RunStatus::Succeeded);
     let done = store.get_run("run-1").await.unwrap().unwrap();
     let b3 = done.nodes.iter().find(|n| n.node_id == "b3").unwrap();
     assert_eq!(b3.results, Some(json!({"slept": 1000})), "the resumed run read the output kept apart");
+    let reference =
+        riposte_store::OutputRef::of(done.nodes.iter().find(|n| n.node_id == "a1").unwrap().results.as_ref().unwrap());
+    assert!(reference.is_some_and(|r| r.bytes > 1000), "nor is it in the run's row");
 }

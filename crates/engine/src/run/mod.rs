@@ -265,6 +265,14 @@ impl Run {
         self.status
     }
 
+    pub fn started_at_ms(&self) -> i64 {
+        self.started_at_ms
+    }
+
+    pub fn ended_at_ms(&self) -> Option<i64> {
+        self.ended_at_ms
+    }
+
     pub fn instances(&self) -> &[Instance] {
         &self.instances
     }
