@@ -13,9 +13,12 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     )
     .map_err(error)?;
     // FULL: a commit is on disk when it returns, so an accepted alert survives a power cut too.
+    // A 16 MB WAL between checkpoints (SQLite's default is 4 MB): pages that runs rewrite again
+    // and again are copied back to the database once instead of several times.
     connection
         .execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+             PRAGMA wal_autocheckpoint = 4000;",
         )
         .map_err(error)?;
     Ok(connection)
