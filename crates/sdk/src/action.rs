@@ -76,17 +76,9 @@ impl<A: Action> DynAction for A {
 
     fn call<'a>(&'a self, mut ctx: ActionContext, arguments: Value) -> BoxFuture<'a, ActionOutcome> {
         Box::pin(async move {
-            let arguments = match serde_path_to_error::deserialize::<_, A::Arguments>(arguments) {
+            let arguments = match decode::<A::Arguments>(arguments, "argument") {
                 Ok(arguments) => arguments,
-                Err(e) => {
-                    let at = e.path().to_string();
-                    let message = if at == "." {
-                        format!("invalid arguments: {}", e.inner())
-                    } else {
-                        format!("invalid argument `{at}`: {}", e.inner())
-                    };
-                    return failed(ctx, ActionError::fatal(message));
-                }
+                Err(error) => return failed(ctx, error),
             };
             match self.run(&mut ctx, arguments).await {
                 Ok(results) => finished(ctx, results),
@@ -94,6 +86,20 @@ impl<A: Action> DynAction for A {
             }
         })
     }
+}
+
+/// Decodes JSON into a component's type; the error names the faulty field (`field` is what a
+/// field is called: "argument", "trigger setting", ...).
+pub(crate) fn decode<T: DeserializeOwned>(value: Value, field: &str) -> Result<T, ActionError> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let at = e.path().to_string();
+        let message = if at == "." {
+            format!("invalid {field}s: {}", e.inner())
+        } else {
+            format!("invalid {field} `{at}`: {}", e.inner())
+        };
+        ActionError::fatal(message)
+    })
 }
 
 fn finished<R: Serialize>(ctx: ActionContext, results: R) -> ActionOutcome {

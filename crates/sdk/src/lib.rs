@@ -1,24 +1,38 @@
-//! The module SDK: actions are plain Rust types.
+//! The module SDK: actions, triggers and connectors are plain Rust types.
 //!
-//! An action declares its arguments and results as serde + schemars types; their doc comments
-//! become the JSON Schema descriptions of the generated manifest. At run time the arguments are
-//! checked and decoded (errors name the field), the action runs with an [`ActionContext`]
-//! (module configuration, logs, `error`, `set_output`), and the outcome is reported the way
-//! Sekoia's SDK reports it: results and/or an error, logs, chosen output branches.
+//! A component declares its arguments, configuration, results and events as serde + schemars
+//! types; their doc comments become the JSON Schema descriptions of the generated manifests, and
+//! fields marked `#[schemars(extend("secret" = true))]` become the manifest's `secrets`. At run
+//! time inputs are checked and decoded (errors name the field) and the component runs with a
+//! context: module configuration, logs, `error` and `set_output` for actions, `send_event` for
+//! triggers, `push_events_to_intakes` for connectors.
 //!
-//! Riposte's built-in modules are written with this crate, so there is one way to write a block.
+//! A module is one binary: `Module::run` picks the component from the first argument and speaks
+//! Sekoia's module protocol (see [`wire`]), so that the platform runs Rust and Python modules the
+//! same way. Riposte's built-in modules use the same traits in-process.
 
 mod action;
+mod component;
+mod connector;
 mod context;
 mod error;
+mod files;
 mod module;
 mod schema;
+mod trigger;
+pub mod wire;
 
-pub use action::{Action, ActionInfo, DynAction};
+pub use action::{Action, ActionInfo, BoxFuture, DynAction};
+pub use component::{Component, ComponentInfo};
+pub use connector::{
+    CHUNK_MAX_CHARS, Connector, ConnectorContext, DynConnector, EVENT_MAX_CHARS, IntakeHost, chunk_events,
+};
 pub use context::ActionContext;
-pub use error::ActionError;
-pub use module::{Module, ModuleInfo};
-pub use schema::schema_of;
+pub use error::{ActionError, SdkError};
+pub use files::{manifest_drift, manifest_files, pretty, write_manifests};
+pub use module::{Command, Module, ModuleInfo};
+pub use schema::{schema_of, schema_with_secrets};
+pub use trigger::{DynTrigger, Trigger, TriggerContext, TriggerEvent, TriggerHost};
 
 pub use riposte_model::{ActionOutcome, Failure, FailureKind, LogEntry, LogLevel};
 pub use schemars::JsonSchema;

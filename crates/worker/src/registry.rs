@@ -19,6 +19,6 @@ impl Registry {
     }
 
     pub fn action(&self, module_uuid: &str, action_uuid: &str) -> Option<Arc<dyn DynAction>> {
-        self.modules.iter().find(|m| m.info().uuid.eq_ignore_ascii_case(module_uuid))?.find_action(action_uuid)
+        self.modules.iter().find(|m| m.uuid().eq_ignore_ascii_case(module_uuid))?.find_action(action_uuid)
     }
 }

@@ -132,7 +132,7 @@ pub fn registry(attempts: Arc<AtomicU32>, gate: Gate, count: Count) -> Registry 
     let info =
         ModuleInfo { uuid: MODULE, name: "Test", slug: "test", version: "1.0.0", description: "", categories: &[] };
     let module = Module::new(info)
-        .trigger::<Millis, Value>("Manual", "", "manual", Some(TRIGGER))
+        .platform_trigger::<Millis, Value>("Manual", "", "manual", Some(TRIGGER))
         .action(Sleep)
         .action(Panic)
         .action(SlowFirst(attempts))

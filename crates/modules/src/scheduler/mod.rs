@@ -35,7 +35,7 @@ pub fn module() -> Module {
         description: "Start playbooks at set times",
         categories: &["Generic"],
     })
-    .trigger::<CronConfiguration, CronEvent>(
+    .platform_trigger::<CronConfiguration, CronEvent>(
         "Cron",
         "Start a run at the times a cron expression gives",
         "cron_trigger",

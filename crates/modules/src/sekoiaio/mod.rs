@@ -35,6 +35,7 @@ pub struct SekoiaConfiguration {
     pub base_url: Option<String>,
     /// API key, sent as a Bearer token
     #[serde(default)]
+    #[schemars(extend("secret" = true))]
     pub api_key: Option<String>,
 }
 
@@ -66,32 +67,32 @@ pub fn module(clients: &HttpClients, local: Option<Arc<dyn LocalAlerts>>) -> Mod
         description: "Alerts and cases of Sekoia.io and of Riposte",
         categories: &["Generic"],
     })
-    .configuration::<SekoiaConfiguration>(&["api_key"])
-    .trigger::<AlertCreatedConfiguration, AlertEvent>(
+    .configuration::<SekoiaConfiguration>()
+    .platform_trigger::<AlertCreatedConfiguration, AlertEvent>(
         "Alert Created",
         "A new Alert was created in the Operation Center",
         "alert_created_trigger",
         Some(ALERT_CREATED_UUID),
     )
-    .trigger::<AlertCreatedConfiguration, AlertEvent>(
+    .platform_trigger::<AlertCreatedConfiguration, AlertEvent>(
         "Alert Updated",
         "An existing alert was updated",
         "alert_updated_trigger",
         Some(ALERT_UPDATED_UUID),
     )
-    .trigger::<AlertCreatedConfiguration, AlertEvent>(
+    .platform_trigger::<AlertCreatedConfiguration, AlertEvent>(
         "Alert Status Changed",
         "The status of an existing alert was changed",
         "alert_status_changed_trigger",
         Some(ALERT_STATUS_CHANGED_UUID),
     )
-    .trigger::<NoConfiguration, ManualEvent>(
+    .platform_trigger::<NoConfiguration, ManualEvent>(
         "Manual Trigger",
         "Start a run by hand or from a webhook, about an alert",
         "alert_webhook_trigger",
         Some(MANUAL_TRIGGER_UUID),
     )
-    .trigger::<AlertCreatedConfiguration, CommentEvent>(
+    .platform_trigger::<AlertCreatedConfiguration, CommentEvent>(
         "Alert Comment Created",
         "A comment was added to an existing Alert",
         "alert_comment_created_trigger",

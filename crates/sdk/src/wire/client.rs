@@ -1,0 +1,70 @@
+//! Calls to the platform: Bearer token, Sekoia's retry rule (connection errors and 5xx are
+//! retried with exponential waits; a 4xx is final).
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::SdkError;
+
+/// How calls are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub attempts: u32,
+    /// The wait after attempt n is `base × 2^n`.
+    pub base: Duration,
+    pub max_wait: Duration,
+}
+
+impl Retry {
+    /// Sekoia's SDK: 10 attempts, waiting 2, 4, 8, ... seconds.
+    pub const SEKOIA: Retry = Retry { attempts: 10, base: Duration::from_secs(1), max_wait: Duration::from_secs(600) };
+
+    pub(crate) fn wait(&self, attempt: u32) -> Duration {
+        self.base.saturating_mul(2u32.saturating_pow(attempt)).min(self.max_wait)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Platform {
+    http: reqwest::Client,
+    token: String,
+    retry: Retry,
+}
+
+impl Platform {
+    pub fn new(token: String, retry: Retry) -> Self {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("an HTTP client builds");
+        Platform { http, token, retry }
+    }
+
+    /// Sends `body` and returns the JSON answer (`Null` when there is none).
+    pub async fn call(&self, method: Method, url: &str, body: Option<&Value>) -> Result<Value, SdkError> {
+        let mut last = String::new();
+        for attempt in 1..=self.retry.attempts {
+            let mut request = self.http.request(method.clone(), url).bearer_auth(&self.token);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            match request.send().await {
+                Ok(response) if response.status().is_success() => {
+                    let bytes = response.bytes().await.map_err(|e| SdkError::Platform(e.to_string()))?;
+                    return Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
+                }
+                Ok(response) if response.status().is_client_error() => {
+                    let status = response.status();
+                    let text = response.text().await.unwrap_or_default();
+                    let message = format!("{method} {url} was refused ({status}): {text}");
+                    return Err(SdkError::Refused { status: status.as_u16(), message });
+                }
+                Ok(response) => last = format!("{method} {url} failed ({})", response.status()),
+                Err(e) => last = format!("{method} {url} failed: {e}"),
+            }
+            if attempt < self.retry.attempts {
+                tokio::time::sleep(self.retry.wait(attempt)).await;
+            }
+        }
+        Err(SdkError::Platform(format!("{last} after {} attempts", self.retry.attempts)))
+    }
+}

@@ -1,0 +1,168 @@
+//! Running a module as its own process, speaking Sekoia's module protocol: the component is
+//! chosen by the first argument (its `docker_parameters`), inputs come from `/symphony` files or
+//! environment variables, and results, events, logs and batches go to the platform over HTTP.
+
+mod action;
+mod client;
+mod inputs;
+mod long_running;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+pub use action::run_action;
+pub use client::{Platform, Retry};
+pub use inputs::Inputs;
+pub use long_running::{ERRORS_BEFORE_CRITICAL, WireHost, keep_running};
+
+use crate::component::Component;
+use crate::module::Command;
+use crate::{Module, SdkError, TriggerHost};
+
+/// The command that writes the module's manifests from its code into a folder (default `.`).
+pub const GENERATE_MANIFESTS: &str = "riposte-generate-manifests";
+
+impl Module {
+    /// The module's `main`: runs the component named by the first argument, or writes the
+    /// manifests when asked with [`GENERATE_MANIFESTS`].
+    pub fn run(self) -> ExitCode {
+        let args: Vec<String> = std::env::args().collect();
+        let Some(command) = args.get(1) else {
+            eprintln!("usage: {} <command>; commands: {}", args[0], self.commands().join(", "));
+            return ExitCode::from(2);
+        };
+        if command == GENERATE_MANIFESTS {
+            return self.generate(args.get(2).map(String::as_str).unwrap_or("."));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
+        let outcome = runtime.block_on(async {
+            let stop = CancellationToken::new();
+            tokio::spawn(stop_on_signal(stop.clone()));
+            run_command(&self, command, &Inputs::process(), Retry::SEKOIA, stop).await
+        });
+        match outcome {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{command}: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    fn generate(&self, folder: &str) -> ExitCode {
+        match crate::write_manifests(self, std::path::Path::new(folder)) {
+            Ok((written, removed)) => {
+                written.iter().for_each(|name| println!("wrote {name}"));
+                removed.iter().for_each(|name| println!("removed {name}"));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cannot write the manifests: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Runs one component of `module` until it is done (an action) or `stop` (a trigger or
+/// connector).
+pub async fn run_command(
+    module: &Module,
+    command: &str,
+    inputs: &Inputs,
+    retry: Retry,
+    stop: CancellationToken,
+) -> Result<(), SdkError> {
+    let platform = Platform::new(inputs.required_text("token")?, retry);
+    match module.find_command(command).ok_or_else(|| SdkError::UnknownCommand(command.to_string()))? {
+        Command::Action(action) => run_action(module, action.as_ref(), inputs, &platform).await.map(|_| ()),
+        Command::Trigger(trigger) => {
+            let host = Arc::new(WireHost::new(inputs, platform, None)?);
+            let mut settings = inputs.required_json("trigger_configuration")?;
+            let component = start(inputs, &host, &mut settings, stop).await?;
+            let sink: Arc<dyn TriggerHost> = host.clone();
+            let (c, h) = (component.clone(), sink.clone());
+            let run = move || {
+                let (trigger, c, h, s) = (trigger.clone(), c.clone(), h.clone(), settings.clone());
+                let future: crate::action::BoxFuture<'static, _> =
+                    Box::pin(async move { trigger.run_once(c, h, s).await });
+                future
+            };
+            finish(&host, &component, keep_running(&component, retry, &|level, message| sink.log(level, message), run))
+                .await
+        }
+        Command::Connector(connector) => {
+            let mut settings = match inputs.json("connector_configuration")? {
+                Some(settings) => settings,
+                None => inputs.required_json("trigger_configuration")?,
+            };
+            let intake = settings
+                .get("intake_server")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| inputs.text("intake_url"));
+            let host = Arc::new(WireHost::new(inputs, platform, intake)?);
+            let component = start(inputs, &host, &mut settings, stop).await?;
+            let sink: Arc<dyn crate::IntakeHost> = host.clone();
+            let (c, h) = (component.clone(), sink.clone());
+            let run = move || {
+                let (connector, c, h, s) = (connector.clone(), c.clone(), h.clone(), settings.clone());
+                let future: crate::action::BoxFuture<'static, _> =
+                    Box::pin(async move { connector.run_once(c, h, s).await });
+                future
+            };
+            finish(&host, &component, keep_running(&component, retry, &|level, message| sink.log(level, message), run))
+                .await
+        }
+    }
+}
+
+/// Fetches the secrets and makes the running component.
+async fn start(
+    inputs: &Inputs,
+    host: &WireHost,
+    settings: &mut Value,
+    stop: CancellationToken,
+) -> Result<Component, SdkError> {
+    let mut configuration = inputs.json("module_configuration")?.unwrap_or_else(|| json!({}));
+    let secrets = host.secrets(inputs).await?;
+    long_running::with_secrets(&mut configuration, settings, secrets);
+    Ok(Component::new(configuration, stop))
+}
+
+/// Runs the component with its logs going out alongside, then sends the last ones.
+async fn finish(
+    host: &WireHost,
+    component: &Component,
+    running: impl std::future::Future<Output = Result<(), String>>,
+) -> Result<(), SdkError> {
+    let run_then_stop = async {
+        let outcome = running.await;
+        component.stop();
+        outcome
+    };
+    let (outcome, ()) = tokio::join!(run_then_stop, host.send_logs_until_stopped(component));
+    host.flush_logs().await;
+    outcome.map_err(SdkError::Platform)
+}
+
+async fn stop_on_signal(stop: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+        else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    stop.cancel();
+}
