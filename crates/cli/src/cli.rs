@@ -23,6 +23,23 @@ pub enum Command {
     /// Validate and run playbooks (Sekoia playbook JSON or YAML).
     #[command(subcommand)]
     Playbook(PlaybookCommand),
+    /// Work on modules (Rust or Python, Sekoia's layout).
+    #[command(subcommand)]
+    Module(ModuleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModuleCommand {
+    /// Run the checks of Sekoia's automation-library compliance tool on module folders: one
+    /// `module:file:problem` line per problem, exit code 1 when there is one.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Module folders (each with its manifest.json); UUIDs and slugs must be unique across them.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod compliance;
 mod config;
 mod demo;
 mod module_config;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::{Cli, Command, PlaybookCommand};
+use crate::cli::{CheckArgs, Cli, Command, ModuleCommand, PlaybookCommand};
 
 // glibc's allocator spends a fifth of the server's time under load in malloc and free across
 // threads; mimalloc's thread-local heaps do not. Without transparent huge pages (`no_thp`), its
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => demo::demo(args),
         Command::Bench(args) => bench::bench(args),
+        Command::Module(ModuleCommand::Check(args)) => Ok(module_check(args)),
     };
     match result {
         Ok(code) => code,
@@ -53,4 +55,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn module_check(args: CheckArgs) -> ExitCode {
+    let problems = compliance::check_modules(&args.dirs);
+    for problem in &problems {
+        println!("{problem}");
+    }
+    if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
