@@ -20,7 +20,7 @@ pub use long_running::{ERRORS_BEFORE_CRITICAL, WireHost, keep_running};
 
 use crate::component::Component;
 use crate::module::Command;
-use crate::{Module, SdkError, TriggerHost};
+use crate::{ActionError, BoxFuture, IntakeHost, Module, SdkError, TriggerHost};
 
 /// The command that writes the module's manifests from its code into a folder (default `.`).
 pub const GENERATE_MANIFESTS: &str = "riposte-generate-manifests";
@@ -81,21 +81,18 @@ pub async fn run_command(
         Command::Action(action) => run_action(module, action.as_ref(), inputs, &platform).await.map(|_| ()),
         Command::Trigger(trigger) => {
             let host = Arc::new(WireHost::new(inputs, platform, None)?);
-            let mut settings = inputs.required_json("trigger_configuration")?;
-            let component = start(inputs, &host, &mut settings, stop).await?;
+            let settings = inputs.required_json("trigger_configuration")?;
             let sink: Arc<dyn TriggerHost> = host.clone();
-            let (c, h) = (component.clone(), sink.clone());
-            let run = move || {
-                let (trigger, c, h, s) = (trigger.clone(), c.clone(), h.clone(), settings.clone());
-                let future: crate::action::BoxFuture<'static, _> =
-                    Box::pin(async move { trigger.run_once(c, h, s).await });
+            let run_once = move |component, settings| {
+                let (trigger, sink) = (trigger.clone(), sink.clone());
+                let future: BoxFuture<'static, _> =
+                    Box::pin(async move { trigger.run_once(component, sink, settings).await });
                 future
             };
-            finish(&host, &component, keep_running(&component, retry, &|level, message| sink.log(level, message), run))
-                .await
+            run_long_running(inputs, &host, settings, retry, stop, run_once).await
         }
         Command::Connector(connector) => {
-            let mut settings = match inputs.json("connector_configuration")? {
+            let settings = match inputs.json("connector_configuration")? {
                 Some(settings) => settings,
                 None => inputs.required_json("trigger_configuration")?,
             };
@@ -105,19 +102,32 @@ pub async fn run_command(
                 .map(str::to_string)
                 .or_else(|| inputs.text("intake_url"));
             let host = Arc::new(WireHost::new(inputs, platform, intake)?);
-            let component = start(inputs, &host, &mut settings, stop).await?;
-            let sink: Arc<dyn crate::IntakeHost> = host.clone();
-            let (c, h) = (component.clone(), sink.clone());
-            let run = move || {
-                let (connector, c, h, s) = (connector.clone(), c.clone(), h.clone(), settings.clone());
-                let future: crate::action::BoxFuture<'static, _> =
-                    Box::pin(async move { connector.run_once(c, h, s).await });
+            let sink: Arc<dyn IntakeHost> = host.clone();
+            let run_once = move |component, settings| {
+                let (connector, sink) = (connector.clone(), sink.clone());
+                let future: BoxFuture<'static, _> =
+                    Box::pin(async move { connector.run_once(component, sink, settings).await });
                 future
             };
-            finish(&host, &component, keep_running(&component, retry, &|level, message| sink.log(level, message), run))
-                .await
+            run_long_running(inputs, &host, settings, retry, stop, run_once).await
         }
     }
+}
+
+/// Runs a trigger or connector until it stops: secrets first, then `run_once` again and again,
+/// its logs going out alongside.
+async fn run_long_running(
+    inputs: &Inputs,
+    host: &WireHost,
+    mut settings: Value,
+    retry: Retry,
+    stop: CancellationToken,
+    run_once: impl Fn(Component, Value) -> BoxFuture<'static, Result<(), ActionError>>,
+) -> Result<(), SdkError> {
+    let component = start(inputs, host, &mut settings, stop).await?;
+    let run = || run_once(component.clone(), settings.clone());
+    let log = |level, message| TriggerHost::log(host, level, message);
+    finish(host, &component, keep_running(&component, retry, &log, run)).await
 }
 
 /// Fetches the secrets and makes the running component.
