@@ -259,7 +259,7 @@ fn json_len(value: &Value) -> usize {
 }
 
 /// What the run's row says after an event. The per-node account is written once, when the run
-/// ends: rewriting it on every event cost more than all else a run's journal does.
+/// ends: written on every event, it re-encoded every node's arguments and results each time.
 fn state(run: &Run, plan: &Plan, apart: &mut Apart) -> RunState {
     let mut outputs = Vec::new();
     let nodes = run.status().is_final().then(|| {
