@@ -39,32 +39,41 @@ impl Platform {
         Platform { http, token, retry }
     }
 
-    /// Sends `body` and returns the JSON answer (`Null` when there is none).
+    /// Sends `body` and returns the JSON answer (`Null` when there is none), retrying failures
+    /// that are not refusals.
     pub async fn call(&self, method: Method, url: &str, body: Option<&Value>) -> Result<Value, SdkError> {
         let mut last = String::new();
         for attempt in 1..=self.retry.attempts {
-            let mut request = self.http.request(method.clone(), url).bearer_auth(&self.token);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            match request.send().await {
-                Ok(response) if response.status().is_success() => {
-                    let bytes = response.bytes().await.map_err(|e| SdkError::Platform(e.to_string()))?;
-                    return Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
-                }
-                Ok(response) if response.status().is_client_error() => {
-                    let status = response.status();
-                    let text = response.text().await.unwrap_or_default();
-                    let message = format!("{method} {url} was refused ({status}): {text}");
-                    return Err(SdkError::Refused { status: status.as_u16(), message });
-                }
-                Ok(response) => last = format!("{method} {url} failed ({})", response.status()),
-                Err(e) => last = format!("{method} {url} failed: {e}"),
+            match self.call_once(method.clone(), url, body).await {
+                Err(SdkError::Platform(message)) => last = message,
+                answer => return answer,
             }
             if attempt < self.retry.attempts {
                 tokio::time::sleep(self.retry.wait(attempt)).await;
             }
         }
         Err(SdkError::Platform(format!("{last} after {} attempts", self.retry.attempts)))
+    }
+
+    /// One attempt: a 4xx is `Refused`, any other failure `Platform`.
+    pub async fn call_once(&self, method: Method, url: &str, body: Option<&Value>) -> Result<Value, SdkError> {
+        let mut request = self.http.request(method.clone(), url).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        match request.send().await {
+            Ok(response) if response.status().is_success() => {
+                let bytes = response.bytes().await.map_err(|e| SdkError::Platform(e.to_string()))?;
+                Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+            }
+            Ok(response) if response.status().is_client_error() => {
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                let message = format!("{method} {url} was refused ({status}): {text}");
+                Err(SdkError::Refused { status: status.as_u16(), message })
+            }
+            Ok(response) => Err(SdkError::Platform(format!("{method} {url} failed ({})", response.status()))),
+            Err(e) => Err(SdkError::Platform(format!("{method} {url} failed: {e}"))),
+        }
     }
 }

@@ -83,7 +83,8 @@ impl WireHost {
         let started = Instant::now();
         let mut wait = Duration::from_secs(1);
         loop {
-            match self.platform.call(Method::POST, &url, Some(&body)).await {
+            // Batches have their own retry rule (Sekoia's: up to an hour), so one attempt each.
+            match self.platform.call_once(Method::POST, &url, Some(&body)).await {
                 Ok(answer) => {
                     let ids = answer.get("event_ids").and_then(Value::as_array).cloned().unwrap_or_default();
                     return Ok(ids.into_iter().filter_map(|id| id.as_str().map(str::to_string)).collect());
