@@ -116,9 +116,7 @@ pub async fn create(
     let alert = new_alert(input)?;
     let runs = runs_for_alert(state.store.as_ref(), &state.triggers, &alert, AlertChange::Created).await?;
     state.store.insert_alert(&alert, &runs).await?;
-    if !runs.is_empty() {
-        state.runs.notify();
-    }
+    state.runs.submit(runs);
     Ok((StatusCode::CREATED, Json(alert)))
 }
 
@@ -170,9 +168,7 @@ pub async fn update(
     let runs =
         runs_for_alert(state.store.as_ref(), &state.triggers, &alert, AlertChange::Updated { status_changed }).await?;
     state.store.update_alert(&alert, &runs).await?;
-    if !runs.is_empty() {
-        state.runs.notify();
-    }
+    state.runs.submit(runs);
     Ok(Json(alert))
 }
 
@@ -193,9 +189,7 @@ pub async fn comment(
     alert.number_of_total_comments += 1;
     let runs = runs_for_alert(state.store.as_ref(), &state.triggers, &alert, AlertChange::Commented(&comment)).await?;
     state.store.add_comment(&comment, &runs).await?;
-    if !runs.is_empty() {
-        state.runs.notify();
-    }
+    state.runs.submit(runs);
     Ok((StatusCode::CREATED, Json(comment)))
 }
 

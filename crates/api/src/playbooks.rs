@@ -227,6 +227,7 @@ pub async fn run(
         Value::Object(body.event),
     );
     state.store.insert_runs(std::slice::from_ref(&run)).await?;
-    state.runs.notify();
-    Ok((StatusCode::ACCEPTED, Json(crate::runs::detailed(&state, &run.uuid).await?)))
+    let uuid = run.uuid.clone();
+    state.runs.submit(vec![run]);
+    Ok((StatusCode::ACCEPTED, Json(crate::runs::detailed(&state, &uuid).await?)))
 }

@@ -30,7 +30,7 @@ pub async fn run_schedule(state: AppState, shutdown: CancellationToken) {
 
 /// Starts the runs due at `now`; returns how many.
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    let mut started = 0;
+    let mut started = Vec::new();
     for (playbook, trigger) in active_triggers(state.store.as_ref(), &state.triggers).await? {
         if !trigger.is(scheduler::MODULE_UUID, scheduler::CRON_UUID) {
             continue;
@@ -52,14 +52,13 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<usize, StoreEr
             format!("Scheduled run: {}", event["scheduled_at"].as_str().unwrap_or_default()),
             event,
         );
-        match state.store.insert_runs(&[run]).await {
-            Ok(()) => started += 1,
+        match state.store.insert_runs(std::slice::from_ref(&run)).await {
+            Ok(()) => started.push(run),
             Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
     }
-    if started > 0 {
-        state.runs.notify();
-    }
-    Ok(started)
+    let count = started.len();
+    state.runs.submit(started);
+    Ok(count)
 }

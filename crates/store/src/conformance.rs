@@ -124,6 +124,9 @@ async fn alert_runs_are_stored_with_the_alert(store: &dyn Store) {
         .unwrap();
     assert_eq!(stored.total, 2);
     assert!(stored.items.iter().all(|r| r.status == RunStatus::Pending && r.events == 0));
+    // Runs are handed to the service as `into_record` makes them, without being read back.
+    let read_back = store.get_run(&runs[0].uuid).await.unwrap();
+    assert_eq!(read_back, Some(runs[0].clone().into_record()));
     // A failed alert write stores none of its runs.
     let clash = [new_run(3, "p-alert")];
     assert!(store.insert_alert(&sample_alert(10, "r"), &clash).await.is_err());

@@ -77,6 +77,26 @@ pub struct NewRun {
     pub created_at: i64,
 }
 
+impl NewRun {
+    /// The run as the store holds it once inserted: pending, with nothing journaled.
+    pub fn into_record(self) -> RunRecord {
+        RunRecord {
+            uuid: self.uuid,
+            playbook_uuid: self.playbook_uuid,
+            playbook_version: self.playbook_version,
+            name: self.name,
+            status: RunStatus::Pending,
+            trigger_event: self.trigger_event,
+            nodes: Vec::new(),
+            created_at: self.created_at,
+            started_at: None,
+            ended_at: None,
+            error: None,
+            events: 0,
+        }
+    }
+}
+
 /// A run's status (and nodes, when they are written) after its latest events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunState {

@@ -109,6 +109,12 @@ impl DurableRunner {
     pub async fn drive_run(&self, uuid: &str, cancel: CancellationToken) -> Result<RunStatus, String> {
         let record =
             self.store.get_run(uuid).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no run {uuid}"))?;
+        self.drive(record, cancel).await
+    }
+
+    /// Drives a run from its record, as read from the store or as just stored.
+    pub async fn drive(&self, record: RunRecord, cancel: CancellationToken) -> Result<RunStatus, String> {
+        let uuid = record.uuid.as_str();
         if record.status.is_final() {
             return Ok(record.status);
         }

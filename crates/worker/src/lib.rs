@@ -18,6 +18,8 @@ mod registry;
 mod runner;
 mod service;
 #[cfg(test)]
+mod service_tests;
+#[cfg(test)]
 mod testing;
 
 pub use configurations::{ConfigurationSource, Configurations, Resolved};

@@ -1,11 +1,14 @@
-//! Picks up stored runs that are not finished and drives them, a bounded number at a time.
+//! Drives unfinished runs, a bounded number at a time: those handed over as they are stored,
+//! and those found in the store (after a restart, a rerun, or when too many were waiting).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use riposte_model::RunStatus;
-use riposte_store::{Page, RunFilter};
+use riposte_store::{NewRun, Page, RunFilter, RunRecord};
+use tokio::time::Instant;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -17,6 +20,9 @@ const POLL_EVERY: Duration = Duration::from_secs(1);
 
 /// Failed runs in a row after which a playbook is turned off, as on Sekoia.io.
 pub const FAILURES_BEFORE_DEACTIVATION: u64 = 5;
+
+/// Runs handed over in memory and waiting for a slot, at most; beyond, they wait in the store.
+pub const MAX_HANDED_OVER: usize = 4096;
 
 /// Limits on how much runs a service drives.
 #[derive(Debug, Clone, Copy)]
@@ -30,12 +36,29 @@ pub struct RunLimits {
 pub struct RunService {
     runner: Arc<DurableRunner>,
     wake: Notify,
-    /// Runs driven by this process, with the token that cancels each.
-    active: Mutex<HashMap<String, CancellationToken>>,
-    /// Runs driven per playbook.
-    per_playbook: Mutex<HashMap<String, usize>>,
+    /// Stored runs may be waiting that were not handed over: look in the store at the next wake.
+    rescan: AtomicBool,
+    claims: Mutex<Claims>,
     limits: RunLimits,
     slots: Arc<Semaphore>,
+}
+
+/// Which runs this process drives or is about to.
+#[derive(Default)]
+struct Claims {
+    /// Runs driven here, with the token that cancels each.
+    active: HashMap<String, CancellationToken>,
+    /// Runs driven per playbook.
+    per_playbook: HashMap<String, usize>,
+    /// Runs just stored and handed over in memory, so that they start without being read back.
+    fresh: VecDeque<RunRecord>,
+    fresh_uuids: HashSet<String>,
+}
+
+/// Where the record of a claimed run comes from.
+enum Source {
+    Memory(RunRecord),
+    Store(String),
 }
 
 impl RunService {
@@ -43,8 +66,8 @@ impl RunService {
         Arc::new(RunService {
             runner,
             wake: Notify::new(),
-            active: Mutex::default(),
-            per_playbook: Mutex::default(),
+            rescan: AtomicBool::new(true),
+            claims: Mutex::default(),
             slots: Arc::new(Semaphore::new(limits.max_runs.max(1))),
             limits,
         })
@@ -54,14 +77,32 @@ impl RunService {
         &self.runner
     }
 
-    /// New runs were stored: look for them now rather than at the next poll.
+    /// Runs were stored or made unfinished again: look for them in the store now rather than at
+    /// the next poll.
     pub fn notify(&self) {
+        self.rescan.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    /// Runs were just stored: drive them from these records. Past [`MAX_HANDED_OVER`] waiting,
+    /// the rest are read from the store instead.
+    pub fn submit(&self, runs: Vec<NewRun>) {
+        let mut claims = self.lock();
+        for run in runs {
+            if claims.fresh.len() >= MAX_HANDED_OVER {
+                self.rescan.store(true, Ordering::Release);
+                break;
+            }
+            claims.fresh_uuids.insert(run.uuid.clone());
+            claims.fresh.push_back(run.into_record());
+        }
+        drop(claims);
         self.wake.notify_one();
     }
 
     /// Cancels a run driven here. Returns false when this process is not driving it.
     pub fn cancel(&self, uuid: &str) -> bool {
-        match self.active.lock().expect("active runs lock").get(uuid) {
+        match self.lock().active.get(uuid) {
             Some(token) => {
                 token.cancel();
                 true
@@ -70,18 +111,27 @@ impl RunService {
         }
     }
 
-    /// Drives stored runs until `shutdown`. Runs still going then get `grace` to finish; the
-    /// rest stop where they are and resume from their journal at the next start.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Claims> {
+        self.claims.lock().expect("run claims lock")
+    }
+
+    /// Drives runs until `shutdown`. Runs still going then get `grace` to finish; the rest stop
+    /// where they are and resume from their journal at the next start.
     pub async fn serve(self: Arc<Self>, shutdown: CancellationToken, grace: Duration) {
         let mut tasks = JoinSet::new();
+        let mut next_scan = Instant::now();
         while !shutdown.is_cancelled() {
-            if let Err(e) = self.claim_new_runs(&mut tasks, &shutdown).await {
-                tracing::error!(error = %e, "cannot read unfinished runs");
+            if self.rescan.swap(false, Ordering::AcqRel) || Instant::now() >= next_scan {
+                next_scan = Instant::now() + POLL_EVERY;
+                if let Err(e) = self.start_stored_runs(&mut tasks, &shutdown).await {
+                    tracing::error!(error = %e, "cannot read unfinished runs");
+                }
             }
+            self.start_handed_over_runs(&mut tasks, &shutdown).await;
             while tasks.try_join_next().is_some() {}
             tokio::select! {
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(POLL_EVERY) => {}
+                _ = tokio::time::sleep_until(next_scan) => {}
                 _ = shutdown.cancelled() => {}
             }
         }
@@ -91,7 +141,7 @@ impl RunService {
         }
     }
 
-    async fn claim_new_runs(
+    async fn start_stored_runs(
         self: &Arc<Self>,
         tasks: &mut JoinSet<()>,
         shutdown: &CancellationToken,
@@ -99,64 +149,105 @@ impl RunService {
         let runs = self.runner.store().unfinished_runs(256).await.map_err(|e| e.to_string())?;
         for run in runs {
             let token = {
-                let mut active = self.active.lock().expect("active runs lock");
-                if active.contains_key(&run.uuid) || !self.take_playbook_slot(&run.playbook_uuid) {
+                let mut claims = self.lock();
+                // A run handed over in memory starts from there.
+                if claims.fresh_uuids.contains(&run.uuid) {
                     continue;
                 }
-                let token = CancellationToken::new();
-                active.insert(run.uuid.clone(), token.clone());
-                token
+                self.claim(&mut claims, &run.uuid, &run.playbook_uuid)
             };
-            let permit = tokio::select! {
-                permit = self.slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-                _ = shutdown.cancelled() => {
-                    self.active.lock().expect("active runs lock").remove(&run.uuid);
-                    self.release_playbook_slot(&run.playbook_uuid);
-                    return Ok(());
-                }
-            };
-            let service = self.clone();
-            tasks.spawn(async move {
-                let metrics = service.runner.metrics().clone();
-                metrics.runs_started.inc();
-                metrics.runs_active.inc();
-                let result = service.runner.drive_run(&run.uuid, token).await;
-                metrics.runs_active.dec();
-                if let Ok(status) = &result {
-                    metrics
-                        .runs_finished
-                        .get_or_create(&crate::metrics::StatusLabel { status: status.to_string() })
-                        .inc();
-                }
-                match result {
-                    Ok(RunStatus::Failed) => service.deactivate_after_failures(&run.playbook_uuid).await,
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(run = %run.uuid, error = %e, "run stopped"),
-                }
-                service.active.lock().expect("active runs lock").remove(&run.uuid);
-                service.release_playbook_slot(&run.playbook_uuid);
-                drop(permit);
-                service.wake.notify_one();
-            });
+            let Some(token) = token else { continue };
+            if !self.start(tasks, shutdown, run.playbook_uuid, Source::Store(run.uuid), token).await {
+                return Ok(());
+            }
         }
         Ok(())
     }
 
-    fn take_playbook_slot(&self, playbook: &str) -> bool {
-        let mut counts = self.per_playbook.lock().expect("per-playbook lock");
-        let count = counts.entry(playbook.to_string()).or_default();
-        if *count >= self.limits.max_runs_per_playbook.max(1) {
-            return false;
+    async fn start_handed_over_runs(self: &Arc<Self>, tasks: &mut JoinSet<()>, shutdown: &CancellationToken) {
+        loop {
+            let (record, token) = {
+                let mut claims = self.lock();
+                let Some(record) = claims.fresh.pop_front() else { return };
+                claims.fresh_uuids.remove(&record.uuid);
+                let token = self.claim(&mut claims, &record.uuid, &record.playbook_uuid);
+                (record, token)
+            };
+            let Some(token) = token else { continue };
+            if !self.start(tasks, shutdown, record.playbook_uuid.clone(), Source::Memory(record), token).await {
+                return;
+            }
         }
-        *count += 1;
-        true
     }
 
-    fn release_playbook_slot(&self, playbook: &str) {
-        let mut counts = self.per_playbook.lock().expect("per-playbook lock");
-        if let Some(count) = counts.get_mut(playbook) {
+    /// Marks a run as driven here, unless it already is or its playbook has no free slot (then
+    /// it stays in the store for a later look).
+    fn claim(&self, claims: &mut Claims, uuid: &str, playbook: &str) -> Option<CancellationToken> {
+        if claims.active.contains_key(uuid) {
+            return None;
+        }
+        let count = claims.per_playbook.entry(playbook.to_string()).or_default();
+        if *count >= self.limits.max_runs_per_playbook.max(1) {
+            self.rescan.store(true, Ordering::Release);
+            return None;
+        }
+        *count += 1;
+        let token = CancellationToken::new();
+        claims.active.insert(uuid.to_string(), token.clone());
+        Some(token)
+    }
+
+    fn release(&self, uuid: &str, playbook: &str) {
+        let mut claims = self.lock();
+        claims.active.remove(uuid);
+        if let Some(count) = claims.per_playbook.get_mut(playbook) {
             *count = count.saturating_sub(1);
         }
+    }
+
+    /// Drives a claimed run once a slot is free. False when shutdown came first.
+    async fn start(
+        self: &Arc<Self>,
+        tasks: &mut JoinSet<()>,
+        shutdown: &CancellationToken,
+        playbook: String,
+        source: Source,
+        token: CancellationToken,
+    ) -> bool {
+        let uuid = match &source {
+            Source::Memory(record) => record.uuid.clone(),
+            Source::Store(uuid) => uuid.clone(),
+        };
+        let permit = tokio::select! {
+            permit = self.slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            _ = shutdown.cancelled() => {
+                self.release(&uuid, &playbook);
+                return false;
+            }
+        };
+        let service = self.clone();
+        tasks.spawn(async move {
+            let metrics = service.runner.metrics().clone();
+            metrics.runs_started.inc();
+            metrics.runs_active.inc();
+            let result = match source {
+                Source::Memory(record) => service.runner.drive(record, token).await,
+                Source::Store(uuid) => service.runner.drive_run(&uuid, token).await,
+            };
+            metrics.runs_active.dec();
+            if let Ok(status) = &result {
+                metrics.runs_finished.get_or_create(&crate::metrics::StatusLabel { status: status.to_string() }).inc();
+            }
+            match result {
+                Ok(RunStatus::Failed) => service.deactivate_after_failures(&playbook).await,
+                Ok(_) => {}
+                Err(e) => tracing::error!(run = %uuid, error = %e, "run stopped"),
+            }
+            service.release(&uuid, &playbook);
+            drop(permit);
+            service.wake.notify_one();
+        });
+        true
     }
 
     /// Turns a playbook off when its latest runs all failed, and says why.
