@@ -22,24 +22,37 @@ impl ApiKeyStore for SqliteStore {
     async fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
         let (key, permissions) = (key.clone(), to_json(&key.permissions)?);
         self.writer
-            .write(move |tx| {
-                tx.execute(
+            .write_then(
+                move |tx| {
+                    tx.execute(
                     "INSERT INTO api_keys (uuid, name, key_hash, permissions, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![key.uuid, key.name, key.key_hash, permissions, key.created_at],
                 )
                 .map_err(error)?;
-                Ok(())
-            })
+                    Ok(())
+                },
+                self.api_keys.clearer(),
+            )
             .await
     }
 
     async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>> {
-        let key_hash = key_hash.to_string();
-        self.readers
+        let generation = match self.api_keys.get(&key_hash.to_string()) {
+            Ok(key) => return Ok(Some(key)),
+            Err(generation) => generation,
+        };
+        let hash = key_hash.to_string();
+        let found = self
+            .readers
             .read(move |db| {
-                db.query_row(&format!("{SELECT} WHERE key_hash = ?1"), [key_hash], record).optional().map_err(error)
+                db.query_row(&format!("{SELECT} WHERE key_hash = ?1"), [hash], record).optional().map_err(error)
             })
-            .await
+            .await?;
+        // Unknown keys are not kept: anyone can send as many as they like.
+        if let Some(key) = &found {
+            self.api_keys.keep(key_hash.to_string(), generation, key.clone());
+        }
+        Ok(found)
     }
 
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
@@ -55,10 +68,13 @@ impl ApiKeyStore for SqliteStore {
     async fn delete_api_key(&self, uuid: &str) -> Result<()> {
         let uuid = uuid.to_string();
         self.writer
-            .write(move |tx| match tx.execute("DELETE FROM api_keys WHERE uuid = ?1", [&uuid]).map_err(error)? {
-                0 => Err(StoreError::not_found("API key", uuid)),
-                _ => Ok(()),
-            })
+            .write_then(
+                move |tx| match tx.execute("DELETE FROM api_keys WHERE uuid = ?1", [&uuid]).map_err(error)? {
+                    0 => Err(StoreError::not_found("API key", uuid)),
+                    _ => Ok(()),
+                },
+                self.api_keys.clearer(),
+            )
             .await
     }
 }

@@ -3,21 +3,29 @@
 //! One database file in WAL mode. Every write goes to a single writer thread that commits what
 //! it has gathered in one transaction (group commit: one fsync for many writes), each write in
 //! its own savepoint so that one failure does not undo the others. Reads run on a small pool of
-//! read connections, which WAL lets proceed while the writer writes.
+//! read connections, which WAL lets proceed while the writer writes. The process that opens the
+//! database owns it (a lock file keeps others out), which lets the answers to the hottest reads
+//! (active playbooks, API keys) stay in memory until a write changes them.
 
 mod alerts;
 mod api_keys;
+mod cache;
 mod configurations;
 mod connection;
+mod lock;
 mod playbooks;
 mod runs;
 mod writer;
 
 use std::path::Path;
 
-use riposte_store::{Result, StoreError};
+use std::sync::Arc;
 
+use riposte_store::{ApiKey, PlaybookHead, Result, StoreError};
+
+use crate::cache::ReadCache;
 use crate::connection::{Readers, open_connection};
+use crate::lock::{DatabaseLock, lock};
 use crate::writer::Writer;
 
 /// A Riposte store in one SQLite file.
@@ -25,6 +33,9 @@ use crate::writer::Writer;
 pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
+    active_heads: Arc<ReadCache<(), Vec<PlaybookHead>>>,
+    api_keys: Arc<ReadCache<String, ApiKey>>,
+    _lock: Arc<DatabaseLock>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -40,11 +51,19 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date. Fails
+    /// while another store, in this process or another, has it open.
     pub fn open(path: &Path) -> Result<SqliteStore> {
+        let lock = lock(path)?;
         let mut connection = open_connection(path)?;
         migrate(&mut connection)?;
-        Ok(SqliteStore { writer: Writer::start(connection), readers: Readers::new(path.to_path_buf()) })
+        Ok(SqliteStore {
+            writer: Writer::start(connection),
+            readers: Readers::new(path.to_path_buf()),
+            active_heads: Arc::new(ReadCache::new()),
+            api_keys: Arc::new(ReadCache::new()),
+            _lock: Arc::new(lock),
+        })
     }
 }
 

@@ -37,39 +37,45 @@ impl PlaybookStore for SqliteStore {
     async fn create_playbook(&self, playbook: &NewPlaybook) -> Result<PlaybookRecord> {
         let (playbook, definition) = (playbook.clone(), to_json(&playbook.definition)?);
         self.writer
-            .write(move |tx| {
-                tx.execute(
+            .write_then(
+                move |tx| {
+                    tx.execute(
                     "INSERT INTO playbooks (uuid, name, version, created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?3)",
                     params![playbook.uuid, playbook.name, playbook.now],
                 )
                 .map_err(error)?;
-                tx.execute(
-                    "INSERT INTO playbook_versions (playbook_uuid, version, definition) VALUES (?1, 1, ?2)",
-                    params![playbook.uuid, definition],
-                )
-                .map_err(error)?;
-                existing(tx, &playbook.uuid)
-            })
+                    tx.execute(
+                        "INSERT INTO playbook_versions (playbook_uuid, version, definition) VALUES (?1, 1, ?2)",
+                        params![playbook.uuid, definition],
+                    )
+                    .map_err(error)?;
+                    existing(tx, &playbook.uuid)
+                },
+                self.active_heads.clearer(),
+            )
             .await
     }
 
     async fn save_version(&self, uuid: &str, definition: &Value, name: &str) -> Result<PlaybookRecord> {
         let (uuid, definition, name) = (uuid.to_string(), to_json(definition)?, name.to_string());
         self.writer
-            .write(move |tx| {
-                let next = existing(tx, &uuid)?.version + 1;
-                tx.execute(
-                    "INSERT INTO playbook_versions (playbook_uuid, version, definition) VALUES (?1, ?2, ?3)",
-                    params![uuid, next, definition],
-                )
-                .map_err(error)?;
-                tx.execute(
-                    &format!("UPDATE playbooks SET version = ?2, name = ?3, updated_at = {NOW_MS} WHERE uuid = ?1"),
-                    params![uuid, next, name],
-                )
-                .map_err(error)?;
-                existing(tx, &uuid)
-            })
+            .write_then(
+                move |tx| {
+                    let next = existing(tx, &uuid)?.version + 1;
+                    tx.execute(
+                        "INSERT INTO playbook_versions (playbook_uuid, version, definition) VALUES (?1, ?2, ?3)",
+                        params![uuid, next, definition],
+                    )
+                    .map_err(error)?;
+                    tx.execute(
+                        &format!("UPDATE playbooks SET version = ?2, name = ?3, updated_at = {NOW_MS} WHERE uuid = ?1"),
+                        params![uuid, next, name],
+                    )
+                    .map_err(error)?;
+                    existing(tx, &uuid)
+                },
+                self.active_heads.clearer(),
+            )
             .await
     }
 
@@ -121,6 +127,49 @@ impl PlaybookStore for SqliteStore {
     }
 
     async fn active_playbook_heads(&self) -> Result<Vec<PlaybookHead>> {
+        let generation = match self.active_heads.get(&()) {
+            Ok(heads) => return Ok(heads),
+            Err(generation) => generation,
+        };
+        let heads = self.read_active_heads().await?;
+        self.active_heads.keep((), generation, heads.clone());
+        Ok(heads)
+    }
+
+    async fn set_active(&self, uuid: &str, active: bool, reason: Option<&str>) -> Result<PlaybookRecord> {
+        let (uuid, reason) = (uuid.to_string(), reason.map(str::to_string));
+        self.writer
+            .write_then(move |tx| {
+                let changed = tx
+                    .execute(
+                        &format!("UPDATE playbooks SET active = ?2, deactivation_reason = ?3, updated_at = {NOW_MS} WHERE uuid = ?1"),
+                        params![uuid, active, reason],
+                    )
+                    .map_err(error)?;
+                if changed == 0 {
+                    return Err(StoreError::not_found("playbook", uuid));
+                }
+                existing(tx, &uuid)
+            }, self.active_heads.clearer())
+            .await
+    }
+
+    async fn delete_playbook(&self, uuid: &str) -> Result<()> {
+        let uuid = uuid.to_string();
+        self.writer
+            .write_then(
+                move |tx| match tx.execute("DELETE FROM playbooks WHERE uuid = ?1", [&uuid]).map_err(error)? {
+                    0 => Err(StoreError::not_found("playbook", uuid)),
+                    _ => Ok(()),
+                },
+                self.active_heads.clearer(),
+            )
+            .await
+    }
+}
+
+impl SqliteStore {
+    async fn read_active_heads(&self) -> Result<Vec<PlaybookHead>> {
         self.readers
             .read(move |db| {
                 let mut statement = db
@@ -135,34 +184,6 @@ impl PlaybookStore for SqliteStore {
                     .map_err(error)?
                     .collect::<rusqlite::Result<Vec<_>>>()
                     .map_err(error)
-            })
-            .await
-    }
-
-    async fn set_active(&self, uuid: &str, active: bool, reason: Option<&str>) -> Result<PlaybookRecord> {
-        let (uuid, reason) = (uuid.to_string(), reason.map(str::to_string));
-        self.writer
-            .write(move |tx| {
-                let changed = tx
-                    .execute(
-                        &format!("UPDATE playbooks SET active = ?2, deactivation_reason = ?3, updated_at = {NOW_MS} WHERE uuid = ?1"),
-                        params![uuid, active, reason],
-                    )
-                    .map_err(error)?;
-                if changed == 0 {
-                    return Err(StoreError::not_found("playbook", uuid));
-                }
-                existing(tx, &uuid)
-            })
-            .await
-    }
-
-    async fn delete_playbook(&self, uuid: &str) -> Result<()> {
-        let uuid = uuid.to_string();
-        self.writer
-            .write(move |tx| match tx.execute("DELETE FROM playbooks WHERE uuid = ?1", [&uuid]).map_err(error)? {
-                0 => Err(StoreError::not_found("playbook", uuid)),
-                _ => Ok(()),
             })
             .await
     }

@@ -35,10 +35,21 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
     {
+        self.write_then(f, || {}).await
+    }
+
+    /// [`Writer::write`], calling `committed` once the transaction has ended, whether or not
+    /// the caller is still waiting for the answer.
+    pub(crate) async fn write_then<T, F>(&self, f: F, committed: impl FnOnce() + Send + 'static) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel::<Result<T>>();
         let job: Job = Box::new(move |tx: &Transaction| {
             let outcome = in_savepoint(tx, f);
             Box::new(move |commit: Result<()>| {
+                committed();
                 let result = match (outcome, commit) {
                     (Ok(value), Ok(())) => Ok(value),
                     (Err(e), _) | (Ok(_), Err(e)) => Err(e),

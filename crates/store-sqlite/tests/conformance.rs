@@ -29,3 +29,14 @@ async fn data_survives_reopening_and_concurrent_writes_all_land() {
     let all = store.list_alerts(&Default::default(), riposte_store::Page { offset: 0, limit: 1 }).await.unwrap();
     assert_eq!(all.total, 200);
 }
+
+#[test]
+fn a_database_is_opened_by_one_store_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("riposte.db");
+    let first = SqliteStore::open(&path).unwrap();
+    let second = SqliteStore::open(&path).unwrap_err().to_string();
+    assert!(second.contains("in use by another Riposte process"), "{second}");
+    drop(first);
+    SqliteStore::open(&path).expect("the database opens again once the first store is closed");
+}

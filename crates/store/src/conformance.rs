@@ -183,17 +183,25 @@ async fn playbooks(store: &dyn Store) {
     assert_eq!(store.active_playbooks().await.unwrap().len(), 1);
     let heads = store.active_playbook_heads().await.unwrap();
     assert_eq!((heads.len(), heads[0].uuid.as_str(), heads[0].version), (1, "pb-1", 2));
+    // Heads follow every change (a store may keep them in memory between writes).
+    store.save_version("pb-1", &json!({"v": 3}), "One ter").await.unwrap();
+    assert_eq!(store.active_playbook_heads().await.unwrap()[0].version, 3, "a new version shows at once");
     let off = store.set_active("pb-1", false, Some("5 technical failures in a row")).await.unwrap();
     assert_eq!(off.deactivation_reason.as_deref(), Some("5 technical failures in a row"));
+    assert!(store.active_playbook_heads().await.unwrap().is_empty(), "a playbook turned off stops at once");
     assert_eq!(store.set_active("pb-1", true, None).await.unwrap().deactivation_reason, None);
+    assert_eq!(store.active_playbook_heads().await.unwrap().len(), 1);
 
     store
         .create_playbook(&NewPlaybook { uuid: "pb-2".into(), name: "Two".into(), definition: json!({}), now: 7 })
         .await
         .unwrap();
     assert_eq!(store.list_playbooks(Page::default()).await.unwrap().total, 2);
+    store.set_active("pb-2", true, None).await.unwrap();
+    assert_eq!(store.active_playbook_heads().await.unwrap().len(), 2);
     store.delete_playbook("pb-2").await.unwrap();
     assert!(store.get_playbook("pb-2").await.unwrap().is_none());
+    assert_eq!(store.active_playbook_heads().await.unwrap().len(), 1, "a deleted playbook stops at once");
     assert!(matches!(store.delete_playbook("pb-2").await, Err(StoreError::NotFound { .. })));
 }
 

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use riposte_model::RunStatus;
 use riposte_store::{NewRun, Page, RunFilter, RunRecord};
-use tokio::time::Instant;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::DurableRunner;
