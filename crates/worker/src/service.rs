@@ -57,7 +57,7 @@ struct Claims {
 
 /// Where the record of a claimed run comes from.
 enum Source {
-    Memory(RunRecord),
+    Memory(Box<RunRecord>),
     Store(String),
 }
 
@@ -174,7 +174,8 @@ impl RunService {
                 (record, token)
             };
             let Some(token) = token else { continue };
-            if !self.start(tasks, shutdown, record.playbook_uuid.clone(), Source::Memory(record), token).await {
+            if !self.start(tasks, shutdown, record.playbook_uuid.clone(), Source::Memory(Box::new(record)), token).await
+            {
                 return;
             }
         }
@@ -231,7 +232,7 @@ impl RunService {
             metrics.runs_started.inc();
             metrics.runs_active.inc();
             let result = match source {
-                Source::Memory(record) => service.runner.drive(record, token).await,
+                Source::Memory(record) => service.runner.drive(*record, token).await,
                 Source::Store(uuid) => service.runner.drive_run(&uuid, token).await,
             };
             metrics.runs_active.dec();
