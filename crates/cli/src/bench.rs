@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::cli::BenchArgs;
-use crate::seed::{Api, DataDir, ExternalTool, start_server};
+use crate::seed::{Api, DataDir, ExternalTool, Note, start_server};
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let data_dir = DataDir::new(args.data_dir.as_deref(), "riposte-bench")?;
@@ -27,7 +27,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Result<Value> {
-    let tool = ExternalTool::start().await?;
+    let tool = ExternalTool::start(Note::AlertId).await?;
     let server = start_server(data_dir, "127.0.0.1:0", 1024).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
     let api = Api::new(&server, client.clone());
@@ -108,15 +108,11 @@ fn peak_rss_mb() -> Option<f64> {
     Some((kb / 1024.0 * 10.0).round() / 10.0)
 }
 
-/// When the first request about each alert reached the tool (the seed's body names the alert).
+/// When the first request about each alert reached the tool.
 fn arrivals(tool: &ExternalTool) -> HashMap<String, Instant> {
     let mut first = HashMap::new();
-    for (at, body) in tool.received.lock().expect("tool lock").iter() {
-        if let Some(uuid) =
-            serde_json::from_str::<Value>(body).ok().and_then(|v| v["alert_short_id"].as_str().map(str::to_string))
-        {
-            first.entry(uuid).or_insert(*at);
-        }
+    for (at, short_id) in tool.received.lock().expect("tool lock").iter() {
+        first.entry(short_id.clone()).or_insert(*at);
     }
     first
 }

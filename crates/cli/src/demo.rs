@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::cli::DemoArgs;
-use crate::seed::{Api, DataDir, ExternalTool, start_server};
+use crate::seed::{Api, DataDir, ExternalTool, Note, start_server};
 use crate::server::wait_for_signal;
 
 const SAMPLE_RULES: [(&str, i64); 3] =
@@ -23,7 +23,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_demo(args: &DemoArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let tool = ExternalTool::start().await?;
+    let tool = ExternalTool::start(Note::Body).await?;
     let server = start_server(data_dir, &args.listen, 256).await?;
     let api = Api::new(&server, reqwest::Client::new());
     let playbook = api.install_seed_playbook(&tool.url).await?;

@@ -98,20 +98,38 @@ impl Api {
     }
 }
 
-/// The "external tool": notes when each request arrives, and its body.
+/// The "external tool": notes when each request arrives, and what it says.
 pub struct ExternalTool {
     pub url: String,
     pub received: Arc<Mutex<Vec<(Instant, String)>>>,
 }
 
+/// What the tool notes of each request's body.
+#[derive(Clone, Copy)]
+pub enum Note {
+    /// The whole body.
+    Body,
+    /// Only the `alert_short_id` it names, so that a long benchmark measures the server's
+    /// memory rather than the tool's notes.
+    AlertId,
+}
+
 impl ExternalTool {
-    pub async fn start() -> anyhow::Result<ExternalTool> {
+    pub async fn start(note: Note) -> anyhow::Result<ExternalTool> {
         let received: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
         let sink = received.clone();
         let app = Router::new().route(
             "/sink",
             post(move |body: String| async move {
-                sink.lock().expect("tool lock").push((Instant::now(), body));
+                let at = Instant::now();
+                let noted = match note {
+                    Note::Body => body,
+                    Note::AlertId => serde_json::from_str::<serde_json::Value>(&body)
+                        .ok()
+                        .and_then(|v| v["alert_short_id"].as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                };
+                sink.lock().expect("tool lock").push((at, noted));
                 axum::Json(json!({"received": true}))
             }),
         );
