@@ -83,6 +83,18 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
+    /// The level a module names, as Python's logging and Sekoia's SDK spell them.
+    pub fn from_name(name: &str) -> Option<LogLevel> {
+        match name.to_ascii_lowercase().as_str() {
+            "debug" => Some(LogLevel::Debug),
+            "info" => Some(LogLevel::Info),
+            "warning" | "warn" => Some(LogLevel::Warning),
+            "error" => Some(LogLevel::Error),
+            "critical" | "fatal" => Some(LogLevel::Critical),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LogLevel::Debug => "debug",

@@ -1,0 +1,137 @@
+//! Installed modules: a folder of Sekoia manifests and how to start the module's program.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use riposte_model::{ActionManifest, ConnectorManifest, ModuleManifest, TriggerManifest};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::HostError;
+
+/// The file, in an installed module's folder, that says how to start it.
+pub const INSTALL_FILE: &str = "riposte-module.json";
+
+/// How to start an installed module's program.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Launch {
+    /// The program and its first arguments; the component's `docker_parameters` follows them.
+    /// A program path with a `/` in it is relative to the module's folder.
+    pub command: Vec<String>,
+    /// Environment variables set for every component.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InstalledModule {
+    pub dir: PathBuf,
+    /// The module's manifest, with its actions, triggers and connectors.
+    pub manifest: ModuleManifest,
+    pub launch: Launch,
+}
+
+impl InstalledModule {
+    /// The program to start, as a path the operating system can find.
+    pub fn program(&self) -> PathBuf {
+        let program = &self.launch.command[0];
+        if program.contains('/') { self.dir.join(program) } else { PathBuf::from(program) }
+    }
+
+    pub fn action(&self, uuid: &str) -> Option<&ActionManifest> {
+        self.manifest.actions.iter().find(|a| a.uuid.eq_ignore_ascii_case(uuid))
+    }
+}
+
+/// Reads the installed module in `dir`.
+pub fn load_module(dir: &Path) -> Result<InstalledModule, HostError> {
+    let launch: Launch = read_json(&dir.join(INSTALL_FILE))?;
+    if launch.command.is_empty() {
+        return Err(problem(&dir.join(INSTALL_FILE), "`command` is empty: it needs at least the program"));
+    }
+    let mut manifest: ModuleManifest = read_json(&dir.join("manifest.json"))?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| problem(dir, &e.to_string()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with("action_") {
+            manifest.actions.push(read_json::<ActionManifest>(&path)?);
+        } else if name.starts_with("trigger_") {
+            manifest.triggers.push(read_json::<TriggerManifest>(&path)?);
+        } else if name.starts_with("connector_") {
+            manifest.connectors.push(read_json::<ConnectorManifest>(&path)?);
+        }
+    }
+    Ok(InstalledModule { dir: dir.to_path_buf(), manifest, launch })
+}
+
+/// Every installed module under `modules_dir` (one folder each), and the problems of the folders
+/// that could not be read. A missing `modules_dir` holds no modules.
+pub fn load_modules(modules_dir: &Path) -> (Vec<InstalledModule>, Vec<HostError>) {
+    let Ok(entries) = std::fs::read_dir(modules_dir) else { return (Vec::new(), Vec::new()) };
+    let mut dirs: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join(INSTALL_FILE).is_file()).collect();
+    dirs.sort();
+    let (mut modules, mut problems) = (Vec::new(), Vec::new());
+    for dir in dirs {
+        match load_module(&dir) {
+            Ok(module) => modules.push(module),
+            Err(e) => problems.push(e),
+        }
+    }
+    (modules, problems)
+}
+
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, HostError> {
+    let text = std::fs::read_to_string(path).map_err(|e| problem(path, &e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| problem(path, &e.to_string()))
+}
+
+fn problem(path: &Path, message: &str) -> HostError {
+    HostError::Module { path: path.display().to_string(), message: message.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn a_module_folder_gives_its_manifest_components_and_program() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), INSTALL_FILE, r#"{"command": ["bin/echo"]}"#);
+        write(dir.path(), "manifest.json", r#"{"uuid": "m-1", "name": "Echo", "slug": "echo", "version": "0.1.0"}"#);
+        write(
+            dir.path(),
+            "action_say.json",
+            r#"{"uuid": "a-1", "name": "Say", "docker_parameters": "say", "arguments": {"type": "object"}}"#,
+        );
+        let module = load_module(dir.path()).unwrap();
+        assert_eq!(module.manifest.actions.len(), 1);
+        assert_eq!(module.action("A-1").unwrap().docker_parameters, "say");
+        assert_eq!(module.program(), dir.path().join("bin/echo"));
+    }
+
+    #[test]
+    fn a_broken_manifest_names_its_file_and_place() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("broken");
+        std::fs::create_dir(&dir).unwrap();
+        write(&dir, INSTALL_FILE, r#"{"command": ["python3", "main.py"]}"#);
+        write(&dir, "manifest.json", r#"{"uuid": "m-1", "name": "Echo"}"#);
+        let error = load_module(&dir).unwrap_err().to_string();
+        assert!(error.contains("manifest.json") && error.contains("missing field `slug`"), "{error}");
+
+        let (modules, problems) = load_modules(root.path());
+        assert!(modules.is_empty());
+        assert_eq!(problems.len(), 1);
+        assert!(load_modules(&root.path().join("none")).0.is_empty(), "no modules folder, no modules");
+    }
+}
