@@ -60,8 +60,8 @@ fn secret_fields(module: &ModuleManifest) -> Vec<String> {
     riposte_model::schema_secrets(&module.configuration)
 }
 
-fn module<'a>(state: &'a AppState, uuid: &str) -> ApiResult<&'a ModuleManifest> {
-    state.catalogue.module(uuid).ok_or_else(|| {
+fn module(state: &AppState, uuid: &str) -> ApiResult<ModuleManifest> {
+    state.registry.catalogue().module(uuid).cloned().ok_or_else(|| {
         ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.module_uuid", format!("no installed module {uuid}"))
     })
 }
@@ -132,8 +132,8 @@ pub async fn create(
     if input.name.trim().is_empty() {
         return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.name", "must not be empty"));
     }
-    check(module, &input.value)?;
-    let (value, sealed_secrets, names) = split(&state, &secret_fields(module), input.value);
+    check(&module, &input.value)?;
+    let (value, sealed_secrets, names) = split(&state, &secret_fields(&module), input.value);
     let now = riposte_worker::now_ms();
     let record = ModuleConfiguration {
         uuid: uuid::Uuid::new_v4().to_string(),
@@ -186,7 +186,7 @@ pub async fn update(
         .await?
         .ok_or_else(|| ApiError::not_found("module configuration", &uuid))?;
     let module = module(&state, &record.module_uuid)?;
-    let secrets = secret_fields(module);
+    let secrets = secret_fields(&module);
     let kept =
         state.sealer.open(&record.sealed_secrets).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
     let mut value = input.value;
@@ -195,7 +195,7 @@ pub async fn update(
             value.entry(key.clone()).or_insert_with(|| secret.clone());
         }
     }
-    check(module, &value)?;
+    check(&module, &value)?;
     let (plain, sealed, names) = split(&state, &secrets, value);
     record.value = plain;
     record.sealed_secrets = sealed;

@@ -9,6 +9,7 @@ mod dispatch;
 mod error;
 mod json;
 mod local;
+mod modules;
 mod playbooks;
 mod runs;
 mod schedule;
@@ -62,6 +63,15 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "call token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The token a module process was started with"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -89,7 +99,13 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(runs::get))
         .routes(routes!(runs::cancel))
         .routes(routes!(runs::rerun))
+        .routes(routes!(modules::list))
         .route_layer(from_fn_with_state(state.clone(), auth::symphony));
+    // Authenticated by each call's own token.
+    let module_calls = OpenApiRouter::new()
+        .routes(routes!(modules::callback))
+        .routes(routes!(modules::logs))
+        .routes(routes!(modules::secrets));
     let keys = OpenApiRouter::new()
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::delete))
@@ -99,6 +115,7 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(read_alerts)
         .merge(write_alerts)
         .merge(symphony)
+        .merge(module_calls)
         .split_for_parts()
 }
 

@@ -53,7 +53,7 @@ pub struct PlaybookView {
 
 fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
     let mut problems = match serde_json::from_value::<Playbook>(record.definition.clone()) {
-        Ok(playbook) => validate(&playbook, &state.catalogue),
+        Ok(playbook) => validate(&playbook, &state.registry.catalogue()),
         Err(e) => vec![Diagnostic::new("$", format!("stored playbook is unreadable: {e}"))],
     };
     problems.extend(trigger_problems(&record.definition));
@@ -134,7 +134,7 @@ pub async fn update(
     let mut playbook = body.playbook;
     playbook.uuid = Some(uuid.clone());
     if current.active {
-        let problems = validate(&playbook, &state.catalogue);
+        let problems = validate(&playbook, &state.registry.catalogue());
         if !problems.is_empty() {
             return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems)));
         }

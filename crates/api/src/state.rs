@@ -1,8 +1,7 @@
 use std::sync::Arc;
 
-use riposte_model::Catalogue;
 use riposte_store::Store;
-use riposte_worker::RunService;
+use riposte_worker::{Registry, RunService};
 
 use crate::TriggerCache;
 use crate::auth::Keys;
@@ -13,7 +12,8 @@ use crate::secrets::Sealer;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub runs: Arc<RunService>,
-    pub catalogue: Arc<Catalogue>,
+    /// The modules, built in and installed.
+    pub registry: Arc<Registry>,
     pub keys: Arc<Keys>,
     pub sealer: Sealer,
     pub metrics: Arc<Metrics>,

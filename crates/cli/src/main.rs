@@ -5,6 +5,7 @@ mod cli;
 mod compliance;
 mod config;
 mod demo;
+mod installed;
 mod module_config;
 mod playbook;
 mod report;

@@ -8,12 +8,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use riposte_api::{AppState, Metrics, Sealer, StoreAlerts, StoredConfigurations, auth};
+use riposte_host::{Callbacks, Host};
 use riposte_modules::HttpClients;
 use riposte_store::Store;
 use riposte_store_sqlite::SqliteStore;
 use riposte_worker::{Configurations, DurableRunner, Executor, Registry, RunLimits, RunService, WorkerMetrics};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use crate::installed;
 
 pub struct ServerOptions {
     pub data_dir: PathBuf,
@@ -56,8 +59,11 @@ impl Server {
         // alerts directly.
         let clients = HttpClients::new().context("cannot set up the HTTP client")?;
         let local_alerts = Arc::new(StoreAlerts(store.clone()));
-        let registry = Arc::new(Registry::new(riposte_modules::builtin_modules(&clients, Some(local_alerts))));
-        let catalogue = Arc::new(registry.catalogue());
+        let host = Arc::new(Host::new(Arc::new(Callbacks::default()), callback_base(address)));
+        let registry =
+            Arc::new(Registry::new(riposte_modules::builtin_modules(&clients, Some(local_alerts))).with_host(host));
+        let modules_dir = installed::modules_dir(dir);
+        installed::load(&registry, &modules_dir);
         let configurations = Configurations::new();
         let sealer = match &options.secret_key {
             Some(hex) => Sealer::from_hex(hex),
@@ -67,14 +73,14 @@ impl Server {
         let source = StoredConfigurations { store: store.clone(), sealer: sealer.clone(), defaults: configurations };
         let worker_metrics = WorkerMetrics::default();
         let metrics = Arc::new(Metrics::new(|registry| worker_metrics.register(registry)));
-        let executor = Executor::new(registry, Arc::new(source)).with_metrics(worker_metrics);
+        let executor = Executor::new(registry.clone(), Arc::new(source)).with_metrics(worker_metrics);
         let runner =
             Arc::new(DurableRunner::new(store.clone(), executor).with_max_inline_output(options.max_inline_output));
         let run_service = RunService::new(runner, options.limits);
         let state = AppState {
             store,
             runs: run_service.clone(),
-            catalogue,
+            registry: registry.clone(),
             keys: Arc::new(keys),
             sealer,
             metrics,
@@ -84,6 +90,7 @@ impl Server {
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));
         tokio::spawn(riposte_api::run_schedule(state.clone(), shutdown.clone()));
+        tokio::spawn(installed::watch(registry, modules_dir, shutdown.clone()));
         let stop = shutdown.clone();
         let http = tokio::spawn(async move {
             axum::serve(listener, riposte_api::router(state)).with_graceful_shutdown(stop.cancelled_owned()).await
@@ -102,6 +109,12 @@ impl Server {
         self.runs.await?;
         Ok(())
     }
+}
+
+/// Where module processes, which run on this machine, reach this server.
+fn callback_base(address: SocketAddr) -> String {
+    let ip = if address.ip().is_unspecified() { std::net::Ipv4Addr::LOCALHOST.into() } else { address.ip() };
+    format!("http://{}", SocketAddr::new(ip, address.port()))
 }
 
 /// The admin API key: read from `DIR/admin.key`, or made on first start and written there with

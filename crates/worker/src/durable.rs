@@ -36,7 +36,6 @@ struct Entry {
 pub struct DurableRunner {
     store: Arc<dyn Store>,
     executor: Executor,
-    catalogue: Catalogue,
     /// Plans by playbook version: compiled once, shared by every run of that version.
     plans: Mutex<HashMap<(String, i64), Arc<Plan>>>,
     /// Outputs larger than this (as JSON, in bytes) are stored apart from runs and journals.
@@ -48,11 +47,9 @@ pub const DEFAULT_MAX_INLINE_OUTPUT: usize = 64 * 1024;
 
 impl DurableRunner {
     pub fn new(store: Arc<dyn Store>, executor: Executor) -> Self {
-        let catalogue = executor.registry().catalogue();
         DurableRunner {
             store,
             executor,
-            catalogue,
             plans: Mutex::default(),
             max_inline_output: DEFAULT_MAX_INLINE_OUTPUT,
         }
@@ -77,8 +74,8 @@ impl DurableRunner {
     }
 
     /// The modules playbooks can use here.
-    pub fn executor_catalogue(&self) -> Catalogue {
-        self.catalogue.clone()
+    pub fn executor_catalogue(&self) -> Arc<Catalogue> {
+        self.executor.registry().catalogue()
     }
 
     /// The compiled plan of a playbook version.
@@ -95,7 +92,7 @@ impl DurableRunner {
             .ok_or_else(|| format!("playbook {playbook_uuid} has no version {version}"))?;
         let playbook: Playbook =
             serde_json::from_value(definition).map_err(|e| format!("stored playbook is unreadable: {e}"))?;
-        let plan = Plan::build(&playbook, &self.catalogue).map_err(|problems| {
+        let plan = Plan::build(&playbook, &self.executor_catalogue()).map_err(|problems| {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
             format!("the playbook no longer validates: {}", list.join("; "))
         })?;

@@ -5,7 +5,9 @@ use std::time::Duration;
 use futures::FutureExt;
 use riposte_engine::{ActionCall, Event};
 use riposte_model::{ActionOutcome, Failure, FailureKind};
-use riposte_sdk::ActionContext;
+use riposte_host::{ActionRequest, InstalledModule};
+use riposte_sdk::{ActionContext, DynAction};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::metrics::OutcomeLabel;
@@ -64,7 +66,7 @@ impl Executor {
     }
 
     async fn call(&self, call: ActionCall) -> ActionOutcome {
-        let Some(action) = self.registry.action(&call.module_uuid, &call.action_uuid) else {
+        let Some(provider) = self.provider(&call.module_uuid, &call.action_uuid) else {
             return failure(
                 FailureKind::Fatal,
                 format!("no installed module provides action {} of module {}", call.action_uuid, call.module_uuid),
@@ -76,9 +78,42 @@ impl Executor {
                 Err(message) => return failure(FailureKind::Fatal, message),
             };
         tracing::debug!(node = %call.node_id, attempt = call.attempt, "running action");
-        let outcome = action.call(ActionContext::new(configuration.value, call.idempotency_key), call.arguments).await;
+        let outcome = match provider {
+            Provider::Builtin(action) => {
+                action.call(ActionContext::new(configuration.value, call.idempotency_key), call.arguments).await
+            }
+            Provider::Installed(module) => self.call_installed(&module, call, configuration.value).await,
+        };
         scrub(outcome, &configuration.secrets)
     }
+
+    fn provider(&self, module_uuid: &str, action_uuid: &str) -> Option<Provider> {
+        match self.registry.action(module_uuid, action_uuid) {
+            Some(action) => Some(Provider::Builtin(action)),
+            None => self.registry.installed_action(module_uuid, action_uuid).map(Provider::Installed),
+        }
+    }
+
+    /// An action of an installed module, as a process.
+    async fn call_installed(&self, module: &InstalledModule, call: ActionCall, configuration: Value) -> ActionOutcome {
+        let (Some(host), Some(action)) = (self.registry.host(), module.action(&call.action_uuid)) else {
+            return failure(FailureKind::Fatal, format!("module {} is installed but cannot run here", module.manifest.name));
+        };
+        let request = ActionRequest {
+            module,
+            action,
+            arguments: call.arguments,
+            configuration,
+            idempotency_key: call.idempotency_key,
+        };
+        host.run_action(request).await
+    }
+}
+
+/// Where an action's code is.
+enum Provider {
+    Builtin(Arc<dyn DynAction>),
+    Installed(Arc<InstalledModule>),
 }
 
 /// Shortest secret value scrubbed from outcomes: shorter ones would blot out ordinary text.

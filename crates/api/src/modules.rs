@@ -1,0 +1,84 @@
+//! `/api/v1/modules`: what playbooks can use. `/api/v1/module-calls/{id}/...`: where installed
+//! modules' processes report, each call with its own bearer token (not an API key).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use riposte_host::CallbackError;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::auth::bearer;
+use crate::error::{ApiError, ApiResult};
+use crate::json::Body;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ModuleList {
+    /// Module manifests, each with its `actions`, `triggers` and `connectors` and their schemas.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Value>,
+    pub total: usize,
+}
+
+#[utoipa::path(get, path = "/api/v1/modules", tag = "modules", responses((status = 200, body = ModuleList), (status = "4XX", description = "Missing permission", body = crate::error::ErrorEnvelope)))]
+pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModuleList>> {
+    let catalogue = state.registry.catalogue();
+    let items: Vec<Value> = catalogue
+        .modules()
+        .iter()
+        .map(|module| {
+            let mut item = serde_json::to_value(module).unwrap_or_default();
+            item["builtin"] = Value::Bool(state.registry.is_builtin(&module.uuid));
+            item
+        })
+        .collect();
+    Ok(Json(ModuleList { total: items.len(), items }))
+}
+
+#[utoipa::path(patch, path = "/api/v1/module-calls/{id}/callback", tag = "module protocol", security(("call token" = [])), params(("id" = String, Path, description = "The call")), request_body = Object, responses((status = 200, description = "For `running` with `need_secrets`: `{\"module_configuration\": {\"value\": {...}}}`", body = Object), (status = "4XX", description = "Unknown call, wrong token, bad body, already finished", body = crate::error::ErrorEnvelope)))]
+pub async fn callback(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(body): Body<Value>,
+) -> ApiResult<Json<Value>> {
+    let callbacks = callbacks(&state)?;
+    Ok(Json(callbacks.action_callback(&id, token(&headers)?, body).map_err(refused)?))
+}
+
+#[utoipa::path(post, path = "/api/v1/module-calls/{id}/logs", tag = "module protocol", security(("call token" = [])), params(("id" = String, Path, description = "The call")), request_body = Object, responses((status = 200, body = Object), (status = "4XX", description = "Unknown call, wrong token, bad body", body = crate::error::ErrorEnvelope)))]
+pub async fn logs(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(body): Body<Value>,
+) -> ApiResult<Json<Value>> {
+    callbacks(&state)?.logs(&id, token(&headers)?, body).map_err(refused)?;
+    Ok(Json(serde_json::json!({})))
+}
+
+#[utoipa::path(get, path = "/api/v1/module-calls/{id}/secrets", tag = "module protocol", security(("call token" = [])), params(("id" = String, Path, description = "The call")), responses((status = 200, description = "`{\"value\": {...}, \"node_value\": {...}}`", body = Object), (status = "4XX", description = "Unknown call, wrong token", body = crate::error::ErrorEnvelope)))]
+pub async fn secrets(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    Ok(Json(callbacks(&state)?.secrets(&id, token(&headers)?).map_err(refused)?))
+}
+
+fn callbacks(state: &AppState) -> ApiResult<&riposte_host::Callbacks> {
+    let host = state.registry.host().ok_or_else(|| ApiError::not_found("module call host", "-"))?;
+    Ok(host.callbacks().as_ref())
+}
+
+fn token(headers: &HeaderMap) -> ApiResult<&str> {
+    bearer(headers)
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "send the call's token as `Authorization: Bearer <token>`"))
+}
+
+fn refused(error: CallbackError) -> ApiError {
+    let status = match error {
+        CallbackError::UnknownCall(_) => StatusCode::NOT_FOUND,
+        CallbackError::BadToken => StatusCode::UNAUTHORIZED,
+        CallbackError::AlreadyFinished => StatusCode::CONFLICT,
+        CallbackError::BadBody(_) => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(status, error.to_string())
+}
