@@ -59,7 +59,11 @@ pub async fn logs(
 }
 
 #[utoipa::path(get, path = "/api/v1/module-calls/{id}/secrets", tag = "module protocol", security(("call token" = [])), params(("id" = String, Path, description = "The call")), responses((status = 200, description = "`{\"value\": {...}, \"node_value\": {...}}`", body = Object), (status = "4XX", description = "Unknown call, wrong token", body = crate::error::ErrorEnvelope)))]
-pub async fn secrets(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+pub async fn secrets(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
     Ok(Json(callbacks(&state)?.secrets(&id, token(&headers)?).map_err(refused)?))
 }
 
@@ -69,8 +73,9 @@ fn callbacks(state: &AppState) -> ApiResult<&riposte_host::Callbacks> {
 }
 
 fn token(headers: &HeaderMap) -> ApiResult<&str> {
-    bearer(headers)
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "send the call's token as `Authorization: Bearer <token>`"))
+    bearer(headers).ok_or_else(|| {
+        ApiError::new(StatusCode::UNAUTHORIZED, "send the call's token as `Authorization: Bearer <token>`")
+    })
 }
 
 fn refused(error: CallbackError) -> ApiError {

@@ -14,7 +14,8 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
 fn state(dir: &std::path::Path) -> AppState {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("r.db")).unwrap());
     let registry = Arc::new(Registry::new(riposte_modules::builtin_modules(&HttpClients::new().unwrap(), None)));
-    let runner = Arc::new(DurableRunner::new(store.clone(), Executor::new(registry.clone(), Arc::new(Configurations::new()))));
+    let runner =
+        Arc::new(DurableRunner::new(store.clone(), Executor::new(registry.clone(), Arc::new(Configurations::new()))));
     AppState {
         store,
         runs: RunService::new(runner, RunLimits { max_runs: 1, max_runs_per_playbook: 1 }),

@@ -33,6 +33,43 @@ pub enum ModuleCommand {
     /// Run the checks of Sekoia's automation-library compliance tool on module folders: one
     /// `module:file:problem` line per problem, exit code 1 when there is one.
     Check(CheckArgs),
+    /// Create a module crate in ./NAME: Cargo.toml, src/ with an example action, manifest.json,
+    /// CHANGELOG.md, logo.svg and tests (one against a local HTTP server, one for manifest drift).
+    New(NewModuleArgs),
+    /// Write a Rust module's manifests (configuration, action_/trigger_/connector_*.json) from
+    /// its code, by building and running it.
+    Generate(GenerateArgs),
+    /// Build a Rust module and install it into DATA_DIR/modules, where `riposte serve` finds it
+    /// (also while it runs).
+    Install(InstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewModuleArgs {
+    /// The module's name: letters, digits, `-` and `_`. Its slug is the name in lower case.
+    pub name: String,
+    /// Folder to create the module in (default: the current folder).
+    #[arg(long = "in", value_name = "DIR")]
+    pub parent: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The module's folder.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// The module's folder.
+    pub path: PathBuf,
+    /// The server's data directory.
+    #[arg(long, env = "RIPOSTE_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// Build without optimisations: quicker to build, slower to run.
+    #[arg(long)]
+    pub debug: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod compliance;
 mod config;
 mod demo;
 mod installed;
+mod module;
 mod module_config;
 mod playbook;
 mod report;
@@ -48,6 +49,9 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::demo(args),
         Command::Bench(args) => bench::bench(args),
         Command::Module(ModuleCommand::Check(args)) => Ok(module_check(args)),
+        Command::Module(ModuleCommand::New(args)) => module::new(args),
+        Command::Module(ModuleCommand::Generate(args)) => module::generate(args),
+        Command::Module(ModuleCommand::Install(args)) => module::install(args),
     };
     match result {
         Ok(code) => code,

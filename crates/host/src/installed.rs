@@ -73,8 +73,12 @@ pub fn load_module(dir: &Path) -> Result<InstalledModule, HostError> {
 /// that could not be read. A missing `modules_dir` holds no modules.
 pub fn load_modules(modules_dir: &Path) -> (Vec<InstalledModule>, Vec<HostError>) {
     let Ok(entries) = std::fs::read_dir(modules_dir) else { return (Vec::new(), Vec::new()) };
-    let mut dirs: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join(INSTALL_FILE).is_file()).collect();
+    // Hidden folders are modules being installed or replaced.
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| p.join(INSTALL_FILE).is_file())
+        .collect();
     dirs.sort();
     let (mut modules, mut problems) = (Vec::new(), Vec::new());
     for dir in dirs {

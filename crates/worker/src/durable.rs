@@ -47,12 +47,7 @@ pub const DEFAULT_MAX_INLINE_OUTPUT: usize = 64 * 1024;
 
 impl DurableRunner {
     pub fn new(store: Arc<dyn Store>, executor: Executor) -> Self {
-        DurableRunner {
-            store,
-            executor,
-            plans: Mutex::default(),
-            max_inline_output: DEFAULT_MAX_INLINE_OUTPUT,
-        }
+        DurableRunner { store, executor, plans: Mutex::default(), max_inline_output: DEFAULT_MAX_INLINE_OUTPUT }
     }
 
     /// Outputs larger than `bytes` (as JSON) are stored apart and loaded when asked for.

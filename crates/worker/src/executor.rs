@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use riposte_engine::{ActionCall, Event};
-use riposte_model::{ActionOutcome, Failure, FailureKind};
 use riposte_host::{ActionRequest, InstalledModule};
+use riposte_model::{ActionOutcome, Failure, FailureKind};
 use riposte_sdk::{ActionContext, DynAction};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -97,7 +97,10 @@ impl Executor {
     /// An action of an installed module, as a process.
     async fn call_installed(&self, module: &InstalledModule, call: ActionCall, configuration: Value) -> ActionOutcome {
         let (Some(host), Some(action)) = (self.registry.host(), module.action(&call.action_uuid)) else {
-            return failure(FailureKind::Fatal, format!("module {} is installed but cannot run here", module.manifest.name));
+            return failure(
+                FailureKind::Fatal,
+                format!("module {} is installed but cannot run here", module.manifest.name),
+            );
         };
         let request = ActionRequest {
             module,

@@ -146,7 +146,7 @@ pub fn registry(attempts: Arc<AtomicU32>, gate: Gate, count: Count) -> Registry 
 pub fn runner(attempts: Arc<AtomicU32>) -> (LocalRunner, riposte_model::Catalogue) {
     let registry = registry(attempts, Gate::default(), Count::default());
     let catalogue = registry.catalogue();
-    (LocalRunner::new(Executor::new(Arc::new(registry), Arc::new(Configurations::new()))), catalogue)
+    (LocalRunner::new(Executor::new(Arc::new(registry), Arc::new(Configurations::new()))), catalogue.as_ref().clone())
 }
 
 pub fn node(catalogue: &riposte_model::Catalogue, action: &str, extra: Value) -> Value {

@@ -1,0 +1,109 @@
+//! `riposte module install PATH --data-dir DIR`: builds a Rust module and puts it, with its
+//! manifests, in `DIR/modules/<slug>`, where the server finds it (at start, or within a second
+//! while it runs).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use anyhow::{Context, bail};
+use riposte_host::{INSTALL_FILE, Launch, load_module};
+use serde_json::Value;
+
+use super::generate::{cargo, rust_module};
+use crate::cli::InstallArgs;
+use crate::installed::modules_dir;
+
+pub fn install(args: InstallArgs) -> anyhow::Result<ExitCode> {
+    let source = args.path.canonicalize().with_context(|| format!("no module folder {}", args.path.display()))?;
+    rust_module(&source)?;
+    let program = build(&source, args.debug)?;
+    let modules = modules_dir(&args.data_dir);
+    std::fs::create_dir_all(&modules).with_context(|| format!("cannot create {}", modules.display()))?;
+    let slug = slug_of(&source)?;
+    let staging = modules.join(format!(".{slug}.installing"));
+    let _ = std::fs::remove_dir_all(&staging);
+    stage(&source, &program, &staging)?;
+    let module = load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))?;
+    let target = modules.join(&slug);
+    swap_in(&staging, &target)?;
+    let manifest = &module.manifest;
+    println!(
+        "installed {} {} into {} ({} actions, {} triggers, {} connectors)",
+        manifest.name,
+        manifest.version,
+        target.display(),
+        manifest.actions.len(),
+        manifest.triggers.len(),
+        manifest.connectors.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the module and returns its executable.
+fn build(source: &Path, debug: bool) -> anyhow::Result<PathBuf> {
+    let mut command = Command::new(cargo());
+    command
+        .args(["build", "--message-format=json-render-diagnostics", "--manifest-path"])
+        .arg(source.join("Cargo.toml"));
+    if !debug {
+        command.arg("--release");
+    }
+    let output = command.stderr(Stdio::inherit()).output().context("cannot run cargo")?;
+    if !output.status.success() {
+        bail!("cargo could not build {} ({})", source.display(), output.status);
+    }
+    let executables: Vec<PathBuf> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|message| message["reason"] == "compiler-artifact")
+        .filter_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .collect();
+    match executables.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("{} builds no executable: a module needs src/main.rs", source.display()),
+        more => bail!("{} builds {} executables; a module is one", source.display(), more.len()),
+    }
+}
+
+fn slug_of(source: &Path) -> anyhow::Result<String> {
+    let path = source.join("manifest.json");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let manifest: Value = serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    match manifest["slug"].as_str() {
+        Some(slug) if !slug.is_empty() && slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            Ok(slug.to_string())
+        }
+        _ => bail!("{}: `slug` must be lower-case letters, digits and dashes", path.display()),
+    }
+}
+
+/// The manifests, logo and changelog, the program in `bin/`, and the install file last.
+fn stage(source: &Path, program: &Path, staging: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(staging.join("bin"))?;
+    for entry in std::fs::read_dir(source)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let component =
+            ["action_", "trigger_", "connector_"].iter().any(|p| name.starts_with(p)) && name.ends_with(".json");
+        if component || ["manifest.json", "CHANGELOG.md", "logo.svg", "logo.png"].contains(&name.as_str()) {
+            std::fs::copy(&path, staging.join(&name)).with_context(|| format!("cannot copy {}", path.display()))?;
+        }
+    }
+    let name = program.file_name().context("the executable has no name")?.to_string_lossy().to_string();
+    std::fs::copy(program, staging.join("bin").join(&name)).context("cannot copy the executable")?;
+    let launch = Launch { command: vec![format!("bin/{name}")], env: Default::default() };
+    std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
+    Ok(())
+}
+
+/// Replaces `target` by `staging` in two renames, so that the server never reads half a module.
+fn swap_in(staging: &Path, target: &Path) -> anyhow::Result<()> {
+    let old = target.with_file_name(format!(".{}.old", target.file_name().unwrap_or_default().to_string_lossy()));
+    let _ = std::fs::remove_dir_all(&old);
+    if target.exists() {
+        std::fs::rename(target, &old).with_context(|| format!("cannot move {} aside", target.display()))?;
+    }
+    std::fs::rename(staging, target).with_context(|| format!("cannot put the module in {}", target.display()))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
