@@ -68,7 +68,10 @@ pub async fn secrets(
 }
 
 fn callbacks(state: &AppState) -> ApiResult<&riposte_host::Callbacks> {
-    let host = state.registry.host().ok_or_else(|| ApiError::not_found("module call host", "-"))?;
+    let host = state
+        .registry
+        .host()
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "this server runs no installed modules"))?;
     Ok(host.callbacks().as_ref())
 }
 

@@ -18,12 +18,17 @@ use serde_json::{Value, json};
 const MANUAL_TRIGGER: &str = "fc26eb9f-b272-4c15-b3bf-ace397c0dc57";
 const SEKOIA_MODULE: &str = "92d8bb47-7c51-445d-81de-ae04edbb6f0a";
 
-/// `riposte ARGS` in `dir`, building modules into one target folder kept between test runs.
+/// One target folder for the modules' builds, kept between test runs.
+fn module_target() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("module-journey")
+}
+
+/// `riposte ARGS` in `dir`.
 fn riposte(dir: &Path, args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_riposte"))
         .args(args)
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("module-journey"))
+        .env("CARGO_TARGET_DIR", module_target())
         .output()
         .unwrap();
     let say = |bytes: &[u8]| String::from_utf8_lossy(bytes).to_string();
@@ -69,7 +74,7 @@ async fn a_module_goes_from_an_empty_folder_to_a_playbook_run() {
     let tests = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["test", "--quiet"])
         .current_dir(&module)
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("module-journey"))
+        .env("CARGO_TARGET_DIR", module_target())
         .output()
         .unwrap();
     assert!(tests.status.success(), "the scaffold's tests fail: {}", String::from_utf8_lossy(&tests.stderr));

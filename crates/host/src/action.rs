@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
-use crate::callbacks::{Callbacks, Report};
+use crate::callbacks::Callbacks;
 use crate::{InstalledModule, logs};
 
 /// Bytes of a process's stderr kept to explain a crash.
@@ -85,13 +85,13 @@ impl Host {
             None => String::new(),
         };
         let report = call.report();
-        match (report.finished.is_some(), status) {
-            (true, _) => outcome(report),
-            (false, Ok(status)) => failure(
+        match (report.finished, status) {
+            (Some(finished), _) => outcome(&finished, &report.logs),
+            (None, Ok(status)) => failure(
                 FailureKind::Action,
                 format!("the module exited ({status}) without reporting a result{}", stderr_note(&stderr)),
             ),
-            (false, Err(e)) => failure(FailureKind::Action, format!("the module process was lost: {e}")),
+            (None, Err(e)) => failure(FailureKind::Action, format!("the module process was lost: {e}")),
         }
     }
 }
@@ -107,9 +107,8 @@ fn without_secrets(mut configuration: Value, schema: &Value) -> Value {
 }
 
 /// What the final `PATCH` said, with the logs `POST`ed before it.
-fn outcome(report: Report) -> ActionOutcome {
-    let finished = report.finished.unwrap_or_default();
-    let mut logs: Vec<LogEntry> = report.logs.iter().map(logs::from_posted).collect();
+fn outcome(finished: &Value, posted: &[Value]) -> ActionOutcome {
+    let mut logs: Vec<LogEntry> = posted.iter().map(logs::from_posted).collect();
     logs.extend(finished.get("logs").and_then(Value::as_str).map(logs::parse_lines).unwrap_or_default());
     let outputs = finished
         .get("outputs")
