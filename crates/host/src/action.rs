@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
-use crate::callbacks::Callbacks;
+use crate::callbacks::{Callbacks, OpenCall};
 use crate::{InstalledModule, logs};
 
 /// Bytes of a process's stderr kept to explain a crash.
@@ -51,26 +51,9 @@ impl Host {
     /// Runs the action to its end. Dropping the future (a timeout, a cancelled run) kills the
     /// process.
     pub async fn run_action(&self, request: ActionRequest<'_>) -> ActionOutcome {
-        let call = self.callbacks.open(request.configuration.clone());
-        let urls = format!("{}{}", self.base_url, Host::callback_path(&call.id));
-        let public = without_secrets(request.configuration, &request.module.manifest.configuration);
-        let mut command = Command::new(request.module.program());
-        command
-            .args(&request.module.launch.command[1..])
-            .arg(&request.action.docker_parameters)
-            .current_dir(&request.module.dir)
-            .envs(&request.module.launch.env)
-            .env("ARGUMENTS", request.arguments.to_string())
-            .env("MODULE_CONFIGURATION", public.to_string())
-            .env("TOKEN", &call.token)
-            .env("URL_CALLBACK", format!("{urls}/callback"))
-            .env("URL_LOGS", format!("{urls}/logs"))
-            .env("URL_SECRETS", format!("{urls}/secrets"))
-            .env("NODE_RUN_UUID", &request.idempotency_key)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+        let call = self.callbacks.open_action(request.configuration.clone());
+        let mut command = self.command(request.module, &request.action.docker_parameters, &call, request.configuration);
+        command.env("ARGUMENTS", request.arguments.to_string()).env("NODE_RUN_UUID", &request.idempotency_key);
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) => {
@@ -93,6 +76,42 @@ impl Host {
             ),
             (None, Err(e)) => failure(FailureKind::Action, format!("the module process was lost: {e}")),
         }
+    }
+}
+
+impl Host {
+    /// `<program> <docker_parameters>` with the inputs every component gets: the module
+    /// configuration without its secrets, the call's token and URLs. Killed when dropped.
+    pub(crate) fn command(
+        &self,
+        module: &InstalledModule,
+        docker_parameters: &str,
+        call: &OpenCall,
+        configuration: Value,
+    ) -> Command {
+        let urls = format!("{}{}", self.base_url, Host::callback_path(&call.id));
+        let public = without_secrets(configuration, &module.manifest.configuration);
+        let mut command = Command::new(module.program());
+        command
+            .args(&module.launch.command[1..])
+            .arg(docker_parameters)
+            .current_dir(&module.dir)
+            .envs(&module.launch.env)
+            .env("MODULE_CONFIGURATION", public.to_string())
+            .env("TOKEN", &call.token)
+            .env("URL_CALLBACK", format!("{urls}/callback"))
+            .env("URL_LOGS", format!("{urls}/logs"))
+            .env("URL_SECRETS", format!("{urls}/secrets"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        command
+    }
+
+    /// Where components reach this server.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 }
 
@@ -127,7 +146,7 @@ fn outcome(finished: &Value, posted: &[Value]) -> ActionOutcome {
 }
 
 /// The last [`STDERR_TAIL`] bytes a stream gives.
-async fn tail(mut stream: impl AsyncRead + Unpin) -> String {
+pub(crate) async fn tail(mut stream: impl AsyncRead + Unpin) -> String {
     let (mut kept, mut buffer) = (Vec::new(), [0u8; 4096]);
     while let Ok(n) = stream.read(&mut buffer).await {
         if n == 0 {
@@ -141,7 +160,7 @@ async fn tail(mut stream: impl AsyncRead + Unpin) -> String {
     String::from_utf8_lossy(&kept).trim().to_string()
 }
 
-fn stderr_note(stderr: &str) -> String {
+pub(crate) fn stderr_note(stderr: &str) -> String {
     if stderr.is_empty() { String::new() } else { format!("; its stderr ends with:\n{stderr}") }
 }
 

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use riposte_model::LogEntry;
 use serde_json::{Value, json};
+use tokio::sync::mpsc;
 
 /// Why a module's callback is refused. Sekoia's SDK gives up at once on any 4xx.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -29,10 +31,31 @@ struct Call {
     token: String,
     /// The module configuration with its secrets, given to a component that asks for them.
     configuration: Value,
-    /// The final `PATCH` of an action.
-    finished: Option<Value>,
-    /// Entries `POST`ed to the logs URL.
-    logs: Vec<Value>,
+    role: Role,
+}
+
+enum Role {
+    /// An action attempt: what it reports is kept until the attempt ends.
+    Action {
+        /// The final `PATCH`.
+        finished: Option<Value>,
+        /// Entries `POST`ed to the logs URL.
+        logs: Vec<Value>,
+    },
+    /// A trigger or connector: its events belong to `owner`, its logs go out as they come.
+    LongRunning { owner: String, logs: mpsc::UnboundedSender<LogEntry> },
+}
+
+/// An event a trigger sent (`POST …/callback`): it starts a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerEvent {
+    /// The run's name.
+    pub name: String,
+    pub event: Value,
+    /// The same across the SDK's retries of one event: runs are deduplicated on it.
+    pub request_id: Option<String>,
+    /// A folder of the module's data path to become the run's storage.
+    pub directory: Option<String>,
 }
 
 /// What a finished call reported.
@@ -58,9 +81,9 @@ impl Drop for OpenCall {
 impl OpenCall {
     /// What the call reported so far; it stays open until dropped.
     pub(crate) fn report(&self) -> Report {
-        match self.callbacks.lock().get_mut(&self.id) {
-            Some(call) => Report { finished: call.finished.take(), logs: std::mem::take(&mut call.logs) },
-            None => Report::default(),
+        match self.callbacks.lock().get_mut(&self.id).map(|call| &mut call.role) {
+            Some(Role::Action { finished, logs }) => Report { finished: finished.take(), logs: std::mem::take(logs) },
+            _ => Report::default(),
         }
     }
 }
@@ -70,11 +93,23 @@ impl Callbacks {
         self.calls.lock().expect("callbacks lock")
     }
 
-    pub(crate) fn open(self: &Arc<Self>, configuration: Value) -> OpenCall {
+    pub(crate) fn open_action(self: &Arc<Self>, configuration: Value) -> OpenCall {
+        self.open(configuration, Role::Action { finished: None, logs: Vec::new() })
+    }
+
+    pub(crate) fn open_long_running(
+        self: &Arc<Self>,
+        configuration: Value,
+        owner: String,
+        logs: mpsc::UnboundedSender<LogEntry>,
+    ) -> OpenCall {
+        self.open(configuration, Role::LongRunning { owner, logs })
+    }
+
+    fn open(self: &Arc<Self>, configuration: Value, role: Role) -> OpenCall {
         let id = uuid::Uuid::new_v4().to_string();
         let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-        let call = Call { token: token.clone(), configuration, finished: None, logs: Vec::new() };
-        self.lock().insert(id.clone(), call);
+        self.lock().insert(id.clone(), Call { token: token.clone(), configuration, role });
         OpenCall { callbacks: self.clone(), id, token }
     }
 
@@ -83,15 +118,18 @@ impl Callbacks {
     pub fn action_callback(&self, id: &str, token: &str, body: Value) -> Result<Value, CallbackError> {
         let mut calls = self.lock();
         let call = authorised(&mut calls, id, token)?;
+        let Role::Action { finished, .. } = &mut call.role else {
+            return Err(CallbackError::BadBody("a trigger or connector sends events with `POST`, not `PATCH`".into()));
+        };
         match body.get("status").and_then(Value::as_str) {
             Some("running") if body.get("need_secrets").and_then(Value::as_bool) == Some(true) => {
                 Ok(json!({"module_configuration": {"value": call.configuration}}))
             }
             Some("running") => Ok(json!({})),
-            Some("finished") if call.finished.is_some() => Err(CallbackError::AlreadyFinished),
+            Some("finished") if finished.is_some() => Err(CallbackError::AlreadyFinished),
             Some("finished") => {
                 check_finished(&body)?;
-                call.finished = Some(body);
+                *finished = Some(body);
                 Ok(json!({}))
             }
             _ => Err(CallbackError::BadBody("$.status: expected \"running\" or \"finished\"".into())),
@@ -107,8 +145,29 @@ impl Callbacks {
             return Err(CallbackError::BadBody(format!("$.logs[{index}].message: expected a string")));
         }
         let mut calls = self.lock();
-        authorised(&mut calls, id, token)?.logs.extend(entries.iter().cloned());
+        match &mut authorised(&mut calls, id, token)?.role {
+            Role::Action { logs, .. } => logs.extend(entries.iter().cloned()),
+            Role::LongRunning { logs, .. } => {
+                // The receiver is gone only while the component is being stopped.
+                entries.iter().for_each(|entry| drop(logs.send(crate::logs::from_posted(entry))));
+            }
+        }
         Ok(())
+    }
+
+    /// `POST …/callback` of a trigger: `{"name", "event", "request_id", "directory"}`. Answers
+    /// whom the event belongs to (the owner the component was started for) and the event.
+    pub fn trigger_event(&self, id: &str, token: &str, body: Value) -> Result<(String, TriggerEvent), CallbackError> {
+        let owner = {
+            let mut calls = self.lock();
+            match &authorised(&mut calls, id, token)?.role {
+                Role::LongRunning { owner, .. } => owner.clone(),
+                Role::Action { .. } => {
+                    return Err(CallbackError::BadBody("an action reports with `PATCH`, not `POST`".into()));
+                }
+            }
+        };
+        Ok((owner, trigger_event(body)?))
     }
 
     /// `GET …/secrets`: `{"value": {...}, "node_value": {...}}`.
@@ -132,6 +191,26 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
+fn trigger_event(body: Value) -> Result<TriggerEvent, CallbackError> {
+    let text = |key: &str| -> Result<Option<String>, CallbackError> {
+        match body.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(CallbackError::BadBody(format!("$.{key}: expected a string"))),
+        }
+    };
+    let event = match body.get("event") {
+        Some(event @ Value::Object(_)) => event.clone(),
+        _ => return Err(CallbackError::BadBody("$.event: expected an object".into())),
+    };
+    Ok(TriggerEvent {
+        name: text("name")?.unwrap_or_else(|| "Trigger event".to_string()),
+        event,
+        request_id: text("request_id")?,
+        directory: text("directory")?,
+    })
+}
+
 fn check_finished(body: &Value) -> Result<(), CallbackError> {
     let bad = |path: &str, expected: &str| Err(CallbackError::BadBody(format!("$.{path}: expected {expected}")));
     if body.get("error").is_some_and(|e| !e.is_string() && !e.is_null()) {
@@ -153,7 +232,7 @@ mod tests {
     #[test]
     fn a_call_answers_its_own_token_only_and_finishes_once() {
         let callbacks = Arc::new(Callbacks::default());
-        let call = callbacks.open(json!({"api_key": "s3cret"}));
+        let call = callbacks.open_action(json!({"api_key": "s3cret"}));
         let (id, token) = (call.id.clone(), call.token.clone());
         assert_eq!(callbacks.action_callback(&id, "wrong", json!({"status": "running"})), Err(CallbackError::BadToken));
         let answer = callbacks.action_callback(&id, &token, json!({"status": "running", "need_secrets": true}));
@@ -169,5 +248,35 @@ mod tests {
         assert_eq!((report.finished, report.logs.len()), (Some(done), 1));
         drop(call);
         assert!(matches!(callbacks.secrets(&id, &token), Err(CallbackError::UnknownCall(_))), "forgotten once over");
+    }
+}
+
+#[cfg(test)]
+mod long_running_tests {
+    use super::*;
+    use riposte_model::LogLevel;
+
+    #[test]
+    fn a_trigger_posts_events_for_its_owner_and_its_logs_flow_out() {
+        let callbacks = Arc::new(Callbacks::default());
+        let (logs, mut posted) = mpsc::unbounded_channel();
+        let call = callbacks.open_long_running(json!({}), "playbook-1".into(), logs);
+        let (id, token) = (call.id.clone(), call.token.clone());
+        let body = json!({"name": "2 new entries", "event": {"entries": [1, 2]}, "request_id": "r-1"});
+        let (owner, event) = callbacks.trigger_event(&id, &token, body).unwrap();
+        assert_eq!(
+            (owner.as_str(), event.name.as_str(), event.request_id.as_deref()),
+            ("playbook-1", "2 new entries", Some("r-1"))
+        );
+        assert_eq!(event.event, json!({"entries": [1, 2]}));
+        let refused = callbacks.trigger_event(&id, &token, json!({"name": "x", "event": [1]}));
+        assert_eq!(refused, Err(CallbackError::BadBody("$.event: expected an object".into())));
+        assert!(matches!(
+            callbacks.action_callback(&id, &token, json!({"status": "running"})),
+            Err(CallbackError::BadBody(_))
+        ));
+        callbacks.logs(&id, &token, json!({"logs": [{"date": "d", "level": "critical", "message": "down"}]})).unwrap();
+        let entry = posted.try_recv().unwrap();
+        assert_eq!((entry.level, entry.message.as_str()), (LogLevel::Critical, "down"));
     }
 }

@@ -10,10 +10,12 @@ mod action;
 mod callbacks;
 mod installed;
 mod logs;
+mod supervise;
 
 pub use action::{ActionRequest, Host};
-pub use callbacks::{CallbackError, Callbacks};
+pub use callbacks::{CallbackError, Callbacks, TriggerEvent};
 pub use installed::{INSTALL_FILE, InstalledModule, Launch, load_module, load_modules};
+pub use supervise::{ComponentKind, ComponentState, ComponentStatus, LongRunning, Supervised};
 
 /// What goes wrong with an installed module.
 #[derive(Debug, thiserror::Error)]

@@ -12,6 +12,7 @@ mod api_keys;
 mod cache;
 mod configurations;
 mod connection;
+mod intakes;
 mod lock;
 mod playbooks;
 mod runs;
@@ -48,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_api_keys.sql"),
     include_str!("../migrations/0003_run_outputs.sql"),
+    include_str!("../migrations/0004_intakes.sql"),
 ];
 
 impl SqliteStore {

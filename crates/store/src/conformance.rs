@@ -17,6 +17,52 @@ pub async fn run_all(store: &dyn Store) {
     runs(store).await;
     configurations(store).await;
     api_keys(store).await;
+    intakes(store).await;
+}
+
+async fn intakes(store: &dyn Store) {
+    let connector = IntakeConnector {
+        module_uuid: "m-1".into(),
+        connector_uuid: "c-1".into(),
+        module_configuration_uuid: None,
+        configuration: json!({"url": "http://127.0.0.1:9/entries"}),
+    };
+    let intake = IntakeRecord {
+        uuid: "i-1".into(),
+        name: "entries".into(),
+        intake_key: "key-1".into(),
+        connector: Some(connector),
+        created_at: 1,
+    };
+    let bare = IntakeRecord { uuid: "i-2".into(), intake_key: "key-2".into(), connector: None, ..intake.clone() };
+    store.insert_intake(&intake).await.unwrap();
+    store.insert_intake(&bare).await.unwrap();
+    let taken = IntakeRecord { uuid: "i-3".into(), ..intake.clone() };
+    assert!(matches!(store.insert_intake(&taken).await, Err(StoreError::Conflict(_))), "intake keys are unique");
+    assert_eq!(store.get_intake("i-1").await.unwrap().as_ref(), Some(&intake));
+    assert_eq!(store.find_intake_by_key("key-2").await.unwrap().as_ref(), Some(&bare));
+    assert!(store.find_intake_by_key("nope").await.unwrap().is_none());
+    assert_eq!(store.list_intakes().await.unwrap(), vec![intake.clone(), bare.clone()]);
+
+    let events: Vec<IntakeEvent> = (0..3)
+        .map(|n| IntakeEvent {
+            uuid: format!("e-{n}"),
+            intake_uuid: "i-1".into(),
+            message: format!("{{\"n\": {n}}}"),
+            received_at: 10 + n,
+        })
+        .collect();
+    store.insert_intake_events(&events).await.unwrap();
+    let orphan = IntakeEvent { uuid: "e-x".into(), intake_uuid: "gone".into(), ..events[0].clone() };
+    assert!(store.insert_intake_events(&[orphan]).await.is_err(), "an event belongs to an existing intake");
+    let page = store.list_intake_events("i-1", Page { offset: 1, limit: 5 }).await.unwrap();
+    assert_eq!((page.total, page.items), (3, events[1..].to_vec()));
+    assert_eq!(store.list_intake_events("i-2", Page::default()).await.unwrap().total, 0);
+
+    store.delete_intake("i-1").await.unwrap();
+    assert!(store.get_intake("i-1").await.unwrap().is_none());
+    assert_eq!(store.list_intake_events("i-1", Page::default()).await.unwrap().total, 0, "events go with it");
+    assert!(matches!(store.delete_intake("i-1").await, Err(StoreError::NotFound { .. })));
 }
 
 async fn api_keys(store: &dyn Store) {

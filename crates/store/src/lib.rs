@@ -82,10 +82,26 @@ pub trait ApiKeyStore: Send + Sync {
     async fn delete_api_key(&self, uuid: &str) -> Result<()>;
 }
 
-/// Everything a backend provides.
-pub trait Store: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore {}
+/// Intakes and the events they accept. An event is stored before its sender hears it was
+/// accepted.
+#[async_trait]
+pub trait IntakeStore: Send + Sync {
+    /// `Conflict` when the UUID or the key is taken.
+    async fn insert_intake(&self, intake: &IntakeRecord) -> Result<()>;
+    async fn get_intake(&self, uuid: &str) -> Result<Option<IntakeRecord>>;
+    async fn find_intake_by_key(&self, intake_key: &str) -> Result<Option<IntakeRecord>>;
+    async fn list_intakes(&self) -> Result<Vec<IntakeRecord>>;
+    /// Deletes the intake and its events.
+    async fn delete_intake(&self, uuid: &str) -> Result<()>;
+    async fn insert_intake_events(&self, events: &[IntakeEvent]) -> Result<()>;
+    /// Oldest first.
+    async fn list_intake_events(&self, intake_uuid: &str, page: Page) -> Result<Paged<IntakeEvent>>;
+}
 
-impl<T: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore> Store for T {}
+/// Everything a backend provides.
+pub trait Store: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore + IntakeStore {}
+
+impl<T: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore + IntakeStore> Store for T {}
 
 /// Run statuses that are not final.
 pub const UNFINISHED: [RunStatus; 2] = [RunStatus::Pending, RunStatus::Running];

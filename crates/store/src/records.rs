@@ -198,3 +198,39 @@ pub struct ApiKey {
     /// Epoch milliseconds.
     pub created_at: i64,
 }
+
+/// Where events arrive: senders present its key (Sekoia's intake key), and a connector may run
+/// for it, collecting events from elsewhere.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntakeRecord {
+    pub uuid: String,
+    pub name: String,
+    /// Given back to the intake's connector, so kept as is.
+    pub intake_key: String,
+    pub connector: Option<IntakeConnector>,
+    /// Epoch milliseconds.
+    pub created_at: i64,
+}
+
+/// The connector of an intake: which one, and how it is configured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntakeConnector {
+    pub module_uuid: String,
+    pub connector_uuid: String,
+    /// The module configuration ("connected account") it runs with; the module's default when
+    /// none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_configuration_uuid: Option<String>,
+    /// The connector's settings; the platform adds `intake_key` and `intake_server`.
+    pub configuration: Value,
+}
+
+/// One event as an intake accepted it: the text it was sent as (usually JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntakeEvent {
+    pub uuid: String,
+    pub intake_uuid: String,
+    pub message: String,
+    /// Epoch milliseconds.
+    pub received_at: i64,
+}

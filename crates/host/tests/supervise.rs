@@ -1,0 +1,101 @@
+//! Supervision of long-running components, with shell scripts standing in for module programs:
+//! restarts after an exit, SIGTERM on stop, a critical log ends it for good.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use riposte_host::{Callbacks, ComponentKind, ComponentState, Host, LongRunning, Supervised, load_module};
+use serde_json::json;
+
+/// A module whose only component is `script`, run by `sh`.
+fn module(dir: &Path, script: &str) -> Arc<riposte_host::InstalledModule> {
+    std::fs::write(dir.join("riposte-module.json"), r#"{"command": ["sh", "component.sh"]}"#).unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        r#"{"uuid": "m-1", "name": "Shell", "slug": "shell", "version": "0.1.0"}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("component.sh"), script).unwrap();
+    Arc::new(load_module(dir).unwrap())
+}
+
+fn supervise(host: &Arc<Host>, module: Arc<riposte_host::InstalledModule>) -> Supervised {
+    host.supervise(LongRunning {
+        module,
+        kind: ComponentKind::Trigger,
+        docker_parameters: "watch".into(),
+        settings: json!({"url": "http://127.0.0.1:9"}),
+        configuration: json!({}),
+        owner: "playbook-1".into(),
+        intake_url: None,
+    })
+}
+
+fn host() -> Arc<Host> {
+    Arc::new(Host::new(Arc::new(Callbacks::default()), "http://127.0.0.1:1"))
+}
+
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+#[tokio::test]
+async fn a_component_that_exits_is_restarted_and_its_stderr_explains_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "echo \"$1 $TRIGGER_CONFIGURATION\" >> started\necho 'lost the feed' >&2\nexit 3\n";
+    let running = supervise(&host(), module(dir.path(), script));
+    let started = dir.path().join("started");
+    eventually("a restart", || lines(&started).len() >= 2).await;
+    assert_eq!(lines(&started)[0], r#"watch {"url":"http://127.0.0.1:9"}"#);
+    let status = running.status();
+    assert!(status.restarts >= 1, "{status:?}");
+    let error = status.error.unwrap();
+    assert!(error.contains("exit status: 3") && error.contains("lost the feed"), "{error}");
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn stopping_sends_sigterm_and_a_critical_log_crashes_it_for_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "trap 'echo term >> stopped; exit 0' TERM\necho \"$TOKEN $URL_LOGS\" >> started\n\
+                  while true; do sleep 0.05; done\n";
+    let host = host();
+    let module = module(dir.path(), script);
+
+    let running = supervise(&host, module.clone());
+    eventually("a start", || lines(&dir.path().join("started")).len() == 1).await;
+    assert_eq!(running.status().state, ComponentState::Running);
+    running.stop().await;
+    assert_eq!(lines(&dir.path().join("stopped")), ["term"], "stopped by SIGTERM, not killed");
+
+    let running = supervise(&host, module);
+    eventually("a second start", || lines(&dir.path().join("started")).len() == 2).await;
+    let started = lines(&dir.path().join("started"));
+    let (token, logs_url) = started[1].split_once(' ').unwrap();
+    let id = logs_url.trim_end_matches("/logs").rsplit('/').next().unwrap();
+    let entries = json!({"logs": [
+        {"date": "2026-01-01T00:00:00", "level": "info", "message": "polling"},
+        {"date": "2026-01-01T00:00:01", "level": "critical", "message": "the API key is refused"},
+    ]});
+    host.callbacks().logs(id, token, entries).unwrap();
+    eventually("the crash", || running.status().state == ComponentState::Crashed).await;
+    let status = running.status();
+    assert_eq!(
+        status.logs.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(),
+        ["polling", "the API key is refused"]
+    );
+    assert!(status.error.unwrap().contains("the API key is refused"));
+    eventually("SIGTERM after the crash", || lines(&dir.path().join("stopped")).len() == 2).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(lines(&dir.path().join("started")).len(), 2, "a crashed component is not restarted");
+    running.stop().await;
+}

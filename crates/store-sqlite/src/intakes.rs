@@ -1,0 +1,125 @@
+use async_trait::async_trait;
+use riposte_store::{IntakeEvent, IntakeRecord, IntakeStore, Page, Paged, Result, StoreError};
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::SqliteStore;
+use crate::connection::{error, from_json, to_json};
+
+const SELECT: &str = "SELECT uuid, name, intake_key, connector, created_at FROM intakes";
+
+fn record(row: &Row) -> rusqlite::Result<IntakeRecord> {
+    let connector: Option<String> = row.get(3)?;
+    Ok(IntakeRecord {
+        uuid: row.get(0)?,
+        name: row.get(1)?,
+        intake_key: row.get(2)?,
+        connector: connector.as_deref().map(from_json).transpose()?,
+        created_at: row.get(4)?,
+    })
+}
+
+fn event(row: &Row) -> rusqlite::Result<IntakeEvent> {
+    Ok(IntakeEvent { uuid: row.get(0)?, intake_uuid: row.get(1)?, message: row.get(2)?, received_at: row.get(3)? })
+}
+
+#[async_trait]
+impl IntakeStore for SqliteStore {
+    async fn insert_intake(&self, intake: &IntakeRecord) -> Result<()> {
+        let connector = intake.connector.as_ref().map(to_json).transpose()?;
+        let intake = intake.clone();
+        self.writer
+            .write(move |tx| {
+                tx.execute(
+                    "INSERT INTO intakes (uuid, name, intake_key, connector, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![intake.uuid, intake.name, intake.intake_key, connector, intake.created_at],
+                )
+                .map_err(error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_intake(&self, uuid: &str) -> Result<Option<IntakeRecord>> {
+        self.intake_where("uuid", uuid).await
+    }
+
+    async fn find_intake_by_key(&self, intake_key: &str) -> Result<Option<IntakeRecord>> {
+        self.intake_where("intake_key", intake_key).await
+    }
+
+    async fn list_intakes(&self) -> Result<Vec<IntakeRecord>> {
+        self.readers
+            .read(move |db| {
+                let mut statement =
+                    db.prepare_cached(&format!("{SELECT} ORDER BY created_at, rowid")).map_err(error)?;
+                statement.query_map([], record).map_err(error)?.collect::<rusqlite::Result<Vec<_>>>().map_err(error)
+            })
+            .await
+    }
+
+    async fn delete_intake(&self, uuid: &str) -> Result<()> {
+        let uuid = uuid.to_string();
+        self.writer
+            .write(move |tx| {
+                tx.execute("DELETE FROM intake_events WHERE intake_uuid = ?1", [&uuid]).map_err(error)?;
+                match tx.execute("DELETE FROM intakes WHERE uuid = ?1", [&uuid]).map_err(error)? {
+                    0 => Err(StoreError::not_found("intake", uuid)),
+                    _ => Ok(()),
+                }
+            })
+            .await
+    }
+
+    async fn insert_intake_events(&self, events: &[IntakeEvent]) -> Result<()> {
+        let events = events.to_vec();
+        self.writer
+            .write(move |tx| {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO intake_events (uuid, intake_uuid, message, received_at) VALUES (?1, ?2, ?3, ?4)",
+                    )
+                    .map_err(error)?;
+                for e in &events {
+                    insert.execute(params![e.uuid, e.intake_uuid, e.message, e.received_at]).map_err(error)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn list_intake_events(&self, intake_uuid: &str, page: Page) -> Result<Paged<IntakeEvent>> {
+        let intake_uuid = intake_uuid.to_string();
+        self.readers
+            .read(move |db| {
+                let total: i64 = db
+                    .query_row("SELECT COUNT(*) FROM intake_events WHERE intake_uuid = ?1", [&intake_uuid], |r| {
+                        r.get(0)
+                    })
+                    .map_err(error)?;
+                let mut statement = db
+                    .prepare_cached(
+                        "SELECT uuid, intake_uuid, message, received_at FROM intake_events WHERE intake_uuid = ?1 \
+                         ORDER BY received_at, rowid LIMIT ?2 OFFSET ?3",
+                    )
+                    .map_err(error)?;
+                let items = statement
+                    .query_map(params![intake_uuid, page.limit as i64, page.offset as i64], event)
+                    .map_err(error)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(error)?;
+                Ok(Paged { items, total: total as u64 })
+            })
+            .await
+    }
+}
+
+impl SqliteStore {
+    async fn intake_where(&self, column: &'static str, value: &str) -> Result<Option<IntakeRecord>> {
+        let value = value.to_string();
+        self.readers
+            .read(move |db| {
+                db.query_row(&format!("{SELECT} WHERE {column} = ?1"), [value], record).optional().map_err(error)
+            })
+            .await
+    }
+}
