@@ -17,7 +17,10 @@ pub const SYMPHONY: &str = "SYMPHONY";
 pub const API_KEYS: &str = "API_KEYS";
 
 /// Every permission the API checks.
-pub const ALL_PERMISSIONS: [&str; 4] = [SIC_READ_ALERTS, SIC_WRITE_ALERTS, SYMPHONY, API_KEYS];
+pub const SIC_READ_INTAKES: &str = "SIC_READ_INTAKES";
+pub const SIC_WRITE_INTAKES: &str = "SIC_WRITE_INTAKES";
+pub const ALL_PERMISSIONS: [&str; 6] =
+    [SIC_READ_ALERTS, SIC_WRITE_ALERTS, SYMPHONY, API_KEYS, SIC_READ_INTAKES, SIC_WRITE_INTAKES];
 
 /// A new API key: 244 random bits from the OS (two v4 UUIDs), as hex.
 pub fn new_key() -> String {
@@ -99,4 +102,12 @@ pub async fn symphony(State(state): State<AppState>, request: Request, next: Nex
 
 pub async fn api_keys(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
     require(API_KEYS, &state, request, next).await
+}
+
+pub async fn read_intakes(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    require(SIC_READ_INTAKES, &state, request, next).await
+}
+
+pub async fn write_intakes(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    require(SIC_WRITE_INTAKES, &state, request, next).await
 }

@@ -68,27 +68,32 @@ fn module(state: &AppState, uuid: &str) -> ApiResult<ModuleManifest> {
 
 /// Checks the whole value against the module's configuration schema; errors name the field.
 fn check(module: &ModuleManifest, value: &Map<String, Value>) -> ApiResult<()> {
-    let mut schema = module.configuration.clone();
+    check_schema(&module.configuration, &Value::Object(value.clone()), "$.value")
+}
+
+/// Checks `instance` against a manifest's schema (its `secrets` extension set aside); errors
+/// name the field under `root`.
+pub(crate) fn check_schema(schema: &Value, instance: &Value, root: &str) -> ApiResult<()> {
+    let mut schema = schema.clone();
     if let Some(object) = schema.as_object_mut() {
         object.remove("secrets");
     }
     let validator = jsonschema::validator_for(&schema).map_err(|e| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the module's configuration schema is invalid: {e}"))
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the module's schema is invalid: {e}"))
     })?;
-    let instance = Value::Object(value.clone());
     let errors: Vec<_> = validator
-        .iter_errors(&instance)
+        .iter_errors(instance)
         .map(|e| crate::error::ErrorItem {
             detail: e.to_string(),
-            path: Some(pointer_path(&e.instance_path().to_string())),
+            path: Some(pointer_path(root, &e.instance_path().to_string())),
             hint: None,
         })
         .collect();
     if errors.is_empty() { Ok(()) } else { Err(ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, errors }) }
 }
 
-fn pointer_path(pointer: &str) -> String {
-    pointer.split('/').filter(|s| !s.is_empty()).fold("$.value".to_string(), |path, segment| {
+fn pointer_path(root: &str, pointer: &str) -> String {
+    pointer.split('/').filter(|s| !s.is_empty()).fold(root.to_string(), |path, segment| {
         if segment.parse::<usize>().is_ok() {
             format!("{path}[{segment}]")
         } else {

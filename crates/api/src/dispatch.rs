@@ -15,6 +15,8 @@ pub struct TriggerOf {
     pub module_uuid: String,
     pub trigger_uuid: String,
     pub configuration: Value,
+    /// The module configuration ("connected account") an installed trigger runs with.
+    pub module_configuration_uuid: Option<String>,
 }
 
 impl TriggerOf {
@@ -31,6 +33,7 @@ pub fn trigger_of(definition: &Value) -> Option<TriggerOf> {
         module_uuid: node.module_uuid.clone()?,
         trigger_uuid: node.trigger_uuid.clone()?,
         configuration: node.arguments.clone().map(Value::Object).unwrap_or_default(),
+        module_configuration_uuid: node.module_configuration_uuid.clone(),
     })
 }
 

@@ -4,9 +4,11 @@
 mod alerts;
 mod api_keys;
 pub mod auth;
+mod components;
 mod configurations;
 mod dispatch;
 mod error;
+mod intakes;
 mod json;
 mod local;
 mod modules;
@@ -31,6 +33,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use components::{Components, INTAKE_PATH, run_components};
 pub use configurations::StoredConfigurations;
 pub use dispatch::TriggerCache;
 pub use error::{ApiError, ApiResult};
@@ -101,9 +104,23 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(runs::rerun))
         .routes(routes!(modules::list))
         .route_layer(from_fn_with_state(state.clone(), auth::symphony));
+    let read_intakes = OpenApiRouter::new()
+        .routes(routes!(intakes::list))
+        .routes(routes!(intakes::get))
+        .routes(routes!(intakes::events))
+        .route_layer(from_fn_with_state(state.clone(), auth::read_intakes));
+    let write_intakes = OpenApiRouter::new()
+        .routes(routes!(intakes::create))
+        .routes(routes!(intakes::delete))
+        .route_layer(from_fn_with_state(state.clone(), auth::write_intakes));
+    // Authenticated by the intake key; a connector's chunks are larger than API requests.
+    let intake_http = OpenApiRouter::new()
+        .routes(routes!(intakes::push_one))
+        .routes(routes!(intakes::push_batch))
+        .layer(DefaultBodyLimit::max(intakes::MAX_INTAKE_BODY_BYTES));
     // Authenticated by each call's own token.
     let module_calls = OpenApiRouter::new()
-        .routes(routes!(modules::callback))
+        .routes(routes!(modules::callback, modules::trigger_event))
         .routes(routes!(modules::logs))
         .routes(routes!(modules::secrets));
     let keys = OpenApiRouter::new()
@@ -115,6 +132,9 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(read_alerts)
         .merge(write_alerts)
         .merge(symphony)
+        .merge(read_intakes)
+        .merge(write_intakes)
+        .merge(intake_http)
         .merge(module_calls)
         .split_for_parts()
 }

@@ -5,10 +5,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use riposte_host::CallbackError;
+use riposte_store::StoreError;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::bearer;
+use crate::components::Owner;
+use crate::dispatch::new_run;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::state::AppState;
@@ -45,6 +48,37 @@ pub async fn callback(
 ) -> ApiResult<Json<Value>> {
     let callbacks = callbacks(&state)?;
     Ok(Json(callbacks.action_callback(&id, token(&headers)?, body).map_err(refused)?))
+}
+
+#[utoipa::path(post, path = "/api/v1/module-calls/{id}/callback", tag = "module protocol", security(("call token" = [])), params(("id" = String, Path, description = "The call")), request_body = Object, responses((status = 200, description = "The event starts a run of the trigger's playbook, once per `request_id`: `{\"run_uuid\": ...}`", body = Object), (status = "4XX", description = "Unknown call, wrong token, bad body, playbook not active", body = crate::error::ErrorEnvelope)))]
+pub async fn trigger_event(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(body): Body<Value>,
+) -> ApiResult<Json<Value>> {
+    let (owner, event) = callbacks(&state)?.trigger_event(&id, token(&headers)?, body).map_err(refused)?;
+    let Some(Owner::Playbook(playbook_uuid)) = Owner::parse(&owner) else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "a connector sends its events to its intake (`POST {intake_url}/batch`), not to the callback",
+        ));
+    };
+    let heads = state.store.active_playbook_heads().await?;
+    let head = heads.iter().find(|h| h.uuid == playbook_uuid).ok_or_else(|| {
+        ApiError::new(StatusCode::CONFLICT, format!("playbook {playbook_uuid} is not active: the event starts no run"))
+    })?;
+    // The SDK sends one `request_id` per event, kept across its retries: one run per event.
+    let request_id = event.request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let key = format!("{playbook_uuid}:{request_id}");
+    let run_uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes()).to_string();
+    let run = new_run(&playbook_uuid, head.version, run_uuid.clone(), event.name, event.event);
+    match state.store.insert_runs(std::slice::from_ref(&run)).await {
+        Ok(()) => state.runs.submit(vec![run]),
+        Err(StoreError::Conflict(_)) => tracing::debug!(%run_uuid, "trigger event sent again"),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Json(serde_json::json!({"run_uuid": run_uuid})))
 }
 
 #[utoipa::path(post, path = "/api/v1/module-calls/{id}/logs", tag = "module protocol", security(("call token" = [])), params(("id" = String, Path, description = "The call")), request_body = Object, responses((status = 200, body = Object), (status = "4XX", description = "Unknown call, wrong token, bad body", body = crate::error::ErrorEnvelope)))]

@@ -49,6 +49,11 @@ pub struct PlaybookView {
     /// Configuration issues: while there are some, the playbook cannot be activated.
     #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Diagnostic>,
+    /// When an installed module's process is the trigger: how it is doing (`running`,
+    /// `restarting`, `crashed`, `stopped`), why it stopped, and its latest logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub trigger_status: Option<riposte_host::ComponentStatus>,
 }
 
 fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
@@ -57,7 +62,9 @@ fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
         Err(e) => vec![Diagnostic::new("$", format!("stored playbook is unreadable: {e}"))],
     };
     problems.extend(trigger_problems(&record.definition));
+    let trigger_status = state.components.status(&crate::components::Owner::Playbook(record.uuid.clone()));
     PlaybookView {
+        trigger_status,
         uuid: record.uuid,
         name: record.name,
         active: record.active,

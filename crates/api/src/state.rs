@@ -1,7 +1,9 @@
 use std::sync::Arc;
 
 use riposte_store::Store;
-use riposte_worker::{Registry, RunService};
+use riposte_worker::{ConfigurationSource, Registry, RunService};
+
+use crate::components::Components;
 
 use crate::TriggerCache;
 use crate::auth::Keys;
@@ -18,6 +20,10 @@ pub struct AppState {
     pub sealer: Sealer,
     pub metrics: Arc<Metrics>,
     pub triggers: Arc<TriggerCache>,
+    /// Module configurations with their secrets, for the components the server starts.
+    pub configurations: Arc<dyn ConfigurationSource>,
+    /// Installed modules' triggers and connectors running.
+    pub components: Arc<Components>,
 }
 
 /// The Prometheus registry `/metrics` shows, and the gauges read when it is scraped.

@@ -24,6 +24,8 @@ fn state(dir: &std::path::Path) -> AppState {
         sealer: Sealer::from_hex(&"00".repeat(32)).unwrap(),
         metrics: Arc::new(Metrics::new(|_| {})),
         triggers: Arc::default(),
+        configurations: Arc::new(Configurations::new()),
+        components: Arc::default(),
     }
 }
 

@@ -12,7 +12,9 @@ use riposte_host::{Callbacks, Host};
 use riposte_modules::HttpClients;
 use riposte_store::Store;
 use riposte_store_sqlite::SqliteStore;
-use riposte_worker::{Configurations, DurableRunner, Executor, Registry, RunLimits, RunService, WorkerMetrics};
+use riposte_worker::{
+    ConfigurationSource, Configurations, DurableRunner, Executor, Registry, RunLimits, RunService, WorkerMetrics,
+};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -38,6 +40,8 @@ pub struct Server {
     shutdown: CancellationToken,
     http: JoinHandle<std::io::Result<()>>,
     runs: JoinHandle<()>,
+    /// Installed triggers and connectors; stopping waits for their processes to exit.
+    components: JoinHandle<()>,
 }
 
 impl Server {
@@ -73,7 +77,8 @@ impl Server {
         let source = StoredConfigurations { store: store.clone(), sealer: sealer.clone(), defaults: configurations };
         let worker_metrics = WorkerMetrics::default();
         let metrics = Arc::new(Metrics::new(|registry| worker_metrics.register(registry)));
-        let executor = Executor::new(registry.clone(), Arc::new(source)).with_metrics(worker_metrics);
+        let configurations: Arc<dyn ConfigurationSource> = Arc::new(source);
+        let executor = Executor::new(registry.clone(), configurations.clone()).with_metrics(worker_metrics);
         let runner =
             Arc::new(DurableRunner::new(store.clone(), executor).with_max_inline_output(options.max_inline_output));
         let run_service = RunService::new(runner, options.limits);
@@ -85,17 +90,20 @@ impl Server {
             sealer,
             metrics,
             triggers: Arc::default(),
+            configurations,
+            components: Arc::default(),
         };
 
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));
         tokio::spawn(riposte_api::run_schedule(state.clone(), shutdown.clone()));
         tokio::spawn(installed::watch(registry, modules_dir, shutdown.clone()));
+        let components = tokio::spawn(riposte_api::run_components(state.clone(), shutdown.clone()));
         let stop = shutdown.clone();
         let http = tokio::spawn(async move {
             axum::serve(listener, riposte_api::router(state)).with_graceful_shutdown(stop.cancelled_owned()).await
         });
-        Ok(Server { address, admin_key, new_admin_key, shutdown, http, runs })
+        Ok(Server { address, admin_key, new_admin_key, shutdown, http, runs, components })
     }
 
     pub fn url(&self) -> String {
@@ -107,6 +115,7 @@ impl Server {
         self.shutdown.cancel();
         self.http.await??;
         self.runs.await?;
+        self.components.await?;
         Ok(())
     }
 }

@@ -41,6 +41,14 @@ impl InstalledModule {
     pub fn action(&self, uuid: &str) -> Option<&ActionManifest> {
         self.manifest.actions.iter().find(|a| a.uuid.eq_ignore_ascii_case(uuid))
     }
+
+    pub fn trigger(&self, uuid: &str) -> Option<&TriggerManifest> {
+        self.manifest.triggers.iter().find(|t| t.uuid.eq_ignore_ascii_case(uuid))
+    }
+
+    pub fn connector(&self, uuid: &str) -> Option<&ConnectorManifest> {
+        self.manifest.connectors.iter().find(|c| c.uuid.eq_ignore_ascii_case(uuid))
+    }
 }
 
 /// Reads the installed module in `dir`.

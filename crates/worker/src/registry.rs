@@ -87,6 +87,11 @@ impl Registry {
         self.builtin.iter().find(|m| m.uuid().eq_ignore_ascii_case(module_uuid))?.find_action(action_uuid)
     }
 
+    /// An installed module, as it is now.
+    pub fn installed(&self, module_uuid: &str) -> Option<Arc<InstalledModule>> {
+        self.read().modules.get(&module_uuid.to_ascii_lowercase()).cloned()
+    }
+
     /// The installed module that provides an action.
     pub fn installed_action(&self, module_uuid: &str, action_uuid: &str) -> Option<Arc<InstalledModule>> {
         let module = self.read().modules.get(&module_uuid.to_ascii_lowercase())?.clone();

@@ -1,0 +1,212 @@
+//! Installed modules' triggers and connectors, kept in step with what is on: each active
+//! playbook whose trigger an installed module provides has its trigger process, each intake with
+//! a connector has its connector process. Every second the wanted set is compared with the
+//! running one; a component whose playbook version, settings, configuration or module changed is
+//! started anew.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use riposte_host::{ComponentKind, ComponentStatus, Host, InstalledModule, LongRunning, Supervised};
+use riposte_store::{IntakeRecord, StoreError};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::dispatch::{TriggerOf, active_triggers};
+use crate::state::AppState;
+
+/// The path, under the server's URL, of the Sekoia-compatible HTTP intake.
+pub const INTAKE_PATH: &str = "/api/v1/intake-http";
+
+/// Whom a component works for; its events are told apart by it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Playbook(String),
+    Intake(String),
+}
+
+impl Owner {
+    pub fn key(&self) -> String {
+        match self {
+            Owner::Playbook(uuid) => format!("playbook:{uuid}"),
+            Owner::Intake(uuid) => format!("intake:{uuid}"),
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Owner> {
+        match key.split_once(':')? {
+            ("playbook", uuid) => Some(Owner::Playbook(uuid.to_string())),
+            ("intake", uuid) => Some(Owner::Intake(uuid.to_string())),
+            _ => None,
+        }
+    }
+}
+
+/// The components running, by owner.
+#[derive(Default)]
+pub struct Components {
+    running: Mutex<HashMap<Owner, Running>>,
+}
+
+struct Running {
+    /// A digest of everything the component was started with.
+    fingerprint: u64,
+    supervised: Supervised,
+}
+
+/// A component to run, and the digest of what it runs with.
+struct Wanted {
+    fingerprint: u64,
+    component: LongRunning,
+}
+
+impl Components {
+    /// How the component of `owner` is doing, when it has one.
+    pub fn status(&self, owner: &Owner) -> Option<ComponentStatus> {
+        self.lock().get(owner).map(|running| running.supervised.status())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Owner, Running>> {
+        self.running.lock().expect("components lock")
+    }
+
+    /// Starts what is wanted and not running, stops what runs and is not wanted.
+    fn reconcile(&self, host: &Arc<Host>, mut wanted: HashMap<Owner, Wanted>) -> Vec<Supervised> {
+        let mut running = self.lock();
+        let outdated: Vec<Owner> = running
+            .iter()
+            .filter(|(owner, r)| wanted.get(*owner).is_none_or(|w| w.fingerprint != r.fingerprint))
+            .map(|(owner, _)| owner.clone())
+            .collect();
+        let stopping = outdated.iter().filter_map(|owner| running.remove(owner)).map(|r| r.supervised).collect();
+        for (owner, want) in wanted.drain() {
+            if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(owner) {
+                tracing::info!(owner = %slot.key().key(), component = %want.component.docker_parameters, "starting");
+                let supervised = host.supervise(want.component);
+                slot.insert(Running { fingerprint: want.fingerprint, supervised });
+            }
+        }
+        stopping
+    }
+
+    fn take_all(&self) -> Vec<Supervised> {
+        self.lock().drain().map(|(_, r)| r.supervised).collect()
+    }
+}
+
+/// Keeps components in step until `shutdown`, then stops them all.
+pub async fn run_components(state: AppState, shutdown: CancellationToken) {
+    let Some(host) = state.registry.host().cloned() else { return };
+    while !shutdown.is_cancelled() {
+        match wanted(&state, &host).await {
+            Ok(wanted) => {
+                for supervised in state.components.reconcile(&host, wanted) {
+                    tokio::spawn(supervised.stop());
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read what triggers and connectors should run"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.cancelled() => {}
+        }
+    }
+    futures::future::join_all(state.components.take_all().into_iter().map(Supervised::stop)).await;
+}
+
+async fn wanted(state: &AppState, host: &Host) -> Result<HashMap<Owner, Wanted>, StoreError> {
+    let mut wanted = HashMap::new();
+    for (playbook, trigger) in active_triggers(state.store.as_ref(), &state.triggers).await? {
+        let Some(module) = state.registry.installed(&trigger.module_uuid) else { continue };
+        let owner = Owner::Playbook(playbook.uuid.clone());
+        if let Some(want) = trigger_component(state, module, &trigger, &owner, playbook.version).await {
+            wanted.insert(owner, want);
+        }
+    }
+    for intake in state.store.list_intakes().await? {
+        let Some(connector) = &intake.connector else { continue };
+        let Some(module) = state.registry.installed(&connector.module_uuid) else { continue };
+        if let Some(want) = connector_component(state, host, module, &intake).await {
+            wanted.insert(Owner::Intake(intake.uuid.clone()), want);
+        }
+    }
+    Ok(wanted)
+}
+
+async fn trigger_component(
+    state: &AppState,
+    module: Arc<InstalledModule>,
+    trigger: &TriggerOf,
+    owner: &Owner,
+    version: i64,
+) -> Option<Wanted> {
+    let docker_parameters = module.trigger(&trigger.trigger_uuid)?.docker_parameters.clone();
+    let configuration = configuration(state, &module, trigger.module_configuration_uuid.as_deref(), owner).await?;
+    let fingerprint = digest(&(version, &trigger.configuration, &configuration), &module);
+    let component = LongRunning {
+        module,
+        kind: ComponentKind::Trigger,
+        docker_parameters,
+        settings: trigger.configuration.clone(),
+        configuration,
+        owner: owner.key(),
+        intake_url: None,
+    };
+    Some(Wanted { fingerprint, component })
+}
+
+async fn connector_component(
+    state: &AppState,
+    host: &Host,
+    module: Arc<InstalledModule>,
+    intake: &IntakeRecord,
+) -> Option<Wanted> {
+    let connector = intake.connector.as_ref()?;
+    let docker_parameters = module.connector(&connector.connector_uuid)?.docker_parameters.clone();
+    let owner = Owner::Intake(intake.uuid.clone());
+    let configuration = configuration(state, &module, connector.module_configuration_uuid.as_deref(), &owner).await?;
+    let intake_url = format!("{}{INTAKE_PATH}", host.base_url());
+    let mut settings = connector.configuration.clone();
+    if let Some(object) = settings.as_object_mut() {
+        object.insert("intake_key".into(), intake.intake_key.clone().into());
+        object.insert("intake_server".into(), intake_url.clone().into());
+    }
+    let fingerprint = digest(&(&settings, &configuration), &module);
+    let component = LongRunning {
+        module,
+        kind: ComponentKind::Connector,
+        docker_parameters,
+        settings,
+        configuration,
+        owner: owner.key(),
+        intake_url: Some(intake_url),
+    };
+    Some(Wanted { fingerprint, component })
+}
+
+/// The module configuration a component runs with, secrets included.
+async fn configuration(
+    state: &AppState,
+    module: &InstalledModule,
+    configuration_uuid: Option<&str>,
+    owner: &Owner,
+) -> Option<Value> {
+    match state.configurations.resolve(&module.manifest.uuid, configuration_uuid).await {
+        Ok(resolved) => Some(resolved.value),
+        Err(message) => {
+            tracing::warn!(owner = %owner.key(), "not started: {message}");
+            None
+        }
+    }
+}
+
+/// A digest of what a component is started with. The module counts by identity: a reinstall
+/// loads it anew, and its component restarts on the new program.
+fn digest(inputs: &impl serde::Serialize, module: &Arc<InstalledModule>) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(inputs).unwrap_or_default().hash(&mut hasher);
+    Arc::as_ptr(module).hash(&mut hasher);
+    hasher.finish()
+}

@@ -1,0 +1,256 @@
+//! `/api/v1/intakes`: where events arrive, each intake with its key and, optionally, a connector
+//! of an installed module that collects events for it. `/api/v1/intake-http`: Sekoia's public
+//! HTTP intake, where senders (connectors among them) push events with the intake key.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use riposte_host::ComponentStatus;
+use riposte_store::{IntakeConnector, IntakeEvent, IntakeRecord, Paged};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::components::Owner;
+use crate::configurations::check_schema;
+use crate::error::{ApiError, ApiResult};
+use crate::json::Body;
+use crate::state::AppState;
+
+/// Longest event an intake takes, in characters, as Sekoia's SDK counts them.
+pub const MAX_EVENT_CHARS: usize = 250_000;
+/// Largest intake request: Sekoia's SDK sends chunks of up to 9 MiB of events.
+pub const MAX_INTAKE_BODY_BYTES: usize = 12 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewIntake {
+    pub name: String,
+    /// A connector of an installed module to run for this intake.
+    pub connector: Option<ConnectorInput>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorInput {
+    pub module_uuid: String,
+    pub connector_uuid: String,
+    /// The module configuration it runs with; the module's default when absent.
+    pub module_configuration_uuid: Option<String>,
+    /// The connector's settings, checked against its manifest; `intake_key` and
+    /// `intake_server` are filled in by the platform.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub configuration: serde_json::Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IntakeView {
+    pub uuid: String,
+    pub name: String,
+    /// What senders present, in the body (`intake_key`) or the `X-SEKOIAIO-INTAKE-KEY` header.
+    pub intake_key: String,
+    #[schema(value_type = Option<Object>)]
+    pub connector: Option<IntakeConnector>,
+    /// How its connector's process is doing: `running`, `restarting`, `crashed` or `stopped`,
+    /// with its latest logs.
+    #[schema(value_type = Option<Object>)]
+    pub connector_status: Option<ComponentStatus>,
+    pub created_at: i64,
+}
+
+fn view(state: &AppState, intake: IntakeRecord) -> IntakeView {
+    let connector_status = state.components.status(&Owner::Intake(intake.uuid.clone()));
+    IntakeView {
+        uuid: intake.uuid,
+        name: intake.name,
+        intake_key: intake.intake_key,
+        connector: intake.connector,
+        connector_status,
+        created_at: intake.created_at,
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/intakes", tag = "intakes", request_body = NewIntake, responses((status = 201, body = IntakeView), (status = "4XX", description = "Bad input, missing permission", body = crate::error::ErrorEnvelope)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Body(input): Body<NewIntake>,
+) -> ApiResult<(StatusCode, Json<IntakeView>)> {
+    if input.name.trim().is_empty() {
+        return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.name", "must not be empty"));
+    }
+    let intake_key = uuid::Uuid::new_v4().to_string();
+    let connector = input.connector.map(|c| connector(&state, c, &intake_key)).transpose()?;
+    let intake = IntakeRecord {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        name: input.name,
+        intake_key,
+        connector,
+        created_at: riposte_worker::now_ms(),
+    };
+    state.store.insert_intake(&intake).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, intake))))
+}
+
+/// Checks the connector exists and its settings fit its manifest.
+fn connector(state: &AppState, input: ConnectorInput, intake_key: &str) -> ApiResult<IntakeConnector> {
+    let catalogue = state.registry.catalogue();
+    let module = catalogue.module(&input.module_uuid).ok_or_else(|| {
+        ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.connector.module_uuid", "no installed module has this UUID")
+    })?;
+    let manifest =
+        module.connectors.iter().find(|c| c.uuid.eq_ignore_ascii_case(&input.connector_uuid)).ok_or_else(|| {
+            ApiError::at(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "$.connector.connector_uuid",
+                format!("module {} has no connector with this UUID", module.name),
+            )
+        })?;
+    let mut settings = input.configuration;
+    for filled in ["intake_key", "intake_server"] {
+        if settings.contains_key(filled) {
+            return Err(ApiError::at(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("$.connector.configuration.{filled}"),
+                "set by the platform: leave it out",
+            ));
+        }
+    }
+    let mut checked = settings.clone();
+    checked.insert("intake_key".into(), intake_key.into());
+    checked.insert("intake_server".into(), "http://127.0.0.1".into());
+    check_schema(&manifest.arguments, &Value::Object(checked), "$.connector.configuration")?;
+    settings.retain(|_, v| !v.is_null());
+    Ok(IntakeConnector {
+        module_uuid: module.uuid.clone(),
+        connector_uuid: manifest.uuid.clone(),
+        module_configuration_uuid: input.module_configuration_uuid,
+        configuration: Value::Object(settings),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/intakes", tag = "intakes", responses((status = 200, body = Object), (status = "4XX", description = "Missing permission", body = crate::error::ErrorEnvelope)))]
+pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Paged<IntakeView>>> {
+    let items: Vec<IntakeView> =
+        state.store.list_intakes().await?.into_iter().map(|intake| view(&state, intake)).collect();
+    Ok(Json(Paged { total: items.len() as u64, items }))
+}
+
+#[utoipa::path(get, path = "/api/v1/intakes/{uuid}", tag = "intakes", params(("uuid" = String, Path)), responses((status = 200, body = IntakeView), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
+pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<IntakeView>> {
+    let intake = state.store.get_intake(&uuid).await?.ok_or_else(|| ApiError::not_found("intake", &uuid))?;
+    Ok(Json(view(&state, intake)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/intakes/{uuid}", tag = "intakes", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
+pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
+    state.store.delete_intake(&uuid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct EventsQuery {
+    pub offset: Option<u64>,
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub uuid: String,
+    /// The event as it was sent.
+    pub message: String,
+    pub received_at: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/intakes/{uuid}/events", tag = "intakes", params(("uuid" = String, Path), EventsQuery), responses((status = 200, body = Object), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
+pub async fn events(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    params: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Paged<EventView>>> {
+    let Query(params) = crate::query(params)?;
+    state.store.get_intake(&uuid).await?.ok_or_else(|| ApiError::not_found("intake", &uuid))?;
+    let page = state.store.list_intake_events(&uuid, crate::page(params.offset, params.limit)?).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|e| EventView { uuid: e.uuid, message: e.message, received_at: e.received_at })
+        .collect();
+    Ok(Json(Paged { items, total: page.total }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Batch {
+    /// Or the `X-SEKOIAIO-INTAKE-KEY` header.
+    pub intake_key: Option<String>,
+    /// Each event as a string, usually JSON.
+    pub jsons: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Single {
+    /// Or the `X-SEKOIAIO-INTAKE-KEY` header.
+    pub intake_key: Option<String>,
+    /// The event as a string, usually JSON.
+    pub json: Value,
+}
+
+#[utoipa::path(post, path = "/api/v1/intake-http/batch", tag = "intake", request_body = Batch, responses((status = 200, description = "`{\"event_ids\": [...]}`, in the order sent, once the events are stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
+pub async fn push_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Body(batch): Body<Batch>,
+) -> ApiResult<Json<Value>> {
+    let intake = intake_for(&state, &headers, batch.intake_key.as_deref()).await?;
+    let events = batch
+        .jsons
+        .iter()
+        .enumerate()
+        .map(|(i, message)| event(&intake, message, &format!("$.jsons[{i}]")))
+        .collect::<ApiResult<Vec<_>>>()?;
+    state.store.insert_intake_events(&events).await?;
+    Ok(Json(json!({"event_ids": events.iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>()})))
+}
+
+#[utoipa::path(post, path = "/api/v1/intake-http", tag = "intake", request_body = Single, responses((status = 200, description = "`{\"event_id\": ...}` once the event is stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
+pub async fn push_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Body(single): Body<Single>,
+) -> ApiResult<Json<Value>> {
+    let intake = intake_for(&state, &headers, single.intake_key.as_deref()).await?;
+    let event = event(&intake, &single.json, "$.json")?;
+    state.store.insert_intake_events(std::slice::from_ref(&event)).await?;
+    Ok(Json(json!({"event_id": event.uuid})))
+}
+
+async fn intake_for(state: &AppState, headers: &HeaderMap, in_body: Option<&str>) -> ApiResult<IntakeRecord> {
+    let key =
+        in_body.or_else(|| headers.get("x-sekoiaio-intake-key").and_then(|v| v.to_str().ok())).ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "send the intake key as `intake_key` or `X-SEKOIAIO-INTAKE-KEY`")
+        })?;
+    state
+        .store
+        .find_intake_by_key(key)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "no intake has this intake key"))
+}
+
+fn event(intake: &IntakeRecord, message: &Value, path: &str) -> ApiResult<IntakeEvent> {
+    let Some(message) = message.as_str() else {
+        return Err(ApiError::at(StatusCode::BAD_REQUEST, path, "expected the event as a string"));
+    };
+    let length = message.chars().count();
+    if length > MAX_EVENT_CHARS {
+        return Err(ApiError::at(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            path,
+            format!("the event is {length} characters long; an intake takes at most {MAX_EVENT_CHARS}"),
+        ));
+    }
+    Ok(IntakeEvent {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        intake_uuid: intake.uuid.clone(),
+        message: message.to_string(),
+        received_at: riposte_worker::now_ms(),
+    })
+}
