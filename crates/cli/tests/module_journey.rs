@@ -23,14 +23,19 @@ fn module_target() -> std::path::PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("module-journey")
 }
 
-/// `riposte ARGS` in `dir`.
-fn riposte(dir: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_riposte"))
+/// `riposte ARGS` in `dir`, whatever its outcome.
+fn try_riposte(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_riposte"))
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", module_target())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// `riposte ARGS` in `dir`, which must succeed.
+fn riposte(dir: &Path, args: &[&str]) -> Output {
+    let output = try_riposte(dir, args);
     let say = |bytes: &[u8]| String::from_utf8_lossy(bytes).to_string();
     assert!(output.status.success(), "riposte {args:?}: {}\n{}", say(&output.stdout), say(&output.stderr));
     output
@@ -80,6 +85,25 @@ async fn a_module_goes_from_an_empty_folder_to_a_playbook_run() {
     assert!(tests.status.success(), "the scaffold's tests fail: {}", String::from_utf8_lossy(&tests.stderr));
     let check = riposte(root.path(), &["module", "check", "Weather"]);
     assert!(check.stdout.is_empty(), "module check: {}", String::from_utf8_lossy(&check.stdout));
+
+    // The check builds the module: it sees code that drifted from the manifests, and a manifest
+    // that no registered component has.
+    let generated = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, generated.replace("Reads the weather service's JSON", "Reads JSON")).unwrap();
+    let ghost = json!({"uuid": "0b6f4bb5-2a31-4b1e-9c59-3d1e1f5a0c11", "name": "Ghost", "description": "d",
+                       "docker_parameters": "ghost", "arguments": {}, "results": {}});
+    std::fs::write(module.join("action_ghost.json"), serde_json::to_string_pretty(&ghost).unwrap() + "\n").unwrap();
+    let check = try_riposte(root.path(), &["module", "check", "Weather"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout).lines().collect::<Vec<_>>(),
+        [
+            "Weather:action_fetch_json.json:differs from the code; run `riposte module generate`",
+            "Weather:action_ghost.json:no registered component has this manifest",
+        ]
+    );
+    std::fs::write(&lib, generated).unwrap();
+    std::fs::remove_file(module.join("action_ghost.json")).unwrap();
 
     // Installed while the server runs: it shows within seconds.
     let data = root.path().join("data");

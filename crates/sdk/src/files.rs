@@ -65,7 +65,7 @@ pub fn manifest_drift(module: &Module, dir: &Path) -> Result<Vec<String>, SdkErr
     let mut problems = Vec::new();
     for (name, expected) in &files {
         match read_json(&dir.join(name))? {
-            None => problems.push(format!("{name}: missing; run `riposte module generate`")),
+            None => problems.push(format!("{name}: missing for a registered component; run `riposte module generate`")),
             Some(found) if &found != expected => {
                 problems.push(format!("{name}: differs from the code; run `riposte module generate`"))
             }
@@ -73,7 +73,7 @@ pub fn manifest_drift(module: &Module, dir: &Path) -> Result<Vec<String>, SdkErr
         }
     }
     for name in stale_files(dir, &files)? {
-        problems.push(format!("{name}: no component of the code produces it"));
+        problems.push(format!("{name}: no registered component has this manifest"));
     }
     Ok(problems)
 }

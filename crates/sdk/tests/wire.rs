@@ -317,8 +317,8 @@ fn manifests_come_from_the_code_and_drift_is_found() {
         drift,
         vec![
             "action_lookup.json: differs from the code; run `riposte module generate`",
-            "trigger_ticker.json: missing; run `riposte module generate`",
-            "action_gone.json: no component of the code produces it",
+            "trigger_ticker.json: missing for a registered component; run `riposte module generate`",
+            "action_gone.json: no registered component has this manifest",
         ]
     );
 }

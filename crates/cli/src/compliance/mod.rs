@@ -154,14 +154,49 @@ fn python_layout(dir: &Path, components: &[ComponentFile], say: &mut impl FnMut(
     }
 }
 
-/// A Rust module: a build file and tests. Its entrypoint registers components in code, and the
-/// manifests it generates are compared with the committed ones by its own drift test.
+/// A Rust module: a build file, an entrypoint and tests. Its entrypoint registers components in
+/// code, so the module is built and run to compare the committed manifests with its code.
 fn rust_layout(dir: &Path, say: &mut impl FnMut(&str, String)) {
     if !has_file(&dir.join("tests"), &|name| name.ends_with(".rs")) {
         say("tests", "no tests/*.rs".into());
     }
     if !dir.join("src/main.rs").is_file() {
         say("src/main.rs", "is missing".into());
+        return;
+    }
+    code_drift(dir, say);
+}
+
+/// Runs the module's own comparison of its manifests with its code: drift, components without a
+/// manifest, manifests without a component.
+fn code_drift(dir: &Path, say: &mut impl FnMut(&str, String)) {
+    let output = std::process::Command::new(crate::module::cargo())
+        .args(["run", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .args(["--", riposte_sdk::wire::CHECK_MANIFESTS])
+        .arg(dir)
+        .output();
+    let output = match output {
+        Ok(output) => output,
+        Err(e) => return say("Cargo.toml", format!("cannot run cargo to compare the manifests with the code: {e}")),
+    };
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reason = stderr
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()))
+            .unwrap_or("no message");
+        return say(
+            "Cargo.toml",
+            format!("cannot build and run the module to compare its manifests with its code: {reason}"),
+        );
+    }
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        match line.split_once(": ") {
+            Some((file, problem)) => say(file, problem.to_string()),
+            None => say("src/main.rs", line.to_string()),
+        }
     }
 }
 

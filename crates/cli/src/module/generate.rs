@@ -35,6 +35,6 @@ pub(super) fn rust_module(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// The cargo that runs this command's tests or was named by `CARGO`, else the one on `PATH`.
-pub(super) fn cargo() -> String {
+pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }

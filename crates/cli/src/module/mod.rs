@@ -5,6 +5,7 @@ mod generate;
 mod install;
 mod new;
 
+pub(crate) use generate::cargo;
 pub use generate::generate;
 pub use install::install;
 pub use new::new;

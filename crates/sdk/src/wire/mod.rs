@@ -24,6 +24,8 @@ use crate::{ActionError, BoxFuture, IntakeHost, Module, SdkError, TriggerHost};
 
 /// The command that writes the module's manifests from its code into a folder (default `.`).
 pub const GENERATE_MANIFESTS: &str = "riposte-generate-manifests";
+/// The command that prints how the manifests in a folder (default `.`) differ from the code.
+pub const CHECK_MANIFESTS: &str = "riposte-check-manifests";
 
 impl Module {
     /// The module's `main`: runs the component named by the first argument, or writes the
@@ -36,6 +38,9 @@ impl Module {
         };
         if command == GENERATE_MANIFESTS {
             return self.generate(args.get(2).map(String::as_str).unwrap_or("."));
+        }
+        if command == CHECK_MANIFESTS {
+            return self.check(args.get(2).map(String::as_str).unwrap_or("."));
         }
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
         let outcome = runtime.block_on(async {
@@ -61,6 +66,23 @@ impl Module {
             }
             Err(e) => {
                 eprintln!("cannot write the manifests: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+impl Module {
+    /// Prints, one line per file (`file: problem`), how the manifests in `folder` differ from
+    /// the code. Exits with success when it could compare, whatever it found.
+    fn check(&self, folder: &str) -> ExitCode {
+        match crate::manifest_drift(self, std::path::Path::new(folder)) {
+            Ok(problems) => {
+                problems.iter().for_each(|line| println!("{line}"));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cannot compare the manifests with the code: {e}");
                 ExitCode::FAILURE
             }
         }
