@@ -1,0 +1,168 @@
+//! The tutorial's TestHTTP module (`examples/testhttp`), installed into a running server: its
+//! trigger starts runs from a feed's new entries, its action runs in those runs, and its
+//! connector's events reach an intake.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use common::{Server, free_port, start_server};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The service the module talks to: a feed of entries, posts behind a bearer key, a status page.
+#[derive(Clone, Default)]
+struct Feed {
+    entries: Arc<Mutex<Vec<Value>>>,
+    authorizations: Arc<Mutex<Vec<String>>>,
+}
+
+async fn start_feed() -> (String, Feed) {
+    let feed = Feed::default();
+    let app = Router::new()
+        .route("/entries", get(|State(feed): State<Feed>| async move { axum::Json(json!(*feed.entries.lock().unwrap())) }))
+        .route(
+            "/posts",
+            get(|State(feed): State<Feed>, headers: HeaderMap| async move {
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                feed.authorizations.lock().unwrap().push(auth.to_string());
+                if auth != "Bearer tk-s3cret" {
+                    return Err(StatusCode::UNAUTHORIZED);
+                }
+                Ok(axum::Json(json!([{"id": 1, "title": "one"}, {"id": 2, "title": "two"}])))
+            }),
+        )
+        .route("/status", get(|| async { "all good" }))
+        .with_state(feed.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, feed)
+}
+
+fn entry(id: i64) -> Value {
+    json!({"id": id, "value": format!("entry {id}"), "timestamp": 1_700_000_000 + id})
+}
+
+fn install(data: &Path) {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/testhttp");
+    let output = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(["module", "install"])
+        .arg(&example)
+        .args(["--data-dir", data.to_str().unwrap(), "--debug"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "module install: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn finished_runs(server: &Server, playbook: &str) -> Vec<Value> {
+    let (_, runs) = server.call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}"), None).await;
+    let items = runs["items"].as_array().cloned().unwrap_or_default();
+    items.into_iter().filter(|r| r["status"] != "pending" && r["status"] != "running").collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_testhttp_module_triggers_runs_acts_in_them_and_feeds_an_intake() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port()).await;
+    install(data.path());
+    let module = eventually("the module in the catalogue", async || {
+        let (_, modules) = server.call(Method::GET, "/api/v1/modules", None).await;
+        modules["items"].as_array()?.iter().find(|m| m["slug"] == "testhttp").cloned()
+    })
+    .await;
+    let (feed_url, feed) = start_feed().await;
+    feed.entries.lock().unwrap().extend([entry(2), entry(1)]);
+    let account = json!({"module_uuid": module["uuid"], "name": "feed", "value": {"api_key": "tk-s3cret"}});
+    let (status, account) = server.call(Method::POST, "/api/v1/symphony/module-configurations", Some(account)).await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+
+    // The trigger starts a run per batch of new entries; the action runs in each.
+    let playbook = json!({
+        "name": "New entries",
+        "nodes": {
+            "0": {"name": "NewEntriesTrigger", "type": "trigger", "module_uuid": module["uuid"],
+                  "trigger_uuid": module["triggers"][0]["uuid"], "module_configuration_uuid": account["uuid"],
+                  "arguments": {"url": format!("{feed_url}/entries"), "polling_interval": 1},
+                  "outputs": {"default": ["1"]}},
+            "1": {"name": "Request", "type": "action", "module_uuid": module["uuid"],
+                  "action_uuid": module["actions"][0]["uuid"], "module_configuration_uuid": account["uuid"],
+                  "arguments": {"url": format!("{feed_url}/status?first={{{{ node.0.entries[0].id }}}}"), "method": "get"},
+                  "outputs": {}}
+        }
+    });
+    let (status, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let playbook = created["uuid"].as_str().unwrap().to_string();
+    let (status, activated) =
+        server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{playbook}/activate"), None).await;
+    assert_eq!(status, StatusCode::OK, "{activated}");
+
+    let first = eventually("the first run", async || finished_runs(&server, &playbook).await.pop()).await;
+    assert_eq!((first["name"].as_str(), first["status"].as_str()), (Some("Pushing 2 new entries"), Some("succeeded")));
+    let (_, run) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", first["uuid"].as_str().unwrap()), None).await;
+    assert_eq!(run["nodes"]["0"]["results"]["entries"], json!([entry(1), entry(2)]), "{run}");
+    let request = &run["nodes"]["1"];
+    assert_eq!((request["results"]["status_code"].as_i64(), request["results"]["text"].as_str()), (Some(200), Some("all good")));
+    assert!(request["logs"].to_string().contains("status?first=1"), "the action's logs reach the run: {request}");
+
+    feed.entries.lock().unwrap().push(entry(3));
+    let runs = eventually("a run for the new entry", async || {
+        let runs = finished_runs(&server, &playbook).await;
+        (runs.len() >= 2).then_some(runs)
+    })
+    .await;
+    assert_eq!(runs.len(), 2, "each entry starts one run: {runs:?}");
+    assert!(runs.iter().any(|r| r["name"] == "Pushing 1 new entries"), "{runs:?}");
+    let (_, shown) = server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{playbook}"), None).await;
+    assert_eq!(shown["trigger_status"]["state"], "running", "{shown}");
+    assert!(shown["trigger_status"]["error"].is_null(), "{shown}");
+
+    // The connector of an intake pushes the posts it reads, once each, into the intake.
+    let intake = json!({"name": "posts", "connector": {
+        "module_uuid": module["uuid"], "connector_uuid": module["connectors"][0]["uuid"],
+        "module_configuration_uuid": account["uuid"],
+        "configuration": {"url": format!("{feed_url}/posts"), "polling_interval": 1}}});
+    let (status, intake) = server.call(Method::POST, "/api/v1/intakes", Some(intake)).await;
+    assert_eq!(status, StatusCode::CREATED, "{intake}");
+    let events_path = format!("/api/v1/intakes/{}/events", intake["uuid"].as_str().unwrap());
+    let events = eventually("the connector's events", async || {
+        let (_, events) = server.call(Method::GET, &events_path, None).await;
+        (events["total"].as_u64()? >= 2).then_some(events)
+    })
+    .await;
+    let messages: Vec<Value> =
+        events["items"].as_array().unwrap().iter().map(|e| serde_json::from_str(e["message"].as_str().unwrap()).unwrap()).collect();
+    assert_eq!(messages, [json!({"id": 1, "title": "one", "source": "testhttp"}), json!({"id": 2, "title": "two", "source": "testhttp"})]);
+    assert!(feed.authorizations.lock().unwrap().iter().all(|a| a == "Bearer tk-s3cret"), "the secret reached the connector");
+
+    // Turned off, the trigger's process stops: no more runs.
+    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{playbook}/deactivate"), None).await;
+    eventually("the trigger to stop", async || {
+        let (_, shown) = server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{playbook}"), None).await;
+        shown.get("trigger_status").is_none().then_some(())
+    })
+    .await;
+    feed.entries.lock().unwrap().push(entry(4));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(finished_runs(&server, &playbook).await.len(), 2, "a stopped trigger starts nothing");
+}
