@@ -42,6 +42,28 @@ pub enum ModuleCommand {
     /// Build a Rust module and install it into DATA_DIR/modules, where `riposte serve` finds it
     /// (also while it runs).
     Install(InstallArgs),
+    /// Measure what an installed module's action costs as a process (start, protocol round
+    /// trip) next to the built-in in-process Request URL: both POST to the same local tool.
+    /// The action takes `url` and `method` arguments, as the TestHTTP example's Request does.
+    Bench(ModuleBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModuleBenchArgs {
+    /// The module's folder (built in release mode and installed in a temporary directory).
+    pub path: PathBuf,
+    /// The action, by name or docker_parameters; the module's first action when not given.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// The module configuration the action runs with, as JSON.
+    #[arg(long, default_value = "{}")]
+    pub configuration: String,
+    /// Runs of each action, one after another.
+    #[arg(long, default_value_t = 200)]
+    pub runs: usize,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

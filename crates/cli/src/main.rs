@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         Command::Module(ModuleCommand::New(args)) => module::new(args),
         Command::Module(ModuleCommand::Generate(args)) => module::generate(args),
         Command::Module(ModuleCommand::Install(args)) => module::install(args),
+        Command::Module(ModuleCommand::Bench(args)) => module::bench(args),
     };
     match result {
         Ok(code) => code,

@@ -27,7 +27,10 @@ struct Feed {
 async fn start_feed() -> (String, Feed) {
     let feed = Feed::default();
     let app = Router::new()
-        .route("/entries", get(|State(feed): State<Feed>| async move { axum::Json(json!(*feed.entries.lock().unwrap())) }))
+        .route(
+            "/entries",
+            get(|State(feed): State<Feed>| async move { axum::Json(json!(*feed.entries.lock().unwrap())) }),
+        )
         .route(
             "/posts",
             get(|State(feed): State<Feed>, headers: HeaderMap| async move {
@@ -119,10 +122,14 @@ async fn the_testhttp_module_triggers_runs_acts_in_them_and_feeds_an_intake() {
 
     let first = eventually("the first run", async || finished_runs(&server, &playbook).await.pop()).await;
     assert_eq!((first["name"].as_str(), first["status"].as_str()), (Some("Pushing 2 new entries"), Some("succeeded")));
-    let (_, run) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", first["uuid"].as_str().unwrap()), None).await;
+    let (_, run) =
+        server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", first["uuid"].as_str().unwrap()), None).await;
     assert_eq!(run["nodes"]["0"]["results"]["entries"], json!([entry(1), entry(2)]), "{run}");
     let request = &run["nodes"]["1"];
-    assert_eq!((request["results"]["status_code"].as_i64(), request["results"]["text"].as_str()), (Some(200), Some("all good")));
+    assert_eq!(
+        (request["results"]["status_code"].as_i64(), request["results"]["text"].as_str()),
+        (Some(200), Some("all good"))
+    );
     assert!(request["logs"].to_string().contains("status?first=1"), "the action's logs reach the run: {request}");
 
     feed.entries.lock().unwrap().push(entry(3));
@@ -150,10 +157,23 @@ async fn the_testhttp_module_triggers_runs_acts_in_them_and_feeds_an_intake() {
         (events["total"].as_u64()? >= 2).then_some(events)
     })
     .await;
-    let messages: Vec<Value> =
-        events["items"].as_array().unwrap().iter().map(|e| serde_json::from_str(e["message"].as_str().unwrap()).unwrap()).collect();
-    assert_eq!(messages, [json!({"id": 1, "title": "one", "source": "testhttp"}), json!({"id": 2, "title": "two", "source": "testhttp"})]);
-    assert!(feed.authorizations.lock().unwrap().iter().all(|a| a == "Bearer tk-s3cret"), "the secret reached the connector");
+    let messages: Vec<Value> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::from_str(e["message"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            json!({"id": 1, "title": "one", "source": "testhttp"}),
+            json!({"id": 2, "title": "two", "source": "testhttp"})
+        ]
+    );
+    assert!(
+        feed.authorizations.lock().unwrap().iter().all(|a| a == "Bearer tk-s3cret"),
+        "the secret reached the connector"
+    );
 
     // Turned off, the trigger's process stops: no more runs.
     server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{playbook}/deactivate"), None).await;

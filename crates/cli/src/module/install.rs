@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, bail};
-use riposte_host::{INSTALL_FILE, Launch, load_module};
+use riposte_host::{INSTALL_FILE, InstalledModule, Launch, load_module};
 use serde_json::Value;
 
 use super::generate::{cargo, rust_module};
@@ -14,29 +14,35 @@ use crate::cli::InstallArgs;
 use crate::installed::modules_dir;
 
 pub fn install(args: InstallArgs) -> anyhow::Result<ExitCode> {
-    let source = args.path.canonicalize().with_context(|| format!("no module folder {}", args.path.display()))?;
-    rust_module(&source)?;
-    let program = build(&source, args.debug)?;
-    let modules = modules_dir(&args.data_dir);
-    std::fs::create_dir_all(&modules).with_context(|| format!("cannot create {}", modules.display()))?;
-    let slug = slug_of(&source)?;
-    let staging = modules.join(format!(".{slug}.installing"));
-    let _ = std::fs::remove_dir_all(&staging);
-    stage(&source, &program, &staging)?;
-    let module = load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))?;
-    let target = modules.join(&slug);
-    swap_in(&staging, &target)?;
+    let module = install_module(&args.path, &args.data_dir, args.debug)?;
     let manifest = &module.manifest;
     println!(
         "installed {} {} into {} ({} actions, {} triggers, {} connectors)",
         manifest.name,
         manifest.version,
-        target.display(),
+        module.dir.display(),
         manifest.actions.len(),
         manifest.triggers.len(),
         manifest.connectors.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the module in `path` and installs it into `data_dir`'s modules.
+pub(super) fn install_module(path: &Path, data_dir: &Path, debug: bool) -> anyhow::Result<InstalledModule> {
+    let source = path.canonicalize().with_context(|| format!("no module folder {}", path.display()))?;
+    rust_module(&source)?;
+    let program = build(&source, debug)?;
+    let modules = modules_dir(data_dir);
+    std::fs::create_dir_all(&modules).with_context(|| format!("cannot create {}", modules.display()))?;
+    let slug = slug_of(&source)?;
+    let staging = modules.join(format!(".{slug}.installing"));
+    let _ = std::fs::remove_dir_all(&staging);
+    stage(&source, &program, &staging)?;
+    load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))?;
+    let target = modules.join(&slug);
+    swap_in(&staging, &target)?;
+    load_module(&target).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))
 }
 
 /// Builds the module and returns its executable.

@@ -1,10 +1,12 @@
 //! `riposte module new | generate | install`: an integrator's path from an empty folder to a
 //! module the server runs.
 
+mod bench;
 mod generate;
 mod install;
 mod new;
 
+pub use bench::bench;
 pub(crate) use generate::cargo;
 pub use generate::generate;
 pub use install::install;

@@ -1,6 +1,7 @@
 //! Calls to the platform: Bearer token, Sekoia's retry rule (connection errors and 5xx are
 //! retried with exponential waits; a 4xx is final).
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -28,15 +29,31 @@ impl Retry {
 
 #[derive(Debug, Clone)]
 pub struct Platform {
-    http: reqwest::Client,
+    /// For `http://` URLs: a platform on the same machine or network.
+    plain: reqwest::Client,
+    /// For `https://` URLs, made on first use: loading the system's root certificates takes
+    /// milliseconds, a large share of a short action's run.
+    tls: Arc<OnceLock<reqwest::Client>>,
     token: String,
     retry: Retry,
 }
 
+const TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Platform {
     pub fn new(token: String, retry: Retry) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("an HTTP client builds");
-        Platform { http, token, retry }
+        let plain =
+            reqwest::Client::builder().timeout(TIMEOUT).tls_certs_only([]).build().expect("an HTTP client builds");
+        Platform { plain, tls: Arc::default(), token, retry }
+    }
+
+    fn client_for(&self, url: &str) -> &reqwest::Client {
+        if url.starts_with("http://") {
+            return &self.plain;
+        }
+        self.tls.get_or_init(|| {
+            reqwest::Client::builder().timeout(TIMEOUT).build().expect("an HTTPS client with the system's roots builds")
+        })
     }
 
     /// Sends `body` and returns the JSON answer (`Null` when there is none), retrying failures
@@ -57,7 +74,7 @@ impl Platform {
 
     /// One attempt: a 4xx is `Refused`, any other failure `Platform`.
     pub async fn call_once(&self, method: Method, url: &str, body: Option<&Value>) -> Result<Value, SdkError> {
-        let mut request = self.http.request(method.clone(), url).bearer_auth(&self.token);
+        let mut request = self.client_for(url).request(method.clone(), url).bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(body);
         }
