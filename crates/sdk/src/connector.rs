@@ -85,8 +85,16 @@ impl ConnectorContext {
         self.host.log(level, message.into());
     }
 
+    pub fn debug(&self, message: impl Into<String>) {
+        self.log(LogLevel::Debug, message);
+    }
+
     pub fn info(&self, message: impl Into<String>) {
         self.log(LogLevel::Info, message);
+    }
+
+    pub fn warning(&self, message: impl Into<String>) {
+        self.log(LogLevel::Warning, message);
     }
 
     pub fn error(&self, message: impl Into<String>) {
@@ -103,6 +111,11 @@ impl ConnectorContext {
 
     pub async fn sleep(&self, duration: Duration) -> bool {
         self.component.sleep(duration).await
+    }
+
+    /// Resolves when the component is asked to stop: race a long request against it.
+    pub async fn stopped(&self) {
+        self.component.stopped().await
     }
 }
 

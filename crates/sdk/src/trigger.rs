@@ -86,8 +86,16 @@ impl<E: Serialize> TriggerContext<E> {
         self.host.log(level, message.into());
     }
 
+    pub fn debug(&self, message: impl Into<String>) {
+        self.log(LogLevel::Debug, message);
+    }
+
     pub fn info(&self, message: impl Into<String>) {
         self.log(LogLevel::Info, message);
+    }
+
+    pub fn warning(&self, message: impl Into<String>) {
+        self.log(LogLevel::Warning, message);
     }
 
     pub fn error(&self, message: impl Into<String>) {
@@ -106,6 +114,11 @@ impl<E: Serialize> TriggerContext<E> {
     /// Waits `duration`, or less if asked to stop; says whether still running.
     pub async fn sleep(&self, duration: Duration) -> bool {
         self.component.sleep(duration).await
+    }
+
+    /// Resolves when the component is asked to stop: race a long request against it.
+    pub async fn stopped(&self) {
+        self.component.stopped().await
     }
 }
 

@@ -1,7 +1,7 @@
 //! `TesthttpConnector`: the new items of an API, pushed to the intake.
 
 use reqwest::Url;
-use riposte_sdk::{ActionError, ComponentInfo, Connector, ConnectorContext, JsonSchema, LogLevel};
+use riposte_sdk::{ActionError, ComponentInfo, Connector, ConnectorContext, JsonSchema};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -92,7 +92,7 @@ fn with_ids(ctx: &ConnectorContext, items: Vec<Map<String, Value>>) -> Vec<(i64,
         items.into_iter().filter_map(|item| item.get("id").and_then(Value::as_i64).map(|id| (id, item))).collect();
     if identified.len() < total {
         let skipped = total - identified.len();
-        ctx.log(LogLevel::Warning, format!("{skipped} items without an integer `id` were left out"));
+        ctx.warning(format!("{skipped} items without an integer `id` were left out"));
     }
     identified
 }
