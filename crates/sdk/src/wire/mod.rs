@@ -42,7 +42,12 @@ impl Module {
         if command == CHECK_MANIFESTS {
             return self.check(args.get(2).map(String::as_str).unwrap_or("."));
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
+        // An action is one short call: one thread starts sooner than a pool.
+        let mut runtime = match self.find_command(command) {
+            Some(Command::Action(_)) => tokio::runtime::Builder::new_current_thread(),
+            _ => tokio::runtime::Builder::new_multi_thread(),
+        };
+        let runtime = runtime.enable_all().build().expect("a tokio runtime starts");
         let outcome = runtime.block_on(async {
             let stop = CancellationToken::new();
             tokio::spawn(stop_on_signal(stop.clone()));
