@@ -39,8 +39,9 @@ pub enum ModuleCommand {
     /// Write a Rust module's manifests (configuration, action_/trigger_/connector_*.json) from
     /// its code, by building and running it.
     Generate(GenerateArgs),
-    /// Build a Rust module and install it into DATA_DIR/modules, where `riposte serve` finds it
-    /// (also while it runs).
+    /// Install a module into DATA_DIR/modules, where `riposte serve` finds it (also while it
+    /// runs): a Rust module is built with cargo; a Python module gets a virtual environment with
+    /// what its uv.lock, poetry.lock or pyproject.toml names.
     Install(InstallArgs),
     /// Measure what an installed module's action costs as a process (start, protocol round
     /// trip) next to the built-in in-process Request URL: both POST to the same local tool.
@@ -58,6 +59,13 @@ pub struct ModuleBenchArgs {
     /// The module configuration the action runs with, as JSON.
     #[arg(long, default_value = "{}")]
     pub configuration: String,
+    /// The Python that makes a Python module's virtual environment.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+    /// Use this Python environment for a Python module instead of making one (what the module
+    /// needs is installed into it).
+    #[arg(long)]
+    pub python_env: Option<PathBuf>,
     /// Runs of each action, one after another.
     #[arg(long, default_value_t = 200)]
     pub runs: usize,
@@ -92,6 +100,13 @@ pub struct InstallArgs {
     /// Build without optimisations: quicker to build, slower to run.
     #[arg(long)]
     pub debug: bool,
+    /// The Python that makes a Python module's virtual environment.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+    /// Use this Python environment for a Python module instead of making one (what the module
+    /// needs is installed into it).
+    #[arg(long)]
+    pub python_env: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -185,6 +185,13 @@ impl Host {
         if let Some(intake_url) = &component.intake_url {
             command.env("INTAKE_URL", intake_url);
         }
+        // Sekoia's SDK serves liveness on 8000 and metrics on 8020 unless told otherwise: two
+        // components on one machine would fight over them.
+        for (name, port) in [("LIVENESS_PORT", free_port()), ("METRICS_PORT", free_port())] {
+            if let Some(port) = port {
+                command.env(name, port.to_string());
+            }
+        }
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) => return Ended::Exited(format!("cannot start {}: {e}", component.module.program().display())),
@@ -251,6 +258,11 @@ fn keep_log(status: &Mutex<Status>, entry: LogEntry) {
         status.logs.pop_front();
     }
     status.logs.push_back(entry);
+}
+
+/// A port nobody listens on now, for a component's own servers.
+fn free_port() -> Option<u16> {
+    std::net::TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).ok()
 }
 
 /// SIGTERM, then SIGKILL if the process outlives the grace period.

@@ -51,11 +51,14 @@ fn lines(path: &Path) -> Vec<String> {
 #[tokio::test]
 async fn a_component_that_exits_is_restarted_and_its_stderr_explains_why() {
     let dir = tempfile::tempdir().unwrap();
-    let script = "echo \"$1 $TRIGGER_CONFIGURATION\" >> started\necho 'lost the feed' >&2\nexit 3\n";
+    let script = "echo \"$1 $TRIGGER_CONFIGURATION\" >> started\necho \"$LIVENESS_PORT $METRICS_PORT\" >> ports\n\
+                  echo 'lost the feed' >&2\nexit 3\n";
     let running = supervise(&host(), module(dir.path(), script));
     let started = dir.path().join("started");
     eventually("a restart", || lines(&started).len() >= 2).await;
     assert_eq!(lines(&started)[0], r#"watch {"url":"http://127.0.0.1:9"}"#);
+    let ports: Vec<u16> = lines(&dir.path().join("ports"))[0].split(' ').map(|p| p.parse().unwrap()).collect();
+    assert!(ports.len() == 2 && ports[0] != ports[1], "its own liveness and metrics ports: {ports:?}");
     let status = running.status();
     assert!(status.restarts >= 1, "{status:?}");
     let error = status.error.unwrap();

@@ -10,6 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::install::install_module;
+use super::python::PythonOptions;
 use crate::cli::ModuleBenchArgs;
 use crate::seed::{Api, DataDir, ExternalTool, Note, start_server};
 
@@ -20,7 +21,8 @@ const WARM_UP: usize = 5;
 
 pub fn bench(args: ModuleBenchArgs) -> anyhow::Result<ExitCode> {
     let data_dir = DataDir::new(None, "riposte-module-bench")?;
-    let module = install_module(&args.path, &data_dir.path, false)?;
+    let python = PythonOptions { python: args.python.clone(), env: args.python_env.clone() };
+    let module = install_module(&args.path, &data_dir.path, false, &python)?;
     let action = match &args.action {
         Some(name) => module.manifest.actions.iter().find(|a| &a.name == name || &a.docker_parameters == name),
         None => module.manifest.actions.first(),

@@ -10,11 +10,13 @@ use riposte_host::{INSTALL_FILE, InstalledModule, Launch, load_module};
 use serde_json::Value;
 
 use super::generate::{cargo, rust_module};
+use super::python::{self, PythonOptions};
 use crate::cli::InstallArgs;
 use crate::installed::modules_dir;
 
 pub fn install(args: InstallArgs) -> anyhow::Result<ExitCode> {
-    let module = install_module(&args.path, &args.data_dir, args.debug)?;
+    let python = PythonOptions { python: args.python, env: args.python_env };
+    let module = install_module(&args.path, &args.data_dir, args.debug, &python)?;
     let manifest = &module.manifest;
     println!(
         "installed {} {} into {} ({} actions, {} triggers, {} connectors)",
@@ -28,17 +30,31 @@ pub fn install(args: InstallArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Builds the module in `path` and installs it into `data_dir`'s modules.
-pub(super) fn install_module(path: &Path, data_dir: &Path, debug: bool) -> anyhow::Result<InstalledModule> {
+/// Builds a Rust module, or sets up a Python module's environment, and installs it into
+/// `data_dir`'s modules.
+pub(super) fn install_module(
+    path: &Path,
+    data_dir: &Path,
+    debug: bool,
+    python: &PythonOptions,
+) -> anyhow::Result<InstalledModule> {
     let source = path.canonicalize().with_context(|| format!("no module folder {}", path.display()))?;
-    rust_module(&source)?;
-    let program = build(&source, debug)?;
+    let rust = source.join("Cargo.toml").is_file();
+    if !rust && !python::is_python_module(&source) {
+        bail!("{} is neither a Rust module (Cargo.toml) nor a Python one (main.py)", source.display());
+    }
     let modules = modules_dir(data_dir);
     std::fs::create_dir_all(&modules).with_context(|| format!("cannot create {}", modules.display()))?;
     let slug = slug_of(&source)?;
     let staging = modules.join(format!(".{slug}.installing"));
     let _ = std::fs::remove_dir_all(&staging);
-    stage(&source, &program, &staging)?;
+    if rust {
+        rust_module(&source)?;
+        let program = build(&source, debug)?;
+        stage(&source, &program, &staging)?;
+    } else {
+        python::stage(&source, &staging, python)?;
+    }
     load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))?;
     let target = modules.join(&slug);
     swap_in(&staging, &target)?;

@@ -5,6 +5,8 @@ mod bench;
 mod generate;
 mod install;
 mod new;
+mod python;
+mod python_deps;
 
 pub use bench::bench;
 pub(crate) use generate::cargo;

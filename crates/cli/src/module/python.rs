@@ -1,0 +1,144 @@
+//! Installing a Python module written with Sekoia's SDK, unchanged: its files, a virtual
+//! environment with what it needs, and a small starter that runs its `main.py` with the data
+//! path and inputs the host gives.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+use riposte_host::{INSTALL_FILE, Launch};
+
+use super::python_deps::requirements;
+
+/// The starter the host runs instead of `main.py`; `main.py` runs as `__main__` under it.
+pub const STARTER: &str = "riposte_start.py";
+
+const STARTER_CODE: &str = r#""""Starts a component of this module for Riposte.
+
+The module runs unchanged. Sekoia's SDK reads its inputs from /symphony files first, then from
+environment variables: Riposte gives environment variables, so /symphony is pointed away from
+any folder of that name on this machine. The SDK's data path is the one Riposte gives.
+"""
+import os
+import runpy
+import sys
+
+from sekoia_automation import constants
+from sekoia_automation.configuration import filesystem
+
+here = os.path.dirname(os.path.abspath(__file__))
+data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
+os.makedirs(data_path, exist_ok=True)
+constants.DATA_STORAGE = data_path
+filesystem.FileSystemConfiguration.VOLUME_PATH = os.path.join(here, ".no-symphony-files")
+sys.argv = [os.path.join(here, "main.py"), *sys.argv[1:]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"#;
+
+/// Where a Python module's dependencies go.
+pub struct PythonOptions {
+    /// The interpreter that makes the module's virtual environment.
+    pub python: String,
+    /// An environment to use instead of making one; what the module needs is installed into it.
+    pub env: Option<PathBuf>,
+}
+
+pub fn is_python_module(dir: &Path) -> bool {
+    dir.join("main.py").is_file()
+}
+
+/// Copies the module into `staging`, sets up its environment and writes how to start it.
+pub fn stage(source: &Path, staging: &Path, options: &PythonOptions) -> anyhow::Result<()> {
+    copy_tree(source, staging)?;
+    let needed = requirements(source)?;
+    let python = match &options.env {
+        Some(env) => existing_env(env)?,
+        None => {
+            make_env(&options.python, &staging.join(".venv"))?;
+            PathBuf::from(".venv/bin/python")
+        }
+    };
+    let absolute = if python.is_absolute() { python.clone() } else { staging.join(&python) };
+    pip_install(&absolute, &needed.lines, needed.pinned)?;
+    check_sdk(&absolute)?;
+    std::fs::write(staging.join(STARTER), STARTER_CODE)?;
+    // Compiled once here rather than at every start of a component.
+    let _ = Command::new(&absolute).args(["-m", "compileall", "-q", "."]).current_dir(staging).status();
+    let launch = Launch {
+        command: vec![python.display().to_string(), STARTER.to_string()],
+        env: [("PYTHONUNBUFFERED".to_string(), "1".to_string())].into(),
+    };
+    std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
+    Ok(())
+}
+
+/// The module's files, without environments, caches and version control.
+fn copy_tree(source: &Path, target: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(target).with_context(|| format!("cannot create {}", target.display()))?;
+    for entry in std::fs::read_dir(source).with_context(|| format!("cannot read {}", source.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') || ["__pycache__", "node_modules", "data"].contains(&name.as_str()) {
+            continue;
+        }
+        let (from, to) = (entry.path(), target.join(&name));
+        if entry.file_type()?.is_dir() {
+            copy_tree(&from, &to)?;
+        } else {
+            std::fs::copy(&from, &to).with_context(|| format!("cannot copy {}", from.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn existing_env(env: &Path) -> anyhow::Result<PathBuf> {
+    let python = env.join("bin/python");
+    if !python.exists() {
+        bail!("{} is not a Python environment: it has no bin/python", env.display());
+    }
+    Ok(std::path::absolute(&python)?)
+}
+
+fn make_env(python: &str, venv: &Path) -> anyhow::Result<()> {
+    let status = Command::new(python).args(["-m", "venv"]).arg(venv).status();
+    match status {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("a Python module needs Python 3: `{python}` was not found (name one with --python)")
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot run {python}")),
+        Ok(status) if !status.success() => {
+            bail!("`{python} -m venv` failed ({status}); on Debian, install the python3-venv package")
+        }
+        Ok(_) => Ok(()),
+    }
+}
+
+fn pip_install(python: &Path, requirements: &[String], pinned: bool) -> anyhow::Result<()> {
+    if requirements.is_empty() {
+        return Ok(());
+    }
+    let mut command = Command::new(python);
+    command.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input"]);
+    if pinned {
+        // The lock file already holds every package: nothing to resolve.
+        command.arg("--no-deps");
+    }
+    let output = command.args(requirements).stdout(Stdio::null()).output().context("cannot run pip")?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reason = stderr.lines().filter(|l| l.starts_with("ERROR")).collect::<Vec<_>>().join("\n");
+        bail!("the module's dependencies do not install:\n{}", if reason.is_empty() { stderr.trim() } else { &reason });
+    }
+    Ok(())
+}
+
+fn check_sdk(python: &Path) -> anyhow::Result<()> {
+    let output = Command::new(python)
+        .args(["-c", "import sekoia_automation"])
+        .output()
+        .context("cannot run the environment's Python")?;
+    if !output.status.success() {
+        bail!("the module's environment has no sekoia-automation-sdk: add it to the module's dependencies");
+    }
+    Ok(())
+}
