@@ -6,53 +6,12 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
-use common::{Server, free_port, start_server};
-use reqwest::Method;
+use common::feed::{entry, eventually, finished_runs, start_feed};
+use common::{free_port, start_server};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// The service the module talks to: a feed of entries, posts behind a bearer key, a status page.
-#[derive(Clone, Default)]
-struct Feed {
-    entries: Arc<Mutex<Vec<Value>>>,
-    authorizations: Arc<Mutex<Vec<String>>>,
-}
-
-async fn start_feed() -> (String, Feed) {
-    let feed = Feed::default();
-    let app = Router::new()
-        .route(
-            "/entries",
-            get(|State(feed): State<Feed>| async move { axum::Json(json!(*feed.entries.lock().unwrap())) }),
-        )
-        .route(
-            "/posts",
-            get(|State(feed): State<Feed>, headers: HeaderMap| async move {
-                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
-                feed.authorizations.lock().unwrap().push(auth.to_string());
-                if auth != "Bearer tk-s3cret" {
-                    return Err(StatusCode::UNAUTHORIZED);
-                }
-                Ok(axum::Json(json!([{"id": 1, "title": "one"}, {"id": 2, "title": "two"}])))
-            }),
-        )
-        .route("/status", get(|| async { "all good" }))
-        .with_state(feed.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, feed)
-}
-
-fn entry(id: i64) -> Value {
-    json!({"id": id, "value": format!("entry {id}"), "timestamp": 1_700_000_000 + id})
-}
 
 fn install(data: &Path) {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/testhttp");
@@ -63,23 +22,6 @@ fn install(data: &Path) {
         .output()
         .unwrap();
     assert!(output.status.success(), "module install: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn finished_runs(server: &Server, playbook: &str) -> Vec<Value> {
-    let (_, runs) = server.call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}"), None).await;
-    let items = runs["items"].as_array().cloned().unwrap_or_default();
-    items.into_iter().filter(|r| r["status"] != "pending" && r["status"] != "running").collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -115,15 +115,21 @@ impl Host {
     }
 }
 
-/// The configuration without the fields its manifest marks secret.
+/// The configuration with the values of the fields its manifest marks secret replaced by a
+/// placeholder: Sekoia's SDK wants every required field present before it asks for secrets.
 fn without_secrets(mut configuration: Value, schema: &Value) -> Value {
     if let Some(object) = configuration.as_object_mut() {
         for name in schema_secrets(schema) {
-            object.remove(&name);
+            if let Some(value) = object.get_mut(&name) {
+                *value = Value::String(SECRET_PLACEHOLDER.into());
+            }
         }
     }
     configuration
 }
+
+/// What a secret field holds in a component's environment; the value comes over the protocol.
+const SECRET_PLACEHOLDER: &str = "(secret: asked for over the protocol)";
 
 /// What the final `PATCH` said, with the logs `POST`ed before it.
 fn outcome(finished: &Value, posted: &[Value]) -> ActionOutcome {

@@ -2,6 +2,8 @@
 //! what it receives.
 #![allow(dead_code)]
 
+pub mod feed;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,6 @@
+from sekoia_automation.module import Module
+from testhttp_modules.models import TesthttpModuleConfiguration
+
+
+class TesthttpModule(Module):
+    configuration: TesthttpModuleConfiguration

@@ -1,0 +1,3 @@
+from pydantic import BaseModel, Field
+class TesthttpModuleConfiguration(BaseModel):
+    api_key: str = Field(..., description="API Key", secret=True)
