@@ -177,6 +177,10 @@ pub struct ServeArgs {
     /// and the run journals, and loaded when a run is read.
     #[arg(long, env = "RIPOSTE_MAX_INLINE_OUTPUT", default_value_t = riposte_worker::DEFAULT_MAX_INLINE_OUTPUT)]
     pub max_inline_output: usize,
+    /// Warm workers kept per installed module that has them (Python modules): actions run on a
+    /// loaded worker instead of a new process. 0 starts a process for every action.
+    #[arg(long, env = "RIPOSTE_WARM_WORKERS", default_value_t = riposte_host::DEFAULT_WARM_WORKERS)]
+    pub warm_workers: usize,
     /// Key that seals secret configuration fields at rest, as 64 hex characters. When not given,
     /// DIR/secret.key is used (made on first start, mode 0600): back it up with the database.
     #[arg(long, env = "RIPOSTE_SECRET_KEY", hide_env_values = true)]

@@ -20,6 +20,7 @@ struct ServeFile {
     shutdown_grace: Option<u64>,
     secret_key: Option<String>,
     max_inline_output: Option<usize>,
+    warm_workers: Option<usize>,
 }
 
 /// Applies `args.config`, if any, under the flags and variables `matches` saw.
@@ -52,6 +53,9 @@ pub fn apply_file(args: &mut ServeArgs, matches: &ArgMatches) -> anyhow::Result<
     }
     if let Some(v) = file.max_inline_output.filter(|_| unset("max_inline_output")) {
         args.max_inline_output = v;
+    }
+    if let Some(v) = file.warm_workers.filter(|_| unset("warm_workers")) {
+        args.warm_workers = v;
     }
     Ok(())
 }

@@ -44,7 +44,18 @@ impl Drop for DataDir {
 
 /// Starts a server for a demo or a benchmark: default options but the run limit.
 pub async fn start_server(data_dir: &Path, listen: &str, max_runs: usize) -> anyhow::Result<Server> {
+    start_server_with_warm(data_dir, listen, max_runs, riposte_host::DEFAULT_WARM_WORKERS).await
+}
+
+/// The same, with this many warm workers per module.
+pub async fn start_server_with_warm(
+    data_dir: &Path,
+    listen: &str,
+    max_runs: usize,
+    warm_workers: usize,
+) -> anyhow::Result<Server> {
     Server::start(ServerOptions {
+        warm_workers,
         data_dir: data_dir.to_path_buf(),
         listen: listen.to_string(),
         limits: RunLimits { max_runs, max_runs_per_playbook: max_runs },

@@ -18,6 +18,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
             secret_key: args.secret_key.clone(),
             max_inline_output: args.max_inline_output,
+            warm_workers: args.warm_workers,
         })
         .await?;
         if server.new_admin_key {

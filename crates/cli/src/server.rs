@@ -29,6 +29,8 @@ pub struct ServerOptions {
     pub secret_key: Option<String>,
     /// Node outputs larger than this (bytes of JSON) are stored apart.
     pub max_inline_output: usize,
+    /// Warm workers kept per installed module that has them.
+    pub warm_workers: usize,
 }
 
 /// A running server.
@@ -63,7 +65,9 @@ impl Server {
         // alerts directly.
         let clients = HttpClients::new().context("cannot set up the HTTP client")?;
         let local_alerts = Arc::new(StoreAlerts(store.clone()));
-        let host = Arc::new(Host::new(Arc::new(Callbacks::default()), callback_base(address)));
+        let host = Arc::new(
+            Host::new(Arc::new(Callbacks::default()), callback_base(address)).with_warm_workers(options.warm_workers),
+        );
         let registry =
             Arc::new(Registry::new(riposte_modules::builtin_modules(&clients, Some(local_alerts))).with_host(host));
         let modules_dir = installed::modules_dir(dir);

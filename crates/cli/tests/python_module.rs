@@ -1,6 +1,7 @@
 //! The tutorial's TestHTTP module written in Python with Sekoia's SDK from PyPI
 //! (`examples/python-testhttp`), installed unchanged into a running server: its action's
-//! results, logs and errors show on runs, its trigger starts runs, its connector feeds an intake.
+//! results, logs and errors show on runs (on a warm worker and as a process of its own), its
+//! trigger starts runs, its connector feeds an intake.
 
 mod common;
 
@@ -123,4 +124,10 @@ async fn a_python_sdk_module_runs_unchanged_through_the_server() {
         feed.authorizations.lock().unwrap().iter().all(|a| a == "Bearer tk-s3cret"),
         "the secret reached the connector"
     );
+
+    // Without warm workers, each action is a process of its own, with the same outcome.
+    drop(server);
+    let server = common::start_server_with(data.path(), free_port(), &["--warm-workers", "0"]).await;
+    let run = request_run(&server, &module, &account, format!("{feed_url}/status")).await;
+    assert_eq!(run["nodes"]["1"]["results"]["text"], "all good", "{run}");
 }

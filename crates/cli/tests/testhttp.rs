@@ -127,4 +127,11 @@ async fn the_testhttp_module_triggers_runs_acts_in_them_and_feeds_an_intake() {
     feed.entries.lock().unwrap().push(entry(4));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(finished_runs(&server, &playbook).await.len(), 2, "a stopped trigger starts nothing");
+
+    // The server killed, its connector goes too: after a restart it would run twice.
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let polls = feed.authorizations.lock().unwrap().len();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(feed.authorizations.lock().unwrap().len(), polls, "the connector outlived the server");
 }

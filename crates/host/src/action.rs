@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
 use crate::callbacks::{Callbacks, OpenCall};
+use crate::warm::{DEFAULT_WARM_WORKERS, WarmPool};
 use crate::{InstalledModule, logs};
 
 /// Bytes of a process's stderr kept to explain a crash.
@@ -18,6 +19,7 @@ const STDERR_TAIL: usize = 4096;
 /// Starts installed modules' components and answers their callbacks.
 pub struct Host {
     callbacks: Arc<Callbacks>,
+    warm: WarmPool,
     /// Where components reach this server, e.g. `http://127.0.0.1:8080`.
     base_url: String,
 }
@@ -36,7 +38,17 @@ pub struct ActionRequest<'a> {
 
 impl Host {
     pub fn new(callbacks: Arc<Callbacks>, base_url: impl Into<String>) -> Self {
-        Host { callbacks, base_url: base_url.into().trim_end_matches('/').to_string() }
+        Host {
+            callbacks,
+            warm: WarmPool::new(DEFAULT_WARM_WORKERS),
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// Keeps up to `count` idle warm workers per module; 0 starts a process for every action.
+    pub fn with_warm_workers(mut self, count: usize) -> Self {
+        self.warm = WarmPool::new(count);
+        self
     }
 
     pub fn callbacks(&self) -> &Arc<Callbacks> {
@@ -52,6 +64,9 @@ impl Host {
     /// process.
     pub async fn run_action(&self, request: ActionRequest<'_>) -> ActionOutcome {
         let call = self.callbacks.open_action(request.configuration.clone());
+        if request.module.launch.warm.is_some() && self.warm.enabled() {
+            return self.run_warm(request, &call).await;
+        }
         let mut command = self.command(request.module, &request.action.docker_parameters, &call, request.configuration);
         command.env("ARGUMENTS", request.arguments.to_string()).env("NODE_RUN_UUID", &request.idempotency_key);
         let mut child = match command.spawn() {
@@ -80,6 +95,48 @@ impl Host {
 }
 
 impl Host {
+    /// The action on a warm worker of its module; a worker that cannot load fails the node
+    /// with its stderr.
+    async fn run_warm(&self, request: ActionRequest<'_>, call: &OpenCall) -> ActionOutcome {
+        let mut inputs = self.inputs(request.module, call, request.configuration);
+        inputs.push(("arguments".into(), request.arguments.to_string()));
+        inputs.push(("node_run_uuid".into(), request.idempotency_key));
+        let inputs: serde_json::Map<String, Value> = inputs.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        let mut worker = match self.warm.take(request.module).await {
+            Ok(worker) => worker,
+            Err(message) => return failure(FailureKind::Action, message),
+        };
+        let ran = worker.run(&request.action.docker_parameters, Value::Object(inputs)).await;
+        let report = call.report();
+        match (report.finished, ran) {
+            (Some(finished), ran) => {
+                if ran.is_ok() {
+                    self.warm.give_back(request.module, worker);
+                }
+                outcome(&finished, &report.logs)
+            }
+            (None, Ok(())) => {
+                self.warm.give_back(request.module, worker);
+                failure(FailureKind::Action, "the module ended the action without reporting a result".into())
+            }
+            (None, Err(message)) => failure(FailureKind::Action, message),
+        }
+    }
+
+    /// The inputs every component reads (Sekoia's names): the module configuration without
+    /// its secrets, the call's token and URLs.
+    fn inputs(&self, module: &InstalledModule, call: &OpenCall, configuration: Value) -> Vec<(String, String)> {
+        let urls = format!("{}{}", self.base_url, Host::callback_path(&call.id));
+        let public = without_secrets(configuration, &module.manifest.configuration);
+        vec![
+            ("module_configuration".into(), public.to_string()),
+            ("token".into(), call.token.clone()),
+            ("url_callback".into(), format!("{urls}/callback")),
+            ("url_logs".into(), format!("{urls}/logs")),
+            ("url_secrets".into(), format!("{urls}/secrets")),
+        ]
+    }
+
     /// `<program> <docker_parameters>` with the inputs every component gets: the module
     /// configuration without its secrets, the call's token and URLs. Killed when dropped.
     pub(crate) fn command(
@@ -89,23 +146,18 @@ impl Host {
         call: &OpenCall,
         configuration: Value,
     ) -> Command {
-        let urls = format!("{}{}", self.base_url, Host::callback_path(&call.id));
-        let public = without_secrets(configuration, &module.manifest.configuration);
         let mut command = Command::new(module.program());
         command
             .args(&module.launch.command[1..])
             .arg(docker_parameters)
             .current_dir(&module.dir)
             .envs(&module.launch.env)
-            .env("MODULE_CONFIGURATION", public.to_string())
-            .env("TOKEN", &call.token)
-            .env("URL_CALLBACK", format!("{urls}/callback"))
-            .env("URL_LOGS", format!("{urls}/logs"))
-            .env("URL_SECRETS", format!("{urls}/secrets"))
+            .envs(self.inputs(module, call, configuration).into_iter().map(|(k, v)| (k.to_ascii_uppercase(), v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        die_with_server(&mut command);
         command
     }
 
@@ -113,6 +165,23 @@ impl Host {
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+}
+
+/// Asks the kernel to end the module's process when this server's process ends, however it
+/// ends: a component left running after a crash would run twice once the server is back.
+pub(crate) fn die_with_server(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: between fork and exec, only `prctl`, which is async-signal-safe, is called.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
 }
 
 /// The configuration with the values of the fields its manifest marks secret replaced by a

@@ -21,6 +21,11 @@ pub struct Launch {
     /// Environment variables set for every component.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// A program that keeps the module loaded and runs its actions one after another, for
+    /// modules slow to start: it prints `ready` once loaded, then reads one JSON request per line
+    /// (`{"command", "inputs"}`) and prints `done` after each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,12 +34,18 @@ pub struct InstalledModule {
     /// The module's manifest, with its actions, triggers and connectors.
     pub manifest: ModuleManifest,
     pub launch: Launch,
+    /// When this install was written: warm workers of an older install are not reused.
+    pub installed_at: Option<std::time::SystemTime>,
 }
 
 impl InstalledModule {
     /// The program to start, as a path the operating system can find.
     pub fn program(&self) -> PathBuf {
-        let program = &self.launch.command[0];
+        self.resolve(&self.launch.command[0])
+    }
+
+    /// A program named in the install file, as a path the operating system can find.
+    pub fn resolve(&self, program: &str) -> PathBuf {
         if program.contains('/') { self.dir.join(program) } else { PathBuf::from(program) }
     }
 
@@ -74,7 +85,8 @@ pub fn load_module(dir: &Path) -> Result<InstalledModule, HostError> {
             manifest.connectors.push(read_json::<ConnectorManifest>(&path)?);
         }
     }
-    Ok(InstalledModule { dir: dir.to_path_buf(), manifest, launch })
+    let installed_at = std::fs::metadata(dir.join(INSTALL_FILE)).and_then(|m| m.modified()).ok();
+    Ok(InstalledModule { dir: dir.to_path_buf(), manifest, launch, installed_at })
 }
 
 /// Every installed module under `modules_dir` (one folder each), and the problems of the folders

@@ -11,11 +11,13 @@ mod callbacks;
 mod installed;
 mod logs;
 mod supervise;
+mod warm;
 
 pub use action::{ActionRequest, Host};
 pub use callbacks::{CallbackError, Callbacks, TriggerEvent};
 pub use installed::{INSTALL_FILE, InstalledModule, Launch, load_module, load_modules};
 pub use supervise::{ComponentKind, ComponentState, ComponentStatus, LongRunning, Supervised};
+pub use warm::DEFAULT_WARM_WORKERS;
 
 /// What goes wrong with an installed module.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::install::install_module;
 use super::python::PythonOptions;
 use crate::cli::ModuleBenchArgs;
-use crate::seed::{Api, DataDir, ExternalTool, Note, start_server};
+use crate::seed::{Api, DataDir, ExternalTool, Note, start_server_with_warm};
 
 const MANUAL_TRIGGER: &str = "fc26eb9f-b272-4c15-b3bf-ace397c0dc57";
 const SEKOIA_MODULE: &str = "92d8bb47-7c51-445d-81de-ae04edbb6f0a";
@@ -33,32 +33,44 @@ pub fn bench(args: ModuleBenchArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let figures = runtime.block_on(async {
         let tool = ExternalTool::start(Note::Body).await?;
-        let server = start_server(&data_dir.path, "127.0.0.1:0", 64).await?;
-        let api = Api::new(&server, reqwest::Client::new());
-        let account = api
-            .call(
-                Method::POST,
-                "/api/v1/symphony/module-configurations",
-                Some(json!({"module_uuid": module.manifest.uuid, "name": "bench", "value": configuration})),
-            )
-            .await
-            .context("the module configuration (give one with --configuration)")?;
         let arguments = json!({"url": tool.url, "method": "post"});
-        let builtin = json!({"module_uuid": riposte_modules::http::MODULE_UUID, "action_uuid": riposte_modules::http::REQUEST_URL_UUID});
-        let installed = json!({"module_uuid": module.manifest.uuid, "action_uuid": action.uuid, "module_configuration_uuid": account["uuid"]});
-        let in_process = measure(&api, "In-process Request URL", builtin, &arguments, args.runs).await?;
-        let external = measure(&api, &format!("Installed {}", action.name), installed, &arguments, args.runs).await?;
-        server.stop().await?;
-        if tool.count() != 2 * (args.runs + WARM_UP) {
-            bail!("the tool received {} requests, not {}", tool.count(), 2 * (args.runs + WARM_UP));
+        let mut figures = json!({"runs": args.runs, "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)});
+        // With warm workers (the default) when the module has them, then a process per action.
+        let modes: &[(&str, usize)] = if module.launch.warm.is_some() {
+            &[("installed", riposte_host::DEFAULT_WARM_WORKERS), ("installed_cold", 0)]
+        } else {
+            &[("installed", 0)]
+        };
+        for (index, (key, warm_workers)) in modes.iter().enumerate() {
+            let server = start_server_with_warm(&data_dir.path, "127.0.0.1:0", 64, *warm_workers).await?;
+            let api = Api::new(&server, reqwest::Client::new());
+            if index == 0 {
+                let builtin = json!({"module_uuid": riposte_modules::http::MODULE_UUID, "action_uuid": riposte_modules::http::REQUEST_URL_UUID});
+                figures["in_process"] = measure(&api, "In-process Request URL", builtin, &arguments, args.runs).await?;
+            }
+            let account = api
+                .call(
+                    Method::POST,
+                    "/api/v1/symphony/module-configurations",
+                    Some(json!({"module_uuid": module.manifest.uuid, "name": "bench", "value": configuration})),
+                )
+                .await
+                .context("the module configuration (give one with --configuration)")?;
+            let installed = json!({"module_uuid": module.manifest.uuid, "action_uuid": action.uuid, "module_configuration_uuid": account["uuid"]});
+            let name = format!("Installed {}", action.name);
+            figures[*key] = measure(&api, &name, installed, &arguments, args.runs).await?;
+            server.stop().await?;
         }
-        anyhow::Ok(json!({
-            "runs": args.runs,
-            "in_process": in_process,
-            "installed": external,
-            "overhead_ms": round(external["action_ms"]["mean"].as_f64().unwrap_or_default() - in_process["action_ms"]["mean"].as_f64().unwrap_or_default()),
-            "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-        }))
+        let expected = (1 + modes.len()) * (args.runs + WARM_UP);
+        if tool.count() != expected {
+            bail!("the tool received {} requests, not {expected}", tool.count());
+        }
+        let mean = |figures: &Value, key: &str| figures[key]["action_ms"]["mean"].as_f64().unwrap_or_default();
+        figures["overhead_ms"] = json!(round(mean(&figures, "installed") - mean(&figures, "in_process")));
+        if module.launch.warm.is_some() {
+            figures["overhead_cold_ms"] = json!(round(mean(&figures, "installed_cold") - mean(&figures, "in_process")));
+        }
+        anyhow::Ok(figures)
     })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);
@@ -129,14 +141,20 @@ fn round(value: f64) -> f64 {
 
 fn print_figures(module: &str, figures: &Value) {
     println!("{} runs one after another, one action each, {} cores", figures["runs"], figures["cores"]);
-    for (label, key) in
-        [("in-process Request URL", "in_process"), (&format!("installed {module} action")[..], "installed")]
-    {
-        let (action, run) = (&figures[key]["action_ms"], &figures[key]["run_ms"]);
+    let rows = [
+        ("in-process Request URL".to_string(), "in_process"),
+        (format!("installed {module} action"), "installed"),
+        (format!("installed {module} action, a process per call"), "installed_cold"),
+    ];
+    for (label, key) in rows.iter().filter(|(_, key)| !figures[*key].is_null()) {
+        let (action, run) = (&figures[*key]["action_ms"], &figures[*key]["run_ms"]);
         println!(
             "  {label}: action mean {} ms (p50 {}, p99 {}); whole run mean {} ms (p50 {}, p99 {})",
             action["mean"], action["p50"], action["p99"], run["mean"], run["p50"], run["p99"]
         );
     }
     println!("  overhead of the installed action: {} ms per call", figures["overhead_ms"]);
+    if !figures["overhead_cold_ms"].is_null() {
+        println!("  overhead with a process per call: {} ms per call", figures["overhead_cold_ms"]);
+    }
 }

@@ -113,7 +113,7 @@ fn stage(source: &Path, program: &Path, staging: &Path) -> anyhow::Result<()> {
     }
     let name = program.file_name().context("the executable has no name")?.to_string_lossy().to_string();
     std::fs::copy(program, staging.join("bin").join(&name)).context("cannot copy the executable")?;
-    let launch = Launch { command: vec![format!("bin/{name}")], env: Default::default() };
+    let launch = Launch { command: vec![format!("bin/{name}")], env: Default::default(), warm: None };
     std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
     Ok(())
 }

@@ -22,6 +22,8 @@ any folder of that name on this machine. The SDK's data path is the one Riposte 
 import os
 import runpy
 import sys
+import threading
+import time
 
 from sekoia_automation import constants
 from sekoia_automation.configuration import filesystem
@@ -31,8 +33,82 @@ data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
 os.makedirs(data_path, exist_ok=True)
 constants.DATA_STORAGE = data_path
 filesystem.FileSystemConfiguration.VOLUME_PATH = os.path.join(here, ".no-symphony-files")
+
+
+def exit_when_orphaned(parent=os.getppid()):
+    # Riposte asks for SIGTERM when it ends; a component still busy 10 s later (retrying sends
+    # to a platform that is gone) must not run on beside the next Riposte.
+    while os.getppid() == parent:
+        time.sleep(1)
+    time.sleep(10)
+    os._exit(1)
+
+
+threading.Thread(target=exit_when_orphaned, daemon=True).start()
 sys.argv = [os.path.join(here, "main.py"), *sys.argv[1:]]
 runpy.run_path(sys.argv[0], run_name="__main__")
+"#;
+
+/// The warm worker the host keeps for actions; see `riposte_host::Launch::warm`.
+pub const WARM_STARTER: &str = "riposte_warm.py";
+
+const WARM_STARTER_CODE: &str = r#""""Keeps this module loaded for Riposte and runs its actions one after another.
+
+The module runs unchanged, under the Fission runtime mode of Sekoia's SDK: each action's command
+and inputs come with a request, as a Fission function receives them. Riposte writes one JSON
+request per line on stdin ({"command", "inputs"}) and reads "done" on stdout after each; this
+prints "ready" once the module and the SDK are loaded.
+"""
+import json
+import os
+import sys
+import traceback
+
+here = os.path.dirname(os.path.abspath(__file__))
+state = os.path.join(here, ".riposte-fission-state.json")
+with open(state, "w") as f:
+    json.dump({"filepath": here}, f)
+os.environ["SYMPHONY_RUNTIME"] = "fission"
+os.environ["FISSION_STATE_FILE_PATH"] = state
+
+from flask import Flask
+from sekoia_automation import constants
+from sekoia_automation.exceptions import CommandNotFoundError
+
+data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
+os.makedirs(data_path, exist_ok=True)
+constants.DATA_STORAGE = data_path
+main = os.path.join(here, "main.py")
+with open(main) as f:
+    code = compile(f.read(), main, "exec")
+app = Flask("riposte-warm")
+protocol = sys.stdout
+# What the module prints must not mix with the protocol.
+sys.stdout = sys.stderr
+
+
+def run(command, inputs):
+    with app.test_request_context(headers={"command": command}, json=inputs):
+        try:
+            exec(code, {"__name__": "__main__", "__file__": main})
+        except CommandNotFoundError:
+            if command != "riposte-warm-up":
+                traceback.print_exc()
+        except SystemExit:
+            pass
+        except Exception:
+            traceback.print_exc()
+
+
+# The module's imports and the SDK's, loaded before the first action.
+run("riposte-warm-up", {})
+protocol.write("ready\n")
+protocol.flush()
+for line in sys.stdin:
+    request = json.loads(line)
+    run(request["command"], request["inputs"])
+    protocol.write("done\n")
+    protocol.flush()
 "#;
 
 /// Where a Python module's dependencies go.
@@ -62,11 +138,14 @@ pub fn stage(source: &Path, staging: &Path, options: &PythonOptions) -> anyhow::
     pip_install(&absolute, &needed.lines, needed.pinned)?;
     check_sdk(&absolute)?;
     std::fs::write(staging.join(STARTER), STARTER_CODE)?;
+    std::fs::write(staging.join(WARM_STARTER), WARM_STARTER_CODE)?;
     // Compiled once here rather than at every start of a component.
     let _ = Command::new(&absolute).args(["-m", "compileall", "-q", "."]).current_dir(staging).status();
+    let python = python.display().to_string();
     let launch = Launch {
-        command: vec![python.display().to_string(), STARTER.to_string()],
+        command: vec![python.clone(), STARTER.to_string()],
         env: [("PYTHONUNBUFFERED".to_string(), "1".to_string())].into(),
+        warm: Some(vec![python, WARM_STARTER.to_string()]),
     };
     std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
     Ok(())

@@ -52,17 +52,37 @@ impl WireHost {
     }
 
     /// Sends the logs waiting, if any.
+    /// Sends the logs waiting, with retries. The batch leaves the buffer once sent or given
+    /// up on, so that a send interrupted by a stop leaves it for [`WireHost::flush_last_logs`].
     pub async fn flush_logs(&self) {
-        let batch = std::mem::take(&mut *self.logs.lock().expect("log buffer lock"));
+        self.send_waiting_logs(false).await
+    }
+
+    /// Sends the logs waiting with one attempt: at a stop, the platform may be gone, and the
+    /// process must not outlive it retrying.
+    pub async fn flush_last_logs(&self) {
+        self.send_waiting_logs(true).await
+    }
+
+    async fn send_waiting_logs(&self, once: bool) {
+        let batch = self.logs.lock().expect("log buffer lock").clone();
         if batch.is_empty() {
             return;
         }
-        if let Err(e) = self.platform.call(Method::POST, &self.logs_url, Some(&json!({"logs": batch}))).await {
+        let body = json!({"logs": batch});
+        let sent = if once {
+            self.platform.call_once(Method::POST, &self.logs_url, Some(&body)).await
+        } else {
+            self.platform.call(Method::POST, &self.logs_url, Some(&body)).await
+        };
+        if let Err(e) = sent {
             eprintln!("cannot send logs: {e}");
         }
+        self.logs.lock().expect("log buffer lock").drain(..batch.len());
     }
 
-    /// Sends logs as they come, until `component` stops.
+    /// Sends logs as they come, until `component` stops; a send in progress is given up at the
+    /// stop.
     pub async fn send_logs_until_stopped(&self, component: &Component) {
         while component.running() {
             tokio::select! {
@@ -70,7 +90,10 @@ impl WireHost {
                 _ = tokio::time::sleep(LOG_FLUSH_EVERY) => {}
                 _ = component.stopped() => {}
             }
-            self.flush_logs().await;
+            tokio::select! {
+                _ = self.flush_logs() => {}
+                _ = component.stopped() => {}
+            }
         }
     }
 

@@ -51,6 +51,7 @@ impl Module {
         let outcome = runtime.block_on(async {
             let stop = CancellationToken::new();
             tokio::spawn(stop_on_signal(stop.clone()));
+            tokio::spawn(exit_after_grace(stop.clone()));
             run_command(&self, command, &Inputs::process(), Retry::SEKOIA, stop).await
         });
         match outcome {
@@ -182,8 +183,19 @@ async fn finish(
         outcome
     };
     let (outcome, ()) = tokio::join!(run_then_stop, host.send_logs_until_stopped(component));
-    host.flush_logs().await;
+    host.flush_last_logs().await;
     outcome.map_err(SdkError::Platform)
+}
+
+/// How long a component has to end after it is asked to stop: a send still retrying towards a
+/// platform that is gone must not keep the process alive.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn exit_after_grace(stop: CancellationToken) {
+    stop.cancelled().await;
+    tokio::time::sleep(STOP_GRACE).await;
+    eprintln!("still running {}s after the stop: exiting", STOP_GRACE.as_secs());
+    std::process::exit(1);
 }
 
 async fn stop_on_signal(stop: CancellationToken) {

@@ -1,0 +1,137 @@
+//! Warm workers: a module's program kept loaded between actions, for modules whose start is
+//! slow (a Python module spends most of a second importing Sekoia's SDK). A worker runs one
+//! action at a time; the report still comes through the call's callback URLs, as from a cold
+//! process. A worker that is dropped while it runs an action is killed with it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use crate::InstalledModule;
+
+/// Idle workers kept per module unless told otherwise; more are stopped when they finish.
+pub const DEFAULT_WARM_WORKERS: usize = 4;
+/// How long a worker may take to load the module.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bytes of a worker's stderr kept to explain a crash.
+const STDERR_TAIL: usize = 4096;
+
+/// Idle workers, by module folder, with the install they belong to.
+pub(crate) struct WarmPool {
+    max_idle: usize,
+    idle: Mutex<HashMap<PathBuf, Idle>>,
+}
+
+type Idle = (Option<SystemTime>, Vec<Worker>);
+
+pub(crate) struct Worker {
+    _child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+impl WarmPool {
+    pub(crate) fn new(max_idle: usize) -> Self {
+        WarmPool { max_idle, idle: Mutex::default() }
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.max_idle > 0
+    }
+
+    /// An idle worker of this install of the module, or a new one.
+    pub(crate) async fn take(&self, module: &InstalledModule) -> Result<Worker, String> {
+        let idle = {
+            let mut idle = self.idle.lock().expect("warm pool lock");
+            let entry = idle.entry(module.dir.clone()).or_insert_with(|| (module.installed_at, Vec::new()));
+            if entry.0 != module.installed_at {
+                // Reinstalled: the old workers run the old code.
+                *entry = (module.installed_at, Vec::new());
+            }
+            entry.1.pop()
+        };
+        match idle {
+            Some(worker) => Ok(worker),
+            None => Worker::start(module).await,
+        }
+    }
+
+    pub(crate) fn give_back(&self, module: &InstalledModule, worker: Worker) {
+        let mut idle = self.idle.lock().expect("warm pool lock");
+        if let Some((installed_at, workers)) = idle.get_mut(&module.dir)
+            && *installed_at == module.installed_at
+            && workers.len() < self.max_idle
+        {
+            workers.push(worker);
+        }
+    }
+}
+
+impl Worker {
+    async fn start(module: &InstalledModule) -> Result<Worker, String> {
+        let warm = module.launch.warm.as_ref().ok_or("the module has no warm worker")?;
+        let mut command = Command::new(module.resolve(&warm[0]));
+        command
+            .args(&warm[1..])
+            .current_dir(&module.dir)
+            .envs(&module.launch.env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        crate::action::die_with_server(&mut command);
+        let mut child = command.spawn().map_err(|e| format!("cannot start the module's worker {}: {e}", warm[0]))?;
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        if let Some(stream) = child.stderr.take() {
+            tokio::spawn(keep_tail(stream, stderr.clone()));
+        }
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err("the module's worker has no pipes".into());
+        };
+        let mut worker = Worker { _child: child, stdin, stdout: BufReader::new(stdout).lines(), stderr };
+        match tokio::time::timeout(LOAD_TIMEOUT, worker.stdout.next_line()).await {
+            Ok(Ok(Some(line))) if line == "ready" => Ok(worker),
+            Ok(_) => Err(format!("the module's worker did not load{}", worker.stderr_note())),
+            Err(_) => Err(format!("the module's worker did not load in {}s", LOAD_TIMEOUT.as_secs())),
+        }
+    }
+
+    /// Runs one component to its end.
+    pub(crate) async fn run(&mut self, command: &str, inputs: Value) -> Result<(), String> {
+        let mut line = json!({"command": command, "inputs": inputs}).to_string();
+        line.push('\n');
+        self.stdin.write_all(line.as_bytes()).await.map_err(|e| format!("the module's worker is gone: {e}"))?;
+        self.stdin.flush().await.map_err(|e| format!("the module's worker is gone: {e}"))?;
+        match self.stdout.next_line().await {
+            Ok(Some(line)) if line == "done" => Ok(()),
+            _ => Err(format!("the module's worker exited during the action{}", self.stderr_note())),
+        }
+    }
+
+    fn stderr_note(&self) -> String {
+        let tail = self.stderr.lock().expect("stderr lock");
+        crate::action::stderr_note(String::from_utf8_lossy(&tail).trim())
+    }
+}
+
+async fn keep_tail(mut stream: tokio::process::ChildStderr, kept: Arc<Mutex<Vec<u8>>>) {
+    let mut buffer = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buffer).await {
+        if n == 0 {
+            break;
+        }
+        let mut kept = kept.lock().expect("stderr lock");
+        kept.extend_from_slice(&buffer[..n]);
+        if kept.len() > STDERR_TAIL {
+            let excess = kept.len() - STDERR_TAIL;
+            kept.drain(..excess);
+        }
+    }
+}
