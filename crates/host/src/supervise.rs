@@ -140,7 +140,8 @@ impl Host {
                 Ended::Crashed(message) => {
                     tracing::warn!(component = %component.docker_parameters, owner = %component.owner, "crashed: {message}");
                     stop.cancelled().await;
-                    set(&status, ComponentState::Stopped, Some(message));
+                    // Stopped now; the critical log stays the reason shown.
+                    set(&status, ComponentState::Stopped, None);
                     return;
                 }
                 Ended::Exited(message) => {

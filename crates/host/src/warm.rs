@@ -35,6 +35,8 @@ pub(crate) struct Worker {
     stdin: ChildStdin,
     stdout: Lines<BufReader<ChildStdout>>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// Reads stderr until the worker exits.
+    stderr_reader: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl WarmPool {
@@ -89,16 +91,14 @@ impl Worker {
         crate::action::die_with_server(&mut command);
         let mut child = command.spawn().map_err(|e| format!("cannot start the module's worker {}: {e}", warm[0]))?;
         let stderr = Arc::new(Mutex::new(Vec::new()));
-        if let Some(stream) = child.stderr.take() {
-            tokio::spawn(keep_tail(stream, stderr.clone()));
-        }
+        let stderr_reader = child.stderr.take().map(|stream| tokio::spawn(keep_tail(stream, stderr.clone())));
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err("the module's worker has no pipes".into());
         };
-        let mut worker = Worker { _child: child, stdin, stdout: BufReader::new(stdout).lines(), stderr };
+        let mut worker = Worker { _child: child, stdin, stdout: BufReader::new(stdout).lines(), stderr, stderr_reader };
         match tokio::time::timeout(LOAD_TIMEOUT, worker.stdout.next_line()).await {
             Ok(Ok(Some(line))) if line == "ready" => Ok(worker),
-            Ok(_) => Err(format!("the module's worker did not load{}", worker.stderr_note())),
+            Ok(_) => Err(format!("the module's worker did not load{}", worker.stderr_note().await)),
             Err(_) => Err(format!("the module's worker did not load in {}s", LOAD_TIMEOUT.as_secs())),
         }
     }
@@ -111,11 +111,15 @@ impl Worker {
         self.stdin.flush().await.map_err(|e| format!("the module's worker is gone: {e}"))?;
         match self.stdout.next_line().await {
             Ok(Some(line)) if line == "done" => Ok(()),
-            _ => Err(format!("the module's worker exited during the action{}", self.stderr_note())),
+            _ => Err(format!("the module's worker exited during the action{}", self.stderr_note().await)),
         }
     }
 
-    fn stderr_note(&self) -> String {
+    /// The end of the stderr of a worker that exited, once read to its end.
+    async fn stderr_note(&mut self) -> String {
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), reader).await;
+        }
         let tail = self.stderr.lock().expect("stderr lock");
         crate::action::stderr_note(String::from_utf8_lossy(&tail).trim())
     }

@@ -1,0 +1,78 @@
+//! The edges of the module protocol with Sekoia's SDK, through the server
+//! (`tests/fixtures/python-edges`): secrets asked for and delivered, a branch chosen with
+//! `set_output`, a `*_path` file argument, an action that hangs or crashes, a trigger that logs
+//! `critical`.
+
+mod common;
+
+use common::feed::eventually;
+use common::python::{account, action, install, manual_run, playbook};
+use common::{free_port, start_server};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_protocol_edges_of_a_python_module() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server(data.path(), free_port()).await;
+    let module = install(&server, data.path(), "crates/cli/tests/fixtures/python-edges", "edges").await;
+    let account = account(&server, &module, json!({"api_key": "edge-s3cret"})).await;
+    let node = |name: &str, arguments, outputs| action(&module, &account, name, arguments, outputs);
+
+    // The secret is asked for (`need_secrets`) and delivered; it never shows on the run.
+    let run = manual_run(&server, json!({"1": node("secret", json!({"reversed": "terc3s-egde"}), json!({}))})).await;
+    assert_eq!(run["nodes"]["1"]["results"], json!({"length": 11, "matches": true}), "{run}");
+    assert!(!run.to_string().contains("edge-s3cret"), "{run}");
+
+    // `set_output` picks the branch that runs.
+    let nodes = json!({
+        "1": node("branch", json!({"branch": "yes"}), json!({"yes": ["2"], "no": ["3"]})),
+        "2": node("count_items", json!({"items": [1]}), json!({})),
+        "3": node("count_items", json!({"items": [1, 2]}), json!({})),
+    });
+    let run = manual_run(&server, nodes).await;
+    let status = |id: &str| run["nodes"][id]["status"].as_str().unwrap().to_string();
+    assert_eq!(
+        (status("1"), status("2"), status("3")),
+        ("succeeded".into(), "succeeded".into(), "skipped".into()),
+        "{run}"
+    );
+
+    // A result kept as a file of the data path, read by the next action from `items_path`.
+    let nodes = json!({
+        "1": node("write_items", json!({"items": [1, 2, 3]}), json!({"default": ["2"]})),
+        "2": node("count_items", json!({"items_path": "{{ node.1.items_path }}"}), json!({})),
+    });
+    let run = manual_run(&server, nodes).await;
+    assert!(run["nodes"]["1"]["results"]["items_path"].as_str().is_some_and(|p| p.ends_with(".json")), "{run}");
+    assert_eq!(run["nodes"]["2"]["results"], json!({"count": 3}), "{run}");
+
+    // A hanging action times out; a crashing one fails with the end of its stderr; the module
+    // still runs actions after both.
+    let mut hang = node("hang", json!({}), json!({}));
+    hang["timeout"] = json!(2);
+    let run = manual_run(&server, json!({"1": hang})).await;
+    assert_eq!(run["nodes"]["1"]["status"], "failed", "{run}");
+    assert!(run["nodes"]["1"]["error"].as_str().unwrap().contains("timed out after 2s"), "{run}");
+    let run = manual_run(&server, json!({"1": node("crash", json!({}), json!({}))})).await;
+    let error = run["nodes"]["1"]["error"].as_str().unwrap().to_string();
+    assert!(error.contains("boom: the disk is on fire"), "{error}");
+    let run = manual_run(&server, json!({"1": node("secret", json!({"reversed": "terc3s-egde"}), json!({}))})).await;
+    assert_eq!(run["nodes"]["1"]["results"]["matches"], true, "{run}");
+
+    // A trigger that logs `critical` is crashed, and its playbook says so.
+    let nodes = json!({"0": {"name": "Critical", "type": "trigger", "module_uuid": module["uuid"],
+                             "trigger_uuid": module["triggers"][0]["uuid"], "module_configuration_uuid": account["uuid"],
+                             "arguments": {}, "outputs": {}}});
+    let uuid = playbook(&server, nodes).await;
+    let (status, _) = server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let shown = eventually("the trigger to crash", async || {
+        let (_, shown) = server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{uuid}"), None).await;
+        (shown["trigger_status"]["state"] == "crashed").then_some(shown)
+    })
+    .await;
+    let trigger = &shown["trigger_status"];
+    assert!(trigger["error"].as_str().unwrap().contains("the API key is refused"), "{trigger}");
+    assert_eq!(trigger["logs"].as_array().unwrap().last().unwrap()["level"], "critical", "{trigger}");
+}
