@@ -72,6 +72,10 @@ pub async fn trigger_event(
     let request_id = event.request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let key = format!("{playbook_uuid}:{request_id}");
     let run_uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes()).to_string();
+    if let Some(directory) = &event.directory {
+        let host = state.registry.host().ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no module host"))?;
+        host.adopt_directory(&owner, directory, &run_uuid).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e))?;
+    }
     let run = new_run(&playbook_uuid, head.version, run_uuid.clone(), event.name, event.event);
     match state.store.insert_runs(std::slice::from_ref(&run)).await {
         Ok(()) => state.runs.submit(vec![run]),

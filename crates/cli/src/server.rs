@@ -66,7 +66,9 @@ impl Server {
         let clients = HttpClients::new().context("cannot set up the HTTP client")?;
         let local_alerts = Arc::new(StoreAlerts(store.clone()));
         let host = Arc::new(
-            Host::new(Arc::new(Callbacks::default()), callback_base(address)).with_warm_workers(options.warm_workers),
+            Host::new(Arc::new(Callbacks::default()), callback_base(address))
+                .with_warm_workers(options.warm_workers)
+                .with_data_root(dir.join("module-data")),
         );
         let registry =
             Arc::new(Registry::new(riposte_modules::builtin_modules(&clients, Some(local_alerts))).with_host(host));

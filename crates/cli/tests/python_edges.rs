@@ -1,15 +1,23 @@
 //! The edges of the module protocol with Sekoia's SDK, through the server
 //! (`tests/fixtures/python-edges`): secrets asked for and delivered, a branch chosen with
-//! `set_output`, a `*_path` file argument, an action that hangs or crashes, a trigger that logs
-//! `critical`.
+//! `set_output`, a `*_path` file argument, an action that hangs or crashes, a trigger event whose
+//! directory becomes the run's storage, a trigger that logs `critical`.
 
 mod common;
 
-use common::feed::eventually;
+use common::feed::{eventually, finished_runs};
 use common::python::{account, action, install, manual_run, playbook};
 use common::{free_port, start_server};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// A trigger node of `module`, by docker_parameters.
+fn trigger(module: &Value, account: &Value, docker_parameters: &str, outputs: Value) -> Value {
+    let trigger = module["triggers"].as_array().unwrap().iter().find(|t| t["docker_parameters"] == docker_parameters);
+    json!({"name": docker_parameters, "type": "trigger", "module_uuid": module["uuid"],
+           "trigger_uuid": trigger.unwrap()["uuid"], "module_configuration_uuid": account["uuid"],
+           "arguments": {}, "outputs": outputs})
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_protocol_edges_of_a_python_module() {
@@ -60,10 +68,22 @@ async fn the_protocol_edges_of_a_python_module() {
     let run = manual_run(&server, json!({"1": node("secret", json!({"reversed": "terc3s-egde"}), json!({}))})).await;
     assert_eq!(run["nodes"]["1"]["results"]["matches"], true, "{run}");
 
+    // A trigger's event with a directory: the directory becomes the run's storage.
+    let nodes = json!({
+        "0": trigger(&module, &account, "with_file", json!({"default": ["1"]})),
+        "1": node("count_items", json!({"items_path": "{{ node.0.items_path }}"}), json!({})),
+    });
+    let uuid = playbook(&server, nodes).await;
+    let (status, _) = server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let run = eventually("the run with a file", async || finished_runs(&server, &uuid).await.pop()).await;
+    let (_, run) =
+        server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", run["uuid"].as_str().unwrap()), None).await;
+    assert_eq!(run["nodes"]["1"]["results"], json!({"count": 4}), "{run}");
+
     // A trigger that logs `critical` is crashed, and its playbook says so.
-    let nodes = json!({"0": {"name": "Critical", "type": "trigger", "module_uuid": module["uuid"],
-                             "trigger_uuid": module["triggers"][0]["uuid"], "module_configuration_uuid": account["uuid"],
-                             "arguments": {}, "outputs": {}}});
+    let nodes = json!({"0": trigger(&module, &account, "critical", json!({}))});
+
     let uuid = playbook(&server, nodes).await;
     let (status, _) = server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
     assert_eq!(status, StatusCode::OK);

@@ -13,6 +13,9 @@ use crate::callbacks::{Callbacks, OpenCall};
 use crate::warm::{DEFAULT_WARM_WORKERS, WarmPool};
 use crate::{InstalledModule, logs};
 
+/// Where a module's starter finds its data path (Sekoia's SDK has it fixed at `/symphony_data`).
+pub const DATA_PATH_VARIABLE: &str = "RIPOSTE_DATA_PATH";
+
 /// Bytes of a process's stderr kept to explain a crash.
 const STDERR_TAIL: usize = 4096;
 
@@ -20,12 +23,16 @@ const STDERR_TAIL: usize = 4096;
 pub struct Host {
     callbacks: Arc<Callbacks>,
     warm: WarmPool,
+    /// Where modules keep their files; none keeps none.
+    data_root: Option<std::path::PathBuf>,
     /// Where components reach this server, e.g. `http://127.0.0.1:8080`.
     base_url: String,
 }
 
 /// One action attempt.
 pub struct ActionRequest<'a> {
+    /// The run: its actions share a data path, where files pass from one to the next.
+    pub run_id: String,
     pub module: &'a InstalledModule,
     pub action: &'a ActionManifest,
     pub arguments: Value,
@@ -41,6 +48,7 @@ impl Host {
         Host {
             callbacks,
             warm: WarmPool::new(DEFAULT_WARM_WORKERS),
+            data_root: None,
             base_url: base_url.into().trim_end_matches('/').to_string(),
         }
     }
@@ -49,6 +57,17 @@ impl Host {
     pub fn with_warm_workers(mut self, count: usize) -> Self {
         self.warm = WarmPool::new(count);
         self
+    }
+
+    /// Modules keep their files (Sekoia's data path) under `root`: a folder per run, one per
+    /// trigger or connector.
+    pub fn with_data_root(mut self, root: impl Into<std::path::PathBuf>) -> Self {
+        self.data_root = Some(root.into());
+        self
+    }
+
+    pub(crate) fn data_root(&self) -> Option<&std::path::Path> {
+        self.data_root.as_deref()
     }
 
     pub fn callbacks(&self) -> &Arc<Callbacks> {
@@ -69,6 +88,9 @@ impl Host {
         }
         let mut command = self.command(request.module, &request.action.docker_parameters, &call, request.configuration);
         command.env("ARGUMENTS", request.arguments.to_string()).env("NODE_RUN_UUID", &request.idempotency_key);
+        if let Some(path) = self.run_data_path(&request.run_id) {
+            command.env(DATA_PATH_VARIABLE, path);
+        }
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) => {
@@ -106,7 +128,8 @@ impl Host {
             Ok(worker) => worker,
             Err(message) => return failure(FailureKind::Action, message),
         };
-        let ran = worker.run(&request.action.docker_parameters, Value::Object(inputs)).await;
+        let data_path = self.run_data_path(&request.run_id);
+        let ran = worker.run(&request.action.docker_parameters, Value::Object(inputs), data_path.as_deref()).await;
         let report = call.report();
         match (report.finished, ran) {
             (Some(finished), ran) => {

@@ -8,12 +8,13 @@
 
 mod action;
 mod callbacks;
+mod data;
 mod installed;
 mod logs;
 mod supervise;
 mod warm;
 
-pub use action::{ActionRequest, Host};
+pub use action::{ActionRequest, DATA_PATH_VARIABLE, Host};
 pub use callbacks::{CallbackError, Callbacks, TriggerEvent};
 pub use installed::{INSTALL_FILE, InstalledModule, Launch, load_module, load_modules};
 pub use supervise::{ComponentKind, ComponentState, ComponentStatus, LongRunning, Supervised};

@@ -183,6 +183,9 @@ impl Host {
             ComponentKind::Trigger => command.env("TRIGGER_CONFIGURATION", settings),
             ComponentKind::Connector => command.env("CONNECTOR_CONFIGURATION", settings),
         };
+        if let Some(path) = self.component_data_path(&component.owner) {
+            command.env(crate::action::DATA_PATH_VARIABLE, path);
+        }
         if let Some(intake_url) = &component.intake_url {
             command.env("INTAKE_URL", intake_url);
         }

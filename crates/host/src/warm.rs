@@ -4,7 +4,7 @@
 //! process. A worker that is dropped while it runs an action is killed with it.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -104,8 +104,8 @@ impl Worker {
     }
 
     /// Runs one component to its end.
-    pub(crate) async fn run(&mut self, command: &str, inputs: Value) -> Result<(), String> {
-        let mut line = json!({"command": command, "inputs": inputs}).to_string();
+    pub(crate) async fn run(&mut self, command: &str, inputs: Value, data_path: Option<&Path>) -> Result<(), String> {
+        let mut line = json!({"command": command, "inputs": inputs, "data_path": data_path}).to_string();
         line.push('\n');
         self.stdin.write_all(line.as_bytes()).await.map_err(|e| format!("the module's worker is gone: {e}"))?;
         self.stdin.flush().await.map_err(|e| format!("the module's worker is gone: {e}"))?;

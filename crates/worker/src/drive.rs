@@ -1,6 +1,7 @@
 //! The loop that carries a run from its current state to its end.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -40,7 +41,8 @@ pub async fn drive(
 ) -> Result<Run, String> {
     let (events, mut inbox) = mpsc::unbounded_channel();
     let mut in_flight = InFlight::default();
-    let mut finished = apply(effects, executor, &events, &mut in_flight);
+    let run_id: Arc<str> = Arc::from(run.id());
+    let mut finished = apply(effects, executor, &run_id, &events, &mut in_flight);
     let mut cancel_seen = false;
     while !finished {
         let event = tokio::select! {
@@ -56,7 +58,7 @@ pub async fn drive(
         let at = now_ms();
         let effects = run.handle(plan, event.clone(), at);
         journal.record(at, &event, &run).await?;
-        finished = apply(effects, executor, &events, &mut in_flight);
+        finished = apply(effects, executor, &run_id, &events, &mut in_flight);
     }
     Ok(run)
 }
@@ -65,6 +67,7 @@ pub async fn drive(
 fn apply(
     effects: Vec<Effect>,
     executor: &Executor,
+    run_id: &Arc<str>,
     events: &mpsc::UnboundedSender<Event>,
     in_flight: &mut InFlight,
 ) -> bool {
@@ -73,7 +76,7 @@ fn apply(
         match effect {
             Effect::Execute(call) => {
                 let instance = call.instance;
-                let handle = tokio::spawn(executor.clone().execute(call, events.clone()));
+                let handle = tokio::spawn(executor.clone().execute(run_id.clone(), call, events.clone()));
                 in_flight.0.insert(instance, handle.abort_handle());
             }
             Effect::Wake { instance, attempt, after_ms } => {

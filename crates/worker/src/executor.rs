@@ -48,15 +48,16 @@ impl Executor {
 
     /// One attempt, bounded by its timeout; a panic becomes a failure. The answer goes to
     /// `events` as [`Event::ActionFinished`].
-    pub(crate) async fn execute(self, call: ActionCall, events: mpsc::UnboundedSender<Event>) {
+    pub(crate) async fn execute(self, run_id: Arc<str>, call: ActionCall, events: mpsc::UnboundedSender<Event>) {
         let (instance, attempt) = (call.instance, call.attempt);
         let timeout = Duration::from_millis(call.timeout_ms);
         let started = std::time::Instant::now();
-        let outcome = match tokio::time::timeout(timeout, AssertUnwindSafe(self.call(call)).catch_unwind()).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(panic)) => failure(FailureKind::Fatal, format!("the action crashed: {}", panic_message(&panic))),
-            Err(_) => failure(FailureKind::Timeout, format!("timed out after {}", human_duration(timeout))),
-        };
+        let outcome =
+            match tokio::time::timeout(timeout, AssertUnwindSafe(self.call(&run_id, call)).catch_unwind()).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(panic)) => failure(FailureKind::Fatal, format!("the action crashed: {}", panic_message(&panic))),
+                Err(_) => failure(FailureKind::Timeout, format!("timed out after {}", human_duration(timeout))),
+            };
         let label = if outcome.error.is_some() { "failed" } else { "succeeded" };
         self.metrics
             .action_seconds
@@ -65,7 +66,7 @@ impl Executor {
         let _ = events.send(Event::ActionFinished { instance, attempt, outcome });
     }
 
-    async fn call(&self, call: ActionCall) -> ActionOutcome {
+    async fn call(&self, run_id: &str, call: ActionCall) -> ActionOutcome {
         let Some(provider) = self.provider(&call.module_uuid, &call.action_uuid) else {
             return failure(
                 FailureKind::Fatal,
@@ -82,7 +83,7 @@ impl Executor {
             Provider::Builtin(action) => {
                 action.call(ActionContext::new(configuration.value, call.idempotency_key), call.arguments).await
             }
-            Provider::Installed(module) => self.call_installed(&module, call, configuration.value).await,
+            Provider::Installed(module) => self.call_installed(&module, run_id, call, configuration.value).await,
         };
         scrub(outcome, &configuration.secrets)
     }
@@ -95,7 +96,13 @@ impl Executor {
     }
 
     /// An action of an installed module, as a process.
-    async fn call_installed(&self, module: &InstalledModule, call: ActionCall, configuration: Value) -> ActionOutcome {
+    async fn call_installed(
+        &self,
+        module: &InstalledModule,
+        run_id: &str,
+        call: ActionCall,
+        configuration: Value,
+    ) -> ActionOutcome {
         let (Some(host), Some(action)) = (self.registry.host(), module.action(&call.action_uuid)) else {
             return failure(
                 FailureKind::Fatal,
@@ -103,6 +110,7 @@ impl Executor {
             );
         };
         let request = ActionRequest {
+            run_id: run_id.to_string(),
             module,
             action,
             arguments: call.arguments,

@@ -72,7 +72,7 @@ os.environ["SYMPHONY_RUNTIME"] = "fission"
 os.environ["FISSION_STATE_FILE_PATH"] = state
 
 from flask import Flask
-from sekoia_automation import constants
+from sekoia_automation import constants, storage
 from sekoia_automation.exceptions import CommandNotFoundError
 
 data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
@@ -106,6 +106,9 @@ protocol.write("ready\n")
 protocol.flush()
 for line in sys.stdin:
     request = json.loads(line)
+    # Each run has its own data path; the SDK keeps the first it was given unless told.
+    constants.DATA_STORAGE = request.get("data_path") or data_path
+    storage.get_data_path.cache_clear()
     run(request["command"], request["inputs"])
     protocol.write("done\n")
     protocol.flush()
