@@ -249,4 +249,19 @@ impl ConfigurationSource for StoredConfigurations {
         }
         Ok(Resolved { value, secrets: secret_values })
     }
+
+    async fn store_secrets(&self, configuration_uuid: &str, secrets: Map<String, Value>) -> Result<(), String> {
+        let mut record = self
+            .store
+            .get_configuration(configuration_uuid)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no module configuration {configuration_uuid}"))?;
+        let mut sealed = self.sealer.open(&record.sealed_secrets)?;
+        let Some(kept) = sealed.as_object_mut() else { return Err("the sealed secrets are not an object".into()) };
+        kept.extend(secrets);
+        record.sealed_secrets = self.sealer.seal(&sealed);
+        record.updated_at = riposte_worker::now_ms();
+        self.store.update_configuration(&record).await.map_err(|e| e.to_string())
+    }
 }

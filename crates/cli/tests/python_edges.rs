@@ -1,5 +1,5 @@
 //! The edges of the module protocol with Sekoia's SDK, through the server
-//! (`tests/fixtures/python-edges`): secrets asked for and delivered, a branch chosen with
+//! (`tests/fixtures/python-edges`): secrets asked for, delivered and written back, a branch chosen with
 //! `set_output`, a `*_path` file argument, an action that hangs or crashes, a trigger event whose
 //! directory becomes the run's storage, a trigger that logs `critical`.
 
@@ -31,6 +31,20 @@ async fn the_protocol_edges_of_a_python_module() {
     let run = manual_run(&server, json!({"1": node("secret", json!({"reversed": "terc3s-egde"}), json!({}))})).await;
     assert_eq!(run["nodes"]["1"]["results"], json!({"length": 11, "matches": true}), "{run}");
     assert!(!run.to_string().contains("edge-s3cret"), "{run}");
+
+    // A new secret value an action gives back (a rotated key) is kept, sealed, and used next.
+    let run = manual_run(&server, json!({"1": node("rotate", json!({}), json!({}))})).await;
+    assert_eq!(run["nodes"]["1"]["status"], "succeeded", "{run}");
+    let run = manual_run(&server, json!({"1": node("secret", json!({"reversed": "2-terc3s-egde"}), json!({}))})).await;
+    assert_eq!(run["nodes"]["1"]["results"], json!({"length": 13, "matches": true}), "{run}");
+    let (_, shown) = server
+        .call(
+            Method::GET,
+            &format!("/api/v1/symphony/module-configurations/{}", account["uuid"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert!(!shown.to_string().contains("s3cret"), "secrets stay write-only: {shown}");
 
     // `set_output` picks the branch that runs.
     let nodes = json!({
@@ -65,8 +79,8 @@ async fn the_protocol_edges_of_a_python_module() {
     let run = manual_run(&server, json!({"1": node("crash", json!({}), json!({}))})).await;
     let error = run["nodes"]["1"]["error"].as_str().unwrap().to_string();
     assert!(error.contains("boom: the disk is on fire"), "{error}");
-    let run = manual_run(&server, json!({"1": node("secret", json!({"reversed": "terc3s-egde"}), json!({}))})).await;
-    assert_eq!(run["nodes"]["1"]["results"]["matches"], true, "{run}");
+    let run = manual_run(&server, json!({"1": node("branch", json!({"branch": "no"}), json!({}))})).await;
+    assert_eq!(run["nodes"]["1"]["results"]["chose"], "no", "{run}");
 
     // A trigger's event with a directory: the directory becomes the run's storage.
     let nodes = json!({

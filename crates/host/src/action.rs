@@ -81,7 +81,7 @@ impl Host {
 
     /// Runs the action to its end. Dropping the future (a timeout, a cancelled run) kills the
     /// process.
-    pub async fn run_action(&self, request: ActionRequest<'_>) -> ActionOutcome {
+    pub async fn run_action(&self, request: ActionRequest<'_>) -> ActionReport {
         let call = self.callbacks.open_action(request.configuration.clone());
         if request.module.launch.warm.is_some() && self.warm.enabled() {
             return self.run_warm(request, &call).await;
@@ -119,7 +119,7 @@ impl Host {
 impl Host {
     /// The action on a warm worker of its module; a worker that cannot load fails the node
     /// with its stderr.
-    async fn run_warm(&self, request: ActionRequest<'_>, call: &OpenCall) -> ActionOutcome {
+    async fn run_warm(&self, request: ActionRequest<'_>, call: &OpenCall) -> ActionReport {
         let mut inputs = self.inputs(request.module, call, request.configuration);
         inputs.push(("arguments".into(), request.arguments.to_string()));
         inputs.push(("node_run_uuid".into(), request.idempotency_key));
@@ -223,8 +223,21 @@ fn without_secrets(mut configuration: Value, schema: &Value) -> Value {
 /// What a secret field holds in a component's environment; the value comes over the protocol.
 const SECRET_PLACEHOLDER: &str = "(secret: asked for over the protocol)";
 
+/// What an action attempt reported.
+#[derive(Debug, Default)]
+pub struct ActionReport {
+    pub outcome: ActionOutcome,
+    /// New values of secret configuration fields (a rotated token), to keep.
+    pub secrets: Option<serde_json::Map<String, Value>>,
+}
+
 /// What the final `PATCH` said, with the logs `POST`ed before it.
-fn outcome(finished: &Value, posted: &[Value]) -> ActionOutcome {
+fn outcome(finished: &Value, posted: &[Value]) -> ActionReport {
+    let secrets = finished.get("secrets").and_then(Value::as_object).cloned();
+    ActionReport { outcome: outcome_of(finished, posted), secrets }
+}
+
+fn outcome_of(finished: &Value, posted: &[Value]) -> ActionOutcome {
     let mut logs: Vec<LogEntry> = posted.iter().map(logs::from_posted).collect();
     logs.extend(finished.get("logs").and_then(Value::as_str).map(logs::parse_lines).unwrap_or_default());
     let outputs = finished
@@ -262,6 +275,9 @@ pub(crate) fn stderr_note(stderr: &str) -> String {
     if stderr.is_empty() { String::new() } else { format!("; its stderr ends with:\n{stderr}") }
 }
 
-fn failure(kind: FailureKind, message: String) -> ActionOutcome {
-    ActionOutcome { error: Some(Failure { kind, message }), ..Default::default() }
+fn failure(kind: FailureKind, message: String) -> ActionReport {
+    ActionReport {
+        outcome: ActionOutcome { error: Some(Failure { kind, message }), ..Default::default() },
+        secrets: None,
+    }
 }

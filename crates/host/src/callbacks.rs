@@ -219,6 +219,9 @@ fn check_finished(body: &Value) -> Result<(), CallbackError> {
     if body.get("logs").is_some_and(|l| !l.is_string() && !l.is_null()) {
         return bad("logs", "a string of log lines");
     }
+    if body.get("secrets").is_some_and(|o| !o.is_object() && !o.is_null()) {
+        return bad("secrets", "an object of secret fields to their new values");
+    }
     if body.get("outputs").is_some_and(|o| !o.is_object() && !o.is_null()) {
         return bad("outputs", "an object of branch names to booleans");
     }

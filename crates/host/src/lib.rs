@@ -14,7 +14,7 @@ mod logs;
 mod supervise;
 mod warm;
 
-pub use action::{ActionRequest, DATA_PATH_VARIABLE, Host};
+pub use action::{ActionReport, ActionRequest, DATA_PATH_VARIABLE, Host};
 pub use callbacks::{CallbackError, Callbacks, TriggerEvent};
 pub use installed::{INSTALL_FILE, InstalledModule, Launch, load_module, load_modules};
 pub use supervise::{ComponentKind, ComponentState, ComponentStatus, LongRunning, Supervised};

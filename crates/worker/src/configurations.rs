@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A configuration ready for an action, and the secret values in it, which must never show in
 /// what the action reports.
@@ -16,6 +16,12 @@ pub struct Resolved {
 pub trait ConfigurationSource: Send + Sync {
     /// The configuration a node uses: the one it names, else its module's default.
     async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved, String>;
+
+    /// Keeps new values of secret fields an action gives back (a rotated token), sealed as the
+    /// others are.
+    async fn store_secrets(&self, configuration_uuid: &str, _secrets: Map<String, Value>) -> Result<(), String> {
+        Err(format!("module configuration {configuration_uuid} cannot take new secret values here"))
+    }
 }
 
 /// Module configurations held in memory: named by UUID, plus one default per module for nodes

@@ -79,13 +79,18 @@ impl Executor {
                 Err(message) => return failure(FailureKind::Fatal, message),
             };
         tracing::debug!(node = %call.node_id, attempt = call.attempt, "running action");
+        let mut secrets = configuration.secrets;
         let outcome = match provider {
             Provider::Builtin(action) => {
                 action.call(ActionContext::new(configuration.value, call.idempotency_key), call.arguments).await
             }
-            Provider::Installed(module) => self.call_installed(&module, run_id, call, configuration.value).await,
+            Provider::Installed(module) => {
+                let (outcome, new_secrets) = self.call_installed(&module, run_id, call, configuration.value).await;
+                secrets.extend(new_secrets);
+                outcome
+            }
         };
-        scrub(outcome, &configuration.secrets)
+        scrub(outcome, &secrets)
     }
 
     fn provider(&self, module_uuid: &str, action_uuid: &str) -> Option<Provider> {
@@ -102,13 +107,12 @@ impl Executor {
         run_id: &str,
         call: ActionCall,
         configuration: Value,
-    ) -> ActionOutcome {
+    ) -> (ActionOutcome, Vec<String>) {
         let (Some(host), Some(action)) = (self.registry.host(), module.action(&call.action_uuid)) else {
-            return failure(
-                FailureKind::Fatal,
-                format!("module {} is installed but cannot run here", module.manifest.name),
-            );
+            let message = format!("module {} is installed but cannot run here", module.manifest.name);
+            return (failure(FailureKind::Fatal, message), Vec::new());
         };
+        let configuration_uuid = call.module_configuration_uuid.clone();
         let request = ActionRequest {
             run_id: run_id.to_string(),
             module,
@@ -117,7 +121,43 @@ impl Executor {
             configuration,
             idempotency_key: call.idempotency_key,
         };
-        host.run_action(request).await
+        let report = host.run_action(request).await;
+        let mut outcome = report.outcome;
+        let kept = match report.secrets {
+            Some(secrets) => self.keep_secrets(module, configuration_uuid.as_deref(), secrets, &mut outcome).await,
+            None => Vec::new(),
+        };
+        (outcome, kept)
+    }
+
+    /// Stores the new values of the module's secret fields an action gave back; returns them, to
+    /// be scrubbed from what the action reported. Why they could not be kept is logged on the node.
+    async fn keep_secrets(
+        &self,
+        module: &InstalledModule,
+        configuration_uuid: Option<&str>,
+        mut secrets: serde_json::Map<String, Value>,
+        outcome: &mut ActionOutcome,
+    ) -> Vec<String> {
+        let names = riposte_model::schema_secrets(&module.manifest.configuration);
+        secrets.retain(|name, _| names.contains(name));
+        let values: Vec<String> = secrets.values().filter_map(|v| v.as_str().map(str::to_string)).collect();
+        if secrets.is_empty() {
+            return values;
+        }
+        let kept = match configuration_uuid {
+            Some(uuid) => self.configurations.store_secrets(uuid, secrets).await,
+            None => Err("the node uses its module's default configuration, which keeps no new secrets".into()),
+        };
+        if let Err(reason) = kept {
+            let message = format!("the action gave back new secret values that are not kept: {reason}");
+            outcome.logs.push(riposte_model::LogEntry {
+                date: String::new(),
+                level: riposte_model::LogLevel::Warning,
+                message,
+            });
+        }
+        values
     }
 }
 
