@@ -110,3 +110,20 @@ async fn the_protocol_edges_of_a_python_module() {
     assert!(trigger["error"].as_str().unwrap().contains("the API key is refused"), "{trigger}");
     assert_eq!(trigger["logs"].as_array().unwrap().last().unwrap()["level"], "critical", "{trigger}");
 }
+
+#[test]
+fn installing_a_python_module_without_python_says_so() {
+    let data = tempfile::tempdir().unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python-edges");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(["module", "install"])
+        .arg(&source)
+        .args(["--data-dir", data.path().to_str().unwrap(), "--python", "no-such-python3"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("a Python module needs Python 3: `no-such-python3` was not found"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(data.path().join("modules")).unwrap().collect();
+    assert!(left.is_empty(), "nothing half-installed: {left:?}");
+}

@@ -25,6 +25,8 @@ pub struct Host {
     warm: WarmPool,
     /// Where modules keep their files; none keeps none.
     data_root: Option<std::path::PathBuf>,
+    /// How often triggers' and connectors' liveness servers are asked.
+    probe_every: std::time::Duration,
     /// Where components reach this server, e.g. `http://127.0.0.1:8080`.
     base_url: String,
 }
@@ -49,6 +51,7 @@ impl Host {
             callbacks,
             warm: WarmPool::new(DEFAULT_WARM_WORKERS),
             data_root: None,
+            probe_every: crate::supervise::PROBE_EVERY,
             base_url: base_url.into().trim_end_matches('/').to_string(),
         }
     }
@@ -64,6 +67,16 @@ impl Host {
     pub fn with_data_root(mut self, root: impl Into<std::path::PathBuf>) -> Self {
         self.data_root = Some(root.into());
         self
+    }
+
+    /// Asks triggers' and connectors' liveness servers this often whether they are alive.
+    pub fn with_liveness_probe(mut self, every: std::time::Duration) -> Self {
+        self.probe_every = every;
+        self
+    }
+
+    pub(crate) fn probe_every(&self) -> std::time::Duration {
+        self.probe_every
     }
 
     pub(crate) fn data_root(&self) -> Option<&std::path::Path> {

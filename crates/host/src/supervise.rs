@@ -25,6 +25,8 @@ const KEPT_LOGS: usize = 200;
 const STEADY: Duration = Duration::from_secs(60);
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How often a component's liveness server is asked, unless told otherwise.
+pub const PROBE_EVERY: Duration = Duration::from_secs(30);
 
 /// Which kind of long-running component, and so which inputs it reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,11 +193,14 @@ impl Host {
         }
         // Sekoia's SDK serves liveness on 8000 and metrics on 8020 unless told otherwise: two
         // components on one machine would fight over them.
-        for (name, port) in [("LIVENESS_PORT", free_port()), ("METRICS_PORT", free_port())] {
+        let liveness_port = free_port();
+        for (name, port) in [("LIVENESS_PORT", liveness_port), ("METRICS_PORT", free_port())] {
             if let Some(port) = port {
                 command.env(name, port.to_string());
             }
         }
+        let every = self.probe_every();
+        let mut probe = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) => return Ended::Exited(format!("cannot start {}: {e}", component.module.program().display())),
@@ -212,6 +217,11 @@ impl Host {
                     break Ended::Exited(format!("the process exited ({exit}){}", stderr_note(&stderr)));
                 }
                 _ = stop.cancelled() => break Ended::Stopped,
+                _ = probe.tick(), if liveness_port.is_some() => {
+                    if let Some(port) = liveness_port && says_not_alive(port).await {
+                        break Ended::Exited("it says it is not alive (`GET /health` answered 500)".into());
+                    }
+                }
                 Some(entry) = received.recv() => {
                     let critical = (entry.level == LogLevel::Critical).then(|| entry.message.clone());
                     keep_log(status, entry);
@@ -262,6 +272,20 @@ fn keep_log(status: &Mutex<Status>, entry: LogEntry) {
         status.logs.pop_front();
     }
     status.logs.push_back(entry);
+}
+
+/// Asks a component's liveness server (Sekoia's SDK serves one) whether it is alive. Only an
+/// answer of 500 counts: a component without such a server is not probed into restarts.
+async fn says_not_alive(port: u16) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+        stream.write_all(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").await.ok()?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await.ok()?;
+        Some(head.ends_with(b" 500"))
+    };
+    matches!(tokio::time::timeout(Duration::from_secs(5), ask).await, Ok(Some(true)))
 }
 
 /// A port nobody listens on now, for a component's own servers.

@@ -102,3 +102,23 @@ async fn stopping_sends_sigterm_and_a_critical_log_crashes_it_for_good() {
     assert_eq!(lines(&dir.path().join("started")).len(), 2, "a crashed component is not restarted");
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_component_whose_liveness_server_answers_500_is_restarted() {
+    let dir = tempfile::tempdir().unwrap();
+    // Python's own HTTP server, answering 500 to /health on the port it is given.
+    let server = "import http.server, os\n\n\nclass Dying(http.server.BaseHTTPRequestHandler):\n    \
+                  def do_GET(self):\n        self.send_response(500)\n        self.end_headers()\n\n\n\
+                  port = int(os.environ['LIVENESS_PORT'])\n\
+                  http.server.HTTPServer(('127.0.0.1', port), Dying).serve_forever()\n";
+    std::fs::write(dir.path().join("health.py"), server).unwrap();
+    let script = "echo started >> started\nexec python3 health.py\n";
+    let host = Arc::new(
+        Host::new(Arc::new(Callbacks::default()), "http://127.0.0.1:1").with_liveness_probe(Duration::from_millis(300)),
+    );
+    let running = supervise(&host, module(dir.path(), script));
+    eventually("a restart", || lines(&dir.path().join("started")).len() >= 2).await;
+    let error = running.status().error.unwrap();
+    assert!(error.contains("not alive"), "{error}");
+    running.stop().await;
+}

@@ -48,14 +48,17 @@ pub(super) fn install_module(
     let slug = slug_of(&source)?;
     let staging = modules.join(format!(".{slug}.installing"));
     let _ = std::fs::remove_dir_all(&staging);
-    if rust {
-        rust_module(&source)?;
-        let program = build(&source, debug)?;
-        stage(&source, &program, &staging)?;
+    let staged = if rust {
+        rust_module(&source).and_then(|()| build(&source, debug)).and_then(|program| stage(&source, &program, &staging))
     } else {
-        python::stage(&source, &staging, python)?;
+        python::stage(&source, &staging, python)
     }
-    load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))?;
+    .and_then(|()| load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}")));
+    if let Err(e) = staged {
+        // A failed install leaves nothing behind; the installed version, if any, stays.
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
     let target = modules.join(&slug);
     swap_in(&staging, &target)?;
     load_module(&target).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))
