@@ -6,7 +6,7 @@
 mod common;
 
 use common::feed::{eventually, finished_runs};
-use common::python::{account, action, install, manual_run, playbook};
+use common::python::{Env, account, action, install, manual_run, playbook};
 use common::{free_port, start_server};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -23,7 +23,7 @@ fn trigger(module: &Value, account: &Value, docker_parameters: &str, outputs: Va
 async fn the_protocol_edges_of_a_python_module() {
     let data = tempfile::tempdir().unwrap();
     let server = start_server(data.path(), free_port()).await;
-    let module = install(&server, data.path(), "crates/cli/tests/fixtures/python-edges", "edges").await;
+    let module = install(&server, data.path(), "crates/cli/tests/fixtures/python-edges", "edges", Env::Shared).await;
     let account = account(&server, &module, json!({"api_key": "edge-s3cret"})).await;
     let node = |name: &str, arguments, outputs| action(&module, &account, name, arguments, outputs);
 
@@ -109,6 +109,12 @@ async fn the_protocol_edges_of_a_python_module() {
     let trigger = &shown["trigger_status"];
     assert!(trigger["error"].as_str().unwrap().contains("the API key is refused"), "{trigger}");
     assert_eq!(trigger["logs"].as_array().unwrap().last().unwrap()["level"], "critical", "{trigger}");
+
+    // Without warm workers, an action is a process of its own, with the same protocol.
+    drop(server);
+    let server = common::start_server_with(data.path(), free_port(), &["--warm-workers", "0"]).await;
+    let run = manual_run(&server, json!({"1": node("branch", json!({"branch": "cold"}), json!({}))})).await;
+    assert_eq!(run["nodes"]["1"]["results"]["chose"], "cold", "{run}");
 }
 
 #[test]

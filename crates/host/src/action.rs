@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
 use crate::callbacks::{Callbacks, OpenCall};
-use crate::warm::{DEFAULT_WARM_WORKERS, WarmPool};
+use crate::warm::{DEFAULT_WARM_WORKERS, Unwarmed, WarmPool, Worker};
 use crate::{InstalledModule, logs};
 
 /// Where a module's starter finds its data path (Sekoia's SDK has it fixed at `/symphony_data`).
@@ -97,9 +97,18 @@ impl Host {
     pub async fn run_action(&self, request: ActionRequest<'_>) -> ActionReport {
         let call = self.callbacks.open_action(request.configuration.clone());
         if request.module.launch.warm.is_some() && self.warm.enabled() {
-            return self.run_warm(request, &call).await;
+            match self.warm.take(request.module).await {
+                Ok(worker) => return self.run_warm(worker, request, &call).await,
+                // The module's SDK cannot run actions one after another: a process each.
+                Err(Unwarmed::Cold) => {}
+                Err(Unwarmed::Failed(message)) => return failure(FailureKind::Action, message),
+            }
         }
-        let mut command = self.command(request.module, &request.action.docker_parameters, &call, request.configuration);
+        self.run_cold(request, &call).await
+    }
+
+    async fn run_cold(&self, request: ActionRequest<'_>, call: &OpenCall) -> ActionReport {
+        let mut command = self.command(request.module, &request.action.docker_parameters, call, request.configuration);
         command.env("ARGUMENTS", request.arguments.to_string()).env("NODE_RUN_UUID", &request.idempotency_key);
         if let Some(path) = self.run_data_path(&request.run_id) {
             command.env(DATA_PATH_VARIABLE, path);
@@ -130,17 +139,12 @@ impl Host {
 }
 
 impl Host {
-    /// The action on a warm worker of its module; a worker that cannot load fails the node
-    /// with its stderr.
-    async fn run_warm(&self, request: ActionRequest<'_>, call: &OpenCall) -> ActionReport {
+    /// The action on a warm worker of its module.
+    async fn run_warm(&self, mut worker: Worker, request: ActionRequest<'_>, call: &OpenCall) -> ActionReport {
         let mut inputs = self.inputs(request.module, call, request.configuration);
         inputs.push(("arguments".into(), request.arguments.to_string()));
         inputs.push(("node_run_uuid".into(), request.idempotency_key));
         let inputs: serde_json::Map<String, Value> = inputs.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-        let mut worker = match self.warm.take(request.module).await {
-            Ok(worker) => worker,
-            Err(message) => return failure(FailureKind::Action, message),
-        };
         let data_path = self.run_data_path(&request.run_id);
         let ran = worker.run(&request.action.docker_parameters, Value::Object(inputs), data_path.as_deref()).await;
         let report = call.report();

@@ -22,8 +22,9 @@ pub struct Launch {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
     /// A program that keeps the module loaded and runs its actions one after another, for
-    /// modules slow to start: it prints `ready` once loaded, then reads one JSON request per line
-    /// (`{"command", "inputs"}`) and prints `done` after each.
+    /// modules slow to start: it prints `ready` once loaded (or `cold` when the module cannot be
+    /// kept warm), then reads one JSON request per line (`{"command", "inputs", "data_path"}`)
+    /// and prints `done` after each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm: Option<Vec<String>>,
 }

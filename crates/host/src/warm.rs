@@ -1,9 +1,11 @@
 //! Warm workers: a module's program kept loaded between actions, for modules whose start is
 //! slow (a Python module spends most of a second importing Sekoia's SDK). A worker runs one
 //! action at a time; the report still comes through the call's callback URLs, as from a cold
-//! process. A worker that is dropped while it runs an action is killed with it.
+//! process. A worker that is dropped while it runs an action is killed with it. A worker that
+//! answers `cold` instead of `ready` says its module cannot be kept warm: its actions then run
+//! as a process each.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -26,6 +28,16 @@ const STDERR_TAIL: usize = 4096;
 pub(crate) struct WarmPool {
     max_idle: usize,
     idle: Mutex<HashMap<PathBuf, Idle>>,
+    /// Installs whose worker said it cannot keep warm (an SDK without Fission support).
+    cold: Mutex<HashSet<(PathBuf, Option<SystemTime>)>>,
+}
+
+/// Why an action gets no warm worker.
+pub(crate) enum Unwarmed {
+    /// The module cannot run actions one after another; it runs a process per action.
+    Cold,
+    /// The worker could not load, said why.
+    Failed(String),
 }
 
 type Idle = (Option<SystemTime>, Vec<Worker>);
@@ -41,7 +53,7 @@ pub(crate) struct Worker {
 
 impl WarmPool {
     pub(crate) fn new(max_idle: usize) -> Self {
-        WarmPool { max_idle, idle: Mutex::default() }
+        WarmPool { max_idle, idle: Mutex::default(), cold: Mutex::default() }
     }
 
     pub(crate) fn enabled(&self) -> bool {
@@ -49,7 +61,11 @@ impl WarmPool {
     }
 
     /// An idle worker of this install of the module, or a new one.
-    pub(crate) async fn take(&self, module: &InstalledModule) -> Result<Worker, String> {
+    pub(crate) async fn take(&self, module: &InstalledModule) -> Result<Worker, Unwarmed> {
+        let install = (module.dir.clone(), module.installed_at);
+        if self.cold.lock().expect("warm pool lock").contains(&install) {
+            return Err(Unwarmed::Cold);
+        }
         let idle = {
             let mut idle = self.idle.lock().expect("warm pool lock");
             let entry = idle.entry(module.dir.clone()).or_insert_with(|| (module.installed_at, Vec::new()));
@@ -61,7 +77,13 @@ impl WarmPool {
         };
         match idle {
             Some(worker) => Ok(worker),
-            None => Worker::start(module).await,
+            None => {
+                let started = Worker::start(module).await;
+                if let Err(Unwarmed::Cold) = started {
+                    self.cold.lock().expect("warm pool lock").insert(install);
+                }
+                started
+            }
         }
     }
 
@@ -77,8 +99,8 @@ impl WarmPool {
 }
 
 impl Worker {
-    async fn start(module: &InstalledModule) -> Result<Worker, String> {
-        let warm = module.launch.warm.as_ref().ok_or("the module has no warm worker")?;
+    async fn start(module: &InstalledModule) -> Result<Worker, Unwarmed> {
+        let warm = module.launch.warm.as_ref().ok_or(Unwarmed::Cold)?;
         let mut command = Command::new(module.resolve(&warm[0]));
         command
             .args(&warm[1..])
@@ -89,17 +111,20 @@ impl Worker {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         crate::action::die_with_server(&mut command);
-        let mut child = command.spawn().map_err(|e| format!("cannot start the module's worker {}: {e}", warm[0]))?;
+        let mut child = command
+            .spawn()
+            .map_err(|e| Unwarmed::Failed(format!("cannot start the module's worker {}: {e}", warm[0])))?;
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let stderr_reader = child.stderr.take().map(|stream| tokio::spawn(keep_tail(stream, stderr.clone())));
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err("the module's worker has no pipes".into());
+            return Err(Unwarmed::Failed("the module's worker has no pipes".into()));
         };
         let mut worker = Worker { _child: child, stdin, stdout: BufReader::new(stdout).lines(), stderr, stderr_reader };
         match tokio::time::timeout(LOAD_TIMEOUT, worker.stdout.next_line()).await {
             Ok(Ok(Some(line))) if line == "ready" => Ok(worker),
-            Ok(_) => Err(format!("the module's worker did not load{}", worker.stderr_note().await)),
-            Err(_) => Err(format!("the module's worker did not load in {}s", LOAD_TIMEOUT.as_secs())),
+            Ok(Ok(Some(line))) if line == "cold" => Err(Unwarmed::Cold),
+            Ok(_) => Err(Unwarmed::Failed(format!("the module's worker did not load{}", worker.stderr_note().await))),
+            Err(_) => Err(Unwarmed::Failed(format!("the module's worker did not load in {}s", LOAD_TIMEOUT.as_secs()))),
         }
     }
 

@@ -1,5 +1,5 @@
 from typing import Literal
-from pydantic import BaseModel, HttpUrl
+from pydantic.v1 import BaseModel, HttpUrl
 import requests
 from sekoia_automation.action import Action  # (1)!
 class RequestArguments(BaseModel):  # (2)!

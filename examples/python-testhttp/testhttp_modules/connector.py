@@ -1,6 +1,6 @@
 import json
 import time
-from pydantic import Field
+from pydantic.v1 import Field
 from sekoia_automation.connector import Connector, DefaultConnectorConfiguration
 import requests
 from . import TesthttpModule

@@ -1,5 +1,5 @@
 import time
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic.v1 import BaseModel, Field, HttpUrl
 import requests
 from requests import HTTPError
 from sekoia_automation.trigger import Trigger  # (1)!

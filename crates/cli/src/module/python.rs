@@ -71,7 +71,13 @@ with open(state, "w") as f:
 os.environ["SYMPHONY_RUNTIME"] = "fission"
 os.environ["FISSION_STATE_FILE_PATH"] = state
 
-from flask import Flask
+try:
+    # SDKs before the Fission runtime mode read each input once, from files or the environment.
+    from flask import Flask
+    from sekoia_automation.configuration import fission  # noqa: F401
+except ImportError:
+    print("cold", flush=True)
+    sys.exit(0)
 from sekoia_automation import constants, storage
 from sekoia_automation.exceptions import CommandNotFoundError
 
@@ -91,17 +97,29 @@ def run(command, inputs):
     with app.test_request_context(headers={"command": command}, json=inputs):
         try:
             exec(code, {"__name__": "__main__", "__file__": main})
-        except CommandNotFoundError:
-            if command != "riposte-warm-up":
-                traceback.print_exc()
         except SystemExit:
             pass
         except Exception:
             traceback.print_exc()
 
 
-# The module's imports and the SDK's, loaded before the first action.
-run("riposte-warm-up", {})
+def warm_up():
+    """Loads the module's imports and the SDK's; says whether the SDK takes a command and its
+    inputs from a request (it then looks up an unknown command and says it is not found)."""
+    with app.test_request_context(headers={"command": "riposte-warm-up"}, json={}):
+        try:
+            exec(code, {"__name__": "__main__", "__file__": main})
+        except CommandNotFoundError:
+            return True
+        except BaseException:
+            traceback.print_exc()
+    return False
+
+
+if not warm_up():
+    protocol.write("cold\n")
+    protocol.flush()
+    sys.exit(0)
 protocol.write("ready\n")
 protocol.flush()
 for line in sys.stdin:

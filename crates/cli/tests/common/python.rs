@@ -22,17 +22,24 @@ pub fn sekoia_sdk_env() -> PathBuf {
     env
 }
 
+/// Where a Python module's dependencies go in a test.
+pub enum Env {
+    /// The shared environment with the newest SDK ([`sekoia_sdk_env`]).
+    Shared,
+    /// The module's own, made by `module install` from its lock file.
+    Own,
+}
+
 /// Installs the Python module in `module` (relative to the repository) into `data`, and waits
 /// for the server to list it.
-pub async fn install(server: &Server, data: &Path, module: &str, slug: &str) -> Value {
+pub async fn install(server: &Server, data: &Path, module: &str, slug: &str, env: Env) -> Value {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(module);
-    let output = Command::new(env!("CARGO_BIN_EXE_riposte"))
-        .args(["module", "install"])
-        .arg(&source)
-        .args(["--data-dir", data.to_str().unwrap(), "--python-env"])
-        .arg(sekoia_sdk_env())
-        .output()
-        .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_riposte"));
+    command.args(["module", "install"]).arg(&source).args(["--data-dir", data.to_str().unwrap()]);
+    if let Env::Shared = env {
+        command.arg("--python-env").arg(sekoia_sdk_env());
+    }
+    let output = command.output().unwrap();
     assert!(output.status.success(), "module install: {}", String::from_utf8_lossy(&output.stderr));
     eventually("the module in the catalogue", async || {
         let (_, modules) = server.call(Method::GET, "/api/v1/modules", None).await;
