@@ -59,6 +59,10 @@ pub struct ModuleBenchArgs {
     /// The module configuration the action runs with, as JSON.
     #[arg(long, default_value = "{}")]
     pub configuration: String,
+    /// The installed action's arguments, as JSON; by default `url` (the local tool) and
+    /// `method`, as the TestHTTP example's Request takes.
+    #[arg(long)]
+    pub arguments: Option<String>,
     /// The Python that makes a Python module's virtual environment.
     #[arg(long, default_value = "python3")]
     pub python: String,
