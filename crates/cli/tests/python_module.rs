@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::feed::{entry, eventually, finished_runs, start_feed};
+use common::feed::{connector_events, entry, eventually, finished_runs, start_feed};
 use common::python::{Env, account, action, install, manual_run, playbook};
 use common::{Server, free_port, start_server};
 use reqwest::{Method, StatusCode};
@@ -57,20 +57,9 @@ async fn a_python_sdk_module_runs_unchanged_through_the_server() {
     assert_eq!(first["name"], "Pushing 2 new entries", "{first}");
 
     // The connector: the posts it reads land in the intake, with the secret used for them.
-    let intake = json!({"name": "posts", "connector": {
-        "module_uuid": module["uuid"], "connector_uuid": module["connectors"][0]["uuid"],
-        "module_configuration_uuid": account["uuid"],
-        "configuration": {"url": format!("{feed_url}/posts"), "polling_interval": 0.02}}});
-    let (status, intake) = server.call(Method::POST, "/api/v1/intakes", Some(intake)).await;
-    assert_eq!(status, StatusCode::CREATED, "{intake}");
-    let events_path = format!("/api/v1/intakes/{}/events", intake["uuid"].as_str().unwrap());
-    let events = eventually("the connector's events", async || {
-        let (_, events) = server.call(Method::GET, &events_path, None).await;
-        (events["total"].as_u64()? >= 2).then_some(events)
-    })
-    .await;
-    let first: Value = serde_json::from_str(events["items"][0]["message"].as_str().unwrap()).unwrap();
-    assert_eq!(first, json!({"id": 1, "title": "one", "source": "testhttp"}));
+    let settings = json!({"url": format!("{feed_url}/posts"), "polling_interval": 0.02});
+    let events = connector_events(&server, &module, &account, settings, 2).await;
+    assert_eq!(events[0], json!({"id": 1, "title": "one", "source": "testhttp"}));
     assert!(
         feed.authorizations.lock().unwrap().iter().all(|a| a == "Bearer tk-s3cret"),
         "the secret reached the connector"

@@ -8,10 +8,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::feed::{entry, eventually, finished_runs, start_feed};
+use common::feed::{connector_events, entry, eventually, finished_runs, start_feed};
 use common::{free_port, start_server};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn install(data: &Path) {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/testhttp");
@@ -87,24 +87,8 @@ async fn the_testhttp_module_triggers_runs_acts_in_them_and_feeds_an_intake() {
     assert!(shown["trigger_status"]["error"].is_null(), "{shown}");
 
     // The connector of an intake pushes the posts it reads, once each, into the intake.
-    let intake = json!({"name": "posts", "connector": {
-        "module_uuid": module["uuid"], "connector_uuid": module["connectors"][0]["uuid"],
-        "module_configuration_uuid": account["uuid"],
-        "configuration": {"url": format!("{feed_url}/posts"), "polling_interval": 1}}});
-    let (status, intake) = server.call(Method::POST, "/api/v1/intakes", Some(intake)).await;
-    assert_eq!(status, StatusCode::CREATED, "{intake}");
-    let events_path = format!("/api/v1/intakes/{}/events", intake["uuid"].as_str().unwrap());
-    let events = eventually("the connector's events", async || {
-        let (_, events) = server.call(Method::GET, &events_path, None).await;
-        (events["total"].as_u64()? >= 2).then_some(events)
-    })
-    .await;
-    let messages: Vec<Value> = events["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| serde_json::from_str(e["message"].as_str().unwrap()).unwrap())
-        .collect();
+    let settings = json!({"url": format!("{feed_url}/posts"), "polling_interval": 1});
+    let messages = connector_events(&server, &module, &account, settings, 2).await;
     assert_eq!(
         messages,
         [

@@ -66,3 +66,27 @@ pub async fn finished_runs(server: &Server, playbook: &str) -> Vec<Value> {
     let items = runs["items"].as_array().cloned().unwrap_or_default();
     items.into_iter().filter(|r| r["status"] != "pending" && r["status"] != "running").collect()
 }
+
+/// An intake whose connector is the module's first, polling `url`; the events it received once
+/// there are `count`, each parsed from its JSON text.
+pub async fn connector_events(
+    server: &Server,
+    module: &Value,
+    account: &Value,
+    settings: Value,
+    count: u64,
+) -> Vec<Value> {
+    let intake = json!({"name": "posts", "connector": {
+        "module_uuid": module["uuid"], "connector_uuid": module["connectors"][0]["uuid"],
+        "module_configuration_uuid": account["uuid"], "configuration": settings}});
+    let (status, intake) = server.call(Method::POST, "/api/v1/intakes", Some(intake)).await;
+    assert_eq!(status.as_u16(), 201, "{intake}");
+    let events_path = format!("/api/v1/intakes/{}/events", intake["uuid"].as_str().unwrap());
+    let events = eventually("the connector's events", async || {
+        let (_, events) = server.call(Method::GET, &events_path, None).await;
+        (events["total"].as_u64()? >= count).then_some(events)
+    })
+    .await;
+    let items = events["items"].as_array().unwrap().iter();
+    items.map(|e| serde_json::from_str(e["message"].as_str().unwrap()).unwrap()).collect()
+}
