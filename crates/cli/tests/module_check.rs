@@ -73,3 +73,10 @@ fn a_compliant_module_passes_and_each_problem_is_one_line() {
     assert!(out.contains("TestHTTP:action_request.json:not formatted with a two-space indent"), "{out}");
     assert!(out.contains("TestHTTP:action_request.json:`name` must be a string"), "{out}");
 }
+
+#[test]
+fn the_examples_pass_the_check() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let (code, out) = check(&[&examples.join("testhttp"), &examples.join("python-testhttp")]);
+    assert_eq!((code, out.as_str()), (0, ""), "{out}");
+}

@@ -31,7 +31,7 @@ async fn the_testhttp_module_triggers_runs_acts_in_them_and_feeds_an_intake() {
     install(data.path());
     let module = eventually("the module in the catalogue", async || {
         let (_, modules) = server.call(Method::GET, "/api/v1/modules", None).await;
-        modules["items"].as_array()?.iter().find(|m| m["slug"] == "testhttp").cloned()
+        modules["items"].as_array()?.iter().find(|m| m["slug"] == "testhttp-rust").cloned()
     })
     .await;
     let (feed_url, feed) = start_feed().await;
