@@ -72,23 +72,27 @@ impl Components {
         self.running.lock().expect("components lock")
     }
 
-    /// Starts what is wanted and not running, stops what runs and is not wanted.
-    fn reconcile(&self, host: &Arc<Host>, mut wanted: HashMap<Owner, Wanted>) -> Vec<Supervised> {
+    /// Takes out what runs and is not wanted, or not as it runs: the caller stops it.
+    fn take_outdated(&self, wanted: &HashMap<Owner, Wanted>) -> Vec<Supervised> {
         let mut running = self.lock();
         let outdated: Vec<Owner> = running
             .iter()
             .filter(|(owner, r)| wanted.get(*owner).is_none_or(|w| w.fingerprint != r.fingerprint))
             .map(|(owner, _)| owner.clone())
             .collect();
-        let stopping = outdated.iter().filter_map(|owner| running.remove(owner)).map(|r| r.supervised).collect();
-        for (owner, want) in wanted.drain() {
+        outdated.iter().filter_map(|owner| running.remove(owner)).map(|r| r.supervised).collect()
+    }
+
+    /// Starts what is wanted and not running.
+    fn start_missing(&self, host: &Arc<Host>, wanted: HashMap<Owner, Wanted>) {
+        let mut running = self.lock();
+        for (owner, want) in wanted {
             if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(owner) {
                 tracing::info!(owner = %slot.key().key(), component = %want.component.docker_parameters, "starting");
                 let supervised = host.supervise(want.component);
                 slot.insert(Running { fingerprint: want.fingerprint, supervised });
             }
         }
-        stopping
     }
 
     fn take_all(&self) -> Vec<Supervised> {
@@ -102,9 +106,10 @@ pub async fn run_components(state: AppState, shutdown: CancellationToken) {
     while !shutdown.is_cancelled() {
         match wanted(&state, &host).await {
             Ok(wanted) => {
-                for supervised in state.components.reconcile(&host, wanted) {
-                    tokio::spawn(supervised.stop());
-                }
+                // An old process ends before its replacement starts: two would send each event twice.
+                let outdated = state.components.take_outdated(&wanted);
+                futures::future::join_all(outdated.into_iter().map(Supervised::stop)).await;
+                state.components.start_missing(&host, wanted);
             }
             Err(e) => tracing::error!(error = %e, "cannot read what triggers and connectors should run"),
         }
