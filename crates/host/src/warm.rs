@@ -43,7 +43,7 @@ pub(crate) enum Unwarmed {
 type Idle = (Option<SystemTime>, Vec<Worker>);
 
 pub(crate) struct Worker {
-    _child: Child,
+    child: Child,
     stdin: ChildStdin,
     stdout: Lines<BufReader<ChildStdout>>,
     stderr: Arc<Mutex<Vec<u8>>>,
@@ -73,7 +73,8 @@ impl WarmPool {
                 // Reinstalled: the old workers run the old code.
                 *entry = (module.installed_at, Vec::new());
             }
-            entry.1.pop()
+            // A worker may have ended while idle.
+            std::iter::from_fn(|| entry.1.pop()).find_map(|mut worker| worker.is_alive().then_some(worker))
         };
         match idle {
             Some(worker) => Ok(worker),
@@ -119,13 +120,17 @@ impl Worker {
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err(Unwarmed::Failed("the module's worker has no pipes".into()));
         };
-        let mut worker = Worker { _child: child, stdin, stdout: BufReader::new(stdout).lines(), stderr, stderr_reader };
+        let mut worker = Worker { child, stdin, stdout: BufReader::new(stdout).lines(), stderr, stderr_reader };
         match tokio::time::timeout(LOAD_TIMEOUT, worker.stdout.next_line()).await {
             Ok(Ok(Some(line))) if line == "ready" => Ok(worker),
             Ok(Ok(Some(line))) if line == "cold" => Err(Unwarmed::Cold),
             Ok(_) => Err(Unwarmed::Failed(format!("the module's worker did not load{}", worker.stderr_note().await))),
             Err(_) => Err(Unwarmed::Failed(format!("the module's worker did not load in {}s", LOAD_TIMEOUT.as_secs()))),
         }
+    }
+
+    fn is_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Runs one component to its end.
