@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::ActionError;
+use crate::{ActionError, LogLevel};
 
 /// What a trigger's or connector's manifest says besides its schemas.
 #[derive(Debug, Clone, Copy)]
@@ -59,5 +59,57 @@ impl Component {
             _ = self.stop.cancelled() => {}
         }
         self.running()
+    }
+}
+
+/// What the contexts of triggers and connectors share (they dereference to it): logs, the module
+/// configuration, and whether to go on.
+pub struct RunningContext {
+    component: Component,
+    log: Box<dyn Fn(LogLevel, String) + Send + Sync>,
+}
+
+impl RunningContext {
+    pub(crate) fn new(component: Component, log: impl Fn(LogLevel, String) + Send + Sync + 'static) -> Self {
+        RunningContext { component, log: Box::new(log) }
+    }
+
+    pub fn log(&self, level: LogLevel, message: impl Into<String>) {
+        (self.log)(level, message.into());
+    }
+
+    pub fn debug(&self, message: impl Into<String>) {
+        self.log(LogLevel::Debug, message);
+    }
+
+    pub fn info(&self, message: impl Into<String>) {
+        self.log(LogLevel::Info, message);
+    }
+
+    pub fn warning(&self, message: impl Into<String>) {
+        self.log(LogLevel::Warning, message);
+    }
+
+    pub fn error(&self, message: impl Into<String>) {
+        self.log(LogLevel::Error, message);
+    }
+
+    /// The module configuration, decoded into the module's type.
+    pub fn configuration<T: DeserializeOwned>(&self) -> Result<T, ActionError> {
+        self.component.configuration()
+    }
+
+    pub fn running(&self) -> bool {
+        self.component.running()
+    }
+
+    /// Waits `duration`, or less if asked to stop; says whether still running.
+    pub async fn sleep(&self, duration: Duration) -> bool {
+        self.component.sleep(duration).await
+    }
+
+    /// Resolves when the component is asked to stop: race a long request against it.
+    pub async fn stopped(&self) {
+        self.component.stopped().await
     }
 }

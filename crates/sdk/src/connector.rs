@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use riposte_model::{ConnectorManifest, LogLevel};
 use schemars::JsonSchema;
@@ -11,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::action::{BoxFuture, component_uuid, decode};
-use crate::component::{Component, ComponentInfo};
+use crate::component::{Component, ComponentInfo, RunningContext};
 use crate::{ActionError, schema_with_secrets};
 
 /// Events longer than this (in characters) are dropped, as Sekoia's SDK does.
@@ -45,14 +44,16 @@ pub trait Connector: Send + Sync + 'static {
 
 /// What a connector can do while it runs.
 pub struct ConnectorContext {
-    pub(crate) component: Component,
+    running: RunningContext,
     host: Arc<dyn IntakeHost>,
     intake_key: String,
 }
 
 impl ConnectorContext {
     pub fn new(component: Component, host: Arc<dyn IntakeHost>, intake_key: impl Into<String>) -> Self {
-        ConnectorContext { component, host, intake_key: intake_key.into() }
+        let logger = host.clone();
+        let running = RunningContext::new(component, move |level, message| logger.log(level, message));
+        ConnectorContext { running, host, intake_key: intake_key.into() }
     }
 
     /// Pushes events (each a JSON text, or any text) into the connector's intake, in batches
@@ -80,42 +81,13 @@ impl ConnectorContext {
             .collect::<Result<Vec<_>, _>>()?;
         self.push_events_to_intakes(texts).await
     }
+}
 
-    pub fn log(&self, level: LogLevel, message: impl Into<String>) {
-        self.host.log(level, message.into());
-    }
+impl std::ops::Deref for ConnectorContext {
+    type Target = RunningContext;
 
-    pub fn debug(&self, message: impl Into<String>) {
-        self.log(LogLevel::Debug, message);
-    }
-
-    pub fn info(&self, message: impl Into<String>) {
-        self.log(LogLevel::Info, message);
-    }
-
-    pub fn warning(&self, message: impl Into<String>) {
-        self.log(LogLevel::Warning, message);
-    }
-
-    pub fn error(&self, message: impl Into<String>) {
-        self.log(LogLevel::Error, message);
-    }
-
-    pub fn configuration<T: DeserializeOwned>(&self) -> Result<T, ActionError> {
-        self.component.configuration()
-    }
-
-    pub fn running(&self) -> bool {
-        self.component.running()
-    }
-
-    pub async fn sleep(&self, duration: Duration) -> bool {
-        self.component.sleep(duration).await
-    }
-
-    /// Resolves when the component is asked to stop: race a long request against it.
-    pub async fn stopped(&self) {
-        self.component.stopped().await
+    fn deref(&self) -> &RunningContext {
+        &self.running
     }
 }
 

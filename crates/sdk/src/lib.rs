@@ -23,7 +23,7 @@ mod trigger;
 pub mod wire;
 
 pub use action::{Action, ActionInfo, BoxFuture, DynAction};
-pub use component::{Component, ComponentInfo};
+pub use component::{Component, ComponentInfo, RunningContext};
 pub use connector::{
     CHUNK_MAX_CHARS, Connector, ConnectorContext, DynConnector, EVENT_MAX_CHARS, IntakeHost, chunk_events,
 };

@@ -3,7 +3,6 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
 
 use riposte_model::{LogLevel, TriggerManifest};
 use schemars::JsonSchema;
@@ -12,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::action::{BoxFuture, component_uuid, decode};
-use crate::component::{Component, ComponentInfo};
+use crate::component::{Component, ComponentInfo, RunningContext};
 use crate::{ActionError, schema_of, schema_with_secrets};
 
 /// One event a trigger sends: each starts a run of every playbook the trigger begins.
@@ -54,14 +53,16 @@ pub trait Trigger: Send + Sync + 'static {
 
 /// What a trigger can do while it runs.
 pub struct TriggerContext<E> {
-    pub(crate) component: Component,
+    running: RunningContext,
     host: Arc<dyn TriggerHost>,
     event: PhantomData<fn(E)>,
 }
 
 impl<E: Serialize> TriggerContext<E> {
     pub fn new(component: Component, host: Arc<dyn TriggerHost>) -> Self {
-        TriggerContext { component, host, event: PhantomData }
+        let logger = host.clone();
+        let running = RunningContext::new(component, move |level, message| logger.log(level, message));
+        TriggerContext { running, host, event: PhantomData }
     }
 
     /// Sends an event: every active playbook this trigger begins gets a run named `name`.
@@ -81,44 +82,13 @@ impl<E: Serialize> TriggerContext<E> {
         let request_id = uuid::Uuid::new_v4().to_string();
         self.host.send_event(TriggerEvent { name: name.into(), event, request_id, directory }).await
     }
+}
 
-    pub fn log(&self, level: LogLevel, message: impl Into<String>) {
-        self.host.log(level, message.into());
-    }
+impl<E> std::ops::Deref for TriggerContext<E> {
+    type Target = RunningContext;
 
-    pub fn debug(&self, message: impl Into<String>) {
-        self.log(LogLevel::Debug, message);
-    }
-
-    pub fn info(&self, message: impl Into<String>) {
-        self.log(LogLevel::Info, message);
-    }
-
-    pub fn warning(&self, message: impl Into<String>) {
-        self.log(LogLevel::Warning, message);
-    }
-
-    pub fn error(&self, message: impl Into<String>) {
-        self.log(LogLevel::Error, message);
-    }
-
-    /// The module configuration, decoded into the module's type.
-    pub fn configuration<T: DeserializeOwned>(&self) -> Result<T, ActionError> {
-        self.component.configuration()
-    }
-
-    pub fn running(&self) -> bool {
-        self.component.running()
-    }
-
-    /// Waits `duration`, or less if asked to stop; says whether still running.
-    pub async fn sleep(&self, duration: Duration) -> bool {
-        self.component.sleep(duration).await
-    }
-
-    /// Resolves when the component is asked to stop: race a long request against it.
-    pub async fn stopped(&self) {
-        self.component.stopped().await
+    fn deref(&self) -> &RunningContext {
+        &self.running
     }
 }
 
