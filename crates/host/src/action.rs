@@ -274,18 +274,27 @@ fn outcome_of(finished: &Value, posted: &[Value]) -> ActionOutcome {
 }
 
 /// The last [`STDERR_TAIL`] bytes a stream gives.
-pub(crate) async fn tail(mut stream: impl AsyncRead + Unpin) -> String {
-    let (mut kept, mut buffer) = (Vec::new(), [0u8; 4096]);
+pub(crate) async fn tail(stream: impl AsyncRead + Unpin) -> String {
+    let kept = Arc::new(std::sync::Mutex::new(Vec::new()));
+    keep_tail(stream, kept.clone()).await;
+    let kept = kept.lock().expect("stderr lock");
+    String::from_utf8_lossy(&kept).trim().to_string()
+}
+
+/// Keeps the last [`STDERR_TAIL`] bytes of a stream in `kept` as they come, until it ends.
+pub(crate) async fn keep_tail(mut stream: impl AsyncRead + Unpin, kept: Arc<std::sync::Mutex<Vec<u8>>>) {
+    let mut buffer = [0u8; 4096];
     while let Ok(n) = stream.read(&mut buffer).await {
         if n == 0 {
             break;
         }
+        let mut kept = kept.lock().expect("stderr lock");
         kept.extend_from_slice(&buffer[..n]);
         if kept.len() > STDERR_TAIL {
-            kept.drain(..kept.len() - STDERR_TAIL);
+            let excess = kept.len() - STDERR_TAIL;
+            kept.drain(..excess);
         }
     }
-    String::from_utf8_lossy(&kept).trim().to_string()
 }
 
 pub(crate) fn stderr_note(stderr: &str) -> String {

@@ -12,17 +12,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::InstalledModule;
+use crate::action::keep_tail;
 
 /// Idle workers kept per module unless told otherwise; more are stopped when they finish.
 pub const DEFAULT_WARM_WORKERS: usize = 4;
 /// How long a worker may take to load the module.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
-/// Bytes of a worker's stderr kept to explain a crash.
-const STDERR_TAIL: usize = 4096;
 
 /// Idle workers, by module folder, with the install they belong to.
 pub(crate) struct WarmPool {
@@ -152,20 +151,5 @@ impl Worker {
         }
         let tail = self.stderr.lock().expect("stderr lock");
         crate::action::stderr_note(String::from_utf8_lossy(&tail).trim())
-    }
-}
-
-async fn keep_tail(mut stream: tokio::process::ChildStderr, kept: Arc<Mutex<Vec<u8>>>) {
-    let mut buffer = [0u8; 4096];
-    while let Ok(n) = stream.read(&mut buffer).await {
-        if n == 0 {
-            break;
-        }
-        let mut kept = kept.lock().expect("stderr lock");
-        kept.extend_from_slice(&buffer[..n]);
-        if kept.len() > STDERR_TAIL {
-            let excess = kept.len() - STDERR_TAIL;
-            kept.drain(..excess);
-        }
     }
 }
