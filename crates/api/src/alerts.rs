@@ -180,7 +180,7 @@ pub async fn comment(
 ) -> ApiResult<(StatusCode, Json<AlertComment>)> {
     let mut alert = state.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
     let comment = AlertComment {
-        uuid: uuid::Uuid::new_v4().to_string(),
+        uuid: crate::new_record_uuid(),
         alert_uuid: alert.uuid.clone(),
         content: non_empty("$.content", input.content)?,
         author: input.author.unwrap_or_else(|| "api".into()),
@@ -217,7 +217,7 @@ fn new_alert(input: NewAlert) -> ApiResult<Alert> {
         }
     }
     Ok(Alert {
-        uuid: uuid::Uuid::new_v4().to_string(),
+        uuid: crate::new_record_uuid(),
         short_id: short_id(),
         title: non_empty("$.title", input.title)?,
         details: input.details,

@@ -97,7 +97,7 @@ pub async fn runs_for_alert(
         if let Some((name, event)) =
             sekoiaio::alert_trigger_event(&trigger.trigger_uuid, &trigger.configuration, alert, change)
         {
-            runs.push(new_run(&playbook.uuid, playbook.version, uuid::Uuid::new_v4().to_string(), name, event));
+            runs.push(new_run(&playbook.uuid, playbook.version, crate::new_record_uuid(), name, event));
         }
     }
     Ok(runs)

@@ -191,3 +191,9 @@ fn page(offset: Option<u64>, limit: Option<u64>) -> ApiResult<Page> {
     }
     Ok(Page { offset: offset.unwrap_or(0), limit })
 }
+
+/// A new UUID for a record the platform creates often (alerts, comments, runs). Version 7 leads
+/// with the time, so new rows land at the end of their indexes rather than anywhere in them.
+pub(crate) fn new_record_uuid() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

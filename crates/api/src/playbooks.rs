@@ -226,13 +226,8 @@ pub async fn run(
     if !problems.is_empty() {
         return Err(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems));
     }
-    let run = new_run(
-        &record.uuid,
-        record.version,
-        uuid::Uuid::new_v4().to_string(),
-        "Manual run".into(),
-        Value::Object(body.event),
-    );
+    let run =
+        new_run(&record.uuid, record.version, crate::new_record_uuid(), "Manual run".into(), Value::Object(body.event));
     state.store.insert_runs(std::slice::from_ref(&run)).await?;
     let uuid = run.uuid.clone();
     state.runs.submit(vec![run]);

@@ -228,7 +228,7 @@ pub async fn rerun(
                 ApiError::new(StatusCode::CONFLICT, format!("playbook {} was deleted", run.playbook_uuid))
             })?;
             let new = NewRun {
-                uuid: uuid::Uuid::new_v4().to_string(),
+                uuid: crate::new_record_uuid(),
                 playbook_uuid: playbook.uuid,
                 playbook_version: playbook.version,
                 name: run.name,

@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_api_keys.sql"),
     include_str!("../migrations/0003_run_outputs.sql"),
     include_str!("../migrations/0004_intakes.sql"),
+    include_str!("../migrations/0005_run_keys.sql"),
 ];
 
 impl SqliteStore {

@@ -9,7 +9,8 @@ use serde_json::Value;
 use crate::SqliteStore;
 use crate::connection::{error, from_json, to_json};
 
-const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, trigger_event, nodes, created_at, started_at, ended_at, error, events FROM runs";
+const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, trigger_event, \
+     COALESCE((SELECT nodes FROM run_accounts WHERE run_id = runs.id), '[]'), created_at, started_at, ended_at, error, events FROM runs";
 const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4)";
 
 /// Stores new runs inside a caller's transaction (an alert write, a trigger event).
@@ -56,6 +57,21 @@ fn record(row: &Row) -> rusqlite::Result<RunRecord> {
     })
 }
 
+/// Why an append found no run to take it: there is none, or its journal is not where the
+/// events begin.
+fn append_refused(tx: &Transaction, uuid: &str, first_seq: i64) -> StoreError {
+    let stored: rusqlite::Result<Option<i64>> = tx
+        .prepare_cached("SELECT events FROM runs WHERE uuid = ?1")
+        .and_then(|mut select| select.query_row([uuid], |r| r.get(0)).optional());
+    match stored {
+        Ok(Some(stored)) => {
+            StoreError::Conflict(format!("run {uuid} has {stored} events; cannot append at {first_seq}"))
+        }
+        Ok(None) => StoreError::not_found("run", uuid.to_string()),
+        Err(e) => error(e),
+    }
+}
+
 fn get(db: &Connection, uuid: &str) -> Result<Option<RunRecord>> {
     db.prepare_cached(&format!("{SELECT} WHERE uuid = ?1"))
         .and_then(|mut select| select.query_row([uuid], record))
@@ -86,7 +102,7 @@ impl RunStore for SqliteStore {
                     .map_err(error)?;
                 let mut statement = db
                     .prepare_cached(&format!(
-                        "{SELECT} WHERE {FILTER} ORDER BY created_at DESC, rowid DESC LIMIT ?5 OFFSET ?6"
+                        "{SELECT} WHERE {FILTER} ORDER BY created_at DESC, id DESC LIMIT ?5 OFFSET ?6"
                     ))
                     .map_err(error)?;
                 let items = statement
@@ -118,18 +134,29 @@ impl RunStore for SqliteStore {
         let (status, started_at, ended_at, why) = (state.status, state.started_at, state.ended_at, state.error.clone());
         self.writer
             .write(move |tx| {
-                let stored: i64 = tx
-                    .prepare_cached("SELECT events FROM runs WHERE uuid = ?1")
-                    .and_then(|mut select| select.query_row([&uuid], |r| r.get(0)))
-                    .optional()
-                    .map_err(error)?
-                    .ok_or_else(|| StoreError::not_found("run", uuid.clone()))?;
-                if stored != first_seq {
-                    return Err(StoreError::Conflict(format!("run {uuid} has {stored} events; cannot append at {first_seq}")));
-                }
-                let mut insert = tx.prepare_cached("INSERT INTO run_events (run_uuid, seq, event) VALUES (?1, ?2, ?3)").map_err(error)?;
+                // The update is the compare-and-set: it only takes a run whose journal ends where
+                // these events begin.
+                let id: Option<i64> = tx
+                    .prepare_cached(
+                        "UPDATE runs SET status = ?2, started_at = ?3, ended_at = ?4, error = ?5, events = ?6 \
+                         WHERE uuid = ?1 AND events = ?7 RETURNING id",
+                    )
+                    .and_then(|mut update| {
+                        let next = first_seq + events.len() as i64;
+                        update
+                            .query_row(
+                                params![uuid, status.as_str(), started_at, ended_at, why, next, first_seq],
+                                |r| r.get(0),
+                            )
+                            .optional()
+                    })
+                    .map_err(error)?;
+                let Some(id) = id else { return Err(append_refused(tx, &uuid, first_seq)) };
+                let mut insert = tx
+                    .prepare_cached("INSERT INTO run_journal (run_id, seq, event) VALUES (?1, ?2, ?3)")
+                    .map_err(error)?;
                 for (offset, event) in events.iter().enumerate() {
-                    insert.execute(params![uuid, first_seq + offset as i64, event]).map_err(error)?;
+                    insert.execute(params![id, first_seq + offset as i64, event]).map_err(error)?;
                 }
                 let mut keep = tx
                     .prepare_cached("INSERT OR REPLACE INTO run_outputs (run_uuid, key, value) VALUES (?1, ?2, ?3)")
@@ -137,11 +164,11 @@ impl RunStore for SqliteStore {
                 for (key, value) in &outputs {
                     keep.execute(params![uuid, key, value]).map_err(error)?;
                 }
-                tx.prepare_cached(
-                    "UPDATE runs SET status = ?2, nodes = COALESCE(?3, nodes), started_at = ?4, ended_at = ?5, error = ?6, events = ?7 WHERE uuid = ?1",
-                )
-                .and_then(|mut update| update.execute(params![uuid, status.as_str(), nodes, started_at, ended_at, why, first_seq + events.len() as i64]))
-                .map_err(error)?;
+                if let Some(nodes) = nodes {
+                    tx.prepare_cached("INSERT OR REPLACE INTO run_accounts (run_id, nodes) VALUES (?1, ?2)")
+                        .and_then(|mut account| account.execute(params![id, nodes]))
+                        .map_err(error)?;
+                }
                 Ok(())
             })
             .await
@@ -152,7 +179,9 @@ impl RunStore for SqliteStore {
         self.readers
             .read(move |db| {
                 let mut statement = db
-                    .prepare_cached("SELECT event FROM run_events WHERE run_uuid = ?1 ORDER BY seq")
+                    .prepare_cached(
+                        "SELECT event FROM run_journal WHERE run_id = (SELECT id FROM runs WHERE uuid = ?1) ORDER BY seq",
+                    )
                     .map_err(error)?;
                 statement
                     .query_map([uuid], |row| from_json(&row.get::<_, String>(0)?))
@@ -189,7 +218,7 @@ impl RunStore for SqliteStore {
                 let mut statement = db
                     .prepare_cached(
                         "SELECT uuid, playbook_uuid, status, created_at FROM runs \
-                         WHERE status IN ('pending', 'running') ORDER BY created_at, rowid LIMIT ?1",
+                         WHERE status IN ('pending', 'running') ORDER BY created_at, id LIMIT ?1",
                     )
                     .map_err(error)?;
                 statement
