@@ -187,14 +187,7 @@ pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> 
         }
         // Not started: nothing ran, nothing to stop.
         let now = riposte_worker::now_ms();
-        let state_now = RunState {
-            status: RunStatus::Cancelled,
-            nodes: Some(Vec::new()),
-            started_at: Some(now),
-            ended_at: Some(now),
-            error: None,
-            outputs: Vec::new(),
-        };
+        let state_now = RunState::ended_unstarted(RunStatus::Cancelled, now, None);
         state.store.append_run_events(&uuid, run.events, &[], &state_now).await?;
     }
     Ok((StatusCode::ACCEPTED, Json(detailed(&state, &uuid).await?)))

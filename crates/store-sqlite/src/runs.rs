@@ -2,7 +2,9 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use riposte_model::RunStatus;
-use riposte_store::{NewRun, Page, Paged, Result, RunFilter, RunRecord, RunState, RunStore, StoreError, UnfinishedRun};
+use riposte_store::{
+    JsonText, NewRun, Page, Paged, Result, RunFilter, RunRecord, RunState, RunStore, StoreError, UnfinishedRun,
+};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::Value;
 
@@ -125,12 +127,12 @@ impl RunStore for SqliteStore {
             .await
     }
 
-    async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[Value], state: &RunState) -> Result<()> {
+    async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[JsonText], state: &RunState) -> Result<()> {
         let uuid = uuid.to_string();
-        let events = events.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+        let events = events.to_vec();
         let outputs =
             state.outputs.iter().map(|o| Ok((o.key.clone(), to_json(&o.value)?))).collect::<Result<Vec<_>>>()?;
-        let nodes = state.nodes.as_ref().map(to_json).transpose()?;
+        let nodes = state.nodes.clone();
         let (status, started_at, ended_at, why) = (state.status, state.started_at, state.ended_at, state.error.clone());
         self.writer
             .write(move |tx| {
@@ -156,7 +158,7 @@ impl RunStore for SqliteStore {
                     .prepare_cached("INSERT INTO run_journal (run_id, seq, event) VALUES (?1, ?2, ?3)")
                     .map_err(error)?;
                 for (offset, event) in events.iter().enumerate() {
-                    insert.execute(params![id, first_seq + offset as i64, event]).map_err(error)?;
+                    insert.execute(params![id, first_seq + offset as i64, event.get()]).map_err(error)?;
                 }
                 let mut keep = tx
                     .prepare_cached("INSERT OR REPLACE INTO run_outputs (run_uuid, key, value) VALUES (?1, ?2, ?3)")
@@ -166,7 +168,7 @@ impl RunStore for SqliteStore {
                 }
                 if let Some(nodes) = nodes {
                     tx.prepare_cached("INSERT OR REPLACE INTO run_accounts (run_id, nodes) VALUES (?1, ?2)")
-                        .and_then(|mut account| account.execute(params![id, nodes]))
+                        .and_then(|mut account| account.execute(params![id, nodes.get()]))
                         .map_err(error)?;
                 }
                 Ok(())

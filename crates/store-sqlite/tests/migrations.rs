@@ -1,7 +1,7 @@
 //! A database written by an earlier schema opens with its data intact.
 
 use riposte_model::RunStatus;
-use riposte_store::{RunState, RunStore};
+use riposte_store::{RunState, RunStore, json_text};
 use riposte_store_sqlite::SqliteStore;
 use serde_json::json;
 
@@ -49,14 +49,15 @@ async fn runs_journals_and_accounts_survive_the_move_to_numbered_runs() {
     // The moved run carries on: its journal continues at the next number.
     let state = RunState {
         status: RunStatus::Succeeded,
-        nodes: Some(Vec::new()),
+        nodes: Some(json_text(&Vec::<u8>::new()).unwrap()),
         started_at: Some(11),
         ended_at: Some(30),
         error: None,
         outputs: Vec::new(),
     };
-    store.append_run_events("run-going", 2, &[json!({"e": 2})], &state).await.unwrap();
+    store.append_run_events("run-going", 2, &[json_text(&json!({"e": 2})).unwrap()], &state).await.unwrap();
     assert_eq!(store.run_events("run-going").await.unwrap().len(), 3);
-    let stale = store.append_run_events("run-going", 2, &[json!({"e": 2})], &state).await.unwrap_err();
+    let stale =
+        store.append_run_events("run-going", 2, &[json_text(&json!({"e": 2})).unwrap()], &state).await.unwrap_err();
     assert!(stale.to_string().contains("has 3 events; cannot append at 2"), "{stale}");
 }

@@ -5,7 +5,7 @@ use riposte_model::{
     Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, LogEntry, LogLevel, NameUuid, NodeReport,
     NodeStatus, RunStatus,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::*;
 
@@ -262,16 +262,16 @@ async fn runs(store: &dyn Store) {
     };
     let running = RunState {
         status: RunStatus::Running,
-        nodes: Some(vec![node.clone()]),
+        nodes: Some(json_text(&[&node]).unwrap()),
         started_at: Some(10),
         ended_at: None,
         error: None,
         outputs: vec![],
     };
-    store.append_run_events(&run.uuid, 0, &[json!({"e": 0}), json!({"e": 1})], &running).await.unwrap();
+    store.append_run_events(&run.uuid, 0, &lines(&[json!({"e": 0}), json!({"e": 1})]), &running).await.unwrap();
     assert!(
         matches!(
-            store.append_run_events(&run.uuid, 1, &[json!({"e": 9})], &running).await,
+            store.append_run_events(&run.uuid, 1, &lines(&[json!({"e": 9})]), &running).await,
             Err(StoreError::Conflict(_))
         ),
         "an event number used twice is refused"
@@ -285,7 +285,7 @@ async fn runs(store: &dyn Store) {
         outputs: vec![big.clone()],
         ..running.clone()
     };
-    store.append_run_events(&run.uuid, 2, &[json!({"e": 2})], &done).await.unwrap();
+    store.append_run_events(&run.uuid, 2, &lines(&[json!({"e": 2})]), &done).await.unwrap();
     assert_eq!(store.run_events(&run.uuid).await.unwrap(), vec![json!({"e": 0}), json!({"e": 1}), json!({"e": 2})]);
     let outputs = store.run_outputs(&run.uuid, &["n:1".into(), "n:9".into()]).await.unwrap();
     assert_eq!((outputs.len(), &outputs["n:1"]), (1, &big.value), "outputs kept apart come back by key");
@@ -306,9 +306,14 @@ async fn runs(store: &dyn Store) {
     assert!(!unfinished.iter().any(|r| r.uuid == run.uuid));
     assert!(unfinished.windows(2).all(|w| w[0].created_at <= w[1].created_at), "oldest first");
     assert!(matches!(
-        store.append_run_events("missing", 0, &[json!({})], &running).await,
+        store.append_run_events("missing", 0, &lines(&[json!({})]), &running).await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+/// Journal lines as a runner encodes them.
+fn lines(values: &[Value]) -> Vec<JsonText> {
+    values.iter().map(|value| json_text(value).unwrap()).collect()
 }
 
 async fn configurations(store: &dyn Store) {

@@ -56,7 +56,7 @@ pub trait RunStore: Send + Sync {
     async fn list_runs(&self, filter: &RunFilter, page: Page) -> Result<Paged<RunRecord>>;
     /// Appends events to a run's log, starting at `first_seq`, with the run's status and nodes
     /// after them, atomically. Fails with a conflict when `first_seq` is not the next number.
-    async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[Value], state: &RunState) -> Result<()>;
+    async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[JsonText], state: &RunState) -> Result<()>;
     /// The run's events in order: replaying them rebuilds the run.
     async fn run_events(&self, uuid: &str) -> Result<Vec<Value>>;
     /// Outputs of a run kept apart, by key; unknown keys are left out.

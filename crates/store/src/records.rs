@@ -97,21 +97,38 @@ impl NewRun {
     }
 }
 
+/// A JSON document encoded once, by whoever made it, and stored as it is.
+pub type JsonText = Box<serde_json::value::RawValue>;
+
+/// `value` encoded as a [`JsonText`].
+pub fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<JsonText, serde_json::Error> {
+    serde_json::value::to_raw_value(value)
+}
+
 /// A run's status (and nodes, when they are written) after its latest events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct RunState {
     pub status: RunStatus,
-    /// The per-node account, or `None` to leave the stored one as it is. Runners write it when
-    /// a run ends: while a run goes on, its journal is the account (and is replayed to show it).
-    pub nodes: Option<Vec<NodeReport>>,
+    /// The per-node account (a list of [`NodeReport`]), or `None` to leave the stored one as it
+    /// is. Runners write it when a run ends: while a run goes on, its journal is the account
+    /// (and is replayed to show it).
+    pub nodes: Option<JsonText>,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
     /// Why the run could not run at all (its playbook version no longer validates, ...).
     pub error: Option<String>,
     /// Large outputs this write keeps apart from the run's row and journal, which refer to
     /// them by key (see [`OutputRef`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<StoredOutput>,
+}
+
+impl RunState {
+    /// A run that ended at `at` before any of its nodes ran: cancelled before it started, or
+    /// unable to run at all.
+    pub fn ended_unstarted(status: RunStatus, at: i64, error: Option<String>) -> RunState {
+        let no_nodes = serde_json::value::RawValue::from_string("[]".into()).expect("[] is JSON");
+        RunState { status, nodes: Some(no_nodes), started_at: Some(at), ended_at: Some(at), error, outputs: Vec::new() }
+    }
 }
 
 /// A large output kept apart, under a key unique within its run.

@@ -13,9 +13,12 @@ use tokio_util::sync::CancellationToken;
 use crate::Executor;
 
 /// Where each event goes before its effects are carried out, so that a run can be rebuilt.
+/// The event is noted before the run handles it (which consumes it), and stored with the state
+/// the run is in after it.
 #[async_trait]
 pub trait Journal: Send {
-    async fn record(&mut self, at: i64, event: &Event, run: &Run) -> Result<(), String>;
+    fn note(&mut self, at: i64, event: &Event) -> Result<(), String>;
+    async fn commit(&mut self, run: &Run) -> Result<(), String>;
 }
 
 /// Keeps nothing: runs that only live in memory.
@@ -23,7 +26,11 @@ pub struct NoJournal;
 
 #[async_trait]
 impl Journal for NoJournal {
-    async fn record(&mut self, _: i64, _: &Event, _: &Run) -> Result<(), String> {
+    fn note(&mut self, _: i64, _: &Event) -> Result<(), String> {
+        Ok(())
+    }
+
+    async fn commit(&mut self, _: &Run) -> Result<(), String> {
         Ok(())
     }
 }
@@ -56,8 +63,9 @@ pub async fn drive(
             in_flight.0.remove(instance);
         }
         let at = now_ms();
-        let effects = run.handle(plan, event.clone(), at);
-        journal.record(at, &event, &run).await?;
+        journal.note(at, &event)?;
+        let effects = run.handle(plan, event, at);
+        journal.commit(&run).await?;
         finished = apply(effects, executor, &run_id, &events, &mut in_flight);
     }
     Ok(run)

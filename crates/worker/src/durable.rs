@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use riposte_engine::{Event, Plan, Run};
 use riposte_model::{Catalogue, NodeReport, Playbook, RunStatus};
-use riposte_store::{OutputRef, RunRecord, RunState, Store, StoredOutput};
+use riposte_store::{JsonText, OutputRef, RunRecord, RunState, Store, StoredOutput, json_text};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -25,11 +25,18 @@ pub enum RestartError {
     Other(String),
 }
 
-/// One line of a run's journal.
-#[derive(Debug, Serialize, Deserialize)]
+/// One line of a run's journal, as read back.
+#[derive(Debug, Deserialize)]
 struct Entry {
     at: i64,
     event: Event,
+}
+
+/// One line of a run's journal, as written.
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    at: i64,
+    event: &'a Event,
 }
 
 /// Drives runs stored in a [`Store`].
@@ -121,6 +128,7 @@ impl DurableRunner {
             next_seq,
             plan: plan.clone(),
             apart: self.apart(),
+            noted: None,
         };
         let run = drive(&plan, run, effects, &self.executor, &mut journal, cancel).await?;
         Ok(run.status())
@@ -134,10 +142,8 @@ impl DurableRunner {
     ) -> Result<(Run, Vec<riposte_engine::Effect>, i64), String> {
         let Some(started_at) = record.started_at else {
             let (run, effects) = Run::start(plan, &record.uuid, record.trigger_event.clone(), now_ms());
-            self.store
-                .append_run_events(&record.uuid, record.events, &[], &state(&run, plan, &mut self.apart()))
-                .await
-                .map_err(|e| e.to_string())?;
+            let state = state(&run, plan, &mut self.apart(), Vec::new())?;
+            self.store.append_run_events(&record.uuid, record.events, &[], &state).await.map_err(|e| e.to_string())?;
             return Ok((run, effects, record.events));
         };
         let (run, events) = self.replay(plan, record, started_at).await?;
@@ -171,7 +177,7 @@ impl DurableRunner {
                     .cloned()
                     .ok_or_else(|| format!("run {} lost its output {}", record.uuid, reference.key))?;
             }
-            let entry: Entry = serde_json::from_value(line.clone())
+            let entry: Entry = serde_json::from_value(line.take())
                 .map_err(|e| format!("unreadable journal of run {}: {e}", record.uuid))?;
             run.handle(plan, entry.event, entry.at);
         }
@@ -193,25 +199,20 @@ impl DurableRunner {
         let plan = self.plan(&record.playbook_uuid, record.playbook_version).await.map_err(RestartError::Other)?;
         let (mut run, _, next_seq) = self.rebuild(&plan, &record).await.map_err(RestartError::Other)?;
         let at = now_ms();
+        let mut apart = self.apart();
+        let mut outputs = Vec::new();
+        let line =
+            apart.journal_line(next_seq, at, &Event::RestartFailed, &mut outputs).map_err(RestartError::Other)?;
         run.handle(&plan, Event::RestartFailed, at);
-        let entry = serde_json::to_value(Entry { at, event: Event::RestartFailed })
-            .map_err(|e| RestartError::Other(e.to_string()))?;
+        let state = state(&run, &plan, &mut apart, outputs).map_err(RestartError::Other)?;
         self.store
-            .append_run_events(uuid, next_seq, &[entry], &state(&run, &plan, &mut self.apart()))
+            .append_run_events(uuid, next_seq, &[line], &state)
             .await
             .map_err(|e| RestartError::Other(e.to_string()))
     }
 
     async fn fail_unrunnable(&self, record: &RunRecord, error: String) -> Result<RunStatus, String> {
-        let now = now_ms();
-        let state = RunState {
-            status: RunStatus::Failed,
-            nodes: Some(Vec::new()),
-            started_at: Some(now),
-            ended_at: Some(now),
-            error: Some(error),
-            outputs: Vec::new(),
-        };
+        let state = RunState::ended_unstarted(RunStatus::Failed, now_ms(), Some(error));
         self.store.append_run_events(&record.uuid, record.events, &[], &state).await.map_err(|e| e.to_string())?;
         Ok(RunStatus::Failed)
     }
@@ -225,6 +226,43 @@ struct Apart {
 }
 
 impl Apart {
+    /// The journal line of event number `seq`, with a large output in it swapped for a
+    /// reference and added to `outputs`.
+    fn journal_line(
+        &mut self,
+        seq: i64,
+        at: i64,
+        event: &Event,
+        outputs: &mut Vec<StoredOutput>,
+    ) -> Result<JsonText, String> {
+        let entry = EntryOut { at, event };
+        let line = json_text(&entry).map_err(|e| e.to_string())?;
+        // A line no longer than the limit cannot hold an output longer than it: encoded once.
+        if line.get().len() <= self.limit {
+            return Ok(line);
+        }
+        let mut value = serde_json::to_value(&entry).map_err(|e| e.to_string())?;
+        if let Some(results) = value.pointer_mut("/event/outcome/results") {
+            self.keep(format!("event:{seq}"), results, outputs);
+        }
+        json_text(&value).map_err(|e| e.to_string())
+    }
+
+    /// A run's per-node account, with large results swapped for references added to `outputs`.
+    fn account(&mut self, mut nodes: Vec<NodeReport>, outputs: &mut Vec<StoredOutput>) -> Result<JsonText, String> {
+        let account = json_text(&nodes).map_err(|e| e.to_string())?;
+        if account.get().len() <= self.limit {
+            return Ok(account);
+        }
+        for node in &mut nodes {
+            let key = node.iteration.iter().fold(format!("node:{}", node.node_id), |key, i| format!("{key}[{i}]"));
+            if let Some(results) = node.results.as_mut() {
+                self.keep(key, results, outputs);
+            }
+        }
+        json_text(&nodes).map_err(|e| e.to_string())
+    }
+
     /// `value` itself when small, else a reference to it, noting it in `outputs` when it is not
     /// stored yet.
     fn keep(&mut self, key: String, value: &mut Value, outputs: &mut Vec<StoredOutput>) {
@@ -256,28 +294,19 @@ fn json_len(value: &Value) -> usize {
     serde_json::to_writer(&mut count, value).map(|()| count.0).unwrap_or(0)
 }
 
-/// What the run's row says after an event. The per-node account is written once, when the run
-/// ends: written on every event, it re-encoded every node's arguments and results each time.
-fn state(run: &Run, plan: &Plan, apart: &mut Apart) -> RunState {
-    let mut outputs = Vec::new();
-    let nodes = run.status().is_final().then(|| {
-        let mut nodes = run.report(plan).nodes;
-        for node in &mut nodes {
-            let key = node.iteration.iter().fold(format!("node:{}", node.node_id), |key, i| format!("{key}[{i}]"));
-            if let Some(results) = node.results.as_mut() {
-                apart.keep(key, results, &mut outputs);
-            }
-        }
-        nodes
-    });
-    RunState {
+/// What the run's row says after an event, with the outputs its journal line kept apart. The
+/// per-node account is written once, when the run ends: written on every event, it re-encoded
+/// every node's arguments and results each time.
+fn state(run: &Run, plan: &Plan, apart: &mut Apart, mut outputs: Vec<StoredOutput>) -> Result<RunState, String> {
+    let nodes = if run.status().is_final() { Some(apart.account(run.report(plan).nodes, &mut outputs)?) } else { None };
+    Ok(RunState {
         status: run.status(),
         nodes,
         started_at: Some(run.started_at_ms()),
         ended_at: run.ended_at_ms(),
         error: None,
         outputs,
-    }
+    })
 }
 
 /// The references to outputs kept apart in a journal.
@@ -291,18 +320,24 @@ struct StoreJournal {
     next_seq: i64,
     plan: Arc<Plan>,
     apart: Apart,
+    /// The line noted for the next commit, and the outputs it keeps apart.
+    noted: Option<(JsonText, Vec<StoredOutput>)>,
 }
 
 #[async_trait]
 impl Journal for StoreJournal {
-    async fn record(&mut self, at: i64, event: &Event, run: &Run) -> Result<(), String> {
-        let mut state = state(run, &self.plan, &mut self.apart);
-        let mut entry = serde_json::to_value(Entry { at, event: event.clone() }).map_err(|e| e.to_string())?;
-        if let Some(results) = entry.pointer_mut("/event/outcome/results") {
-            self.apart.keep(format!("event:{}", self.next_seq), results, &mut state.outputs);
-        }
+    fn note(&mut self, at: i64, event: &Event) -> Result<(), String> {
+        let mut outputs = Vec::new();
+        let line = self.apart.journal_line(self.next_seq, at, event, &mut outputs)?;
+        self.noted = Some((line, outputs));
+        Ok(())
+    }
+
+    async fn commit(&mut self, run: &Run) -> Result<(), String> {
+        let (line, outputs) = self.noted.take().ok_or("no event was noted before this commit")?;
+        let state = state(run, &self.plan, &mut self.apart, outputs)?;
         self.store
-            .append_run_events(&self.uuid, self.next_seq, &[entry], &state)
+            .append_run_events(&self.uuid, self.next_seq, &[line], &state)
             .await
             .map_err(|e| format!("cannot journal run {}: {e}", self.uuid))?;
         self.next_seq += 1;
