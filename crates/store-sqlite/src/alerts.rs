@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::SqliteStore;
 use crate::connection::{error, from_json, to_json};
-use crate::runs::insert_runs;
+use crate::runs::{insert_runs, run_rows};
 
 const FILTER: &str = "(?1 IS NULL OR status_uuid = ?1) AND (?2 IS NULL OR rule_uuid = ?2) AND (?3 IS NULL OR rule_name = ?3) \
      AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at <= ?5)";
@@ -13,7 +13,7 @@ const FILTER: &str = "(?1 IS NULL OR status_uuid = ?1) AND (?2 IS NULL OR rule_u
 #[async_trait]
 impl AlertStore for SqliteStore {
     async fn insert_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()> {
-        let (alert, body, runs) = (alert.clone(), to_json(alert)?, runs.to_vec());
+        let (alert, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
         self.writer
             .write(move |tx| {
                 tx.prepare_cached(
@@ -29,7 +29,7 @@ impl AlertStore for SqliteStore {
     }
 
     async fn update_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()> {
-        let (alert, body, runs) = (alert.clone(), to_json(alert)?, runs.to_vec());
+        let (alert, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
         self.writer
             .write(move |tx| {
                 let changed = tx
@@ -99,7 +99,7 @@ impl AlertStore for SqliteStore {
     }
 
     async fn add_comment(&self, comment: &AlertComment, runs: &[NewRun]) -> Result<()> {
-        let (comment, body, runs) = (comment.clone(), to_json(comment)?, runs.to_vec());
+        let (comment, body, runs) = (comment.clone(), to_json(comment)?, run_rows(runs)?);
         self.writer
             .write(move |tx| {
                 let changed = tx

@@ -15,22 +15,33 @@ const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status
      COALESCE((SELECT nodes FROM run_accounts WHERE run_id = runs.id), '[]'), created_at, started_at, ended_at, error, events FROM runs";
 const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4)";
 
+/// A new run with its trigger event encoded, ready to insert: encoding happens before the
+/// write reaches the single writer thread.
+pub(crate) struct RunRow {
+    run: NewRun,
+    trigger_event: String,
+}
+
+pub(crate) fn run_rows(runs: &[NewRun]) -> Result<Vec<RunRow>> {
+    runs.iter().map(|run| Ok(RunRow { trigger_event: to_json(&run.trigger_event)?, run: run.clone() })).collect()
+}
+
 /// Stores new runs inside a caller's transaction (an alert write, a trigger event).
-pub(crate) fn insert_runs(tx: &Transaction, runs: &[NewRun]) -> Result<()> {
+pub(crate) fn insert_runs(tx: &Transaction, runs: &[RunRow]) -> Result<()> {
     let mut statement = tx
         .prepare_cached(
             "INSERT INTO runs (uuid, playbook_uuid, playbook_version, name, status, trigger_event, created_at) \
              VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6)",
         )
         .map_err(error)?;
-    for run in runs {
+    for RunRow { run, trigger_event } in runs {
         statement
             .execute(params![
                 run.uuid,
                 run.playbook_uuid,
                 run.playbook_version,
                 run.name,
-                to_json(&run.trigger_event)?,
+                trigger_event,
                 run.created_at
             ])
             .map_err(error)?;
@@ -84,7 +95,7 @@ fn get(db: &Connection, uuid: &str) -> Result<Option<RunRecord>> {
 #[async_trait]
 impl RunStore for SqliteStore {
     async fn insert_runs(&self, runs: &[NewRun]) -> Result<()> {
-        let runs = runs.to_vec();
+        let runs = run_rows(runs)?;
         self.writer.write(move |tx| insert_runs(tx, &runs)).await
     }
 
