@@ -13,40 +13,59 @@ const FILTER: &str = "(?1 IS NULL OR status_uuid = ?1) AND (?2 IS NULL OR rule_u
 #[async_trait]
 impl AlertStore for SqliteStore {
     async fn insert_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()> {
-        let (alert, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
+        let (row, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
+        let (recent, written) = (self.recent_alerts.clone(), alert.clone());
         self.writer
-            .write(move |tx| {
-                tx.prepare_cached(
-                    "INSERT INTO alerts (uuid, short_id, status_uuid, rule_uuid, rule_name, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .and_then(|mut insert| {
-                    insert.execute(params![alert.uuid, alert.short_id, alert.status.uuid, alert.rule.uuid, alert.rule.name, alert.created_at, body])
-                })
-                .map_err(error)?;
-                insert_runs(tx, &runs)
-            })
+            .write_then(
+                move |tx| {
+                    tx.prepare_cached(
+                        "INSERT INTO alerts (uuid, short_id, status_uuid, rule_uuid, rule_name, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )
+                    .and_then(|mut insert| {
+                        insert.execute(params![row.uuid, row.short_id, row.status.uuid, row.rule.uuid, row.rule.name, row.created_at, body])
+                    })
+                    .map_err(error)?;
+                    insert_runs(tx, &runs)
+                },
+                move |committed| {
+                    if committed {
+                        recent.remember(written);
+                    }
+                },
+            )
             .await
     }
 
     async fn update_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()> {
-        let (alert, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
+        let (row, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
+        let (recent, written) = (self.recent_alerts.clone(), alert.clone());
         self.writer
-            .write(move |tx| {
-                let changed = tx
-                    .execute(
-                        "UPDATE alerts SET status_uuid = ?2, rule_uuid = ?3, rule_name = ?4, body = ?5 WHERE uuid = ?1",
-                        params![alert.uuid, alert.status.uuid, alert.rule.uuid, alert.rule.name, body],
-                    )
-                    .map_err(error)?;
-                if changed == 0 {
-                    return Err(StoreError::not_found("alert", alert.uuid));
-                }
-                insert_runs(tx, &runs)
-            })
+            .write_then(
+                move |tx| {
+                    let changed = tx
+                        .execute(
+                            "UPDATE alerts SET status_uuid = ?2, rule_uuid = ?3, rule_name = ?4, body = ?5 WHERE uuid = ?1",
+                            params![row.uuid, row.status.uuid, row.rule.uuid, row.rule.name, body],
+                        )
+                        .map_err(error)?;
+                    if changed == 0 {
+                        return Err(StoreError::not_found("alert", row.uuid));
+                    }
+                    insert_runs(tx, &runs)
+                },
+                move |committed| {
+                    if committed {
+                        recent.remember(written);
+                    }
+                },
+            )
             .await
     }
 
     async fn get_alert(&self, id: &str) -> Result<Option<Alert>> {
+        if let Some(alert) = self.recent_alerts.get(id) {
+            return Ok(Some(alert));
+        }
         let id = id.to_string();
         self.readers
             .read(move |db| {
@@ -100,8 +119,11 @@ impl AlertStore for SqliteStore {
 
     async fn add_comment(&self, comment: &AlertComment, runs: &[NewRun]) -> Result<()> {
         let (comment, body, runs) = (comment.clone(), to_json(comment)?, run_rows(runs)?);
+        let recent = self.recent_alerts.clone();
         self.writer
             .write(move |tx| {
+                // The count of comments changes in the database only.
+                recent.forget(&comment.alert_uuid);
                 let changed = tx
                     .execute(
                         "UPDATE alerts SET body = json_set(body, '$.number_of_total_comments', \

@@ -52,9 +52,9 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
 impl<K: Eq + Hash + Send + 'static, V: Clone + Send + 'static> ReadCache<K, V> {
     /// Clears the cache when called: for [`crate::writer::Writer::write_then`], so that the
     /// cache is cleared after the write has committed, not before.
-    pub(crate) fn clearer(self: &Arc<Self>) -> impl FnOnce() + Send + 'static {
+    pub(crate) fn clearer(self: &Arc<Self>) -> impl FnOnce(bool) + Send + 'static {
         let cache = self.clone();
-        move || cache.clear()
+        move |_| cache.clear()
     }
 }
 

@@ -5,7 +5,8 @@
 //! its own savepoint so that one failure does not undo the others. Reads run on a small pool of
 //! read connections, which WAL lets proceed while the writer writes. The process that opens the
 //! database owns it (a lock file keeps others out), which lets the answers to the hottest reads
-//! (active playbooks, API keys) stay in memory until a write changes them.
+//! (active playbooks, API keys) stay in memory until a write changes them, and the alerts written
+//! lately be read back without the database.
 
 mod alerts;
 mod api_keys;
@@ -15,6 +16,7 @@ mod connection;
 mod intakes;
 mod lock;
 mod playbooks;
+mod recent;
 mod runs;
 mod writer;
 
@@ -27,6 +29,7 @@ use riposte_store::{ApiKey, PlaybookHead, Result, StoreError};
 use crate::cache::ReadCache;
 use crate::connection::{Readers, open_connection};
 use crate::lock::{DatabaseLock, lock};
+use crate::recent::RecentAlerts;
 use crate::writer::Writer;
 
 /// A Riposte store in one SQLite file.
@@ -36,6 +39,7 @@ pub struct SqliteStore {
     readers: Readers,
     active_heads: Arc<ReadCache<(), Vec<PlaybookHead>>>,
     api_keys: Arc<ReadCache<String, ApiKey>>,
+    recent_alerts: Arc<RecentAlerts>,
     _lock: Arc<DatabaseLock>,
 }
 
@@ -65,6 +69,7 @@ impl SqliteStore {
             readers: Readers::new(path.to_path_buf()),
             active_heads: Arc::new(ReadCache::new()),
             api_keys: Arc::new(ReadCache::new()),
+            recent_alerts: Arc::default(),
             _lock: Arc::new(lock),
         })
     }

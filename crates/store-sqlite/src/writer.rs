@@ -35,12 +35,13 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
     {
-        self.write_then(f, || {}).await
+        self.write_then(f, |_| {}).await
     }
 
-    /// [`Writer::write`], calling `committed` once the transaction has ended, whether or not
+    /// [`Writer::write`], calling `ended` on the writer thread once the transaction has ended
+    /// (with whether `f`'s changes were committed), before later transactions and whether or not
     /// the caller is still waiting for the answer.
-    pub(crate) async fn write_then<T, F>(&self, f: F, committed: impl FnOnce() + Send + 'static) -> Result<T>
+    pub(crate) async fn write_then<T, F>(&self, f: F, ended: impl FnOnce(bool) + Send + 'static) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
@@ -49,11 +50,11 @@ impl Writer {
         let job: Job = Box::new(move |tx: &Transaction| {
             let outcome = in_savepoint(tx, f);
             Box::new(move |commit: Result<()>| {
-                committed();
                 let result = match (outcome, commit) {
                     (Ok(value), Ok(())) => Ok(value),
                     (Err(e), _) | (Ok(_), Err(e)) => Err(e),
                 };
+                ended(result.is_ok());
                 let _ = reply.send(result);
             })
         });

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use futures::future::{AbortHandle, Abortable, BoxFuture};
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 use riposte_engine::{Effect, Event, Plan, Run};
-use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::Executor;
@@ -38,6 +39,10 @@ impl Journal for NoJournal {
 /// Drives `run` from `effects` until it finishes or `cancel` fires. Each event is journaled
 /// before its effects start; if the journal fails, driving stops (the run resumes from its
 /// journal later) and the error is returned.
+///
+/// Action attempts and retry timers are futures of this task rather than tasks of their own:
+/// an answer reaches the run without a channel or a wake-up of another thread, and whatever is
+/// in flight when driving stops is dropped with it.
 pub async fn drive(
     plan: &Plan,
     mut run: Run,
@@ -46,73 +51,80 @@ pub async fn drive(
     journal: &mut dyn Journal,
     cancel: CancellationToken,
 ) -> Result<Run, String> {
-    let (events, mut inbox) = mpsc::unbounded_channel();
     let mut in_flight = InFlight::default();
     let run_id: Arc<str> = Arc::from(run.id());
-    let mut finished = apply(effects, executor, &run_id, &events, &mut in_flight);
+    let mut finished = in_flight.apply(effects, executor, &run_id);
     let mut cancel_seen = false;
     while !finished {
         let event = tokio::select! {
-            Some(event) = inbox.recv() => event,
+            Some(event) = in_flight.next() => event,
             _ = cancel.cancelled(), if !cancel_seen => {
                 cancel_seen = true;
                 Event::Cancel
             }
+            else => return Err(format!("run {run_id} has nothing in flight and has not finished")),
         };
-        if let Event::ActionFinished { instance, .. } = &event {
-            in_flight.0.remove(instance);
-        }
         let at = now_ms();
         journal.note(at, &event)?;
         let effects = run.handle(plan, event, at);
         journal.commit(&run).await?;
-        finished = apply(effects, executor, &run_id, &events, &mut in_flight);
+        finished = in_flight.apply(effects, executor, &run_id);
     }
     Ok(run)
 }
 
-/// Carries out effects; true once the run has finished.
-fn apply(
-    effects: Vec<Effect>,
-    executor: &Executor,
-    run_id: &Arc<str>,
-    events: &mpsc::UnboundedSender<Event>,
-    in_flight: &mut InFlight,
-) -> bool {
-    let mut finished = false;
-    for effect in effects {
-        match effect {
-            Effect::Execute(call) => {
-                let instance = call.instance;
-                let handle = tokio::spawn(executor.clone().execute(run_id.clone(), call, events.clone()));
-                in_flight.0.insert(instance, handle.abort_handle());
-            }
-            Effect::Wake { instance, attempt, after_ms } => {
-                let events = events.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(after_ms)).await;
-                    let _ = events.send(Event::Wake { instance, attempt });
-                });
-            }
-            Effect::Abort { instance } => {
-                if let Some(handle) = in_flight.0.remove(&instance) {
-                    handle.abort();
-                }
-            }
-            Effect::Finished { .. } => finished = true,
-        }
-    }
-    finished
+/// Action attempts and retry timers in flight, each ending in the event it reports.
+#[derive(Default)]
+struct InFlight {
+    pending: FuturesUnordered<Abortable<BoxFuture<'static, Event>>>,
+    /// How to abort each action attempt, by instance.
+    attempts: HashMap<usize, AbortHandle>,
 }
 
-/// Action attempts in flight. Whatever is still running when driving stops (an error, a
-/// shutdown dropping the loop) is aborted: the journal has what is needed to run it again.
-#[derive(Default)]
-struct InFlight(HashMap<usize, AbortHandle>);
+impl InFlight {
+    /// Carries out effects; true once the run has finished.
+    fn apply(&mut self, effects: Vec<Effect>, executor: &Executor, run_id: &Arc<str>) -> bool {
+        let mut finished = false;
+        for effect in effects {
+            match effect {
+                Effect::Execute(call) => {
+                    let instance = call.instance;
+                    let attempt = executor.clone().execute(run_id.clone(), call);
+                    let (handle, registration) = AbortHandle::new_pair();
+                    self.pending.push(Abortable::new(attempt.boxed(), registration));
+                    self.attempts.insert(instance, handle);
+                }
+                Effect::Wake { instance, attempt, after_ms } => {
+                    let timer = async move {
+                        tokio::time::sleep(Duration::from_millis(after_ms)).await;
+                        Event::Wake { instance, attempt }
+                    };
+                    // Timers are not aborted: a stale wake-up is ignored by the run.
+                    let (_, registration) = AbortHandle::new_pair();
+                    self.pending.push(Abortable::new(timer.boxed(), registration));
+                }
+                Effect::Abort { instance } => {
+                    if let Some(handle) = self.attempts.remove(&instance) {
+                        handle.abort();
+                    }
+                }
+                Effect::Finished { .. } => finished = true,
+            }
+        }
+        finished
+    }
 
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.values().for_each(AbortHandle::abort);
+    /// The next event of an attempt or timer that was not aborted; `None` when nothing is in
+    /// flight.
+    async fn next(&mut self) -> Option<Event> {
+        while let Some(done) = self.pending.next().await {
+            let Ok(event) = done else { continue };
+            if let Event::ActionFinished { instance, .. } = &event {
+                self.attempts.remove(instance);
+            }
+            return Some(event);
+        }
+        None
     }
 }
 

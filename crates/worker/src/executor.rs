@@ -8,7 +8,6 @@ use riposte_host::{ActionRequest, InstalledModule};
 use riposte_model::{ActionOutcome, Failure, FailureKind};
 use riposte_sdk::{ActionContext, DynAction};
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 use crate::metrics::OutcomeLabel;
 use crate::{ConfigurationSource, Registry, WorkerMetrics};
@@ -46,9 +45,9 @@ impl Executor {
         &self.registry
     }
 
-    /// One attempt, bounded by its timeout; a panic becomes a failure. The answer goes to
-    /// `events` as [`Event::ActionFinished`].
-    pub(crate) async fn execute(self, run_id: Arc<str>, call: ActionCall, events: mpsc::UnboundedSender<Event>) {
+    /// One attempt, bounded by its timeout; a panic becomes a failure. Answers
+    /// [`Event::ActionFinished`].
+    pub(crate) async fn execute(self, run_id: Arc<str>, call: ActionCall) -> Event {
         let (instance, attempt) = (call.instance, call.attempt);
         let timeout = Duration::from_millis(call.timeout_ms);
         let started = std::time::Instant::now();
@@ -63,7 +62,7 @@ impl Executor {
             .action_seconds
             .get_or_create(&OutcomeLabel { outcome: label.into() })
             .observe(started.elapsed().as_secs_f64());
-        let _ = events.send(Event::ActionFinished { instance, attempt, outcome });
+        Event::ActionFinished { instance, attempt, outcome }
     }
 
     async fn call(&self, run_id: &str, call: ActionCall) -> ActionOutcome {
