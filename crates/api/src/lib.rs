@@ -40,7 +40,7 @@ pub use error::{ApiError, ApiResult};
 pub use local::StoreAlerts;
 pub use schedule::run_schedule;
 pub use secrets::Sealer;
-pub use state::{AppState, Metrics};
+pub use state::{AppState, Metrics, Shared};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;

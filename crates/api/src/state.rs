@@ -9,9 +9,26 @@ use crate::TriggerCache;
 use crate::auth::Keys;
 use crate::secrets::Sealer;
 
-/// What every handler can reach.
+/// What every handler can reach. Cloned for each request and each layer it passes, so it is one
+/// shared pointer to [`Shared`].
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl From<Shared> for AppState {
+    fn from(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub runs: Arc<RunService>,
     /// The modules, built in and installed.

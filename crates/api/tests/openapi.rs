@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use riposte_api::{AppState, Metrics, Sealer, auth::Keys};
+use riposte_api::{AppState, Metrics, Sealer, Shared, auth::Keys};
 use riposte_modules::HttpClients;
 use riposte_store::Store;
 use riposte_store_sqlite::SqliteStore;
@@ -16,7 +16,7 @@ fn state(dir: &std::path::Path) -> AppState {
     let registry = Arc::new(Registry::new(riposte_modules::builtin_modules(&HttpClients::new().unwrap(), None)));
     let runner =
         Arc::new(DurableRunner::new(store.clone(), Executor::new(registry.clone(), Arc::new(Configurations::new()))));
-    AppState {
+    AppState::from(Shared {
         store,
         runs: RunService::new(runner, RunLimits { max_runs: 1, max_runs_per_playbook: 1 }),
         registry: registry.clone(),
@@ -26,7 +26,7 @@ fn state(dir: &std::path::Path) -> AppState {
         triggers: Arc::default(),
         configurations: Arc::new(Configurations::new()),
         components: Arc::default(),
-    }
+    })
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use riposte_api::{AppState, Metrics, Sealer, StoreAlerts, StoredConfigurations, auth};
+use riposte_api::{AppState, Metrics, Sealer, Shared, StoreAlerts, StoredConfigurations, auth};
 use riposte_host::{Callbacks, Host};
 use riposte_modules::HttpClients;
 use riposte_store::Store;
@@ -88,7 +88,7 @@ impl Server {
         let runner =
             Arc::new(DurableRunner::new(store.clone(), executor).with_max_inline_output(options.max_inline_output));
         let run_service = RunService::new(runner, options.limits);
-        let state = AppState {
+        let state = AppState::from(Shared {
             store,
             runs: run_service.clone(),
             registry: registry.clone(),
@@ -98,7 +98,7 @@ impl Server {
             triggers: Arc::default(),
             configurations,
             components: Arc::default(),
-        };
+        });
 
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));

@@ -112,8 +112,7 @@ impl DurableRunner {
     }
 
     /// Drives a run from its record, as read from the store or as just stored.
-    pub async fn drive(&self, record: RunRecord, cancel: CancellationToken) -> Result<RunStatus, String> {
-        let uuid = record.uuid.as_str();
+    pub async fn drive(&self, mut record: RunRecord, cancel: CancellationToken) -> Result<RunStatus, String> {
         if record.status.is_final() {
             return Ok(record.status);
         }
@@ -121,10 +120,10 @@ impl DurableRunner {
             Ok(plan) => plan,
             Err(error) => return self.fail_unrunnable(&record, error).await,
         };
-        let (run, effects, next_seq) = self.rebuild(&plan, &record).await?;
+        let (run, effects, next_seq) = self.rebuild(&plan, &mut record).await?;
         let mut journal = StoreJournal {
             store: self.store.clone(),
-            uuid: uuid.to_string(),
+            uuid: record.uuid,
             next_seq,
             plan: plan.clone(),
             apart: self.apart(),
@@ -134,14 +133,15 @@ impl DurableRunner {
         Ok(run.status())
     }
 
-    /// The run as its journal leaves it, with the effects to carry out next.
+    /// The run as its journal leaves it, with the effects to carry out next. A run that had
+    /// not started takes the record's trigger event.
     async fn rebuild(
         &self,
         plan: &Plan,
-        record: &RunRecord,
+        record: &mut RunRecord,
     ) -> Result<(Run, Vec<riposte_engine::Effect>, i64), String> {
         let Some(started_at) = record.started_at else {
-            let (run, effects) = Run::start(plan, &record.uuid, record.trigger_event.clone(), now_ms());
+            let (run, effects) = Run::start(plan, &record.uuid, std::mem::take(&mut record.trigger_event), now_ms());
             let state = state(&run, plan, &mut self.apart(), Vec::new())?;
             self.store.append_run_events(&record.uuid, record.events, &[], &state).await.map_err(|e| e.to_string())?;
             return Ok((run, effects, record.events));
@@ -187,7 +187,7 @@ impl DurableRunner {
     /// Runs a failed or cancelled run again, keeping what its succeeded actions produced. The
     /// run becomes unfinished again: whoever drives stored runs picks it up.
     pub async fn restart_failed(&self, uuid: &str) -> Result<(), RestartError> {
-        let record = self
+        let mut record = self
             .store
             .get_run(uuid)
             .await
@@ -197,7 +197,7 @@ impl DurableRunner {
             return Err(RestartError::NotFailed(record.status));
         }
         let plan = self.plan(&record.playbook_uuid, record.playbook_version).await.map_err(RestartError::Other)?;
-        let (mut run, _, next_seq) = self.rebuild(&plan, &record).await.map_err(RestartError::Other)?;
+        let (mut run, _, next_seq) = self.rebuild(&plan, &mut record).await.map_err(RestartError::Other)?;
         let at = now_ms();
         let mut apart = self.apart();
         let mut outputs = Vec::new();
