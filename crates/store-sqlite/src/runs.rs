@@ -11,7 +11,8 @@ use serde_json::Value;
 use crate::SqliteStore;
 use crate::connection::{error, from_json, to_json};
 
-const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, trigger_event, \
+const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, \
+     (SELECT event FROM run_triggers WHERE run_id = runs.id), \
      COALESCE((SELECT nodes FROM run_accounts WHERE run_id = runs.id), '[]'), created_at, started_at, ended_at, error, events FROM runs";
 const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4)";
 
@@ -28,23 +29,19 @@ pub(crate) fn run_rows(runs: &[NewRun]) -> Result<Vec<RunRow>> {
 
 /// Stores new runs inside a caller's transaction (an alert write, a trigger event).
 pub(crate) fn insert_runs(tx: &Transaction, runs: &[RunRow]) -> Result<()> {
-    let mut statement = tx
+    let mut insert_run = tx
         .prepare_cached(
-            "INSERT INTO runs (uuid, playbook_uuid, playbook_version, name, status, trigger_event, created_at) \
-             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6)",
+            "INSERT INTO runs (uuid, playbook_uuid, playbook_version, name, status, created_at) \
+             VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
         )
         .map_err(error)?;
+    let mut insert_trigger =
+        tx.prepare_cached("INSERT INTO run_triggers (run_id, event) VALUES (?1, ?2)").map_err(error)?;
     for RunRow { run, trigger_event } in runs {
-        statement
-            .execute(params![
-                run.uuid,
-                run.playbook_uuid,
-                run.playbook_version,
-                run.name,
-                trigger_event,
-                run.created_at
-            ])
+        insert_run
+            .execute(params![run.uuid, run.playbook_uuid, run.playbook_version, run.name, run.created_at])
             .map_err(error)?;
+        insert_trigger.execute(params![tx.last_insert_rowid(), trigger_event]).map_err(error)?;
     }
     Ok(())
 }
