@@ -49,7 +49,7 @@ impl AlertStore for SqliteStore {
                         )
                         .map_err(error)?;
                     if changed == 0 {
-                        return Err(StoreError::not_found("alert", row.uuid));
+                        return Err(StoreError::not_found("alert", &row.uuid));
                     }
                     insert_runs(tx, &runs)
                 },
@@ -132,7 +132,7 @@ impl AlertStore for SqliteStore {
                     )
                     .map_err(error)?;
                 if changed == 0 {
-                    return Err(StoreError::not_found("alert", comment.alert_uuid));
+                    return Err(StoreError::not_found("alert", &comment.alert_uuid));
                 }
                 tx.execute(
                     "INSERT INTO alert_comments (uuid, alert_uuid, body) VALUES (?1, ?2, ?3)",

@@ -70,7 +70,7 @@ impl ApiKeyStore for SqliteStore {
         self.writer
             .write_then(
                 move |tx| match tx.execute("DELETE FROM api_keys WHERE uuid = ?1", [&uuid]).map_err(error)? {
-                    0 => Err(StoreError::not_found("API key", uuid)),
+                    0 => Err(StoreError::not_found("API key", &uuid)),
                     _ => Ok(()),
                 },
                 self.api_keys.clearer(),

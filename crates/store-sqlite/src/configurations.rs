@@ -47,7 +47,7 @@ impl ConfigurationStore for SqliteStore {
                         params![c.uuid, c.name, value, c.sealed_secrets, c.updated_at],
                     )
                     .map_err(error)?;
-                if changed == 0 { Err(StoreError::not_found("module configuration", c.uuid)) } else { Ok(()) }
+                if changed == 0 { Err(StoreError::not_found("module configuration", &c.uuid)) } else { Ok(()) }
             })
             .await
     }
@@ -84,7 +84,7 @@ impl ConfigurationStore for SqliteStore {
         self.writer
             .write(move |tx| {
                 match tx.execute("DELETE FROM module_configurations WHERE uuid = ?1", [&uuid]).map_err(error)? {
-                    0 => Err(StoreError::not_found("module configuration", uuid)),
+                    0 => Err(StoreError::not_found("module configuration", &uuid)),
                     _ => Ok(()),
                 }
             })

@@ -63,7 +63,7 @@ impl IntakeStore for SqliteStore {
             .write(move |tx| {
                 tx.execute("DELETE FROM intake_events WHERE intake_uuid = ?1", [&uuid]).map_err(error)?;
                 match tx.execute("DELETE FROM intakes WHERE uuid = ?1", [&uuid]).map_err(error)? {
-                    0 => Err(StoreError::not_found("intake", uuid)),
+                    0 => Err(StoreError::not_found("intake", &uuid)),
                     _ => Ok(()),
                 }
             })

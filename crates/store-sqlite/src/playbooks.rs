@@ -147,7 +147,7 @@ impl PlaybookStore for SqliteStore {
                     )
                     .map_err(error)?;
                 if changed == 0 {
-                    return Err(StoreError::not_found("playbook", uuid));
+                    return Err(StoreError::not_found("playbook", &uuid));
                 }
                 existing(tx, &uuid)
             }, self.active_heads.clearer())
@@ -159,7 +159,7 @@ impl PlaybookStore for SqliteStore {
         self.writer
             .write_then(
                 move |tx| match tx.execute("DELETE FROM playbooks WHERE uuid = ?1", [&uuid]).map_err(error)? {
-                    0 => Err(StoreError::not_found("playbook", uuid)),
+                    0 => Err(StoreError::not_found("playbook", &uuid)),
                     _ => Ok(()),
                 },
                 self.active_heads.clearer(),

@@ -174,7 +174,7 @@ impl RunStore for SqliteStore {
                 for (key, value) in &outputs {
                     keep.execute(params![uuid, key, value]).map_err(error)?;
                 }
-                if let Some(nodes) = nodes {
+                if let Some(nodes) = &nodes {
                     tx.prepare_cached("INSERT OR REPLACE INTO run_accounts (run_id, nodes) VALUES (?1, ?2)")
                         .and_then(|mut account| account.execute(params![id, nodes.get()]))
                         .map_err(error)?;
