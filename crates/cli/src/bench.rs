@@ -39,6 +39,7 @@ async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Resu
 
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let slots = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..args.alerts {
@@ -61,6 +62,11 @@ async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Resu
             sent.lock().expect("lock").insert(uuid, t0);
             Ok::<(), String>(())
         });
+        // Finished creations are collected as they go: kept until the end, they would count
+        // as the server's memory.
+        while let Some(done) = tasks.try_join_next() {
+            done?.map_err(|e| anyhow::anyhow!("creating an alert failed: {e}"))?;
+        }
     }
     while let Some(done) = tasks.join_next().await {
         done?.map_err(|e| anyhow::anyhow!("creating an alert failed: {e}"))?;
@@ -73,6 +79,8 @@ async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Resu
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let total = started.elapsed();
+    let cpu_per_run_us =
+        cpu_seconds().zip(cpu_before).map(|(after, before)| ((after - before) / args.alerts as f64 * 1e6).round());
     let latencies = latencies(&sent.lock().expect("lock"), &arrivals(&tool));
     server.stop().await?;
     Ok(json!({
@@ -83,6 +91,7 @@ async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Resu
         "runs_per_s": args.alerts as f64 / total.as_secs_f64(),
         "seconds": total.as_secs_f64(),
         "latency_ms": {"p50": percentile(&latencies, 0.50), "p90": percentile(&latencies, 0.90), "p99": percentile(&latencies, 0.99), "max": percentile(&latencies, 1.0)},
+        "cpu_per_run_us": cpu_per_run_us,
         "peak_rss_mb": peak_rss_mb(),
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     }))
@@ -120,6 +129,19 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     (sorted[index] * 100.0).round() / 100.0
 }
 
+/// CPU time this process has used (user and system, every thread), from Linux's
+/// `/proc/self/stat`; none elsewhere.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields 14 and 15 (utime, stime), counted after the command name, which may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / CLOCK_TICKS_PER_SECOND)
+}
+
+/// Linux's `USER_HZ`, the unit of `/proc` CPU times, on every architecture Riposte builds for.
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
+
 /// Peak resident memory of this process (server, client and tool together), from Linux's
 /// `VmHWM`; none elsewhere.
 fn peak_rss_mb() -> Option<f64> {
@@ -152,5 +174,6 @@ fn print_figures(args: &BenchArgs, figures: &Value) {
         "  alert -> external tool latency: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms",
         l["p50"], l["p90"], l["p99"], l["max"]
     );
+    println!("  CPU per run (server, client and tool): {} µs", figures["cpu_per_run_us"]);
     println!("  peak memory (server, client and tool): {} MB", figures["peak_rss_mb"]);
 }

@@ -1,8 +1,9 @@
 //! Embedded storage on SQLite.
 //!
 //! One database file in WAL mode. Every write goes to a single writer thread that commits what
-//! it has gathered in one transaction (group commit: one fsync for many writes), each write in
-//! its own savepoint so that one failure does not undo the others. Reads run on a small pool of
+//! it has gathered in one transaction (group commit: one fsync for many writes); should one write
+//! fail, the batch runs again with each write in a savepoint, so that the failure undoes only
+//! its own write. Reads run on a small pool of
 //! read connections, which WAL lets proceed while the writer writes. The process that opens the
 //! database owns it (a lock file keeps others out), which lets the answers to the hottest reads
 //! (active playbooks, API keys) stay in memory until a write changes them, and the alerts written

@@ -10,8 +10,9 @@ use std::sync::Mutex;
 
 use riposte_model::Alert;
 
-/// Alerts kept: at 5,000 alerts a second, the last 0.8 s of them (about 6 MB).
-const CAPACITY: usize = 4096;
+/// Alerts kept: at 5,000 alerts a second, the last 0.2 s of them (about 2 MB). A run starts
+/// within milliseconds of its alert unless runs queue up; then Get Alert reads the database.
+const CAPACITY: usize = 1024;
 
 #[derive(Default)]
 pub(crate) struct RecentAlerts {
