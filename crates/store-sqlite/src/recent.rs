@@ -42,10 +42,11 @@ impl RecentAlerts {
 
     /// `alert` as just committed.
     pub(crate) fn remember(&self, alert: Alert) {
+        let uuid = alert.uuid.clone();
         let mut state = self.lock();
-        state.short_ids.insert(alert.short_id.clone(), alert.uuid.clone());
-        if state.alerts.insert(alert.uuid.clone(), alert.clone()).is_none() {
-            state.order.push_back(alert.uuid);
+        state.short_ids.insert(alert.short_id.clone(), uuid.clone());
+        if state.alerts.insert(uuid.clone(), alert).is_none() {
+            state.order.push_back(uuid);
         }
         while state.order.len() > CAPACITY {
             let Some(oldest) = state.order.pop_front() else { break };
