@@ -22,7 +22,8 @@ pub const SIC_WRITE_INTAKES: &str = "SIC_WRITE_INTAKES";
 pub const ALL_PERMISSIONS: [&str; 6] =
     [SIC_READ_ALERTS, SIC_WRITE_ALERTS, SYMPHONY, API_KEYS, SIC_READ_INTAKES, SIC_WRITE_INTAKES];
 
-/// A new API key: 244 random bits from the OS (two v4 UUIDs), as hex.
+/// A new API key: 244 random bits (two v4 UUIDs, from rand's thread generator: ChaCha, seeded and
+/// reseeded by the OS), as hex.
 pub fn new_key() -> String {
     format!("rp_{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
