@@ -14,7 +14,6 @@ const FILTER: &str = "(?1 IS NULL OR status_uuid = ?1) AND (?2 IS NULL OR rule_u
 impl AlertStore for SqliteStore {
     async fn insert_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()> {
         let (row, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
-        let (recent, written) = (self.recent_alerts.clone(), alert.clone());
         self.writer
             .write_then(
                 move |tx| {
@@ -27,18 +26,13 @@ impl AlertStore for SqliteStore {
                     .map_err(error)?;
                     insert_runs(tx, &runs)
                 },
-                move |committed| {
-                    if committed {
-                        recent.remember(written);
-                    }
-                },
+                self.recent_alerts.rememberer(alert),
             )
             .await
     }
 
     async fn update_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()> {
         let (row, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
-        let (recent, written) = (self.recent_alerts.clone(), alert.clone());
         self.writer
             .write_then(
                 move |tx| {
@@ -53,11 +47,7 @@ impl AlertStore for SqliteStore {
                     }
                     insert_runs(tx, &runs)
                 },
-                move |committed| {
-                    if committed {
-                        recent.remember(written);
-                    }
-                },
+                self.recent_alerts.rememberer(alert),
             )
             .await
     }

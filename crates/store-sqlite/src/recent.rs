@@ -6,7 +6,7 @@
 //! commit, in commit order, on the writer thread.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use riposte_model::Alert;
 
@@ -52,6 +52,17 @@ impl RecentAlerts {
             let Some(oldest) = state.order.pop_front() else { break };
             if let Some(gone) = state.alerts.remove(&oldest) {
                 state.short_ids.remove(&gone.short_id);
+            }
+        }
+    }
+
+    /// Remembers `alert` once its write has committed: for
+    /// [`crate::writer::Writer::write_then`], as [`crate::cache::ReadCache::clearer`] is.
+    pub(crate) fn rememberer(self: &Arc<Self>, alert: &Alert) -> impl FnOnce(bool) + Send + 'static {
+        let (recent, alert) = (self.clone(), alert.clone());
+        move |committed| {
+            if committed {
+                recent.remember(alert);
             }
         }
     }

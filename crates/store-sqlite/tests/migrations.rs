@@ -47,14 +47,7 @@ async fn runs_journals_and_accounts_survive_the_move_to_numbered_runs() {
     assert_eq!(store.run_events("run-ended").await.unwrap(), vec![json!({"e": 9})]);
 
     // The moved run carries on: its journal continues at the next number.
-    let state = RunState {
-        status: RunStatus::Succeeded,
-        nodes: Some(json_text(&Vec::<u8>::new()).unwrap()),
-        started_at: Some(11),
-        ended_at: Some(30),
-        error: None,
-        outputs: Vec::new(),
-    };
+    let state = RunState { started_at: Some(11), ..RunState::ended_unstarted(RunStatus::Succeeded, 30, None) };
     store.append_run_events("run-going", 2, &[json_text(&json!({"e": 2})).unwrap()], &state).await.unwrap();
     assert_eq!(store.run_events("run-going").await.unwrap().len(), 3);
     let stale =
