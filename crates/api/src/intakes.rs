@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use riposte_host::ComponentStatus;
 use riposte_store::{IntakeConnector, IntakeEvent, IntakeRecord, Paged};
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::components::Owner;
 use crate::configurations::check_schema;
 use crate::error::{ApiError, ApiResult};
+use crate::intake_key::{KeyQuery, Keyed, Pushed};
 use crate::json::Body;
 use crate::state::AppState;
 
@@ -180,7 +181,7 @@ pub async fn events(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Batch {
-    /// Or the `X-SEKOIAIO-INTAKE-KEY` header.
+    /// Or the `X-SEKOIAIO-INTAKE-KEY` header. In a body over 64 KiB, it must come first.
     pub intake_key: Option<String>,
     /// Each event as a string, usually JSON.
     pub jsons: Vec<Value>,
@@ -188,19 +189,27 @@ pub struct Batch {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Single {
-    /// Or the `X-SEKOIAIO-INTAKE-KEY` header.
+    /// Or the `X-SEKOIAIO-INTAKE-KEY` header. In a body over 64 KiB, it must come first.
     pub intake_key: Option<String>,
     /// The event as a string, usually JSON.
     pub json: Value,
 }
 
-#[utoipa::path(post, path = "/api/v1/intake-http/batch", tag = "intake", request_body = Batch, responses((status = 200, description = "`{\"event_ids\": [...]}`, in the order sent, once the events are stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
-pub async fn push_batch(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Body(batch): Body<Batch>,
-) -> ApiResult<Json<Value>> {
-    let intake = intake_for(&state, &headers, batch.intake_key.as_deref()).await?;
+impl Keyed for Batch {
+    fn intake_key(&self) -> Option<&str> {
+        self.intake_key.as_deref()
+    }
+}
+
+impl Keyed for Single {
+    fn intake_key(&self) -> Option<&str> {
+        self.intake_key.as_deref()
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/intake-http/batch", tag = "intake", request_body = Batch, params(KeyQuery), responses((status = 200, description = "`{\"event_ids\": [...]}`, in the order sent, once the events are stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
+pub async fn push_batch(State(state): State<AppState>, pushed: Pushed<Batch>) -> ApiResult<Json<Value>> {
+    let Pushed { intake, body: batch } = pushed;
     let events = batch
         .jsons
         .iter()
@@ -211,28 +220,12 @@ pub async fn push_batch(
     Ok(Json(json!({"event_ids": events.iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>()})))
 }
 
-#[utoipa::path(post, path = "/api/v1/intake-http", tag = "intake", request_body = Single, responses((status = 200, description = "`{\"event_id\": ...}` once the event is stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
-pub async fn push_one(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Body(single): Body<Single>,
-) -> ApiResult<Json<Value>> {
-    let intake = intake_for(&state, &headers, single.intake_key.as_deref()).await?;
+#[utoipa::path(post, path = "/api/v1/intake-http", tag = "intake", request_body = Single, params(KeyQuery), responses((status = 200, description = "`{\"event_id\": ...}` once the event is stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
+pub async fn push_one(State(state): State<AppState>, pushed: Pushed<Single>) -> ApiResult<Json<Value>> {
+    let Pushed { intake, body: single } = pushed;
     let event = event(&intake, &single.json, "$.json")?;
     state.store.insert_intake_events(std::slice::from_ref(&event)).await?;
     Ok(Json(json!({"event_id": event.uuid})))
-}
-
-async fn intake_for(state: &AppState, headers: &HeaderMap, in_body: Option<&str>) -> ApiResult<IntakeRecord> {
-    let key =
-        in_body.or_else(|| headers.get("x-sekoiaio-intake-key").and_then(|v| v.to_str().ok())).ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "send the intake key as `intake_key` or `X-SEKOIAIO-INTAKE-KEY`")
-        })?;
-    state
-        .store
-        .find_intake_by_key(key)
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "no intake has this intake key"))
 }
 
 fn event(intake: &IntakeRecord, message: &Value, path: &str) -> ApiResult<IntakeEvent> {

@@ -1,32 +1,23 @@
 //! A JSON body extractor whose errors say what is wrong and where, in the error envelope.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 
+use crate::body::{MAX_BODY_BYTES, require_json};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub struct Body<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let is_json = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
-        if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send a JSON body with Content-Type: application/json",
-            ));
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
-        parse(&bytes).map(Body)
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        require_json(req.headers())?;
+        let (parts, body) = req.into_parts();
+        let held = state.bodies.reader(&parts.headers, body, MAX_BODY_BYTES)?.finish().await?;
+        parse(&held.bytes).map(Body)
     }
 }
 

@@ -4,10 +4,12 @@
 mod alerts;
 mod api_keys;
 pub mod auth;
+mod body;
 mod components;
 mod configurations;
 mod dispatch;
 mod error;
+mod intake_key;
 mod intakes;
 mod json;
 mod local;
@@ -16,10 +18,10 @@ mod playbooks;
 mod runs;
 mod schedule;
 mod secrets;
+mod serve;
 mod state;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
@@ -33,6 +35,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use body::{Bodies, BodyLimits, MAX_BODY_BYTES};
 pub use components::{Components, INTAKE_PATH, run_components};
 pub use configurations::StoredConfigurations;
 pub use dispatch::TriggerCache;
@@ -40,10 +43,9 @@ pub use error::{ApiError, ApiResult};
 pub use local::StoreAlerts;
 pub use schedule::run_schedule;
 pub use secrets::Sealer;
+pub use serve::{ConnectionLimits, serve};
 pub use state::{AppState, Metrics, Shared};
 
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Largest page a list returns.
 pub const MAX_PAGE: u64 = 1000;
 
@@ -113,16 +115,15 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(intakes::create))
         .routes(routes!(intakes::delete))
         .route_layer(from_fn_with_state(state.clone(), auth::write_intakes));
-    // Authenticated by the intake key; a connector's chunks are larger than API requests.
-    let intake_http = OpenApiRouter::new()
-        .routes(routes!(intakes::push_one))
-        .routes(routes!(intakes::push_batch))
-        .layer(DefaultBodyLimit::max(intakes::MAX_INTAKE_BODY_BYTES));
-    // Authenticated by each call's own token.
+    // Authenticated by the intake key, before the body is read; a connector's chunks are
+    // larger than API requests.
+    let intake_http = OpenApiRouter::new().routes(routes!(intakes::push_one)).routes(routes!(intakes::push_batch));
+    // Authenticated by each call's own token, before the body is read.
     let module_calls = OpenApiRouter::new()
         .routes(routes!(modules::callback, modules::trigger_event))
         .routes(routes!(modules::logs))
-        .routes(routes!(modules::secrets));
+        .routes(routes!(modules::secrets))
+        .route_layer(from_fn_with_state(state.clone(), modules::authorise_call));
     let keys = OpenApiRouter::new()
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::delete))
@@ -154,7 +155,6 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")
         })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();

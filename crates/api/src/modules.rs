@@ -1,9 +1,14 @@
 //! `/api/v1/modules`: what playbooks can use. `/api/v1/module-calls/{id}/...`: where installed
 //! modules' processes report, each call with its own bearer token (not an API key).
 
+use std::collections::HashMap;
+
 use axum::Json;
+use axum::extract::Request;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
 use riposte_host::CallbackError;
 use riposte_store::StoreError;
 use serde::Serialize;
@@ -103,6 +108,18 @@ pub async fn secrets(
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(callbacks(&state)?.secrets(&id, token(&headers)?).map_err(refused)?))
+}
+
+/// Refuses a call's request without its token before its body is read.
+pub async fn authorise_call(
+    State(state): State<AppState>,
+    Path(path): Path<HashMap<String, String>>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let id = path.get("id").map(String::as_str).unwrap_or_default();
+    callbacks(&state)?.authorise(id, token(request.headers())?).map_err(refused)?;
+    Ok(next.run(request).await)
 }
 
 fn callbacks(state: &AppState) -> ApiResult<&riposte_host::Callbacks> {

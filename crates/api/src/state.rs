@@ -3,6 +3,7 @@ use std::sync::Arc;
 use riposte_store::Store;
 use riposte_worker::{ConfigurationSource, Registry, RunService};
 
+use crate::body::Bodies;
 use crate::components::Components;
 
 use crate::TriggerCache;
@@ -41,6 +42,8 @@ pub struct Shared {
     pub configurations: Arc<dyn ConfigurationSource>,
     /// Installed modules' triggers and connectors running.
     pub components: Arc<Components>,
+    /// The budget of request bodies being read.
+    pub bodies: Bodies,
 }
 
 /// The Prometheus registry `/metrics` shows, and the gauges read when it is scraped.

@@ -26,6 +26,7 @@ fn state(dir: &std::path::Path) -> AppState {
         triggers: Arc::default(),
         configurations: Arc::new(Configurations::new()),
         components: Arc::default(),
+        bodies: riposte_api::Bodies::new(Default::default()),
     })
 }
 

@@ -189,6 +189,19 @@ pub struct ServeArgs {
     /// DIR/secret.key is used (made on first start, mode 0600): back it up with the database.
     #[arg(long, env = "RIPOSTE_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// Connections open at once; more wait until one closes.
+    #[arg(long, env = "RIPOSTE_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's head; an idle keep-alive connection is closed
+    /// after as long.
+    #[arg(long, env = "RIPOSTE_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a whole request body.
+    #[arg(long, env = "RIPOSTE_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// MiB of request bodies held in memory at once, all requests together; past it, 503.
+    #[arg(long, env = "RIPOSTE_BODY_MEMORY", default_value_t = 256)]
+    pub body_memory: usize,
 }
 
 #[derive(Debug, Args)]

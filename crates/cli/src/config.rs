@@ -21,6 +21,10 @@ struct ServeFile {
     secret_key: Option<String>,
     max_inline_output: Option<usize>,
     warm_workers: Option<usize>,
+    max_connections: Option<usize>,
+    header_timeout: Option<u64>,
+    body_timeout: Option<u64>,
+    body_memory: Option<usize>,
 }
 
 /// Applies `args.config`, if any, under the flags and variables `matches` saw.
@@ -56,6 +60,18 @@ pub fn apply_file(args: &mut ServeArgs, matches: &ArgMatches) -> anyhow::Result<
     }
     if let Some(v) = file.warm_workers.filter(|_| unset("warm_workers")) {
         args.warm_workers = v;
+    }
+    if let Some(v) = file.max_connections.filter(|_| unset("max_connections")) {
+        args.max_connections = v;
+    }
+    if let Some(v) = file.header_timeout.filter(|_| unset("header_timeout")) {
+        args.header_timeout = v;
+    }
+    if let Some(v) = file.body_timeout.filter(|_| unset("body_timeout")) {
+        args.body_timeout = v;
+    }
+    if let Some(v) = file.body_memory.filter(|_| unset("body_memory")) {
+        args.body_memory = v;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ mod compliance;
 mod config;
 mod demo;
 mod installed;
+mod memory;
 mod module;
 mod module_config;
 mod playbook;

@@ -62,6 +62,8 @@ pub async fn start_server_with_warm(
         shutdown_grace: Duration::from_secs(5),
         secret_key: None,
         max_inline_output: riposte_worker::DEFAULT_MAX_INLINE_OUTPUT,
+        connections: Default::default(),
+        bodies: Default::default(),
     })
     .await
 }

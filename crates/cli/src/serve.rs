@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
+use riposte_api::{BodyLimits, ConnectionLimits};
 use riposte_worker::RunLimits;
 
 use crate::server::{Server, ServerOptions, wait_for_signal};
@@ -19,6 +20,15 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             secret_key: args.secret_key.clone(),
             max_inline_output: args.max_inline_output,
             warm_workers: args.warm_workers,
+            connections: ConnectionLimits {
+                max_connections: args.max_connections,
+                header_timeout: Duration::from_secs(args.header_timeout),
+                ..ConnectionLimits::default()
+            },
+            bodies: BodyLimits {
+                timeout: Duration::from_secs(args.body_timeout),
+                memory: args.body_memory.saturating_mul(1024 * 1024),
+            },
         })
         .await?;
         if server.new_admin_key {

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use riposte_api::{AppState, Metrics, Sealer, Shared, StoreAlerts, StoredConfigurations, auth};
+use riposte_api::{
+    AppState, Bodies, BodyLimits, ConnectionLimits, Metrics, Sealer, Shared, StoreAlerts, StoredConfigurations, auth,
+};
 use riposte_host::{Callbacks, Host};
 use riposte_modules::HttpClients;
 use riposte_store::Store;
@@ -31,6 +33,8 @@ pub struct ServerOptions {
     pub max_inline_output: usize,
     /// Warm workers kept per installed module that has them.
     pub warm_workers: usize,
+    pub connections: ConnectionLimits,
+    pub bodies: BodyLimits,
 }
 
 /// A running server.
@@ -48,6 +52,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start(options: ServerOptions) -> anyhow::Result<Server> {
+        crate::memory::give_back_freed_memory();
         let dir = &options.data_dir;
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         let (admin_key, new_admin_key) = admin_key(dir)?;
@@ -98,6 +103,7 @@ impl Server {
             triggers: Arc::default(),
             configurations,
             components: Arc::default(),
+            bodies: Bodies::new(options.bodies),
         });
 
         let shutdown = CancellationToken::new();
@@ -105,10 +111,12 @@ impl Server {
         tokio::spawn(riposte_api::run_schedule(state.clone(), shutdown.clone()));
         tokio::spawn(installed::watch(registry, modules_dir, shutdown.clone()));
         let components = tokio::spawn(riposte_api::run_components(state.clone(), shutdown.clone()));
-        let stop = shutdown.clone();
-        let http = tokio::spawn(async move {
-            axum::serve(listener, riposte_api::router(state)).with_graceful_shutdown(stop.cancelled_owned()).await
-        });
+        let http = tokio::spawn(riposte_api::serve(
+            listener,
+            riposte_api::router(state),
+            options.connections,
+            shutdown.clone(),
+        ));
         Ok(Server { address, admin_key, new_admin_key, shutdown, http, runs, components })
     }
 

@@ -178,6 +178,14 @@ impl Callbacks {
     }
 }
 
+impl Callbacks {
+    /// Whether `token` is that of call `id`, which is in progress: checked before a request's
+    /// body is read.
+    pub fn authorise(&self, id: &str, token: &str) -> Result<(), CallbackError> {
+        authorised(&mut self.lock(), id, token).map(|_| ())
+    }
+}
+
 fn authorised<'a>(calls: &'a mut HashMap<String, Call>, id: &str, token: &str) -> Result<&'a mut Call, CallbackError> {
     let call = calls.get_mut(id).ok_or_else(|| CallbackError::UnknownCall(id.to_string()))?;
     if !same_secret(call.token.as_bytes(), token.as_bytes()) {

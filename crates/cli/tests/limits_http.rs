@@ -1,0 +1,145 @@
+//! The server under connections that hold on to it: idle sockets, heads and bodies that stall,
+//! and many large bodies at once, keyed and unkeyed. Memory stays bounded and comes back.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Server, free_port, start_server_with};
+use reqwest::Method;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Resident memory of the server process, in MiB.
+fn rss_mib(server: &Server) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
+}
+
+/// Whether the server closed `stream` within `within`.
+async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
+async fn intake_key(server: &Server) -> String {
+    let (_, intake) = server.call(Method::POST, "/api/v1/intakes", Some(json!({"name": "firewall"}))).await;
+    intake["intake_key"].as_str().unwrap().to_string()
+}
+
+fn push_head(length: usize, key: Option<&str>) -> String {
+    let key = key.map(|k| format!("X-SEKOIAIO-INTAKE-KEY: {k}\r\n")).unwrap_or_default();
+    format!(
+        "POST /api/v1/intake-http/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{key}\
+         Content-Length: {length}\r\n\r\n"
+    )
+}
+
+#[tokio::test]
+async fn idle_connections_and_stalled_heads_and_bodies_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--header-timeout", "1", "--body-timeout", "2"];
+    let server = start_server_with(dir.path(), free_port(), &flags).await;
+    let key = intake_key(&server).await;
+    let address = server.base.trim_start_matches("http://").to_string();
+
+    let mut idle = TcpStream::connect(&address).await.unwrap();
+    let mut partial = TcpStream::connect(&address).await.unwrap();
+    partial.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut stalled = TcpStream::connect(&address).await.unwrap();
+    stalled.write_all(push_head(1000, Some(&key)).as_bytes()).await.unwrap();
+    stalled.write_all(b"{\"jsons\": [").await.unwrap();
+
+    assert!(closed_within(&mut idle, Duration::from_secs(5)).await, "an idle connection stays open");
+    assert!(closed_within(&mut partial, Duration::from_secs(5)).await, "a partial head stays open");
+    let mut answer = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stalled.read_to_string(&mut answer)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "a stalled body is answered 408: {answer}");
+    assert!(answer.contains("\"errors\""), "in the error envelope: {answer}");
+
+    let (status, _) = server.call(Method::GET, "/api/v1/intakes", None).await;
+    assert_eq!(status, 200, "the server still answers");
+}
+
+/// 300 senders each start a 12,000,000-byte body and send 10 MB of it.
+async fn flood(address: &str, key: Option<&str>) -> (usize, usize) {
+    let mut senders = Vec::new();
+    for _ in 0..300 {
+        let (address, key) = (address.to_string(), key.map(str::to_string));
+        senders.push(tokio::spawn(async move {
+            let mut stream = TcpStream::connect(&address).await.unwrap();
+            stream.write_all(push_head(12_000_000, key.as_deref()).as_bytes()).await.unwrap();
+            let mut body = b"{\"jsons\": [\"".to_vec();
+            body.resize(1 << 20, b'a');
+            let mut sent = 0;
+            for _ in 0..10 {
+                let write = tokio::time::timeout(Duration::from_secs(10), stream.write_all(&body)).await;
+                if !matches!(write, Ok(Ok(()))) {
+                    break;
+                }
+                sent += body.len();
+                body.fill(b'a');
+            }
+            sent
+        }));
+    }
+    let mut refused_early = 0;
+    let mut bytes = 0;
+    for sender in senders {
+        let sent = sender.await.unwrap();
+        bytes += sent;
+        if sent < 10 << 20 {
+            refused_early += 1;
+        }
+    }
+    (refused_early, bytes)
+}
+
+#[tokio::test]
+async fn large_bodies_from_many_senders_stay_within_the_body_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--body-memory", "64", "--body-timeout", "3"];
+    let server = start_server_with(dir.path(), free_port(), &flags).await;
+    let key = intake_key(&server).await;
+    let address = server.base.trim_start_matches("http://").to_string();
+    let before = rss_mib(&server);
+
+    let sampler = {
+        let pid = server.child.id();
+        tokio::spawn(async move {
+            let mut peak = 0;
+            for _ in 0..200 {
+                if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+                    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: 0 kB").to_string();
+                    peak = peak.max(line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            peak
+        })
+    };
+    let (refused, _) = flood(&address, None).await;
+    assert_eq!(refused, 300, "a body without its key is refused before it is read");
+    let (_, bytes) = flood(&address, Some(&key)).await;
+    let peak = sampler.await.unwrap();
+    eprintln!("RSS before {before} MiB, peak {peak} MiB; keyed senders got {} MiB in", bytes >> 20);
+    assert!(peak < before + 64 + 96, "RSS went from {before} to {peak} MiB with a 64 MiB body budget");
+
+    let started = Instant::now();
+    while rss_mib(&server) > before + 48 {
+        assert!(started.elapsed() < Duration::from_secs(20), "memory is not given back: {} MiB", rss_mib(&server));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (status, _) = server.call(Method::GET, "/api/v1/intakes", None).await;
+    assert_eq!(status, 200, "the server still answers");
+}
