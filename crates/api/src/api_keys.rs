@@ -1,13 +1,13 @@
 //! `/api/v1/api-keys`: keys with only the permissions they need. A key is shown once, when it is
 //! made; only its hash is stored.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use riposte_store::{ApiKey, Paged};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{ALL_PERMISSIONS, key_hash, new_key};
+use crate::auth::{ALL_PERMISSIONS, Caller, key_hash, new_key};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::state::AppState;
@@ -37,6 +37,7 @@ fn view(key: ApiKey, secret: Option<String>) -> KeyView {
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api keys", request_body = NewKey, responses((status = 201, body = KeyView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Body(input): Body<NewKey>,
 ) -> ApiResult<(StatusCode, Json<KeyView>)> {
     if input.name.trim().is_empty() {
@@ -48,6 +49,13 @@ pub async fn create(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("$.permissions[{i}]"),
                 format!("unknown permission `{permission}`; use {}", ALL_PERMISSIONS.join(", ")),
+            ));
+        }
+        if !caller.holds(permission) {
+            return Err(ApiError::at(
+                StatusCode::FORBIDDEN,
+                format!("$.permissions[{i}]"),
+                format!("a key grants only permissions it holds, and this one does not hold {permission}"),
             ));
         }
     }

@@ -57,13 +57,53 @@ impl Keys {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        for (header, token) in
+            [("Bearer k", Some("k")), ("bearer  k ", Some("k")), ("BEARER k", Some("k")), ("Basic k", None)]
+        {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(AUTHORIZATION, header.parse().unwrap());
+            assert_eq!(bearer(&headers), token, "{header}");
+        }
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The token of an `Authorization: Bearer <token>` header.
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case, RFC 7235).
 pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
-    headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    let (scheme, token) = headers.get(AUTHORIZATION)?.to_str().ok()?.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The permissions of the key a request came with, for handlers that act on the caller's behalf.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    permissions: HashSet<String>,
+}
+
+impl Caller {
+    pub fn holds(&self, permission: &str) -> bool {
+        self.permissions.contains(permission)
+    }
+
+    /// Refuses with 403 unless the key holds `permission`, saying what needs it.
+    pub fn require(&self, permission: &str, what_needs_it: &str) -> Result<(), ApiError> {
+        if self.holds(permission) {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("{what_needs_it}: this API key lacks the {permission} permission"),
+        ))
+    }
 }
 
 /// Requires a key with `permission`: 401 without a valid key, 403 without the permission.
@@ -75,17 +115,19 @@ pub async fn require(
 ) -> Result<Response, ApiError> {
     let token = bearer(request.headers())
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "send an API key as `Authorization: Bearer <key>`"))?;
-    let allowed = match state.keys.permissions(token) {
-        Some(permissions) => permissions.contains(permission),
+    let permissions = match state.keys.permissions(token) {
+        Some(permissions) => permissions.clone(),
         None => {
             let stored = state.store.find_api_key(&key_hash(token)).await?;
             let stored = stored.ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown API key"))?;
-            stored.permissions.iter().any(|p| p == permission)
+            stored.permissions.into_iter().collect()
         }
     };
-    if !allowed {
+    if !permissions.contains(permission) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, format!("this API key lacks the {permission} permission")));
     }
+    let mut request = request;
+    request.extensions_mut().insert(Caller { permissions });
     Ok(next.run(request).await)
 }
 

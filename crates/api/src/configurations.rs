@@ -3,18 +3,20 @@
 //! leaves them out.
 
 use async_trait::async_trait;
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use riposte_model::ModuleManifest;
 use riposte_store::{ModuleConfiguration, Paged, Store};
 use riposte_worker::{ConfigurationSource, Configurations, Resolved};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
+use crate::playbook_access;
 use crate::query;
 use crate::secrets::Sealer;
 use crate::state::AppState;
@@ -131,9 +133,11 @@ fn secret_names(state: &AppState, record: &ModuleConfiguration) -> ApiResult<Vec
 #[utoipa::path(post, path = "/api/v1/symphony/module-configurations", tag = "module configurations", request_body = NewConfiguration, responses((status = 201, body = ConfigurationView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Body(input): Body<NewConfiguration>,
 ) -> ApiResult<(StatusCode, Json<ConfigurationView>)> {
     let module = module(&state, &input.module_uuid)?;
+    playbook_access::require_for_configuration(&caller, &module.uuid, &input.value)?;
     if input.name.trim().is_empty() {
         return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.name", "must not be empty"));
     }
@@ -183,6 +187,7 @@ pub async fn list(
 pub async fn update(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
+    Extension(caller): Extension<Caller>,
     Body(input): Body<ConfigurationUpdate>,
 ) -> ApiResult<Json<ConfigurationView>> {
     let mut record = state
@@ -191,14 +196,26 @@ pub async fn update(
         .await?
         .ok_or_else(|| ApiError::not_found("module configuration", &uuid))?;
     let module = module(&state, &record.module_uuid)?;
+    playbook_access::require_for_configuration(&caller, &module.uuid, &input.value)?;
     let secrets = secret_fields(&module);
     let kept =
         state.sealer.open(&record.sealed_secrets).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let redirected = redirected_fields(&record.value, &input.value);
     let mut value = input.value;
     for (key, secret) in kept.as_object().into_iter().flatten() {
-        if secrets.contains(key) {
-            value.entry(key.clone()).or_insert_with(|| secret.clone());
+        if !secrets.contains(key) || value.contains_key(key) {
+            continue;
         }
+        if let Some(field) = redirected.first() {
+            return Err(ApiError::at(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("$.value{}", riposte_model::key_segment(key)),
+                format!(
+                    "give this secret again: `{field}` changed, and a stored secret does not follow a configuration to a new destination"
+                ),
+            ));
+        }
+        value.insert(key.clone(), secret.clone());
     }
     check(&module, &value)?;
     let (plain, sealed, names) = split(&state, &secrets, value);
@@ -210,6 +227,25 @@ pub async fn update(
     record.updated_at = riposte_worker::now_ms();
     state.store.update_configuration(&record).await?;
     Ok(Json(view(record, names)))
+}
+
+/// Plain fields that say where a module connects or whom it trusts (`base_url`, `host`,
+/// `verify_certificate`, a proxy...) whose value changes from `stored` to `new`.
+fn redirected_fields(stored: &Value, new: &Map<String, Value>) -> Vec<String> {
+    const DESTINATION: [&str; 14] = [
+        "url", "uri", "host", "server", "endpoint", "domain", "address", "proxy", "tenant", "region", "port", "verify",
+        "ssl", "tls",
+    ];
+    let names = stored.as_object().into_iter().flat_map(|m| m.keys()).chain(new.keys());
+    let mut changed: Vec<String> = names
+        .filter(|name| {
+            let lower = name.to_ascii_lowercase();
+            DESTINATION.iter().any(|word| lower.contains(word)) && stored.get(name.as_str()) != new.get(name.as_str())
+        })
+        .cloned()
+        .collect();
+    changed.dedup();
+    changed
 }
 
 #[utoipa::path(delete, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]

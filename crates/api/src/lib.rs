@@ -14,6 +14,7 @@ mod intakes;
 mod json;
 mod local;
 mod modules;
+mod playbook_access;
 mod playbooks;
 mod runs;
 mod schedule;

@@ -1,9 +1,9 @@
 //! `/api/v1/symphony/playbooks`: Sekoia playbook JSON in, immutable versions, activation.
 
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use riposte_engine::{Diagnostic, validate};
 use riposte_model::Playbook;
 use riposte_modules::scheduler;
@@ -11,9 +11,11 @@ use riposte_store::{NewPlaybook, Paged, PlaybookRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::auth::Caller;
 use crate::dispatch::{new_run, trigger_of};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
+use crate::playbook_access;
 use crate::state::AppState;
 use crate::{page, query};
 
@@ -98,9 +100,11 @@ async fn choose_uuid(state: &AppState, playbook: &Playbook) -> ApiResult<String>
 #[utoipa::path(post, path = "/api/v1/symphony/playbooks", tag = "playbooks", request_body = PlaybookBody, responses((status = 201, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Body(body): Body<PlaybookBody>,
 ) -> ApiResult<(StatusCode, Json<PlaybookView>)> {
     let mut playbook = body.playbook;
+    playbook_access::require(&state, &caller, &playbook, "$.playbook").await?;
     let uuid = choose_uuid(&state, &playbook).await?;
     playbook.uuid = Some(uuid.clone());
     let new = NewPlaybook {
@@ -135,10 +139,12 @@ pub async fn list(
 pub async fn update(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
+    Extension(caller): Extension<Caller>,
     Body(body): Body<PlaybookBody>,
 ) -> ApiResult<Json<PlaybookView>> {
     let current = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     let mut playbook = body.playbook;
+    playbook_access::require(&state, &caller, &playbook, "$.playbook").await?;
     playbook.uuid = Some(uuid.clone());
     if current.active {
         let problems = validate(&playbook, &state.registry.catalogue());
@@ -158,9 +164,14 @@ pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> 
 
 /// Turns a playbook on; refused, with the reasons, while it has configuration issues.
 #[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/activate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
-pub async fn activate(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
-    let current =
-        view(&state, state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?);
+pub async fn activate(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<PlaybookView>> {
+    let record = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    require_stored(&state, &caller, &record).await?;
+    let current = view(&state, record);
     if !current.problems.is_empty() {
         return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &current.problems)));
     }
@@ -170,6 +181,14 @@ pub async fn activate(State(state): State<AppState>, Path(uuid): Path<String>) -
 #[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/deactivate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn deactivate(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
     Ok(Json(view(&state, state.store.set_active(&uuid, false, None).await?)))
+}
+
+/// [`playbook_access::require`] for a stored playbook.
+pub(crate) async fn require_stored(state: &AppState, caller: &Caller, record: &PlaybookRecord) -> ApiResult<()> {
+    match serde_json::from_value::<Playbook>(record.definition.clone()) {
+        Ok(playbook) => playbook_access::require(state, caller, &playbook, "$").await,
+        Err(e) => Err(ApiError::new(StatusCode::CONFLICT, format!("stored playbook is unreadable: {e}"))),
+    }
 }
 
 fn definition(playbook: &Playbook) -> ApiResult<Value> {
@@ -219,9 +238,11 @@ pub struct ManualRun {
 pub async fn run(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
+    Extension(caller): Extension<Caller>,
     Body(body): Body<ManualRun>,
 ) -> ApiResult<(StatusCode, Json<crate::runs::RunView>)> {
     let record = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    require_stored(&state, &caller, &record).await?;
     let problems = view(&state, record.clone()).problems;
     if !problems.is_empty() {
         return Err(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems));

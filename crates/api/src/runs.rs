@@ -2,16 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use riposte_model::{LogEntry, NodeReport, NodeStatus, RunStatus};
 use riposte_store::{NewRun, OutputRef, Paged, RunFilter, RunRecord, RunState};
 use riposte_worker::RestartError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::state::AppState;
@@ -212,14 +213,17 @@ pub struct RerunBody {
 pub async fn rerun(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
+    Extension(caller): Extension<Caller>,
     Body(body): Body<RerunBody>,
 ) -> ApiResult<(StatusCode, Json<RunView>)> {
     let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    let playbook =
+        state.store.get_playbook(&run.playbook_uuid).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::CONFLICT, format!("playbook {} was deleted", run.playbook_uuid))
+        })?;
+    crate::playbooks::require_stored(&state, &caller, &playbook).await?;
     let target = match body.mode {
         RerunMode::All => {
-            let playbook = state.store.get_playbook(&run.playbook_uuid).await?.ok_or_else(|| {
-                ApiError::new(StatusCode::CONFLICT, format!("playbook {} was deleted", run.playbook_uuid))
-            })?;
             let new = NewRun {
                 uuid: crate::new_record_uuid(),
                 playbook_uuid: playbook.uuid,
