@@ -10,6 +10,7 @@ use riposte_sdk::{ActionContext, DynAction};
 use serde_json::Value;
 
 use crate::metrics::OutcomeLabel;
+use crate::scrub::Scrubber;
 use crate::{ConfigurationSource, Registry, WorkerMetrics};
 
 /// Runs action attempts with in-process modules.
@@ -166,36 +167,12 @@ enum Provider {
     Installed(Arc<InstalledModule>),
 }
 
-/// Shortest secret value scrubbed from outcomes: shorter ones would blot out ordinary text.
-const MIN_SECRET_LEN: usize = 4;
-
-/// The outcome with every secret value of the configuration replaced, wherever the action put
-/// it (results, logs, error).
-fn scrub(mut outcome: ActionOutcome, secrets: &[String]) -> ActionOutcome {
-    let secrets: Vec<&str> = secrets.iter().map(String::as_str).filter(|s| s.len() >= MIN_SECRET_LEN).collect();
-    if secrets.is_empty() {
-        return outcome;
-    }
-    let clean =
-        |text: &str| secrets.iter().fold(text.to_string(), |t, secret| t.replace(secret, riposte_engine::REDACTED));
-    if let Some(results) = outcome.results.as_mut() {
-        scrub_value(results, &clean);
-    }
-    for log in &mut outcome.logs {
-        log.message = clean(&log.message);
-    }
-    if let Some(error) = outcome.error.as_mut() {
-        error.message = clean(&error.message);
-    }
-    outcome
-}
-
-fn scrub_value(value: &mut serde_json::Value, clean: &dyn Fn(&str) -> String) {
-    match value {
-        serde_json::Value::String(text) => *text = clean(text),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub_value(v, clean)),
-        serde_json::Value::Object(map) => map.values_mut().for_each(|v| scrub_value(v, clean)),
-        _ => {}
+/// The outcome with every secret value of the configuration taken out, wherever the action put
+/// it (results, logs, error) and however it was escaped.
+fn scrub(outcome: ActionOutcome, secrets: &[String]) -> ActionOutcome {
+    match Scrubber::new(secrets) {
+        Some(scrubber) => scrubber.outcome(outcome),
+        None => outcome,
     }
 }
 

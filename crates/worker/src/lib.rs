@@ -16,6 +16,7 @@ mod executor;
 mod metrics;
 mod registry;
 mod runner;
+mod scrub;
 mod service;
 #[cfg(test)]
 mod service_tests;

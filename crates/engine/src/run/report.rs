@@ -10,7 +10,36 @@ use crate::plan::{Plan, Step};
 /// What reports show instead of a secret.
 pub const REDACTED: &str = "***";
 
-/// Arguments with the values of secret arguments replaced.
+/// Names that carry a credential wherever they appear in arguments (HTTP headers, form fields),
+/// compared without case and with `-` and `_` alike.
+const CREDENTIAL_NAMES: [&str; 18] = [
+    "authorization",
+    "proxy_authorization",
+    "cookie",
+    "set_cookie",
+    "x_api_key",
+    "api_key",
+    "apikey",
+    "x_auth_token",
+    "auth_token",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "password",
+    "passwd",
+    "secret",
+    "private_key",
+    "x_sekoiaio_intake_key",
+    "intake_key",
+];
+
+fn is_credential_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase().replace('-', "_");
+    CREDENTIAL_NAMES.contains(&name.as_str())
+}
+
+/// Arguments with the values of secret arguments, and of credential fields anywhere in them
+/// (an `Authorization` header), replaced.
 fn redacted(arguments: &Value, step: &Step) -> Value {
     let mut arguments = arguments.clone();
     if let (Step::Action(action), Some(object)) = (step, arguments.as_object_mut()) {
@@ -22,7 +51,24 @@ fn redacted(arguments: &Value, step: &Step) -> Value {
             }
         }
     }
+    redact_credentials(&mut arguments);
     arguments
+}
+
+fn redact_credentials(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (name, value) in map.iter_mut() {
+                if is_credential_name(name) && !value.is_null() {
+                    *value = Value::String(REDACTED.into());
+                } else {
+                    redact_credentials(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_credentials),
+        _ => {}
+    }
 }
 
 impl Run {
@@ -62,5 +108,31 @@ impl Run {
             ended_at_ms: self.ended_at_ms,
             nodes,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn credential_fields_are_redacted_wherever_they_are() {
+        let mut arguments = json!({
+            "url": "https://tool.example",
+            "headers": {"Authorization": "Bearer abc", "X-Api-Key": "k", "Accept": "application/json"},
+            "json": {"users": [{"name": "n", "Password": "p"}]},
+            "cookie": null,
+        });
+        redact_credentials(&mut arguments);
+        assert_eq!(
+            arguments,
+            json!({
+                "url": "https://tool.example",
+                "headers": {"Authorization": "***", "X-Api-Key": "***", "Accept": "application/json"},
+                "json": {"users": [{"name": "n", "Password": "***"}]},
+                "cookie": null,
+            })
+        );
     }
 }
