@@ -144,18 +144,23 @@ impl<'a> Builder<'a> {
     fn policy(&mut self, id: &str, node: &Node) -> Option<(RetryPolicy, u64)> {
         let retry = node.retry.clone().unwrap_or_default();
         let mut ok = true;
-        if retry.max_attempts == 0 {
-            self.error(id, ".retry.max_attempts", "must be at least 1", Some("1 means no retry".into()));
+        for (field, problem) in retry_problems(&retry) {
+            self.error(id, &format!(".retry.{field}"), problem, None);
             ok = false;
         }
         let timeout_ms = match node.timeout {
             None => DEFAULT_TIMEOUT_MS,
-            Some(seconds) if seconds > 0.0 && seconds.is_finite() => (seconds * 1000.0).ceil() as u64,
+            Some(seconds) if seconds > 0.0 && seconds * 1000.0 <= MAX_DELAY_MS as f64 => {
+                (seconds * 1000.0).ceil() as u64
+            }
             Some(seconds) => {
                 self.error(
                     id,
                     ".timeout",
-                    format!("timeout must be a positive number of seconds, got {seconds}"),
+                    format!(
+                        "timeout must be a number of seconds above 0 and at most {}, got {seconds}",
+                        MAX_DELAY_MS / 1000
+                    ),
                     None,
                 );
                 ok = false;
@@ -508,4 +513,27 @@ impl<'a> Builder<'a> {
             });
         }
     }
+}
+
+/// Largest growth factor between two retry delays.
+const MAX_MULTIPLIER: f64 = 100.0;
+
+/// What is wrong with a retry policy, field by field.
+fn retry_problems(retry: &riposte_model::RetryPolicy) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    if retry.max_attempts == 0 || retry.max_attempts > MAX_ATTEMPTS {
+        problems.push(("max_attempts", format!("must be between 1 (no retry) and {MAX_ATTEMPTS}")));
+    }
+    for (field, value) in [("initial_backoff_ms", retry.initial_backoff_ms), ("max_backoff_ms", retry.max_backoff_ms)] {
+        if value > MAX_DELAY_MS {
+            problems.push((field, format!("must be at most {MAX_DELAY_MS} (a day), got {value}")));
+        }
+    }
+    if !(1.0..=MAX_MULTIPLIER).contains(&retry.multiplier) {
+        problems.push(("multiplier", format!("must be between 1 and {MAX_MULTIPLIER}, got {}", retry.multiplier)));
+    }
+    if !(0.0..=1.0).contains(&retry.jitter) {
+        problems.push(("jitter", format!("must be between 0 and 1, got {}", retry.jitter)));
+    }
+    problems
 }

@@ -10,6 +10,12 @@ use crate::graph::Graph;
 /// Default timeout of one action attempt.
 pub const DEFAULT_TIMEOUT_MS: u64 = 300_000;
 /// Default number of foreach iterations running at once.
+/// Most items one foreach iterates over: each is a frame of the run, shown in its view.
+pub const MAX_FOREACH_ITEMS: usize = 10_000;
+/// Longest timeout or retry delay: a day. A node waiting longer holds its run's slot for nothing.
+pub const MAX_DELAY_MS: u64 = 24 * 60 * 60 * 1000;
+/// Most attempts of one action.
+pub const MAX_ATTEMPTS: u32 = 100;
 pub const DEFAULT_FOREACH_CONCURRENCY: usize = 10;
 
 /// A playbook version ready to run: graph, compiled templates and per-node steps.

@@ -449,3 +449,18 @@ fn restarting_a_failed_run_reruns_only_what_did_not_succeed() {
     assert_eq!(report.started_at_ms, 0, "the run keeps its start");
     assert!(report.nodes.iter().all(|n| n.status == riposte_model::NodeStatus::Succeeded));
 }
+
+#[test]
+fn a_foreach_over_too_many_items_fails_and_says_the_limit() {
+    let plan = plan(json!({
+        "0": trigger_node(&["1"]),
+        "1": {"name": "Each", "type": "operator", "subtype": "foreach", "items": "{{ node.0.ids }}", "loop": ["2"], "outputs": {"default": []}},
+        "2": echo_node(json!({"n": "{{ node.1.default.value }}"}), &[]),
+    }));
+    let driver = drive(&plan, json!({"ids": vec![0; 200_000]}), echo_answer);
+    assert_eq!(driver.run.status(), RunStatus::Failed);
+    assert!(driver.calls.is_empty());
+    let report = driver.run.report(&plan);
+    let error = report.nodes.iter().find(|n| n.node_id == "1").unwrap().error.clone().unwrap();
+    assert!(error.contains("at most 10000 items") && error.contains("200000"), "{error}");
+}

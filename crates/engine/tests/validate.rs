@@ -148,3 +148,16 @@ fn every_problem_is_reported_at_once_with_a_hint() {
     assert!(diags.iter().all(|d| d.hint.is_some()), "{diags:#?}");
     assert!(diags.iter().all(|d| d.to_string().starts_with("$.nodes")), "{diags:#?}");
 }
+
+#[test]
+fn retry_policies_and_timeouts_are_bounded() {
+    let mut node = echo_node(json!({}), &[]);
+    node["retry"] = json!({"max_attempts": 1000, "initial_backoff_ms": u64::MAX, "multiplier": 1e9, "jitter": 2});
+    node["timeout"] = json!(1e12);
+    let diags = problems(json!({"0": trigger_node(&["1"]), "1": node}));
+    assert_has(&diags, "$.nodes[\"1\"].retry.max_attempts", "between 1 (no retry) and 100");
+    assert_has(&diags, "$.nodes[\"1\"].retry.initial_backoff_ms", "at most 86400000");
+    assert_has(&diags, "$.nodes[\"1\"].retry.multiplier", "between 1 and 100");
+    assert_has(&diags, "$.nodes[\"1\"].retry.jitter", "between 0 and 1");
+    assert_has(&diags, "$.nodes[\"1\"].timeout", "at most 86400");
+}

@@ -3,6 +3,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use crate::context::RenderContext;
 use crate::error::{TemplateError, within};
 use crate::filters;
+use crate::guards;
 use crate::limits::{BoundedBuffer, Limits};
 use crate::refs::is_template;
 use riposte_model::key_segment;
@@ -71,6 +72,7 @@ impl TemplateSet {
         });
         env.set_formatter(format_value);
         filters::register(&mut env);
+        guards::register(&mut env, limits.max_output_bytes);
         TemplateSet { env, templates: Vec::new(), limits }
     }
 
@@ -173,9 +175,13 @@ impl TemplateSet {
             .render_captured(root)
             .map_err(|e| TemplateError::from_render(&e, &self.templates[id].1))?;
         let value = captured.state().lookup(NATIVE_VAR).unwrap_or_default();
+        let too_large = || TemplateError::Limit(format!("its value exceeded {} bytes", self.limits.max_output_bytes));
+        if guards::size(&value, self.limits.max_output_bytes) > self.limits.max_output_bytes {
+            return Err(too_large());
+        }
         let json = serde_json::to_value(&value).map_err(|e| TemplateError::Render { message: e.to_string() })?;
         if json.to_string().len() > self.limits.max_output_bytes {
-            return Err(TemplateError::Limit(format!("its value exceeded {} bytes", self.limits.max_output_bytes)));
+            return Err(too_large());
         }
         Ok(json)
     }

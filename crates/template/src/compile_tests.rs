@@ -196,3 +196,39 @@ mod robustness {
         }
     }
 }
+
+#[test]
+fn template_bombs_stop_before_building_their_values() {
+    for bomb in [
+        "{{ ('a'*10000)|replace('a','a'*10000)|replace('a','a'*10000) }}",
+        "{{ 'a\nb'|indent(1000000000) }}",
+        "{{ node.1|tojson(indent=100000000) }}",
+        "{{ '%100000000s'|format('x') }}",
+        "{{ (['a'*100000]*100)|join('-') }}",
+        "{{ ('a'*3000000)|list|length }}",
+        "{{ 'x'|center(100000000) }}",
+    ] {
+        let started = std::time::Instant::now();
+        let err = render(json!(bomb)).unwrap_err();
+        assert!(err.to_string().contains("template limit"), "{bomb}: {err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{bomb} took {:?}", started.elapsed());
+    }
+}
+
+#[test]
+fn bounded_filters_keep_their_meaning() {
+    for (template, expected) in [
+        ("{{ 'a-b'|replace('-', '+') }}", json!("a+b")),
+        ("{{ 'a\nb'|indent(2) }}", json!("a\n  b")),
+        ("{{ 'a\nb'|indent(width=2, first=true) }}", json!("  a\n  b")),
+        ("{{ node.0.flags|tojson }}", json!("[1, 2]")),
+        ("{{ node.0.flags|tojson(indent=1) }}", json!("[\n 1,\n 2\n]")),
+        ("{{ node.0.flags|join(',') }}", json!("1,2")),
+        ("{{ '%s-%03d'|format('x', 7) }}", json!("x-007")),
+        ("{{ 'ab'|list }}", json!(["a", "b"])),
+        ("{{ 'x'|center(5) }}", json!("  x  ")),
+        ("{{ node.0.flags|map('string')|list }}", json!(["1", "2"])),
+    ] {
+        assert_eq!(render(json!(template)).unwrap(), expected, "{template}");
+    }
+}

@@ -15,6 +15,7 @@ mod compile;
 mod context;
 mod error;
 mod filters;
+mod guards;
 mod limits;
 mod literal;
 mod refs;

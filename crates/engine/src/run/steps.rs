@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::compare::compare;
 use super::{ActionCall, Effect, InstanceId, Run};
-use crate::plan::{CaseStep, Plan, Step, StoreStep};
+use crate::plan::{CaseStep, MAX_FOREACH_ITEMS, Plan, Step, StoreStep};
 
 impl Run {
     pub(super) fn execute(&mut self, plan: &Plan, id: InstanceId) {
@@ -32,6 +32,14 @@ impl Run {
             },
             Step::Join(_) => self.succeed(plan, id, None, Vec::new()),
             Step::Foreach { items, concurrency } => match self.render_operand(plan, id, items) {
+                Ok(Value::Array(items)) if items.len() > MAX_FOREACH_ITEMS => {
+                    let message = format!(
+                        "a foreach takes at most {MAX_FOREACH_ITEMS} items, and these are {}: filter the list, or \
+                         split it (`items[:{MAX_FOREACH_ITEMS}]`) over several foreach blocks or runs",
+                        items.len()
+                    );
+                    self.fail(plan, id, message, None)
+                }
                 Ok(Value::Array(items)) => self.start_loop(plan, id, items, *concurrency),
                 Ok(other) => self.fail(plan, id, format!("foreach items must be a list, got {}", short(&other)), None),
                 Err(err) => self.fail(plan, id, format!("cannot render the items: {err}"), None),

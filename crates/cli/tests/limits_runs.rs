@@ -1,0 +1,94 @@
+//! Runs that would take the server's memory or a slot forever: template bombs, a foreach over a
+//! million items, a retry that waits for ever. Each ends in a clear failure (or is refused) and
+//! the server's memory stays bounded.
+
+mod common;
+
+use common::{Server, free_port, seed_playbook, start_server};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn rss_mib(server: &Server) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
+}
+
+/// A manual playbook whose node 2 (Request URL) is given `node`'s fields (its arguments added
+/// to the seed's).
+fn playbook_with(node: Value) -> Value {
+    let mut playbook = seed_playbook("http://127.0.0.1:9/sink");
+    playbook["uuid"] = Value::Null;
+    playbook["nodes"]["0"]["trigger_uuid"] = json!("fc26eb9f-b272-4c15-b3bf-ace397c0dc57");
+    playbook["nodes"]["0"]["outputs"] = json!({"default": ["2"]});
+    playbook["nodes"].as_object_mut().unwrap().remove("1");
+    playbook["nodes"]["2"]["arguments"]["json"] = json!({"n": 1});
+    let target = playbook["nodes"]["2"].as_object_mut().unwrap();
+    for (key, value) in node.as_object().unwrap() {
+        match (target.get_mut(key), value) {
+            (Some(Value::Object(fields)), Value::Object(more)) => fields.extend(more.clone()),
+            _ => {
+                target.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    playbook
+}
+
+async fn run_once(server: &Server, playbook: Value, event: Value) -> (u16, Value) {
+    let (status, made) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook}))).await;
+    assert_eq!(status, 201, "{made}");
+    let path = format!("/api/v1/symphony/playbooks/{}/run", made["uuid"].as_str().unwrap());
+    let (status, run) = server.call(Method::POST, &path, Some(json!({"event": event}))).await;
+    if status != 202 {
+        return (status.as_u16(), run);
+    }
+    let runs = server.run_of(made["uuid"].as_str().unwrap(), 1).await;
+    let (_, view) =
+        server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", runs[0]["uuid"].as_str().unwrap()), None).await;
+    (202, view)
+}
+
+#[tokio::test]
+async fn template_bombs_and_huge_loops_fail_clearly_within_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path(), free_port()).await;
+    let mut peak = rss_mib(&server);
+    for bomb in [
+        "{{ ('a'*10000)|replace('a','a'*10000)|replace('a','a'*10000) }}",
+        "{{ 'a'|indent(1000000000) }}",
+        "{{ node.0|tojson(indent=100000000) }}",
+    ] {
+        let (_, view) = run_once(&server, playbook_with(json!({"arguments": {"url": bomb}})), json!({})).await;
+        assert_eq!(view["status"], "failed", "{bomb}: {view}");
+        let error = view["nodes"]["2"]["error"].as_str().unwrap_or_default();
+        assert!(error.contains("template limit of 4194304 bytes"), "{bomb}: {error}");
+        peak = peak.max(rss_mib(&server));
+    }
+
+    let foreach = json!({"name": "Each", "type": "operator", "subtype": "foreach", "items": "{{ node.0.ids }}",
+        "loop": ["2"], "outputs": {"default": []}});
+    let mut playbook = playbook_with(json!({"arguments": {"url": "http://127.0.0.1:9/{{ node.1.default.value }}"}}));
+    playbook["nodes"]["1"] = foreach;
+    playbook["nodes"]["0"]["outputs"] = json!({"default": ["1"]});
+    for (items, limit) in [(1_000_000, "exceeded 4194304 bytes"), (20_000, "at most 10000 items")] {
+        let (_, view) = run_once(&server, playbook.clone(), json!({"ids": vec![0; items]})).await;
+        assert_eq!(view["status"], "failed", "{view}");
+        let error = view["nodes"]["1"]["error"].as_str().unwrap_or_default();
+        assert!(error.contains(limit), "{items} items: {error}");
+        peak = peak.max(rss_mib(&server));
+    }
+    assert!(peak < 300, "the server took {peak} MiB");
+}
+
+#[tokio::test]
+async fn a_retry_that_would_wait_for_ever_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path(), free_port()).await;
+    let retry = json!({"retry": {"max_attempts": 3, "initial_backoff_ms": u64::MAX, "max_backoff_ms": u64::MAX}});
+    let (status, refused) = run_once(&server, playbook_with(retry), json!({})).await;
+    assert_eq!(status, 422, "{refused}");
+    let paths: Vec<&str> = refused["errors"].as_array().unwrap().iter().filter_map(|e| e["path"].as_str()).collect();
+    assert!(paths.contains(&"$.nodes[\"2\"].retry.initial_backoff_ms"), "{refused}");
+}
