@@ -16,6 +16,7 @@ mod local;
 mod modules;
 mod playbook_access;
 mod playbooks;
+mod run_view;
 mod runs;
 mod schedule;
 mod secrets;
@@ -49,6 +50,8 @@ pub use state::{AppState, Metrics, Shared};
 
 /// Largest page a list returns.
 pub const MAX_PAGE: u64 = 1000;
+/// Largest offset: what the databases can count to.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
 
 /// The API's description, to which the handlers add their paths.
 #[derive(utoipa::OpenApi)]
@@ -105,6 +108,8 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(runs::get))
         .routes(routes!(runs::cancel))
         .routes(routes!(runs::rerun))
+        .routes(routes!(run_view::output))
+        .routes(routes!(run_view::node))
         .routes(routes!(modules::list))
         .route_layer(from_fn_with_state(state.clone(), auth::symphony));
     let read_intakes = OpenApiRouter::new()
@@ -171,7 +176,7 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
         .store
         .list_runs(
             &riposte_store::RunFilter { status: Some(riposte_model::RunStatus::Pending), ..Default::default() },
-            Page { offset: 0, limit: 1 },
+            Page::new(0, 1),
         )
         .await?;
     state.metrics.runs_pending.set(pending.total as i64);
@@ -185,12 +190,19 @@ fn query<T>(params: Result<T, QueryRejection>) -> ApiResult<T> {
     params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid query string: {}", e.body_text())))
 }
 
+/// A page of at most `limit` items (100 by default) and [`riposte_store::DEFAULT_PAGE_BYTES`]:
+/// fewer items than asked for while `offset + items < total` means the page reached its size,
+/// and the next one starts at `offset + items`.
 fn page(offset: Option<u64>, limit: Option<u64>) -> ApiResult<Page> {
     let limit = limit.unwrap_or(100);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::at(StatusCode::BAD_REQUEST, "limit", format!("limit must be between 1 and {MAX_PAGE}")));
     }
-    Ok(Page { offset: offset.unwrap_or(0), limit })
+    let offset = offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(ApiError::at(StatusCode::BAD_REQUEST, "offset", format!("offset must be at most {MAX_OFFSET}")));
+    }
+    Ok(Page::new(offset, limit))
 }
 
 /// A new UUID for a record the platform creates often (alerts, comments, runs). Version 7 leads

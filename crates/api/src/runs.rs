@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use riposte_model::{LogEntry, NodeReport, NodeStatus, RunStatus};
-use riposte_store::{NewRun, OutputRef, Paged, RunFilter, RunRecord, RunState};
+use riposte_store::{NewRun, Paged, RunFilter, RunRecord, RunState};
 use riposte_worker::RestartError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -74,37 +74,44 @@ pub struct NodeView {
     pub branches: Vec<String>,
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
+    /// The view of a large run leaves this node's arguments, results and logs out: get it from
+    /// `.../runs/{uuid}/nodes/{node}`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+impl From<NodeReport> for NodeView {
+    fn from(n: NodeReport) -> Self {
+        NodeView {
+            name: n.name,
+            status: n.status,
+            attempts: n.attempts,
+            arguments: n.arguments,
+            results: n.results,
+            logs: n.logs,
+            error: n.error,
+            branches: n.branches,
+            started_at: n.started_at_ms.map(iso_ms),
+            ended_at: n.ended_at_ms.map(iso_ms),
+            truncated: false,
+        }
+    }
 }
 
 fn iso_ms(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn node_key(node: &NodeReport) -> String {
+pub(crate) fn node_key(node: &NodeReport) -> String {
     node.iteration.iter().fold(node.node_id.clone(), |key, i| format!("{key}[{i}]"))
 }
 
 pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
     let nodes = detailed.then(|| {
-        run.nodes
-            .into_iter()
-            .map(|n| {
-                let key = node_key(&n);
-                let node = NodeView {
-                    name: n.name,
-                    status: n.status,
-                    attempts: n.attempts,
-                    arguments: n.arguments,
-                    results: n.results,
-                    logs: n.logs,
-                    error: n.error,
-                    branches: n.branches,
-                    started_at: n.started_at_ms.map(iso_ms),
-                    ended_at: n.ended_at_ms.map(iso_ms),
-                };
-                (key, node)
-            })
-            .collect()
+        let mut nodes: Vec<(String, NodeView)> =
+            run.nodes.into_iter().map(|n| (node_key(&n), NodeView::from(n))).collect();
+        crate::run_view::fit(&mut nodes);
+        nodes.into_iter().collect()
     });
     RunView {
         uuid: run.uuid,
@@ -152,24 +159,8 @@ pub(crate) async fn detailed(state: &AppState, uuid: &str) -> ApiResult<RunView>
         // The stored account is the best there is; the runner reports the same error on the run.
         Err(e) => tracing::warn!(run = %uuid, error = %e, "cannot replay the run's journal"),
     }
-    load_outputs(state, &mut run).await?;
+    crate::run_view::load_outputs(state, &mut run).await?;
     Ok(view(run, true))
-}
-
-/// Puts back the large outputs kept apart from the run's row.
-async fn load_outputs(state: &AppState, run: &mut RunRecord) -> ApiResult<()> {
-    let keys: Vec<String> =
-        run.nodes.iter().filter_map(|n| n.results.as_ref().and_then(OutputRef::of)).map(|r| r.key).collect();
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let mut outputs = state.store.run_outputs(&run.uuid, &keys).await?;
-    for node in &mut run.nodes {
-        if let Some(reference) = node.results.as_ref().and_then(OutputRef::of) {
-            node.results = outputs.remove(&reference.key).or(node.results.take());
-        }
-    }
-    Ok(())
 }
 
 /// Cancels a run that has not finished: running actions are stopped, nothing else starts.

@@ -143,3 +143,34 @@ async fn large_bodies_from_many_senders_stay_within_the_body_budget() {
     let (status, _) = server.call(Method::GET, "/api/v1/intakes", None).await;
     assert_eq!(status, 200, "the server still answers");
 }
+
+#[tokio::test]
+async fn a_page_of_large_events_stops_at_its_size_and_the_next_one_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server_with(dir.path(), free_port(), &[]).await;
+    let (_, intake) = server.call(Method::POST, "/api/v1/intakes", Some(json!({"name": "big"}))).await;
+    let (uuid, key) = (intake["uuid"].as_str().unwrap(), intake["intake_key"].as_str().unwrap());
+    let event = "e".repeat(240_000);
+    for _ in 0..4 {
+        let batch = json!({"intake_key": key, "jsons": vec![event.clone(); 10]});
+        let pushed = reqwest::Client::new()
+            .post(format!("{}/api/v1/intake-http/batch", server.base))
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pushed.status().as_u16(), 200);
+    }
+    let (status, first) = server.call(Method::GET, &format!("/api/v1/intakes/{uuid}/events?limit=1000"), None).await;
+    assert_eq!(status, 200);
+    let taken = first["items"].as_array().unwrap().len();
+    assert_eq!(first["total"], 40);
+    assert!((1..40).contains(&taken), "a page of {taken} events of 240 kB");
+    assert!(first.to_string().len() <= 8 * 1024 * 1024 + 64 * 1024, "the page is larger than 8 MiB");
+    let path = format!("/api/v1/intakes/{uuid}/events?limit=1000&offset={taken}");
+    let (_, rest) = server.call(Method::GET, &path, None).await;
+    assert_eq!(taken + rest["items"].as_array().unwrap().len(), 40, "the next page holds the rest");
+    let (status, _) =
+        server.call(Method::GET, &format!("/api/v1/intakes/{uuid}/events?offset=9223372036854775808"), None).await;
+    assert_eq!(status, 400, "an offset past what the database counts is refused");
+}

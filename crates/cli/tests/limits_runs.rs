@@ -92,3 +92,28 @@ async fn a_retry_that_would_wait_for_ever_is_refused() {
     let paths: Vec<&str> = refused["errors"].as_array().unwrap().iter().filter_map(|e| e["path"].as_str()).collect();
     assert!(paths.contains(&"$.nodes[\"2\"].retry.initial_backoff_ms"), "{refused}");
 }
+
+#[tokio::test]
+async fn a_large_output_is_a_link_in_the_run_view_and_is_fetched_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path(), free_port()).await;
+    let (sink_url, _sink) = common::start_sink().await;
+    let playbook = common::activated_seed(&server, &sink_url).await;
+    let details = "d".repeat(1_500_000);
+    let alert = json!({"title": "t", "details": details, "rule": {"name": "r"}});
+    let (status, _) = server.call(Method::POST, "/api/v1/sic/alerts", Some(alert)).await;
+    assert_eq!(status, 201);
+    let runs = server.run_of(&playbook, 1).await;
+    let run_uuid = runs[0]["uuid"].as_str().unwrap();
+    let (_, view) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{run_uuid}"), None).await;
+    let link = &view["nodes"]["1"]["results"];
+    assert!(link["bytes"].as_u64().unwrap() > 1_500_000, "{link}");
+    let href = link["href"].as_str().unwrap();
+    assert!(view.to_string().len() < 100_000, "the view holds the link, not the output");
+    let (status, output) = server.call(Method::GET, href, None).await;
+    assert_eq!((status.as_u16(), output["details"].as_str().map(str::len)), (200, Some(1_500_000)));
+    let (status, node) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{run_uuid}/nodes/1"), None).await;
+    assert_eq!((status.as_u16(), node["results"]["details"].as_str().map(str::len)), (200, Some(1_500_000)));
+    let (status, _) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{run_uuid}/nodes/9"), None).await;
+    assert_eq!(status.as_u16(), 404);
+}

@@ -4,7 +4,7 @@ use riposte_store::{AlertFilter, AlertStore, NewRun, Page, Paged, Result, StoreE
 use rusqlite::{OptionalExtension, params};
 
 use crate::SqliteStore;
-use crate::connection::{error, from_json, to_json};
+use crate::connection::{error, from_json, to_json, within_bytes};
 use crate::runs::{insert_runs, run_rows};
 
 const FILTER: &str = "(?1 IS NULL OR status_uuid = ?1) AND (?2 IS NULL OR rule_uuid = ?2) AND (?3 IS NULL OR rule_name = ?3) \
@@ -86,7 +86,7 @@ impl AlertStore for SqliteStore {
                         "SELECT body FROM alerts WHERE {FILTER} ORDER BY created_at DESC, rowid DESC LIMIT ?6 OFFSET ?7"
                     ))
                     .map_err(error)?;
-                let items = statement
+                let rows = statement
                     .query_map(
                         params![
                             filter.status_uuid,
@@ -97,11 +97,13 @@ impl AlertStore for SqliteStore {
                             page.limit as i64,
                             page.offset as i64
                         ],
-                        |row| from_json(&row.get::<_, String>(0)?),
+                        |row| {
+                            let body = row.get_ref(0)?.as_str()?;
+                            Ok((from_json::<Alert>(body)?, body.len()))
+                        },
                     )
-                    .map_err(error)?
-                    .collect::<rusqlite::Result<Vec<Alert>>>()
                     .map_err(error)?;
+                let items = within_bytes(rows, page.max_bytes).map_err(error)?;
                 Ok(Paged { items, total: total as u64 })
             })
             .await

@@ -75,3 +75,23 @@ pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> rusqlite::Result<T> 
     serde_json::from_str(text)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
+
+/// The items of `rows` until they weigh `max_bytes` (one item at least); each row comes with
+/// what it weighs. Rows are read one by one, so a page of large items never sits whole in memory
+/// past its bound.
+pub(crate) fn within_bytes<T>(
+    rows: impl Iterator<Item = rusqlite::Result<(T, usize)>>,
+    max_bytes: u64,
+) -> rusqlite::Result<Vec<T>> {
+    let mut items = Vec::new();
+    let mut weight = 0u64;
+    for row in rows {
+        let (item, bytes) = row?;
+        weight = weight.saturating_add(bytes as u64);
+        if !items.is_empty() && weight > max_bytes {
+            break;
+        }
+        items.push(item);
+    }
+    Ok(items)
+}

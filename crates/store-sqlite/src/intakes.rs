@@ -3,7 +3,7 @@ use riposte_store::{IntakeEvent, IntakeRecord, IntakeStore, Page, Paged, Result,
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::SqliteStore;
-use crate::connection::{error, from_json, to_json};
+use crate::connection::{error, from_json, to_json, within_bytes};
 
 const SELECT: &str = "SELECT uuid, name, intake_key, connector, created_at FROM intakes";
 
@@ -102,11 +102,15 @@ impl IntakeStore for SqliteStore {
                          ORDER BY received_at, rowid LIMIT ?2 OFFSET ?3",
                     )
                     .map_err(error)?;
-                let items = statement
-                    .query_map(params![intake_uuid, page.limit as i64, page.offset as i64], event)
-                    .map_err(error)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+                let rows = statement
+                    .query_map(params![intake_uuid, page.limit as i64, page.offset as i64], |row| {
+                        event(row).map(|e| {
+                            let bytes = e.message.len();
+                            (e, bytes)
+                        })
+                    })
                     .map_err(error)?;
+                let items = within_bytes(rows, page.max_bytes).map_err(error)?;
                 Ok(Paged { items, total: total as u64 })
             })
             .await

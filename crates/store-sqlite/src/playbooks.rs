@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
 use crate::SqliteStore;
-use crate::connection::{error, from_json, to_json};
+use crate::connection::{error, from_json, to_json, within_bytes};
 
 const SELECT: &str = "SELECT p.uuid, p.name, p.active, p.version, v.definition, p.deactivation_reason, p.created_at, p.updated_at \
      FROM playbooks p JOIN playbook_versions v ON v.playbook_uuid = p.uuid AND v.version = p.version";
@@ -106,11 +106,13 @@ impl PlaybookStore for SqliteStore {
                 let mut statement = db
                     .prepare_cached(&format!("{SELECT} ORDER BY p.created_at DESC, p.rowid DESC LIMIT ?1 OFFSET ?2"))
                     .map_err(error)?;
-                let items = statement
-                    .query_map(params![page.limit as i64, page.offset as i64], record)
-                    .map_err(error)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+                let rows = statement
+                    .query_map(params![page.limit as i64, page.offset as i64], |row| {
+                        let bytes = row.get_ref(4)?.as_bytes().map_or(0, <[u8]>::len);
+                        Ok((record(row)?, bytes))
+                    })
                     .map_err(error)?;
+                let items = within_bytes(rows, page.max_bytes).map_err(error)?;
                 Ok(Paged { items, total: total as u64 })
             })
             .await

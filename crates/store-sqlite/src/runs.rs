@@ -14,6 +14,9 @@ use crate::connection::{error, from_json, to_json};
 const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, \
      (SELECT event FROM run_triggers WHERE run_id = runs.id), \
      COALESCE((SELECT nodes FROM run_accounts WHERE run_id = runs.id), '[]'), created_at, started_at, ended_at, error, events FROM runs";
+/// The same without the trigger event and the node account, which a list does not show.
+const SUMMARY: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, 'null', '[]', created_at, \
+     started_at, ended_at, error, events FROM runs";
 const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4)";
 
 /// A new run with its trigger event encoded, ready to insert: encoding happens before the
@@ -112,7 +115,7 @@ impl RunStore for SqliteStore {
                     .map_err(error)?;
                 let mut statement = db
                     .prepare_cached(&format!(
-                        "{SELECT} WHERE {FILTER} ORDER BY created_at DESC, id DESC LIMIT ?5 OFFSET ?6"
+                        "{SUMMARY} WHERE {FILTER} ORDER BY created_at DESC, id DESC LIMIT ?5 OFFSET ?6"
                     ))
                     .map_err(error)?;
                 let items = statement

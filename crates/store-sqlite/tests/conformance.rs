@@ -26,7 +26,7 @@ async fn data_survives_reopening_and_concurrent_writes_all_land() {
     }
     let store = SqliteStore::open(&path).unwrap();
     use riposte_store::AlertStore;
-    let all = store.list_alerts(&Default::default(), riposte_store::Page { offset: 0, limit: 1 }).await.unwrap();
+    let all = store.list_alerts(&Default::default(), riposte_store::Page::new(0, 1)).await.unwrap();
     assert_eq!(all.total, 200);
 }
 

@@ -55,8 +55,11 @@ async fn intakes(store: &dyn Store) {
     store.insert_intake_events(&events).await.unwrap();
     let orphan = IntakeEvent { uuid: "e-x".into(), intake_uuid: "gone".into(), ..events[0].clone() };
     assert!(store.insert_intake_events(&[orphan]).await.is_err(), "an event belongs to an existing intake");
-    let page = store.list_intake_events("i-1", Page { offset: 1, limit: 5 }).await.unwrap();
+    let page = store.list_intake_events("i-1", Page::new(1, 5)).await.unwrap();
     assert_eq!((page.total, page.items), (3, events[1..].to_vec()));
+    let small = Page { max_bytes: 12, ..Page::new(0, 5) };
+    let page = store.list_intake_events("i-1", small).await.unwrap();
+    assert_eq!((page.total, page.items.len()), (3, 1), "a page stops at its size, one item at least");
     assert_eq!(store.list_intake_events("i-2", Page::default()).await.unwrap().total, 0);
 
     store.delete_intake("i-1").await.unwrap();
@@ -143,7 +146,7 @@ async fn alerts(store: &dyn Store) {
     assert!(store.get_alert("nope").await.unwrap().is_none());
     assert!(matches!(store.insert_alert(&alert, &[]).await, Err(StoreError::Conflict(_))), "same uuid twice");
 
-    let all = store.list_alerts(&AlertFilter::default(), Page { offset: 1, limit: 2 }).await.unwrap();
+    let all = store.list_alerts(&AlertFilter::default(), Page::new(1, 2)).await.unwrap();
     assert_eq!(all.total, 5);
     let ids: Vec<&str> = all.items.iter().map(|a| a.short_id.as_str()).collect();
     assert_eq!(ids, vec!["ALtest000004", "ALtest000003"], "newest first, paged");
@@ -298,7 +301,7 @@ async fn runs(store: &dyn Store) {
 
     let filter =
         RunFilter { playbook_uuid: Some("p-runs".into()), status: Some(RunStatus::Pending), ..Default::default() };
-    let pending = store.list_runs(&filter, Page { offset: 0, limit: 2 }).await.unwrap();
+    let pending = store.list_runs(&filter, Page::new(0, 2)).await.unwrap();
     assert_eq!((pending.total, pending.items.len()), (3, 2));
     assert_eq!(pending.items[0].uuid, runs[3].uuid, "newest first");
     let unfinished = store.unfinished_runs(100).await.unwrap();

@@ -53,6 +53,7 @@ pub trait PlaybookStore: Send + Sync {
 pub trait RunStore: Send + Sync {
     async fn insert_runs(&self, runs: &[NewRun]) -> Result<()>;
     async fn get_run(&self, uuid: &str) -> Result<Option<RunRecord>>;
+    /// Run summaries, newest first: without their trigger event and node account.
     async fn list_runs(&self, filter: &RunFilter, page: Page) -> Result<Paged<RunRecord>>;
     /// Appends events to a run's log, starting at `first_seq`, with the run's status and nodes
     /// after them, atomically. Fails with a conflict when `first_seq` is not the next number.

@@ -2,16 +2,27 @@ use riposte_model::{NodeReport, RunStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A page request: `limit` items after skipping `offset`.
+/// A page request: `limit` items after skipping `offset`, and no more items once they hold
+/// `max_bytes` (one item at least), so that a page of large items stays small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     pub offset: u64,
     pub limit: u64,
+    pub max_bytes: u64,
+}
+
+/// What a page holds at most, by default: 8 MiB.
+pub const DEFAULT_PAGE_BYTES: u64 = 8 * 1024 * 1024;
+
+impl Page {
+    pub fn new(offset: u64, limit: u64) -> Self {
+        Page { offset, limit, max_bytes: DEFAULT_PAGE_BYTES }
+    }
 }
 
 impl Default for Page {
     fn default() -> Self {
-        Page { offset: 0, limit: 100 }
+        Page::new(0, 100)
     }
 }
 

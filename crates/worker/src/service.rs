@@ -255,7 +255,7 @@ impl RunService {
     async fn deactivate_after_failures(&self, playbook: &str) {
         let store = self.runner.store();
         let filter = RunFilter { playbook_uuid: Some(playbook.to_string()), ..Default::default() };
-        let Ok(latest) = store.list_runs(&filter, Page { offset: 0, limit: FAILURES_BEFORE_DEACTIVATION }).await else {
+        let Ok(latest) = store.list_runs(&filter, Page::new(0, FAILURES_BEFORE_DEACTIVATION)).await else {
             return;
         };
         let all_failed = latest.items.len() as u64 == FAILURES_BEFORE_DEACTIVATION
@@ -263,8 +263,11 @@ impl RunService {
         if !all_failed {
             return;
         }
-        let last_error =
-            latest.items[0].nodes.iter().rev().find_map(|n| n.error.clone()).or_else(|| latest.items[0].error.clone());
+        // A list holds summaries: the latest run's node account says what failed.
+        let latest_run = store.get_run(&latest.items[0].uuid).await.ok().flatten();
+        let last_error = latest_run
+            .and_then(|run| run.nodes.iter().rev().find_map(|n| n.error.clone()))
+            .or_else(|| latest.items[0].error.clone());
         let reason = format!(
             "deactivated after {FAILURES_BEFORE_DEACTIVATION} failed runs in a row; last error: {}",
             last_error.unwrap_or_else(|| "unknown".into())

@@ -23,7 +23,7 @@ fn new_run(n: usize) -> NewRun {
 }
 
 async fn finished_runs(store: &dyn Store) -> Vec<RunStatus> {
-    let page = Page { offset: 0, limit: 1000 };
+    let page = Page::new(0, 1000);
     let runs = store.list_runs(&RunFilter::default(), page).await.unwrap().items;
     runs.iter().map(|r| r.status).filter(|s| s.is_final()).collect()
 }
