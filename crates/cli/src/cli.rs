@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -202,6 +203,43 @@ pub struct ServeArgs {
     /// MiB of request bodies held in memory at once, all requests together; past it, 503.
     #[arg(long, env = "RIPOSTE_BODY_MEMORY", default_value_t = 256)]
     pub body_memory: usize,
+    /// How long finished runs, alerts and intake events are kept: `90d`, `12h`, `30m`, `45s`, or
+    /// `forever`.
+    #[arg(long, env = "RIPOSTE_RETENTION", default_value = "90d", value_parser = parse_retention)]
+    pub retention: Retention,
+    /// MiB of data past which the oldest finished runs, alerts and intake events are deleted
+    /// first; 0 sets no cap.
+    #[arg(long, env = "RIPOSTE_MAX_DATABASE_SIZE", default_value_t = 0)]
+    pub max_database_size: u64,
+    /// Seconds between two retention passes.
+    #[arg(long, env = "RIPOSTE_RETENTION_INTERVAL", default_value_t = 600)]
+    pub retention_interval: u64,
+}
+
+/// How long data is kept; None keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub Option<Duration>);
+
+/// `90d`, `12h`, `30m`, `45s`, or `forever`.
+pub fn parse_retention(text: &str) -> Result<Retention, String> {
+    if text == "forever" {
+        return Ok(Retention(None));
+    }
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let seconds = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" => 1,
+        _ => return Err(format!("`{text}`: give a number with a unit (`90d`, `12h`, `30m`, `45s`) or `forever`")),
+    };
+    let number: u64 = number.parse().map_err(|_| format!("`{text}`: the number is missing or too large"))?;
+    match number.checked_mul(seconds) {
+        Some(0) => Err("a retention of 0 would delete everything: use `forever` to keep everything".into()),
+        Some(total) => Ok(Retention(Some(Duration::from_secs(total)))),
+        None => Err(format!("`{text}` is too long")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -237,4 +275,19 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_reads_a_number_with_a_unit_or_forever() {
+        assert_eq!(parse_retention("90d"), Ok(Retention(Some(Duration::from_secs(90 * 86_400)))));
+        assert_eq!(parse_retention("45s"), Ok(Retention(Some(Duration::from_secs(45)))));
+        assert_eq!(parse_retention("forever"), Ok(Retention(None)));
+        for bad in ["", "90", "d", "0d", "12w", "99999999999999999999d"] {
+            assert!(parse_retention(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -25,6 +25,9 @@ struct ServeFile {
     header_timeout: Option<u64>,
     body_timeout: Option<u64>,
     body_memory: Option<usize>,
+    retention: Option<String>,
+    max_database_size: Option<u64>,
+    retention_interval: Option<u64>,
 }
 
 /// Applies `args.config`, if any, under the flags and variables `matches` saw.
@@ -72,6 +75,16 @@ pub fn apply_file(args: &mut ServeArgs, matches: &ArgMatches) -> anyhow::Result<
     }
     if let Some(v) = file.body_memory.filter(|_| unset("body_memory")) {
         args.body_memory = v;
+    }
+    if let Some(v) = file.retention.filter(|_| unset("retention")) {
+        args.retention =
+            crate::cli::parse_retention(&v).map_err(|e| anyhow::anyhow!("{}: retention: {e}", path.display()))?;
+    }
+    if let Some(v) = file.max_database_size.filter(|_| unset("max_database_size")) {
+        args.max_database_size = v;
+    }
+    if let Some(v) = file.retention_interval.filter(|_| unset("retention_interval")) {
+        args.retention_interval = v;
     }
     Ok(())
 }

@@ -64,6 +64,7 @@ pub async fn start_server_with_warm(
         max_inline_output: riposte_worker::DEFAULT_MAX_INLINE_OUTPUT,
         connections: Default::default(),
         bodies: Default::default(),
+        retention: Default::default(),
     })
     .await
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
-use riposte_api::{BodyLimits, ConnectionLimits};
+use riposte_api::{BodyLimits, ConnectionLimits, RetentionPolicy};
 use riposte_worker::RunLimits;
 
 use crate::server::{Server, ServerOptions, wait_for_signal};
@@ -24,6 +24,11 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 max_connections: args.max_connections,
                 header_timeout: Duration::from_secs(args.header_timeout),
                 ..ConnectionLimits::default()
+            },
+            retention: RetentionPolicy {
+                keep: args.retention.0,
+                max_bytes: (args.max_database_size > 0).then(|| args.max_database_size.saturating_mul(1024 * 1024)),
+                interval: Duration::from_secs(args.retention_interval.max(1)),
             },
             bodies: BodyLimits {
                 timeout: Duration::from_secs(args.body_timeout),

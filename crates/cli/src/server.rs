@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use riposte_api::{
-    AppState, Bodies, BodyLimits, ConnectionLimits, Metrics, Sealer, Shared, StoreAlerts, StoredConfigurations, auth,
+    AppState, Bodies, BodyLimits, ConnectionLimits, Metrics, RetentionPolicy, Sealer, Shared, StoreAlerts,
+    StoredConfigurations, auth,
 };
 use riposte_host::{Callbacks, Host};
 use riposte_modules::HttpClients;
@@ -35,6 +36,7 @@ pub struct ServerOptions {
     pub warm_workers: usize,
     pub connections: ConnectionLimits,
     pub bodies: BodyLimits,
+    pub retention: RetentionPolicy,
 }
 
 /// A running server.
@@ -109,6 +111,7 @@ impl Server {
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));
         tokio::spawn(riposte_api::run_schedule(state.clone(), shutdown.clone()));
+        tokio::spawn(riposte_api::run_retention(state.store.clone(), options.retention, shutdown.clone()));
         tokio::spawn(installed::watch(registry, modules_dir, shutdown.clone()));
         let components = tokio::spawn(riposte_api::run_components(state.clone(), shutdown.clone()));
         let http = tokio::spawn(riposte_api::serve(

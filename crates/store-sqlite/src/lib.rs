@@ -18,6 +18,7 @@ mod intakes;
 mod lock;
 mod playbooks;
 mod recent;
+mod retention;
 mod runs;
 mod writer;
 
@@ -63,7 +64,9 @@ impl SqliteStore {
     /// while another store, in this process or another, has it open.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let lock = lock(path)?;
+        owner_only(path)?;
         let mut connection = open_connection(path)?;
+        retention::enable_incremental_vacuum(&connection)?;
         migrate(&mut connection)?;
         Ok(SqliteStore {
             writer: Writer::start(connection),
@@ -74,6 +77,19 @@ impl SqliteStore {
             _lock: Arc::new(lock),
         })
     }
+}
+
+/// Makes the database readable by its owner alone (SQLite gives its `-wal` and `-shm` files the
+/// same mode): it holds alerts, runs and sealed secrets.
+fn owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let cannot = |e: std::io::Error| StoreError::Backend(format!("cannot set up {}: {e}", path.display()));
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(cannot)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(cannot)?;
+    }
+    Ok(())
 }
 
 /// Applies the migrations not applied yet; `user_version` counts the applied ones.

@@ -18,6 +18,70 @@ pub async fn run_all(store: &dyn Store) {
     configurations(store).await;
     api_keys(store).await;
     intakes(store).await;
+    retention(store).await;
+}
+
+/// Last: it deletes what is old, whichever check made it.
+async fn retention(store: &dyn Store) {
+    let intake = IntakeRecord {
+        uuid: "i-ret".into(),
+        name: "retention".into(),
+        intake_key: "key-ret".into(),
+        connector: None,
+        created_at: 1,
+    };
+    store.insert_intake(&intake).await.unwrap();
+    let events: Vec<IntakeEvent> = [5, 2_000_000]
+        .iter()
+        .map(|&at| IntakeEvent {
+            uuid: format!("e-ret-{at}"),
+            intake_uuid: "i-ret".into(),
+            message: "m".into(),
+            received_at: at,
+        })
+        .collect();
+    store.insert_intake_events(&events).await.unwrap();
+    let (mut old, mut recent) = (sample_alert(50, "old"), sample_alert(51, "recent"));
+    (old.created_at, recent.created_at) = (100, 10_000);
+    store.insert_alert(&old, &[]).await.unwrap();
+    store.insert_alert(&recent, &[]).await.unwrap();
+    let (finished, unfinished) =
+        (NewRun { created_at: 1_000, ..new_run(60, "p-ret") }, NewRun { created_at: 1_000, ..new_run(61, "p-ret") });
+    store.insert_runs(&[finished.clone(), unfinished.clone()]).await.unwrap();
+    let done = RunState {
+        status: RunStatus::Succeeded,
+        nodes: None,
+        started_at: Some(1_000),
+        ended_at: Some(1_001),
+        error: None,
+        outputs: vec![StoredOutput { key: "k".into(), value: json!(1) }],
+    };
+    store.append_run_events(&finished.uuid, 0, &lines(&[json!({"e": 0})]), &done).await.unwrap();
+    assert_eq!(store.oldest_record_ms().await.unwrap(), Some(5));
+
+    let mut pruned = Pruned::default();
+    loop {
+        let step = store.prune(1_000_000, 1).await.unwrap();
+        assert!(step.runs <= 1 && step.alerts <= 1 && step.events <= 1, "at most one batch of each: {step:?}");
+        if step.total() == 0 {
+            break;
+        }
+        (pruned.runs, pruned.alerts, pruned.events) =
+            (pruned.runs + step.runs, pruned.alerts + step.alerts, pruned.events + step.events);
+    }
+    assert_eq!(pruned, Pruned { runs: 1, alerts: 1, events: 1 });
+    assert!(store.get_run(&finished.uuid).await.unwrap().is_none(), "a finished run goes");
+    assert!(store.run_outputs(&finished.uuid, &["k".into()]).await.unwrap().is_empty(), "with its outputs");
+    assert!(store.get_run(&unfinished.uuid).await.unwrap().is_some(), "an unfinished run stays");
+    assert!(store.get_alert(&old.uuid).await.unwrap().is_none());
+    assert!(store.get_alert(&recent.uuid).await.unwrap().is_some());
+    let left = store.list_intake_events("i-ret", Page::default()).await.unwrap();
+    assert_eq!(left.items.iter().map(|e| e.received_at).collect::<Vec<_>>(), vec![2_000_000]);
+    assert_eq!(store.oldest_record_ms().await.unwrap(), Some(2_000_000));
+
+    let storage = store.storage().await.unwrap();
+    assert!(storage.used_bytes > 0 && storage.file_bytes >= storage.used_bytes, "{storage:?}");
+    store.reclaim_space().await.unwrap();
 }
 
 async fn intakes(store: &dyn Store) {

@@ -99,10 +99,31 @@ pub trait IntakeStore: Send + Sync {
     async fn list_intake_events(&self, intake_uuid: &str, page: Page) -> Result<Paged<IntakeEvent>>;
 }
 
-/// Everything a backend provides.
-pub trait Store: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore + IntakeStore {}
+/// Retention: what grows with use (finished runs, alerts, intake events) goes once old enough,
+/// a little at a time so that other writes go on between.
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
+    /// Deletes at most `batch` finished runs (with their journals and outputs), `batch` alerts
+    /// (with their comments) and `batch` intake events created before `before_ms`.
+    async fn prune(&self, before_ms: i64, batch: usize) -> Result<Pruned>;
+    /// When the oldest run, alert or intake event was created, if there is any.
+    async fn oldest_record_ms(&self) -> Result<Option<i64>>;
+    /// How much space the data takes, and the storage as a whole.
+    async fn storage(&self) -> Result<Storage>;
+    /// Gives space freed by deletions back to the system, a little at a time; the bytes given.
+    async fn reclaim_space(&self) -> Result<u64>;
+}
 
-impl<T: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore + IntakeStore> Store for T {}
+/// Everything a backend provides.
+pub trait Store:
+    AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore + IntakeStore + RetentionStore
+{
+}
+
+impl<T> Store for T where
+    T: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore + IntakeStore + RetentionStore
+{
+}
 
 /// Run statuses that are not final.
 pub const UNFINISHED: [RunStatus; 2] = [RunStatus::Pending, RunStatus::Running];

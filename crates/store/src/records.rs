@@ -262,3 +262,24 @@ pub struct IntakeEvent {
     /// Epoch milliseconds.
     pub received_at: i64,
 }
+
+/// What one [`crate::RetentionStore::prune`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub runs: usize,
+    pub alerts: usize,
+    pub events: usize,
+}
+
+impl Pruned {
+    pub fn total(&self) -> usize {
+        self.runs + self.alerts + self.events
+    }
+}
+
+/// Space a store takes: `used_bytes` by data, `file_bytes` in all (free space included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Storage {
+    pub used_bytes: u64,
+    pub file_bytes: u64,
+}
