@@ -22,26 +22,32 @@ use crate::{page, query};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewAlert {
+    #[schema(pattern = r"\S")]
     pub title: String,
     #[serde(default)]
     pub details: String,
     pub rule: NewRule,
     /// 0 to 100; the rule's severity when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 0, maximum = 100)]
     pub urgency: Option<i64>,
+    /// The entity the alert is about; its uuid is derived from its name when absent.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub entity: Option<NameUuid>,
+    pub entity: Option<NewEntity>,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub alert_type: Option<AlertType>,
+    pub alert_type: Option<NewAlertType>,
     #[serde(default)]
     pub source: String,
     #[serde(default)]
     pub target: String,
+    /// RFC 3339; now when absent. (The pattern leaves out the 29th to the 31st, which the
+    /// server takes when the month has them.)
     #[serde(default)]
+    #[schema(format = DateTime, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub first_seen_at: Option<String>,
+    /// RFC 3339; now when absent.
     #[serde(default)]
+    #[schema(format = DateTime, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub last_seen_at: Option<String>,
     #[serde(default)]
     pub event_uuids: Vec<String>,
@@ -52,11 +58,30 @@ pub struct NewAlert {
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct NewRule {
-    pub name: String,
+pub struct NewAlertType {
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewEntity {
     #[serde(default)]
     pub uuid: Option<String>,
     #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewRule {
+    #[schema(pattern = r"\S")]
+    pub name: String,
+    #[serde(default)]
+    pub uuid: Option<String>,
+    /// 0 to 100; 50 when absent.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 0, maximum = 100)]
     pub severity: Option<i64>,
     #[serde(default)]
     pub description: String,
@@ -71,18 +96,24 @@ pub struct NewRule {
 pub struct AlertPatch {
     /// A status name (`Ongoing`, `Closed`, ...) or UUID.
     #[serde(default)]
+    #[schema(
+        pattern = "^([Pp]ending|[Aa]cknowledged?|[Oo]ngoing|[Rr]eject(ed)?|[Cc]losed?|2efc4930-1442-4abb-acf2-58ba219a4fd0|8f206505-af6d-433e-93f4-775d46dc7d0f|1f2f88d5-ff5b-48bf-bbbc-00c2fff82d9f|4f68da89-38e0-4703-a6ab-652f02bdf24e|1738b1c1-767d-489e-bada-19176621a007)$"
+    )]
     pub status: Option<String>,
     #[serde(default)]
+    #[schema(pattern = r"\S")]
     pub title: Option<String>,
     #[serde(default)]
     pub details: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 0, maximum = 100)]
     pub urgency: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
+    #[schema(pattern = r"\S")]
     pub content: String,
     #[serde(default)]
     pub author: Option<String>,
@@ -92,7 +123,11 @@ pub struct NewComment {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AlertQuery {
+    /// A status name (any case) or UUID.
     #[serde(default)]
+    #[param(
+        pattern = "^([Pp]ending|[Aa]cknowledged?|[Oo]ngoing|[Rr]eject(ed)?|[Cc]losed?|2efc4930-1442-4abb-acf2-58ba219a4fd0|8f206505-af6d-433e-93f4-775d46dc7d0f|1f2f88d5-ff5b-48bf-bbbc-00c2fff82d9f|4f68da89-38e0-4703-a6ab-652f02bdf24e|1738b1c1-767d-489e-bada-19176621a007)$"
+    )]
     pub status: Option<String>,
     #[serde(default)]
     pub rule_uuid: Option<String>,
@@ -103,8 +138,11 @@ pub struct AlertQuery {
     #[serde(default)]
     pub created_to: Option<i64>,
     #[serde(default)]
+    #[param(maximum = 9223372036854775807_u64)]
     pub offset: Option<u64>,
     #[serde(default)]
+    /// 1 to 1000; 100 when absent. A page also stops at 8 MiB.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 
@@ -233,8 +271,8 @@ fn new_alert(input: NewAlert) -> ApiResult<Alert> {
         },
         urgency: AlertUrgency::new(urgency, severity),
         status: AlertStatus::pending(),
-        entity: input.entity.unwrap_or_default(),
-        alert_type: input.alert_type.unwrap_or_default(),
+        entity: input.entity.map(entity).unwrap_or_default(),
+        alert_type: input.alert_type.map(|t| AlertType { category: t.category, value: t.value }).unwrap_or_default(),
         source: input.source,
         target: input.target,
         community_uuid: String::new(),
@@ -248,6 +286,27 @@ fn new_alert(input: NewAlert) -> ApiResult<Alert> {
         number_of_total_comments: 0,
         extra: input.extra,
     })
+}
+
+/// An entity given by name alone gets a UUID derived from its name, as a rule does.
+fn entity(input: NewEntity) -> NameUuid {
+    let uuid = input.uuid.unwrap_or_else(|| {
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("entity:{}", input.name).as_bytes()).to_string()
+    });
+    NameUuid { uuid, name: input.name }
+}
+
+/// An integer, also when written as a number with a zero fraction (`80.0`), which JSON Schema
+/// counts as an integer.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else { return Ok(None) };
+    if let Some(n) = number.as_i64() {
+        return Ok(Some(n));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+        _ => Err(serde::de::Error::custom(format!("expected a whole number, got {number}"))),
+    }
 }
 
 fn status(key: &str) -> ApiResult<AlertStatus> {

@@ -15,8 +15,23 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
+    #[schema(pattern = r"\S")]
     pub name: String,
+    /// Permissions the key that makes this one holds.
+    #[schema(value_type = Vec<Permission>)]
     pub permissions: Vec<String>,
+}
+
+/// A permission an API key carries.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, clippy::upper_case_acronyms, non_camel_case_types)]
+pub enum Permission {
+    SIC_READ_ALERTS,
+    SIC_WRITE_ALERTS,
+    SYMPHONY,
+    API_KEYS,
+    SIC_READ_INTAKES,
+    SIC_WRITE_INTAKES,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -25,6 +25,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NewConfiguration {
     pub module_uuid: String,
+    #[schema(pattern = r"\S")]
     pub name: String,
     pub value: Map<String, Value>,
 }

@@ -25,6 +25,7 @@ pub const MAX_INTAKE_BODY_BYTES: usize = 12 * 1024 * 1024;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIntake {
+    #[schema(pattern = r"\S")]
     pub name: String,
     /// A connector of an installed module to run for this intake.
     pub connector: Option<ConnectorInput>,
@@ -149,8 +150,12 @@ pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> 
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
+    #[param(maximum = 9223372036854775807_u64)]
     pub offset: Option<u64>,
+    /// 1 to 1000; 100 when absent. A page also stops at 8 MiB.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 
@@ -184,6 +189,7 @@ pub struct Batch {
     /// Or the `X-SEKOIAIO-INTAKE-KEY` header. In a body over 64 KiB, it must come first.
     pub intake_key: Option<String>,
     /// Each event as a string, usually JSON.
+    #[schema(value_type = Vec<String>)]
     pub jsons: Vec<Value>,
 }
 
@@ -192,6 +198,7 @@ pub struct Single {
     /// Or the `X-SEKOIAIO-INTAKE-KEY` header. In a body over 64 KiB, it must come first.
     pub intake_key: Option<String>,
     /// The event as a string, usually JSON.
+    #[schema(value_type = String)]
     pub json: Value,
 }
 
@@ -207,7 +214,7 @@ impl Keyed for Single {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/intake-http/batch", tag = "intake", request_body = Batch, params(KeyQuery), responses((status = 200, description = "`{\"event_ids\": [...]}`, in the order sent, once the events are stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/intake-http/batch", tag = "intake", security((), ("intake key" = [])), request_body = Batch, params(KeyQuery), responses((status = 200, description = "`{\"event_ids\": [...]}`, in the order sent, once the events are stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
 pub async fn push_batch(State(state): State<AppState>, pushed: Pushed<Batch>) -> ApiResult<Json<Value>> {
     let Pushed { intake, body: batch } = pushed;
     let events = batch
@@ -220,7 +227,7 @@ pub async fn push_batch(State(state): State<AppState>, pushed: Pushed<Batch>) ->
     Ok(Json(json!({"event_ids": events.iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>()})))
 }
 
-#[utoipa::path(post, path = "/api/v1/intake-http", tag = "intake", request_body = Single, params(KeyQuery), responses((status = 200, description = "`{\"event_id\": ...}` once the event is stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/intake-http", tag = "intake", security((), ("intake key" = [])), request_body = Single, params(KeyQuery), responses((status = 200, description = "`{\"event_id\": ...}` once the event is stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
 pub async fn push_one(State(state): State<AppState>, pushed: Pushed<Single>) -> ApiResult<Json<Value>> {
     let Pushed { intake, body: single } = pushed;
     let event = event(&intake, &single.json, "$.json")?;

@@ -15,6 +15,7 @@ mod json;
 mod local;
 mod modules;
 mod playbook_access;
+mod playbook_schema;
 mod playbooks;
 mod retention;
 mod run_view;
@@ -23,6 +24,7 @@ mod schedule;
 mod secrets;
 mod serve;
 mod state;
+mod uri;
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -60,6 +62,7 @@ pub const MAX_OFFSET: u64 = i64::MAX as u64;
 #[openapi(
     info(title = "Riposte API", description = "Alerts, playbooks and runs, shaped like Sekoia.io's API. Every route wants `Authorization: Bearer <key>`."),
     modifiers(&BearerAuth),
+    components(schemas(runs::RunStatusName)),
     security(("bearer" = []))
 )]
 struct ApiDoc;
@@ -73,6 +76,17 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // The intake key may also come in the body or the query, which OpenAPI cannot name
+        // as security: the intake routes say theirs is optional at the HTTP level.
+        components.add_security_scheme(
+            "intake key",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    "X-SEKOIAIO-INTAKE-KEY",
+                    "The intake's key; or Basic authentication's password, `?intake_key=`, or `intake_key` in the body",
+                ),
+            )),
         );
         components.add_security_scheme(
             "call token",
@@ -163,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")
         })
+        .layer(axum::middleware::from_fn(uri::check))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();

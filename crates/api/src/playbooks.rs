@@ -21,8 +21,7 @@ use crate::{page, query};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PlaybookBody {
-    /// A playbook in Sekoia's playbook JSON
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::playbook_schema::playbook)]
     pub playbook: Playbook,
 }
 
@@ -31,8 +30,11 @@ pub struct PlaybookBody {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     #[serde(default)]
+    #[param(maximum = 9223372036854775807_u64)]
     pub offset: Option<u64>,
     #[serde(default)]
+    /// 1 to 1000; 100 when absent. A page also stops at 8 MiB.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 

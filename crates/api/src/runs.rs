@@ -18,15 +18,26 @@ use crate::json::Body;
 use crate::state::AppState;
 use crate::{page, query};
 
+/// A run's status.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RunStatusName {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RunQuery {
     #[serde(default)]
     pub playbook_uuid: Option<String>,
-    /// pending, running, succeeded, failed or cancelled
     #[serde(default)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<RunStatusName>)]
     pub status: Option<RunStatus>,
     /// Epoch milliseconds, inclusive.
     #[serde(default)]
@@ -34,8 +45,11 @@ pub struct RunQuery {
     #[serde(default)]
     pub created_to: Option<i64>,
     #[serde(default)]
+    #[param(maximum = 9223372036854775807_u64)]
     pub offset: Option<u64>,
     #[serde(default)]
+    /// 1 to 1000; 100 when absent. A page also stops at 8 MiB.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 

@@ -174,3 +174,34 @@ async fn a_page_of_large_events_stops_at_its_size_and_the_next_one_goes_on() {
         server.call(Method::GET, &format!("/api/v1/intakes/{uuid}/events?offset=9223372036854775808"), None).await;
     assert_eq!(status, 400, "an offset past what the database counts is refused");
 }
+
+#[tokio::test]
+async fn refusals_of_the_address_or_the_media_type_answer_in_the_envelope() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server_with(dir.path(), free_port(), &[]).await;
+    let client = reqwest::Client::new();
+    let long = format!("{}/api/v1/sic/alerts?rule_name={}", server.base, "x".repeat(10_000));
+    let answer = client.get(long).bearer_auth(&server.key).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 414);
+    assert!(answer.text().await.unwrap().contains("\"errors\""));
+    let answer = client.get(format!("{}/api/v1/sic/alerts/%FF%FE", server.base)).bearer_auth(&server.key).send().await;
+    let answer = answer.unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    assert!(answer.text().await.unwrap().contains("not UTF-8"));
+    let jsonx = client
+        .post(format!("{}/api/v1/sic/alerts", server.base))
+        .bearer_auth(&server.key)
+        .header("content-type", "application/jsonx")
+        .body(r#"{"title": "t", "rule": {"name": "r"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jsonx.status().as_u16(), 415);
+
+    // An entity by name alone, and an urgency written as a whole float, as JSON Schema allows.
+    let alert = json!({"title": "t", "rule": {"name": "r"}, "entity": {"name": "Main"}, "urgency": 80.0});
+    let (status, created) = server.call(Method::POST, "/api/v1/sic/alerts", Some(alert)).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!((created["entity"]["name"].as_str(), created["urgency"]["value"].as_i64()), (Some("Main"), Some(80)));
+    assert!(created["entity"]["uuid"].as_str().is_some_and(|u| u.len() == 36));
+}

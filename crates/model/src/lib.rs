@@ -11,6 +11,7 @@ mod outcome;
 mod playbook;
 mod policy;
 mod run;
+pub mod whole;
 
 pub use alert::{
     ALERT_STATUSES, Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, SHORT_ID_ALPHABET,

@@ -73,7 +73,7 @@ pub struct Node {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub continue_on_error: bool,
     /// Riposte extension: how many foreach iterations run at once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::whole::optional_unsigned")]
     pub concurrency: Option<u32>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -20,12 +20,15 @@ pub enum RetryOn {
 #[serde(default, deny_unknown_fields)]
 pub struct RetryPolicy {
     /// Attempts in total, including the first one. 1 disables retries.
+    #[serde(deserialize_with = "crate::whole::unsigned")]
     pub max_attempts: u32,
     /// Delay before the second attempt, in milliseconds.
+    #[serde(deserialize_with = "crate::whole::unsigned")]
     pub initial_backoff_ms: u64,
     /// Each further delay is the previous one times this factor.
     pub multiplier: f64,
     /// Upper bound of a single delay, in milliseconds.
+    #[serde(deserialize_with = "crate::whole::unsigned")]
     pub max_backoff_ms: u64,
     /// Fraction of each delay that is randomised (0 = none, 1 = full jitter).
     pub jitter: f64,
