@@ -1,6 +1,9 @@
 //! `riposte bench`: the server end to end on this machine. Alerts go in through the API; each
 //! starts the seed playbook (Alert Created -> Get Alert -> Request URL), whose request lands at a
 //! local external tool. Latency is from sending the alert to the tool receiving the request.
+//!
+//! What the bench keeps per alert lives only while the alert is in flight, so that a long soak
+//! measures the server's memory and latency, not the bench's bookkeeping.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -26,8 +29,74 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Alerts in flight, by UUID, and the latencies of those that arrived, by window of sending.
+struct Matcher {
+    started: Instant,
+    window: Duration,
+    state: Mutex<MatchState>,
+}
+
+#[derive(Default)]
+struct MatchState {
+    sent: HashMap<String, Instant>,
+    /// Arrived before their creation was answered.
+    early: HashMap<String, Instant>,
+    latencies: Vec<Vec<f32>>,
+}
+
+impl Matcher {
+    fn new(window: Duration) -> Self {
+        Matcher { started: Instant::now(), window, state: Mutex::default() }
+    }
+
+    fn sent(&self, uuid: String, at: Instant) {
+        let mut state = self.state.lock().expect("matcher lock");
+        match state.early.remove(&uuid) {
+            Some(arrived) => self.record(&mut state, at, arrived),
+            None => {
+                state.sent.insert(uuid, at);
+            }
+        }
+    }
+
+    fn arrived(&self, uuid: &str, at: Instant) {
+        let mut state = self.state.lock().expect("matcher lock");
+        match state.sent.remove(uuid) {
+            Some(sent) => self.record(&mut state, sent, at),
+            None => {
+                state.early.insert(uuid.to_string(), at);
+            }
+        }
+    }
+
+    fn record(&self, state: &mut MatchState, sent: Instant, arrived: Instant) {
+        let window = (sent.duration_since(self.started).as_secs_f64() / self.window.as_secs_f64()) as usize;
+        if state.latencies.len() <= window {
+            state.latencies.resize_with(window + 1, Vec::new);
+        }
+        state.latencies[window].push((arrived.duration_since(sent).as_secs_f64() * 1000.0) as f32);
+    }
+
+    /// Every latency, and each window's, sorted.
+    fn latencies(&self) -> (Vec<f32>, Vec<Vec<f32>>) {
+        let state = self.state.lock().expect("matcher lock");
+        let mut windows = state.latencies.clone();
+        windows.iter_mut().for_each(|w| w.sort_by(f32::total_cmp));
+        let mut all: Vec<f32> = windows.concat();
+        all.sort_by(f32::total_cmp);
+        (all, windows)
+    }
+}
+
 async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Result<Value> {
-    let tool = ExternalTool::start(Note::AlertId).await?;
+    let alerts = match (args.seconds, args.rate) {
+        (Some(seconds), Some(rate)) => (seconds * u64::from(rate)) as usize,
+        _ => args.alerts,
+    };
+    let window = Duration::from_secs(args.window.max(1));
+    let matcher = Arc::new(Matcher::new(window));
+    let arrivals = matcher.clone();
+    let tool = ExternalTool::start(Note::Arrival(Arc::new(move |id, at| arrivals.arrived(id, at)))).await?;
     let server = start_server(data_dir, "127.0.0.1:0", 1024).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
     let api = Api::new(&server, client.clone());
@@ -37,12 +106,12 @@ async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Resu
     let alerts_url = reqwest::Url::parse(&format!("{}/api/v1/sic/alerts", api.base))?;
     let authorization = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", api.key))?;
 
-    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let memory = tokio::spawn(sample_memory(window, alerts_in(args, alerts)));
     let slots = Arc::new(Semaphore::new(args.concurrency.max(1)));
     let cpu_before = cpu_seconds();
-    let started = Instant::now();
+    let started = matcher.started;
     let mut tasks = tokio::task::JoinSet::new();
-    for n in 0..args.alerts {
+    for n in 0..alerts {
         if let Some(rate) = args.rate {
             let due = started + Duration::from_secs_f64(n as f64 / f64::from(rate.max(1)));
             tokio::time::sleep_until(due.into()).await;
@@ -53,17 +122,14 @@ async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Resu
             .header(reqwest::header::AUTHORIZATION, authorization.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(format!(r#"{{"title": "bench {n}", "rule": {{"name": "Bench rule", "severity": 50}}}}"#));
-        let sent = sent.clone();
+        let matcher = matcher.clone();
         tasks.spawn(async move {
             let t0 = Instant::now();
             let response = request.send().await;
             drop(permit);
-            let uuid = created_alert_uuid(response).await?;
-            sent.lock().expect("lock").insert(uuid, t0);
+            matcher.sent(created_alert_uuid(response).await?, t0);
             Ok::<(), String>(())
         });
-        // Finished creations are collected as they go: kept until the end, they would count
-        // as the server's memory.
         while let Some(done) = tasks.try_join_next() {
             done?.map_err(|e| anyhow::anyhow!("creating an alert failed: {e}"))?;
         }
@@ -72,29 +138,60 @@ async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Resu
         done?.map_err(|e| anyhow::anyhow!("creating an alert failed: {e}"))?;
     }
     let accepted_in = started.elapsed();
-    while tool.count() < args.alerts {
-        if started.elapsed() > Duration::from_secs(600) {
-            bail!("only {} of {} runs reached the tool in 10 minutes", tool.count(), args.alerts);
+    while tool.count() < alerts {
+        if started.elapsed() > accepted_in + Duration::from_secs(600) {
+            bail!("only {} of {alerts} runs reached the tool 10 minutes after the last alert", tool.count());
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let total = started.elapsed();
     let cpu_per_run_us =
-        cpu_seconds().zip(cpu_before).map(|(after, before)| ((after - before) / args.alerts as f64 * 1e6).round());
-    let latencies = latencies(&sent.lock().expect("lock"), &arrivals(&tool));
+        cpu_seconds().zip(cpu_before).map(|(after, before)| ((after - before) / alerts as f64 * 1e6).round());
+    let (latencies, windows) = matcher.latencies();
+    let rss = memory.await.unwrap_or_default();
     server.stop().await?;
+    let windows: Vec<Value> = windows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            json!({
+                "from_s": i as u64 * window.as_secs(),
+                "runs": w.len(),
+                "latency_ms": {"p50": percentile(w, 0.50), "p99": percentile(w, 0.99)},
+                "rss_mb": rss.get(i).copied(),
+            })
+        })
+        .collect();
     Ok(json!({
-        "alerts": args.alerts,
+        "alerts": alerts,
         "rate": args.rate,
         "concurrency": args.concurrency,
-        "alerts_accepted_per_s": args.alerts as f64 / accepted_in.as_secs_f64(),
-        "runs_per_s": args.alerts as f64 / total.as_secs_f64(),
+        "alerts_accepted_per_s": alerts as f64 / accepted_in.as_secs_f64(),
+        "runs_per_s": alerts as f64 / total.as_secs_f64(),
         "seconds": total.as_secs_f64(),
         "latency_ms": {"p50": percentile(&latencies, 0.50), "p90": percentile(&latencies, 0.90), "p99": percentile(&latencies, 0.99), "max": percentile(&latencies, 1.0)},
         "cpu_per_run_us": cpu_per_run_us,
         "peak_rss_mb": peak_rss_mb(),
+        "windows": if args.seconds.is_some() { Value::Array(windows) } else { Value::Null },
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     }))
+}
+
+/// How long sending takes, when it is paced.
+fn alerts_in(args: &BenchArgs, alerts: usize) -> Option<Duration> {
+    args.rate.map(|rate| Duration::from_secs_f64(alerts as f64 / f64::from(rate.max(1))))
+}
+
+/// Resident memory at the end of each window while alerts are sent.
+async fn sample_memory(window: Duration, sending: Option<Duration>) -> Vec<f64> {
+    let Some(sending) = sending else { return Vec::new() };
+    let mut samples = Vec::new();
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < sending {
+        tokio::time::sleep(window.min(sending.saturating_sub(started.elapsed()))).await;
+        samples.push(rss_mb().unwrap_or_default());
+    }
+    samples
 }
 
 /// The UUID of the alert a creation answered with, or what went wrong.
@@ -112,21 +209,12 @@ async fn created_alert_uuid(response: reqwest::Result<reqwest::Response>) -> Res
     serde_json::from_slice::<Created>(&body).map(|c| c.uuid).map_err(|e| format!("no alert uuid in the answer: {e}"))
 }
 
-fn latencies(sent: &HashMap<String, Instant>, arrivals: &HashMap<String, Instant>) -> Vec<f64> {
-    let mut all: Vec<f64> = sent
-        .iter()
-        .filter_map(|(uuid, t0)| arrivals.get(uuid).map(|t1| t1.duration_since(*t0).as_secs_f64() * 1000.0))
-        .collect();
-    all.sort_by(f64::total_cmp);
-    all
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
+fn percentile(sorted: &[f32], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     let index = ((sorted.len() - 1) as f64 * q).round() as usize;
-    (sorted[index] * 100.0).round() / 100.0
+    (f64::from(sorted[index]) * 100.0).round() / 100.0
 }
 
 /// CPU time this process has used (user and system, every thread), from Linux's
@@ -145,24 +233,24 @@ const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 /// Peak resident memory of this process (server, client and tool together), from Linux's
 /// `VmHWM`; none elsewhere.
 fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 =
-        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
-    Some((kb / 1024.0 * 10.0).round() / 10.0)
+    status_mb("VmHWM:")
 }
 
-/// When the first request about each alert reached the tool.
-fn arrivals(tool: &ExternalTool) -> HashMap<String, Instant> {
-    let mut first = HashMap::new();
-    for (at, short_id) in tool.received.lock().expect("tool lock").iter() {
-        first.entry(short_id.clone()).or_insert(*at);
-    }
-    first
+/// Resident memory of this process now.
+fn rss_mb() -> Option<f64> {
+    status_mb("VmRSS:")
+}
+
+fn status_mb(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 =
+        status.lines().find_map(|l| l.strip_prefix(field))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
 }
 
 fn print_figures(args: &BenchArgs, figures: &Value) {
     let pace = args.rate.map(|r| format!("at {r} alerts/s")).unwrap_or_else(|| "as fast as possible".into());
-    println!("{} alerts {pace}, {} in flight, {} cores", args.alerts, args.concurrency, figures["cores"]);
+    println!("{} alerts {pace}, {} in flight, {} cores", figures["alerts"], args.concurrency, figures["cores"]);
     println!("  alerts accepted: {:.0}/s", figures["alerts_accepted_per_s"].as_f64().unwrap_or_default());
     println!(
         "  runs completed:  {:.0}/s ({:.2} s in all)",
@@ -176,4 +264,17 @@ fn print_figures(args: &BenchArgs, figures: &Value) {
     );
     println!("  CPU per run (server, client and tool): {} µs", figures["cpu_per_run_us"]);
     println!("  peak memory (server, client and tool): {} MB", figures["peak_rss_mb"]);
+    let Some(windows) = figures["windows"].as_array().filter(|w| !w.is_empty()) else { return };
+    println!("  by window (alerts sent from): runs, p50, p99, memory at its end");
+    for w in windows {
+        println!(
+            "    {:>5} s: {:>6} runs, p50 {:>6} ms, p99 {:>6} ms, {} MB",
+            w["from_s"], w["runs"], w["latency_ms"]["p50"], w["latency_ms"]["p99"], w["rss_mb"]
+        );
+    }
+    let (first, last) = (&windows[0], &windows[windows.len() - 1]);
+    println!(
+        "  last window against the first: p99 {} -> {} ms, memory {} -> {} MB",
+        first["latency_ms"]["p99"], last["latency_ms"]["p99"], first["rss_mb"], last["rss_mb"]
+    );
 }

@@ -266,6 +266,13 @@ pub struct BenchArgs {
     /// Alerts per second; as fast as possible when not given.
     #[arg(long)]
     pub rate: Option<u32>,
+    /// A soak: alerts at `--rate` for this many seconds (instead of `--alerts`), with latency and
+    /// memory reported per window, the first against the last.
+    #[arg(long, requires = "rate")]
+    pub seconds: Option<u64>,
+    /// Seconds per window of a soak.
+    #[arg(long, default_value_t = 30)]
+    pub window: u64,
     /// Alert creations in flight at once.
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,

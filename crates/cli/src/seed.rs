@@ -3,6 +3,7 @@
 //! and a client of the server's API.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -112,52 +113,59 @@ impl Api {
     }
 }
 
-/// The "external tool": notes when each request arrives, and what it says.
+/// The "external tool": counts the requests that arrive and notes what they say.
 pub struct ExternalTool {
     pub url: String,
-    pub received: Arc<Mutex<Vec<(Instant, String)>>>,
+    received: Arc<Mutex<Vec<String>>>,
+    count: Arc<AtomicUsize>,
 }
 
-/// What the tool notes of each request's body.
-#[derive(Clone, Copy)]
+/// What the tool does with each request's body.
+#[derive(Clone)]
 pub enum Note {
-    /// The whole body.
+    /// Keeps the whole body.
     Body,
-    /// Only the `alert_short_id` it names, so that a long benchmark measures the server's
-    /// memory rather than the tool's notes.
-    AlertId,
+    /// Hands the `alert_short_id` it names, and when it arrived, to a function: a long benchmark
+    /// keeps nothing per request.
+    Arrival(Arc<dyn Fn(&str, Instant) + Send + Sync>),
 }
 
 impl ExternalTool {
     pub async fn start(note: Note) -> anyhow::Result<ExternalTool> {
-        let received: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
-        let sink = received.clone();
+        let received: Arc<Mutex<Vec<String>>> = Arc::default();
+        let count: Arc<AtomicUsize> = Arc::default();
+        let (sink, counter) = (received.clone(), count.clone());
         let app = Router::new().route(
             "/sink",
             post(move |body: String| async move {
                 let at = Instant::now();
-                let noted = match note {
-                    Note::Body => body,
-                    Note::AlertId => serde_json::from_str::<serde_json::Value>(&body)
-                        .ok()
-                        .and_then(|v| v["alert_short_id"].as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                };
-                sink.lock().expect("tool lock").push((at, noted));
+                match &note {
+                    Note::Body => sink.lock().expect("tool lock").push(body),
+                    Note::Arrival(arrived) => {
+                        #[derive(serde::Deserialize)]
+                        struct Named {
+                            alert_short_id: String,
+                        }
+                        if let Ok(named) = serde_json::from_str::<Named>(&body) {
+                            arrived(&named.alert_short_id, at);
+                        }
+                    }
+                }
+                counter.fetch_add(1, Ordering::Relaxed);
                 axum::Json(json!({"received": true}))
             }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Ok(ExternalTool { url: format!("http://{address}/sink"), received })
+        Ok(ExternalTool { url: format!("http://{address}/sink"), received, count })
     }
 
     pub fn count(&self) -> usize {
-        self.received.lock().expect("tool lock").len()
+        self.count.load(Ordering::Relaxed)
     }
 
     pub fn bodies(&self) -> Vec<String> {
-        self.received.lock().expect("tool lock").iter().map(|(_, body)| body.clone()).collect()
+        self.received.lock().expect("tool lock").clone()
     }
 }

@@ -13,9 +13,15 @@ const MIN_CUT_CHARS: usize = 4;
 /// How many escaping layers are looked through (a JSON error body inside a JSON string...).
 const MAX_LAYERS: usize = 3;
 
+/// Texts longer than this are searched for each secret as it is and JSON-escaped rather than
+/// decoded character by character, which takes a dozen bytes per character.
+const MAX_DECODED_BYTES: usize = 1024 * 1024;
+
 /// The secrets to look for.
 pub struct Scrubber {
     secrets: Vec<Vec<char>>,
+    /// Each secret as it is and JSON-escaped, for texts searched without decoding.
+    forms: Vec<String>,
 }
 
 impl Scrubber {
@@ -26,7 +32,16 @@ impl Scrubber {
         // Longer first, so that a secret containing another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
-        (!secrets.is_empty()).then_some(Scrubber { secrets })
+        let mut forms: Vec<String> = Vec::new();
+        for secret in &secrets {
+            let raw: String = secret.iter().collect();
+            let escaped = serde_json::to_string(&raw).unwrap_or_default();
+            forms.push(escaped[1..escaped.len() - 1].to_string());
+            forms.push(raw);
+        }
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        forms.dedup();
+        (!secrets.is_empty()).then_some(Scrubber { secrets, forms })
     }
 
     pub fn outcome(&self, mut outcome: ActionOutcome) -> ActionOutcome {
@@ -77,10 +92,17 @@ impl Scrubber {
     /// Byte ranges of `text` that hold a secret, in any of the forms looked through, merged.
     fn spans(&self, text: &str) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();
-        let mut layer: Vec<Unit> =
-            text.char_indices().map(|(i, c)| Unit { ch: c, start: i, end: i + c.len_utf8() }).collect();
+        if text.len() > MAX_DECODED_BYTES || !text.contains(['\\', '%']) {
+            for form in &self.forms {
+                spans.extend(text.match_indices(form.as_str()).map(|(at, found)| (at, at + found.len())));
+            }
+            self.find_cut(&tail_units(text, self.secrets[0].len() + 8), &mut spans);
+            return merge(spans);
+        }
+        let mut layer = units(text, 0);
         for _ in 0..MAX_LAYERS {
-            self.find_in(&layer, &mut spans);
+            self.find_whole(&layer, &mut spans);
+            self.find_cut(&layer, &mut spans);
             match decoded(&layer) {
                 Some(next) => layer = next,
                 None => break,
@@ -89,18 +111,23 @@ impl Scrubber {
         merge(spans)
     }
 
-    fn find_in(&self, units: &[Unit], spans: &mut Vec<(usize, usize)>) {
+    fn find_whole(&self, units: &[Unit], spans: &mut Vec<(usize, usize)>) {
         for secret in &self.secrets {
             let mut i = 0;
             while i + secret.len() <= units.len() {
                 if units[i..i + secret.len()].iter().zip(secret).all(|(u, c)| u.ch == *c) {
-                    spans.push((units[i].start, units[i + secret.len() - 1].end));
+                    spans.push((units[i].start as usize, units[i + secret.len() - 1].end as usize));
                     i += secret.len();
                 } else {
                     i += 1;
                 }
             }
         }
+    }
+
+    /// The start of a secret at the end of a text (before an abbreviation mark), where a cut
+    /// may have left it.
+    fn find_cut(&self, units: &[Unit], spans: &mut Vec<(usize, usize)>) {
         let end = units.len() - trailing_marker(units);
         for secret in &self.secrets {
             let longest = (secret.len() - 1).min(end);
@@ -108,7 +135,7 @@ impl Scrubber {
                 .rev()
                 .find(|&len| units[end - len..end].iter().zip(&secret[..len]).all(|(u, c)| u.ch == *c))
             {
-                spans.push((units[end - len].start, units[end - 1].end));
+                spans.push((units[end - len].start as usize, units[end - 1].end as usize));
             }
         }
     }
@@ -118,8 +145,23 @@ impl Scrubber {
 #[derive(Debug, Clone, Copy)]
 struct Unit {
     ch: char,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
+}
+
+/// The characters of `text`, from byte `from` on.
+fn units(text: &str, from: usize) -> Vec<Unit> {
+    text[from..]
+        .char_indices()
+        .map(|(i, c)| Unit { ch: c, start: (from + i) as u32, end: (from + i + c.len_utf8()) as u32 })
+        .collect()
+}
+
+/// The last `chars` characters of `text` (with what marks an abbreviation after them).
+fn tail_units(text: &str, chars: usize) -> Vec<Unit> {
+    let marker = text.chars().rev().take_while(|c| *c == '.' || *c == '…' || c.is_whitespace()).count();
+    let from = text.char_indices().rev().nth(chars + marker).map_or(0, |(i, _)| i);
+    units(text, from)
 }
 
 /// How many units at the end mark an abbreviation (`...`, `…`) or are blank.
@@ -266,6 +308,22 @@ mod tests {
         let mut value = json!({"Bearer t0ken-1234": 1, "nested": [{"x": "t0ken-1234"}], "n": 2});
         Scrubber::new(&["t0ken-1234".to_string()]).unwrap().value(&mut value);
         assert_eq!(value, json!({"Bearer ***": 1, "nested": [{"x": "***"}], "n": 2}));
+    }
+
+    #[test]
+    fn a_large_text_is_searched_without_decoding_it() {
+        let secret = "Quote\"Secret-123";
+        let escaped = serde_json::to_string(secret).unwrap();
+        let text = format!(
+            "{}{secret}\\{}{}{}",
+            "a".repeat(MAX_DECODED_BYTES),
+            &escaped[1..escaped.len() - 1],
+            "b",
+            "Quote\"Sec"
+        );
+        let scrubbed = scrubbed(secret, &text);
+        assert!(!scrubbed.contains("Secret"), "{}", &scrubbed[MAX_DECODED_BYTES - 5..]);
+        assert!(scrubbed.ends_with("***\\***b***"), "{}", &scrubbed[MAX_DECODED_BYTES - 5..]);
     }
 
     #[test]
