@@ -127,8 +127,11 @@ pub enum Note {
     Body,
     /// Hands the `alert_short_id` it names, and when it arrived, to a function: a long benchmark
     /// keeps nothing per request.
-    Arrival(Arc<dyn Fn(&str, Instant) + Send + Sync>),
+    Arrival(OnArrival),
 }
+
+/// Told the alert a request names and when it arrived.
+pub type OnArrival = Arc<dyn Fn(&str, Instant) + Send + Sync>;
 
 impl ExternalTool {
     pub async fn start(note: Note) -> anyhow::Result<ExternalTool> {
