@@ -2,6 +2,8 @@
 //! starts the runs of the active playbooks whose alert trigger reacts to it, stored with the
 //! change itself.
 
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -338,16 +340,23 @@ fn percent(path: &str, value: i64) -> ApiResult<i64> {
     Ok(value)
 }
 
-/// `AL` and ten characters, as Sekoia's short ids; 57^10 values, drawn from a v4 UUID.
+/// `AL` and ten characters of Sekoia's alphabet, as Sekoia's short ids. They grow with time
+/// (milliseconds since 2020 times 65,536, plus a count within the millisecond), so that a new one
+/// lands at the end of its index: random ones rewrote a page of the index for every alert, which
+/// made alerts dearer as the index grew.
 fn short_id() -> String {
-    let bytes = uuid::Uuid::new_v4().into_bytes();
-    let mut n = u128::from_le_bytes(bytes);
-    let mut id = String::from("AL");
-    for _ in 0..10 {
-        id.push(SHORT_ID_ALPHABET[(n % SHORT_ID_ALPHABET.len() as u128) as usize] as char);
-        n /= SHORT_ID_ALPHABET.len() as u128;
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    const SINCE_2020_MS: i64 = 1_577_836_800_000;
+    let now = ((riposte_worker::now_ms() - SINCE_2020_MS).max(0) as u64) << 16;
+    let previous = LAST.fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |last| Some((last + 1).max(now)));
+    let mut n = previous.map_or(now, |last| (last + 1).max(now));
+    let base = SHORT_ID_ALPHABET.len() as u64;
+    let mut digits = [0u8; 10];
+    for digit in digits.iter_mut().rev() {
+        *digit = SHORT_ID_ALPHABET[(n % base) as usize];
+        n /= base;
     }
-    id
+    format!("AL{}", String::from_utf8_lossy(&digits))
 }
 
 fn now_seconds() -> i64 {
@@ -368,6 +377,7 @@ mod tests {
         let id = short_id();
         assert_eq!(id.len(), 12);
         assert!(id.starts_with("AL"));
-        assert_ne!(short_id(), short_id());
+        let ids: Vec<String> = (0..1000).map(|_| short_id()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "each one after the last, in the index's order");
     }
 }

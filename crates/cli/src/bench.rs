@@ -38,7 +38,8 @@ struct Matcher {
 
 #[derive(Default)]
 struct MatchState {
-    sent: HashMap<String, Instant>,
+    /// When each alert was sent, and its window.
+    sent: HashMap<String, (Instant, usize)>,
     /// Arrived before their creation was answered.
     early: HashMap<String, Instant>,
     latencies: Vec<Vec<f32>>,
@@ -49,12 +50,15 @@ impl Matcher {
         Matcher { started: Instant::now(), window, state: Mutex::default() }
     }
 
-    fn sent(&self, uuid: String, at: Instant) {
+    /// `window`: the window the alert belongs to; when it was sent, when None.
+    fn sent(&self, uuid: String, at: Instant, window: Option<usize>) {
+        let window = window
+            .unwrap_or_else(|| (at.duration_since(self.started).as_secs_f64() / self.window.as_secs_f64()) as usize);
         let mut state = self.state.lock().expect("matcher lock");
         match state.early.remove(&uuid) {
-            Some(arrived) => self.record(&mut state, at, arrived),
+            Some(arrived) => record(&mut state, window, at, arrived),
             None => {
-                state.sent.insert(uuid, at);
+                state.sent.insert(uuid, (at, window));
             }
         }
     }
@@ -62,19 +66,11 @@ impl Matcher {
     fn arrived(&self, uuid: &str, at: Instant) {
         let mut state = self.state.lock().expect("matcher lock");
         match state.sent.remove(uuid) {
-            Some(sent) => self.record(&mut state, sent, at),
+            Some((sent, window)) => record(&mut state, window, sent, at),
             None => {
                 state.early.insert(uuid.to_string(), at);
             }
         }
-    }
-
-    fn record(&self, state: &mut MatchState, sent: Instant, arrived: Instant) {
-        let window = (sent.duration_since(self.started).as_secs_f64() / self.window.as_secs_f64()) as usize;
-        if state.latencies.len() <= window {
-            state.latencies.resize_with(window + 1, Vec::new);
-        }
-        state.latencies[window].push((arrived.duration_since(sent).as_secs_f64() * 1000.0) as f32);
     }
 
     /// Every latency, and each window's, sorted.
@@ -86,6 +82,13 @@ impl Matcher {
         all.sort_by(f32::total_cmp);
         (all, windows)
     }
+}
+
+fn record(state: &mut MatchState, window: usize, sent: Instant, arrived: Instant) {
+    if state.latencies.len() <= window {
+        state.latencies.resize_with(window + 1, Vec::new);
+    }
+    state.latencies[window].push((arrived.duration_since(sent).as_secs_f64() * 1000.0) as f32);
 }
 
 async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Result<Value> {
@@ -123,11 +126,13 @@ async fn run_bench(args: &BenchArgs, data_dir: &std::path::Path) -> anyhow::Resu
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(format!(r#"{{"title": "bench {n}", "rule": {{"name": "Bench rule", "severity": 50}}}}"#));
         let matcher = matcher.clone();
+        // Paced, an alert belongs to the window it is due in, however late it goes out.
+        let window = args.rate.map(|rate| n / (rate as usize * window.as_secs() as usize).max(1));
         tasks.spawn(async move {
             let t0 = Instant::now();
             let response = request.send().await;
             drop(permit);
-            matcher.sent(created_alert_uuid(response).await?, t0);
+            matcher.sent(created_alert_uuid(response).await?, t0, window);
             Ok::<(), String>(())
         });
         while let Some(done) = tasks.try_join_next() {
