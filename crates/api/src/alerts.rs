@@ -348,7 +348,8 @@ fn short_id() -> String {
     static LAST: AtomicU64 = AtomicU64::new(0);
     const SINCE_2020_MS: i64 = 1_577_836_800_000;
     let now = ((riposte_worker::now_ms() - SINCE_2020_MS).max(0) as u64) << 16;
-    let previous = LAST.fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |last| Some((last + 1).max(now)));
+    let previous =
+        LAST.fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |last| Some((last + 1).max(now)));
     let mut n = previous.map_or(now, |last| (last + 1).max(now));
     let base = SHORT_ID_ALPHABET.len() as u64;
     let mut digits = [0u8; 10];

@@ -55,7 +55,9 @@ fn node_json() -> Value {
             "retry": retry_json(),
             "timeout": {"type": ["number", "null"], "description": "Seconds, above 0 and at most a day"},
             "continue_on_error": {"type": "boolean"},
-            "concurrency": {"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX, "description": "At least 1"}
+            "concurrency": {"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX, "description": "At least 1"},
+            "max_items": {"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX,
+                "description": format!("1 to {}", riposte_engine::MAX_FOREACH_ITEMS_CEILING)}
         }
     })
 }

@@ -285,8 +285,17 @@ impl<'a> Builder<'a> {
             self.error(id, ".items", "a foreach needs `items`", Some("e.g. \"{{ node.1['items'] }}\"".into()));
             return None;
         };
+        let max_items = match node.max_items.map(|n| n as usize) {
+            None => MAX_FOREACH_ITEMS,
+            Some(n) if (1..=MAX_FOREACH_ITEMS_CEILING).contains(&n) => n,
+            Some(n) => {
+                let message = format!("must be between 1 and {MAX_FOREACH_ITEMS_CEILING}, got {n}");
+                self.error(id, ".max_items", message, None);
+                return None;
+            }
+        };
         let items = self.compile(id, ".items", items, Mode::Value)?;
-        Some(Step::Foreach { items, concurrency })
+        Some(Step::Foreach { items, concurrency, max_items })
     }
 
     fn store(&mut self, id: &str, node: &Node) -> Option<Step> {

@@ -10,8 +10,11 @@ use crate::graph::Graph;
 /// Default timeout of one action attempt.
 pub const DEFAULT_TIMEOUT_MS: u64 = 300_000;
 /// Default number of foreach iterations running at once.
-/// Most items one foreach iterates over: each is a frame of the run, shown in its view.
+/// Most items one foreach iterates over unless its node says otherwise (`max_items`): each is a
+/// frame of the run, shown in its view.
 pub const MAX_FOREACH_ITEMS: usize = 10_000;
+/// The most a foreach node may raise that to.
+pub const MAX_FOREACH_ITEMS_CEILING: usize = 100_000;
 /// Longest timeout or retry delay: a day. A node waiting longer holds its run's slot for nothing.
 pub const MAX_DELAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// Most attempts of one action.
@@ -44,7 +47,7 @@ pub enum Step {
     Trigger,
     Action(ActionStep),
     Condition(Vec<CaseStep>),
-    Foreach { items: Compiled, concurrency: usize },
+    Foreach { items: Compiled, concurrency: usize, max_items: usize },
     Store(Vec<StoreStep>),
     Join(JoinMode),
 }

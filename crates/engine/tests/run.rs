@@ -463,4 +463,14 @@ fn a_foreach_over_too_many_items_fails_and_says_the_limit() {
     let report = driver.run.report(&plan);
     let error = report.nodes.iter().find(|n| n.node_id == "1").unwrap().error.clone().unwrap();
     assert!(error.contains("at most 10000 items") && error.contains("200000"), "{error}");
+    assert!(error.contains("raise the node's `max_items` (up to 100000)"), "{error}");
+
+    let plan = common::plan(json!({
+        "0": trigger_node(&["1"]),
+        "1": {"name": "Each", "type": "operator", "subtype": "foreach", "items": "{{ node.0.ids }}", "max_items": 20000,
+              "concurrency": 1000, "loop": ["2"], "outputs": {"default": []}},
+        "2": echo_node(json!({"n": "{{ node.1.default.value }}"}), &[]),
+    }));
+    let driver = drive(&plan, json!({"ids": vec![0; 20_000]}), echo_answer);
+    assert_eq!((driver.run.status(), driver.calls.len()), (RunStatus::Succeeded, 20_000), "a node may raise its limit");
 }

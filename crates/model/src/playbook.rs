@@ -75,6 +75,9 @@ pub struct Node {
     /// Riposte extension: how many foreach iterations run at once.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::whole::optional_unsigned")]
     pub concurrency: Option<u32>,
+    /// Riposte extension: most items a foreach takes (10,000 unless set, 100,000 at most).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::whole::optional_unsigned")]
+    pub max_items: Option<u32>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

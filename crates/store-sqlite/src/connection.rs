@@ -26,16 +26,22 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     Ok(connection)
 }
 
-/// Read connections, opened on demand and reused.
+/// Most read connections open at once. Each keeps a page cache that fills as it reads, so an
+/// unbounded pool grew with the peaks of concurrent reads; more readers than cores gain nothing.
+const MAX_READERS: usize = 8;
+
+/// Read connections, opened on demand and reused; at most [`MAX_READERS`], and reads wait
+/// their turn beyond.
 #[derive(Clone)]
 pub(crate) struct Readers {
     path: PathBuf,
     idle: Arc<Mutex<Vec<Connection>>>,
+    turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl Readers {
     pub(crate) fn new(path: PathBuf) -> Self {
-        Readers { path, idle: Arc::default() }
+        Readers { path, idle: Arc::default(), turns: Arc::new(tokio::sync::Semaphore::new(MAX_READERS)) }
     }
 
     /// Runs `f` on a read connection, off the async threads.
@@ -45,7 +51,14 @@ impl Readers {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let readers = self.clone();
+        let turn = self
+            .turns
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Backend("the readers are closed".into()))?;
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let connection = match readers.idle.lock().expect("reader pool lock").pop() {
                 Some(connection) => connection,
                 None => open_connection(&readers.path)?,

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::compare::compare;
 use super::{ActionCall, Effect, InstanceId, Run};
-use crate::plan::{CaseStep, MAX_FOREACH_ITEMS, Plan, Step, StoreStep};
+use crate::plan::{CaseStep, MAX_FOREACH_ITEMS_CEILING, Plan, Step, StoreStep};
 
 impl Run {
     pub(super) fn execute(&mut self, plan: &Plan, id: InstanceId) {
@@ -31,11 +31,12 @@ impl Run {
                 Err(err) => self.fail(plan, id, err, None),
             },
             Step::Join(_) => self.succeed(plan, id, None, Vec::new()),
-            Step::Foreach { items, concurrency } => match self.render_operand(plan, id, items) {
-                Ok(Value::Array(items)) if items.len() > MAX_FOREACH_ITEMS => {
+            Step::Foreach { items, concurrency, max_items } => match self.render_operand(plan, id, items) {
+                Ok(Value::Array(items)) if items.len() > *max_items => {
                     let message = format!(
-                        "a foreach takes at most {MAX_FOREACH_ITEMS} items, and these are {}: filter the list, or \
-                         split it (`items[:{MAX_FOREACH_ITEMS}]`) over several foreach blocks or runs",
+                        "a foreach takes at most {max_items} items, and these are {}: filter the list, split it \
+                         (`items[:{max_items}]`) over several foreach blocks or runs, or raise the node's `max_items` \
+                         (up to {MAX_FOREACH_ITEMS_CEILING})",
                         items.len()
                     );
                     self.fail(plan, id, message, None)
