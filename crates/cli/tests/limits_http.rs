@@ -11,13 +11,6 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Resident memory of the server process, in MiB.
-fn rss_mib(server: &Server) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
-}
-
 /// Whether the server closed `stream` within `within`.
 async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
     let mut buf = [0u8; 4096];
@@ -112,7 +105,7 @@ async fn large_bodies_from_many_senders_stay_within_the_body_budget() {
     let server = start_server_with(dir.path(), free_port(), &flags).await;
     let key = intake_key(&server).await;
     let address = server.base.trim_start_matches("http://").to_string();
-    let before = rss_mib(&server);
+    let before = server.rss_mib();
 
     let sampler = {
         let pid = server.child.id();
@@ -136,8 +129,8 @@ async fn large_bodies_from_many_senders_stay_within_the_body_budget() {
     assert!(peak < before + 64 + 96, "RSS went from {before} to {peak} MiB with a 64 MiB body budget");
 
     let started = Instant::now();
-    while rss_mib(&server) > before + 48 {
-        assert!(started.elapsed() < Duration::from_secs(20), "memory is not given back: {} MiB", rss_mib(&server));
+    while server.rss_mib() > before + 48 {
+        assert!(started.elapsed() < Duration::from_secs(20), "memory is not given back: {} MiB", server.rss_mib());
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let (status, _) = server.call(Method::GET, "/api/v1/intakes", None).await;
@@ -152,14 +145,7 @@ async fn a_page_of_large_events_stops_at_its_size_and_the_next_one_goes_on() {
     let (uuid, key) = (intake["uuid"].as_str().unwrap(), intake["intake_key"].as_str().unwrap());
     let event = "e".repeat(240_000);
     for _ in 0..4 {
-        let batch = json!({"intake_key": key, "jsons": vec![event.clone(); 10]});
-        let pushed = reqwest::Client::new()
-            .post(format!("{}/api/v1/intake-http/batch", server.base))
-            .json(&batch)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(pushed.status().as_u16(), 200);
+        assert_eq!(server.push_events(key, vec![event.clone(); 10]).await, 200);
     }
     let (status, first) = server.call(Method::GET, &format!("/api/v1/intakes/{uuid}/events?limit=1000"), None).await;
     assert_eq!(status, 200);

@@ -8,12 +8,6 @@ use common::{Server, free_port, seed_playbook, start_server};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-fn rss_mib(server: &Server) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
-}
-
 /// A manual playbook whose node 2 (Request URL) is given `node`'s fields (its arguments added
 /// to the seed's).
 fn playbook_with(node: Value) -> Value {
@@ -54,7 +48,7 @@ async fn run_once(server: &Server, playbook: Value, event: Value) -> (u16, Value
 async fn template_bombs_and_huge_loops_fail_clearly_within_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path(), free_port()).await;
-    let mut peak = rss_mib(&server);
+    let mut peak = server.rss_mib();
     for bomb in [
         "{{ ('a'*10000)|replace('a','a'*10000)|replace('a','a'*10000) }}",
         "{{ 'a'|indent(1000000000) }}",
@@ -64,7 +58,7 @@ async fn template_bombs_and_huge_loops_fail_clearly_within_bounded_memory() {
         assert_eq!(view["status"], "failed", "{bomb}: {view}");
         let error = view["nodes"]["2"]["error"].as_str().unwrap_or_default();
         assert!(error.contains("template limit of 4194304 bytes"), "{bomb}: {error}");
-        peak = peak.max(rss_mib(&server));
+        peak = peak.max(server.rss_mib());
     }
 
     let foreach = json!({"name": "Each", "type": "operator", "subtype": "foreach", "items": "{{ node.0.ids }}",
@@ -77,7 +71,7 @@ async fn template_bombs_and_huge_loops_fail_clearly_within_bounded_memory() {
         assert_eq!(view["status"], "failed", "{view}");
         let error = view["nodes"]["1"]["error"].as_str().unwrap_or_default();
         assert!(error.contains(limit), "{items} items: {error}");
-        peak = peak.max(rss_mib(&server));
+        peak = peak.max(server.rss_mib());
     }
     assert!(peak < 300, "the server took {peak} MiB");
 }

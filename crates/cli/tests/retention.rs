@@ -25,14 +25,7 @@ async fn old_data_is_deleted_and_its_space_given_back() {
         let (status, _) = server.call(Method::POST, "/api/v1/sic/alerts", Some(alert)).await;
         assert_eq!(status, 201);
     }
-    let batch = json!({"intake_key": key, "jsons": vec![details.clone(); 50]});
-    let pushed = reqwest::Client::new()
-        .post(format!("{}/api/v1/intake-http/batch", server.base))
-        .json(&batch)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pushed.status().as_u16(), 200);
+    assert_eq!(server.push_events(key, vec![details.clone(); 50]).await, 200);
     let (_, runs) = server.call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}"), None).await;
     assert!(runs["total"].as_u64() > Some(0), "the alerts started runs");
     let database = dir.path().join("riposte.db");

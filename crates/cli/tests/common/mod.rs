@@ -70,6 +70,25 @@ impl Server {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
+    /// Pushes `jsons` to the intake whose key is `key`, as Sekoia's SDK does; the status.
+    pub async fn push_events(&self, key: &str, jsons: Vec<String>) -> u16 {
+        let batch = json!({"intake_key": key, "jsons": jsons});
+        let pushed = reqwest::Client::new()
+            .post(format!("{}/api/v1/intake-http/batch", self.base))
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        pushed.status().as_u16()
+    }
+
+    /// Resident memory of the server process, in MiB.
+    pub fn rss_mib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
+    }
+
     pub async fn run_of(&self, playbook: &str, count: usize) -> Vec<Value> {
         let started = Instant::now();
         loop {
