@@ -19,7 +19,7 @@ use crate::seed::{Api, DataDir, ExternalTool, Note, start_server};
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let data_dir = DataDir::new(args.data_dir.as_deref(), "riposte-bench")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crate::memory::runtime()?;
     let figures = runtime.block_on(run_bench(&args, &data_dir.path))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);

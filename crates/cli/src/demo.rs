@@ -18,7 +18,7 @@ const SAMPLE_RULES: [(&str, i64); 3] =
 
 pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let data_dir = DataDir::new(args.data_dir.as_deref(), "riposte-demo")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crate::memory::runtime()?;
     runtime.block_on(run_demo(&args, &data_dir.path))
 }
 

@@ -10,7 +10,7 @@ use riposte_worker::RunLimits;
 use crate::server::{Server, ServerOptions, wait_for_signal};
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crate::memory::runtime()?;
     runtime.block_on(async {
         let server = Server::start(ServerOptions {
             data_dir: args.data_dir.clone(),
