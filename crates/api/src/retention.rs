@@ -71,12 +71,13 @@ pub async fn apply(
     let now = riposte_worker::now_ms();
     let mut pruned = Pruned::default();
     if let Some(keep) = policy.keep {
-        add(&mut pruned, prune_before(store, now - keep.as_millis() as i64, shutdown).await?);
+        let keep_ms = i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+        add(&mut pruned, prune_before(store, now.saturating_sub(keep_ms), shutdown).await?);
     }
     if let Some(max_bytes) = policy.max_bytes {
         while store.storage().await?.used_bytes > max_bytes && !shutdown.is_cancelled() {
             let Some(oldest) = store.oldest_record_ms().await? else { break };
-            let cutoff = (oldest + CAP_STEP_MS).min(now);
+            let cutoff = oldest.saturating_add(CAP_STEP_MS).min(now);
             let step = prune_before(store, cutoff, shutdown).await?;
             add(&mut pruned, step);
             if step.total() == 0 && cutoff == now {
