@@ -1,6 +1,7 @@
 //! API keys and the permissions they carry, named like Sekoia's.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -37,15 +38,15 @@ pub fn key_hash(key: &str) -> String {
 /// API keys by secret, each with its permissions.
 #[derive(Debug, Default)]
 pub struct Keys {
-    keys: HashMap<String, HashSet<String>>,
+    keys: HashMap<String, Arc<HashSet<String>>>,
 }
 
 impl Keys {
     pub fn add(&mut self, secret: &str, permissions: &[&str]) {
-        self.keys.insert(secret.to_string(), permissions.iter().map(|p| p.to_string()).collect());
+        self.keys.insert(secret.to_string(), Arc::new(permissions.iter().map(|p| p.to_string()).collect()));
     }
 
-    fn permissions(&self, secret: &str) -> Option<&HashSet<String>> {
+    fn permissions(&self, secret: &str) -> Option<&Arc<HashSet<String>>> {
         // Compare every key in full so that timing says nothing about which prefix matched.
         let mut found = None;
         for (key, permissions) in &self.keys {
@@ -86,7 +87,7 @@ pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 /// The permissions of the key a request came with, for handlers that act on the caller's behalf.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    permissions: HashSet<String>,
+    permissions: Arc<HashSet<String>>,
 }
 
 impl Caller {
@@ -120,7 +121,7 @@ pub async fn require(
         None => {
             let stored = state.store.find_api_key(&key_hash(token)).await?;
             let stored = stored.ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown API key"))?;
-            stored.permissions.into_iter().collect()
+            Arc::new(stored.permissions.into_iter().collect())
         }
     };
     if !permissions.contains(permission) {
