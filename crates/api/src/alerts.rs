@@ -11,12 +11,10 @@ use axum::http::StatusCode;
 use riposte_model::{
     Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, SHORT_ID_ALPHABET,
 };
-use riposte_modules::sekoiaio::AlertChange;
 use riposte_store::{AlertFilter, Paged};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::dispatch::runs_for_alert;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::state::AppState;
@@ -154,15 +152,13 @@ pub async fn create(
     Body(input): Body<NewAlert>,
 ) -> ApiResult<(StatusCode, Json<Alert>)> {
     let alert = new_alert(input)?;
-    let runs = runs_for_alert(state.store.as_ref(), &state.triggers, &alert, AlertChange::Created).await?;
-    state.store.insert_alert(&alert, &runs).await?;
-    state.runs.submit(runs);
+    state.services.create_alert(&alert).await?;
     Ok((StatusCode::CREATED, Json(alert)))
 }
 
 #[utoipa::path(get, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Alert>> {
-    state.store.get_alert(&id).await?.map(Json).ok_or_else(|| ApiError::not_found("alert", &id))
+    state.services.store.get_alert(&id).await?.map(Json).ok_or_else(|| ApiError::not_found("alert", &id))
 }
 
 #[utoipa::path(get, path = "/api/v1/sic/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, description = "`{\"items\": [...], \"total\": N}`, newest first", body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
@@ -179,7 +175,7 @@ pub async fn list(
         created_from: params.created_from,
         created_to: params.created_to,
     };
-    Ok(Json(state.store.list_alerts(&filter, page(params.offset, params.limit)?).await?))
+    Ok(Json(state.services.store.list_alerts(&filter, page(params.offset, params.limit)?).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = AlertPatch, responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
@@ -188,7 +184,7 @@ pub async fn update(
     Path(id): Path<String>,
     Body(patch): Body<AlertPatch>,
 ) -> ApiResult<Json<Alert>> {
-    let mut alert = state.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
+    let mut alert = state.services.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
     let mut status_changed = false;
     if let Some(key) = &patch.status {
         let new = status(key)?;
@@ -205,10 +201,7 @@ pub async fn update(
         alert.urgency = AlertUrgency::new(percent("$.urgency", urgency)?, alert.rule.severity);
     }
     alert.updated_at = now_seconds();
-    let runs =
-        runs_for_alert(state.store.as_ref(), &state.triggers, &alert, AlertChange::Updated { status_changed }).await?;
-    state.store.update_alert(&alert, &runs).await?;
-    state.runs.submit(runs);
+    state.services.update_alert(&alert, status_changed).await?;
     Ok(Json(alert))
 }
 
@@ -218,25 +211,23 @@ pub async fn comment(
     Path(id): Path<String>,
     Body(input): Body<NewComment>,
 ) -> ApiResult<(StatusCode, Json<AlertComment>)> {
-    let mut alert = state.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
+    let mut alert = state.services.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
     let comment = AlertComment {
-        uuid: crate::new_record_uuid(),
+        uuid: riposte_services::new_record_uuid(),
         alert_uuid: alert.uuid.clone(),
         content: non_empty("$.content", input.content)?,
         author: input.author.unwrap_or_else(|| "api".into()),
         date: now_seconds(),
     };
     alert.number_of_total_comments += 1;
-    let runs = runs_for_alert(state.store.as_ref(), &state.triggers, &alert, AlertChange::Commented(&comment)).await?;
-    state.store.add_comment(&comment, &runs).await?;
-    state.runs.submit(runs);
+    state.services.comment_alert(&alert, &comment).await?;
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
 #[utoipa::path(get, path = "/api/v1/sic/alerts/{id}/comments", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn comments(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Paged<AlertComment>>> {
-    let alert = state.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
-    let items = state.store.list_comments(&alert.uuid).await?;
+    let alert = state.services.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
+    let items = state.services.store.list_comments(&alert.uuid).await?;
     Ok(Json(Paged { total: items.len() as u64, items }))
 }
 
@@ -257,7 +248,7 @@ fn new_alert(input: NewAlert) -> ApiResult<Alert> {
         }
     }
     Ok(Alert {
-        uuid: crate::new_record_uuid(),
+        uuid: riposte_services::new_record_uuid(),
         short_id: short_id(),
         title: non_empty("$.title", input.title)?,
         details: input.details,

@@ -7,7 +7,9 @@ use axum::{Extension, Json};
 use riposte_store::{ApiKey, Paged};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{ALL_PERMISSIONS, Caller, key_hash, new_key};
+use riposte_model::Permission;
+
+use crate::auth::{Caller, key_hash, new_key};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::state::AppState;
@@ -18,14 +20,15 @@ pub struct NewKey {
     #[schema(pattern = r"\S")]
     pub name: String,
     /// Permissions the key that makes this one holds.
-    #[schema(value_type = Vec<Permission>)]
+    #[schema(value_type = Vec<PermissionName>)]
     pub permissions: Vec<String>,
 }
 
 /// A permission an API key carries.
 #[derive(utoipa::ToSchema)]
+#[schema(as = Permission)]
 #[allow(dead_code, clippy::upper_case_acronyms, non_camel_case_types)]
-pub enum Permission {
+pub enum PermissionName {
     SIC_READ_ALERTS,
     SIC_WRITE_ALERTS,
     SYMPHONY,
@@ -58,14 +61,10 @@ pub async fn create(
     if input.name.trim().is_empty() {
         return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.name", "must not be empty"));
     }
-    for (i, permission) in input.permissions.iter().enumerate() {
-        if !ALL_PERMISSIONS.contains(&permission.as_str()) {
-            return Err(ApiError::at(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("$.permissions[{i}]"),
-                format!("unknown permission `{permission}`; use {}", ALL_PERMISSIONS.join(", ")),
-            ));
-        }
+    for (i, name) in input.permissions.iter().enumerate() {
+        let permission: Permission = name.parse().map_err(|e| {
+            ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, format!("$.permissions[{i}]"), format!("{e}"))
+        })?;
         if !caller.holds(permission) {
             return Err(ApiError::at(
                 StatusCode::FORBIDDEN,
@@ -82,18 +81,18 @@ pub async fn create(
         permissions: input.permissions,
         created_at: riposte_worker::now_ms(),
     };
-    state.store.insert_api_key(&key).await?;
+    state.services.store.insert_api_key(&key).await?;
     Ok((StatusCode::CREATED, Json(view(key, Some(secret)))))
 }
 
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "api keys", responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Paged<KeyView>>> {
-    let items: Vec<KeyView> = state.store.list_api_keys().await?.into_iter().map(|k| view(k, None)).collect();
+    let items: Vec<KeyView> = state.services.store.list_api_keys().await?.into_iter().map(|k| view(k, None)).collect();
     Ok(Json(Paged { total: items.len() as u64, items }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/api-keys/{uuid}", tag = "api keys", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
-    state.store.delete_api_key(&uuid).await?;
+    state.services.store.delete_api_key(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }

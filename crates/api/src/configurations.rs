@@ -2,14 +2,13 @@
 //! lists as `secrets` are write-only: sealed at rest, never returned, kept when an update
 //! leaves them out.
 
-use async_trait::async_trait;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use riposte_model::ModuleManifest;
-use riposte_store::{ModuleConfiguration, Paged, Store};
-use riposte_worker::{ConfigurationSource, Configurations, Resolved};
+use riposte_services::redirected_fields;
+use riposte_store::{ModuleConfiguration, Paged};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -18,7 +17,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::playbook_access;
 use crate::query;
-use crate::secrets::Sealer;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -64,7 +62,7 @@ fn secret_fields(module: &ModuleManifest) -> Vec<String> {
 }
 
 fn module(state: &AppState, uuid: &str) -> ApiResult<ModuleManifest> {
-    state.registry.catalogue().module(uuid).cloned().ok_or_else(|| {
+    state.services.registry.catalogue().module(uuid).cloned().ok_or_else(|| {
         ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.module_uuid", format!("no installed module {uuid}"))
     })
 }
@@ -105,14 +103,6 @@ fn pointer_path(root: &str, pointer: &str) -> String {
     })
 }
 
-/// Splits a value into its plain fields and its sealed secrets.
-fn split(state: &AppState, secrets: &[String], value: Map<String, Value>) -> (Value, Vec<u8>, Vec<String>) {
-    let (secret, plain): (Map<String, Value>, Map<String, Value>) =
-        value.into_iter().partition(|(k, _)| secrets.contains(k));
-    let names = secret.keys().cloned().collect();
-    (Value::Object(plain), state.sealer.seal(&Value::Object(secret)), names)
-}
-
 fn view(record: ModuleConfiguration, secrets: Vec<String>) -> ConfigurationView {
     ConfigurationView {
         uuid: record.uuid,
@@ -126,9 +116,7 @@ fn view(record: ModuleConfiguration, secrets: Vec<String>) -> ConfigurationView 
 }
 
 fn secret_names(state: &AppState, record: &ModuleConfiguration) -> ApiResult<Vec<String>> {
-    let opened =
-        state.sealer.open(&record.sealed_secrets).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
-    Ok(opened.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default())
+    Ok(state.services.configuration_secrets(record)?.keys().cloned().collect())
 }
 
 #[utoipa::path(post, path = "/api/v1/symphony/module-configurations", tag = "module configurations", request_body = NewConfiguration, responses((status = 201, body = ConfigurationView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
@@ -143,24 +131,25 @@ pub async fn create(
         return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.name", "must not be empty"));
     }
     check(&module, &input.value)?;
-    let (value, sealed_secrets, names) = split(&state, &secret_fields(&module), input.value);
+    let split = state.services.seal_configuration(&secret_fields(&module), input.value);
     let now = riposte_worker::now_ms();
     let record = ModuleConfiguration {
         uuid: uuid::Uuid::new_v4().to_string(),
         module_uuid: module.uuid.clone(),
         name: input.name,
-        value,
-        sealed_secrets,
+        value: split.plain,
+        sealed_secrets: split.sealed,
         created_at: now,
         updated_at: now,
     };
-    state.store.insert_configuration(&record).await?;
-    Ok((StatusCode::CREATED, Json(view(record, names))))
+    state.services.store.insert_configuration(&record).await?;
+    Ok((StatusCode::CREATED, Json(view(record, split.secret_names))))
 }
 
 #[utoipa::path(get, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 200, body = ConfigurationView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<ConfigurationView>> {
     let record = state
+        .services
         .store
         .get_configuration(&uuid)
         .await?
@@ -176,7 +165,7 @@ pub async fn list(
 ) -> ApiResult<Json<Paged<ConfigurationView>>> {
     let Query(params) = query(params)?;
     let mut items = Vec::new();
-    for record in state.store.list_configurations(params.module_uuid.as_deref()).await? {
+    for record in state.services.store.list_configurations(params.module_uuid.as_deref()).await? {
         let names = secret_names(&state, &record)?;
         items.push(view(record, names));
     }
@@ -192,6 +181,7 @@ pub async fn update(
     Body(input): Body<ConfigurationUpdate>,
 ) -> ApiResult<Json<ConfigurationView>> {
     let mut record = state
+        .services
         .store
         .get_configuration(&uuid)
         .await?
@@ -199,106 +189,38 @@ pub async fn update(
     let module = module(&state, &record.module_uuid)?;
     playbook_access::require_for_configuration(&caller, &module.uuid, &input.value)?;
     let secrets = secret_fields(&module);
-    let kept =
-        state.sealer.open(&record.sealed_secrets).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let kept = state.services.configuration_secrets(&record)?;
     let redirected = redirected_fields(&record.value, &input.value);
     let mut value = input.value;
-    for (key, secret) in kept.as_object().into_iter().flatten() {
-        if !secrets.contains(key) || value.contains_key(key) {
+    for (key, secret) in kept {
+        if !secrets.contains(&key) || value.contains_key(&key) {
             continue;
         }
         if let Some(field) = redirected.first() {
             return Err(ApiError::at(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!("$.value{}", riposte_model::key_segment(key)),
+                format!("$.value{}", riposte_model::key_segment(&key)),
                 format!(
                     "give this secret again: `{field}` changed, and a stored secret does not follow a configuration to a new destination"
                 ),
             ));
         }
-        value.insert(key.clone(), secret.clone());
+        value.insert(key, secret);
     }
     check(&module, &value)?;
-    let (plain, sealed, names) = split(&state, &secrets, value);
-    record.value = plain;
-    record.sealed_secrets = sealed;
+    let split = state.services.seal_configuration(&secrets, value);
+    record.value = split.plain;
+    record.sealed_secrets = split.sealed;
     if let Some(name) = input.name {
         record.name = name;
     }
     record.updated_at = riposte_worker::now_ms();
-    state.store.update_configuration(&record).await?;
-    Ok(Json(view(record, names)))
-}
-
-/// Plain fields that say where a module connects or whom it trusts (`base_url`, `host`,
-/// `verify_certificate`, a proxy...) whose value changes from `stored` to `new`.
-fn redirected_fields(stored: &Value, new: &Map<String, Value>) -> Vec<String> {
-    const DESTINATION: [&str; 14] = [
-        "url", "uri", "host", "server", "endpoint", "domain", "address", "proxy", "tenant", "region", "port", "verify",
-        "ssl", "tls",
-    ];
-    let names = stored.as_object().into_iter().flat_map(|m| m.keys()).chain(new.keys());
-    let mut changed: Vec<String> = names
-        .filter(|name| {
-            let lower = name.to_ascii_lowercase();
-            DESTINATION.iter().any(|word| lower.contains(word)) && stored.get(name.as_str()) != new.get(name.as_str())
-        })
-        .cloned()
-        .collect();
-    changed.dedup();
-    changed
+    state.services.store.update_configuration(&record).await?;
+    Ok(Json(view(record, split.secret_names)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
-    state.store.delete_configuration(&uuid).await?;
+    state.services.store.delete_configuration(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Configurations for action calls: stored ones by UUID (secrets opened), else the built-in
-/// defaults.
-pub struct StoredConfigurations {
-    pub store: std::sync::Arc<dyn Store>,
-    pub sealer: Sealer,
-    pub defaults: Configurations,
-}
-
-#[async_trait]
-impl ConfigurationSource for StoredConfigurations {
-    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved, String> {
-        let Some(uuid) = configuration_uuid else { return self.defaults.resolve(module_uuid, None).await };
-        let record = self
-            .store
-            .get_configuration(uuid)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no module configuration {uuid}"))?;
-        let secrets = self.sealer.open(&record.sealed_secrets)?;
-        let mut value = record.value;
-        let mut secret_values = Vec::new();
-        if let (Some(target), Some(secrets)) = (value.as_object_mut(), secrets.as_object()) {
-            for (key, secret) in secrets {
-                if let Some(text) = secret.as_str() {
-                    secret_values.push(text.to_string());
-                }
-                target.insert(key.clone(), secret.clone());
-            }
-        }
-        Ok(Resolved { value, secrets: secret_values })
-    }
-
-    async fn store_secrets(&self, configuration_uuid: &str, secrets: Map<String, Value>) -> Result<(), String> {
-        let mut record = self
-            .store
-            .get_configuration(configuration_uuid)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no module configuration {configuration_uuid}"))?;
-        let mut sealed = self.sealer.open(&record.sealed_secrets)?;
-        let Some(kept) = sealed.as_object_mut() else { return Err("the sealed secrets are not an object".into()) };
-        kept.extend(secrets);
-        record.sealed_secrets = self.sealer.seal(&sealed);
-        record.updated_at = riposte_worker::now_ms();
-        self.store.update_configuration(&record).await.map_err(|e| e.to_string())
-    }
 }

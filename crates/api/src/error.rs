@@ -4,7 +4,9 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use riposte_engine::Diagnostic;
+use riposte_services::ServiceError;
 use riposte_store::StoreError;
+use riposte_worker::WorkerError;
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -51,13 +53,66 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
             StoreError::Conflict(_) => StatusCode::CONFLICT,
             StoreError::Full(_) => StatusCode::INSUFFICIENT_STORAGE,
-            StoreError::Backend(_) => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Backend { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            tracing::error!(error = %err, "storage failure");
+            tracing::error!(error = &err as &dyn std::error::Error, "storage failure");
+        }
+        ApiError::new(status, with_causes(&err))
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        let status = match err {
+            ServiceError::Store(store) => return store.into(),
+            ServiceError::Worker(worker) => return worker.into(),
+            ServiceError::NotActive(_) => StatusCode::CONFLICT,
+            ServiceError::ConnectorEvent | ServiceError::Directory(_) => StatusCode::BAD_REQUEST,
+            ServiceError::NoModuleHost => StatusCode::NOT_FOUND,
+            ServiceError::Key(_) | ServiceError::Sealed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %err, "service failure");
         }
         ApiError::new(status, err.to_string())
     }
+}
+
+impl From<WorkerError> for ApiError {
+    fn from(err: WorkerError) -> Self {
+        let status = match err {
+            WorkerError::Store(store) => return store.into(),
+            WorkerError::RunNotFound(_) | WorkerError::NoConfiguration(_) => StatusCode::NOT_FOUND,
+            WorkerError::NotFailed(_) => StatusCode::CONFLICT,
+            // The version the run is pinned to no longer compiles here (a module it uses went).
+            WorkerError::InvalidPlaybook(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WorkerError::SecretsNotKept(_) => StatusCode::CONFLICT,
+            WorkerError::MissingVersion { .. }
+            | WorkerError::UnreadablePlaybook { .. }
+            | WorkerError::CorruptJournal { .. }
+            | WorkerError::LostOutput { .. }
+            | WorkerError::Encode { .. }
+            | WorkerError::Stalled(_)
+            | WorkerError::UnusableConfiguration { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %err, "run data failure");
+        }
+        ApiError::new(status, err.to_string())
+    }
+}
+
+/// An error and what caused it, as one line: `storage error: SQLite failed: disk I/O error`.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }
 
 /// What every failure answers.

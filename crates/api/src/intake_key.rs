@@ -89,6 +89,7 @@ fn missing_key() -> ApiError {
 
 async fn open(state: &AppState, key: &str) -> ApiResult<IntakeRecord> {
     state
+        .services
         .store
         .find_intake_by_key(key)
         .await?

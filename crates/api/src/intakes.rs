@@ -6,11 +6,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use riposte_host::ComponentStatus;
+use riposte_services::Owner;
 use riposte_store::{IntakeConnector, IntakeEvent, IntakeRecord, Paged};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::components::Owner;
 use crate::configurations::check_schema;
 use crate::error::{ApiError, ApiResult};
 use crate::intake_key::{KeyQuery, Keyed, Pushed};
@@ -61,7 +61,7 @@ pub struct IntakeView {
 }
 
 fn view(state: &AppState, intake: IntakeRecord) -> IntakeView {
-    let connector_status = state.components.status(&Owner::Intake(intake.uuid.clone()));
+    let connector_status = state.services.component_status(&Owner::Intake(intake.uuid.clone()));
     IntakeView {
         uuid: intake.uuid,
         name: intake.name,
@@ -89,13 +89,13 @@ pub async fn create(
         connector,
         created_at: riposte_worker::now_ms(),
     };
-    state.store.insert_intake(&intake).await?;
+    state.services.store.insert_intake(&intake).await?;
     Ok((StatusCode::CREATED, Json(view(&state, intake))))
 }
 
 /// Checks the connector exists and its settings fit its manifest.
 fn connector(state: &AppState, input: ConnectorInput, intake_key: &str) -> ApiResult<IntakeConnector> {
-    let catalogue = state.registry.catalogue();
+    let catalogue = state.services.registry.catalogue();
     let module = catalogue.module(&input.module_uuid).ok_or_else(|| {
         ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.connector.module_uuid", "no installed module has this UUID")
     })?;
@@ -133,19 +133,19 @@ fn connector(state: &AppState, input: ConnectorInput, intake_key: &str) -> ApiRe
 #[utoipa::path(get, path = "/api/v1/intakes", tag = "intakes", responses((status = 200, body = Object), (status = "4XX", description = "Missing permission", body = crate::error::ErrorEnvelope)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Paged<IntakeView>>> {
     let items: Vec<IntakeView> =
-        state.store.list_intakes().await?.into_iter().map(|intake| view(&state, intake)).collect();
+        state.services.store.list_intakes().await?.into_iter().map(|intake| view(&state, intake)).collect();
     Ok(Json(Paged { total: items.len() as u64, items }))
 }
 
 #[utoipa::path(get, path = "/api/v1/intakes/{uuid}", tag = "intakes", params(("uuid" = String, Path)), responses((status = 200, body = IntakeView), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<IntakeView>> {
-    let intake = state.store.get_intake(&uuid).await?.ok_or_else(|| ApiError::not_found("intake", &uuid))?;
+    let intake = state.services.store.get_intake(&uuid).await?.ok_or_else(|| ApiError::not_found("intake", &uuid))?;
     Ok(Json(view(&state, intake)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/intakes/{uuid}", tag = "intakes", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
-    state.store.delete_intake(&uuid).await?;
+    state.services.store.delete_intake(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -174,8 +174,8 @@ pub async fn events(
     params: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Paged<EventView>>> {
     let Query(params) = crate::query(params)?;
-    state.store.get_intake(&uuid).await?.ok_or_else(|| ApiError::not_found("intake", &uuid))?;
-    let page = state.store.list_intake_events(&uuid, crate::page(params.offset, params.limit)?).await?;
+    state.services.store.get_intake(&uuid).await?.ok_or_else(|| ApiError::not_found("intake", &uuid))?;
+    let page = state.services.store.list_intake_events(&uuid, crate::page(params.offset, params.limit)?).await?;
     let items = page
         .items
         .into_iter()
@@ -223,7 +223,7 @@ pub async fn push_batch(State(state): State<AppState>, pushed: Pushed<Batch>) ->
         .enumerate()
         .map(|(i, message)| event(&intake, message, &format!("$.jsons[{i}]")))
         .collect::<ApiResult<Vec<_>>>()?;
-    state.store.insert_intake_events(&events).await?;
+    state.services.store.insert_intake_events(&events).await?;
     Ok(Json(json!({"event_ids": events.iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>()})))
 }
 
@@ -231,7 +231,7 @@ pub async fn push_batch(State(state): State<AppState>, pushed: Pushed<Batch>) ->
 pub async fn push_one(State(state): State<AppState>, pushed: Pushed<Single>) -> ApiResult<Json<Value>> {
     let Pushed { intake, body: single } = pushed;
     let event = event(&intake, &single.json, "$.json")?;
-    state.store.insert_intake_events(std::slice::from_ref(&event)).await?;
+    state.services.store.insert_intake_events(std::slice::from_ref(&event)).await?;
     Ok(Json(json!({"event_id": event.uuid})))
 }
 

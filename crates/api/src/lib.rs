@@ -5,31 +5,27 @@ mod alerts;
 mod api_keys;
 pub mod auth;
 mod body;
-mod components;
 mod configurations;
-mod dispatch;
 mod error;
 mod intake_key;
 mod intakes;
 mod json;
-mod local;
 mod modules;
 mod playbook_access;
 mod playbook_schema;
 mod playbooks;
-mod retention;
 mod run_view;
 mod runs;
-mod schedule;
-mod secrets;
 mod serve;
 mod state;
 mod uri;
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
+use riposte_model::Permission;
 use std::sync::Arc;
 
 use axum::routing::get;
@@ -41,14 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use body::{Bodies, BodyLimits, MAX_BODY_BYTES};
-pub use components::{Components, INTAKE_PATH, run_components};
-pub use configurations::StoredConfigurations;
-pub use dispatch::TriggerCache;
 pub use error::{ApiError, ApiResult};
-pub use local::StoreAlerts;
-pub use retention::{RetentionPolicy, run_retention};
-pub use schedule::run_schedule;
-pub use secrets::Sealer;
 pub use serve::{ConnectionLimits, serve};
 pub use state::{AppState, Metrics, Shared};
 
@@ -101,17 +90,20 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The routes, each behind the permission it needs, and the OpenAPI description they make.
-fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+/// Their layers find the state in the request's extensions, so that the description is made
+/// without a server.
+fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let requires = |permission: Permission| from_fn_with_state(permission, auth::authorise);
     let read_alerts = OpenApiRouter::new()
         .routes(routes!(alerts::list))
         .routes(routes!(alerts::get))
         .routes(routes!(alerts::comments))
-        .route_layer(from_fn_with_state(state.clone(), auth::read_alerts));
+        .route_layer(requires(Permission::ReadAlerts));
     let write_alerts = OpenApiRouter::new()
         .routes(routes!(alerts::create))
         .routes(routes!(alerts::update))
         .routes(routes!(alerts::comment))
-        .route_layer(from_fn_with_state(state.clone(), auth::write_alerts));
+        .route_layer(requires(Permission::WriteAlerts));
     let symphony = OpenApiRouter::new()
         .routes(routes!(playbooks::list, playbooks::create))
         .routes(routes!(playbooks::get, playbooks::update, playbooks::delete))
@@ -127,16 +119,16 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(run_view::output))
         .routes(routes!(run_view::node))
         .routes(routes!(modules::list))
-        .route_layer(from_fn_with_state(state.clone(), auth::symphony));
+        .route_layer(requires(Permission::Symphony));
     let read_intakes = OpenApiRouter::new()
         .routes(routes!(intakes::list))
         .routes(routes!(intakes::get))
         .routes(routes!(intakes::events))
-        .route_layer(from_fn_with_state(state.clone(), auth::read_intakes));
+        .route_layer(requires(Permission::ReadIntakes));
     let write_intakes = OpenApiRouter::new()
         .routes(routes!(intakes::create))
         .routes(routes!(intakes::delete))
-        .route_layer(from_fn_with_state(state.clone(), auth::write_intakes));
+        .route_layer(requires(Permission::WriteIntakes));
     // Authenticated by the intake key, before the body is read; a connector's chunks are
     // larger than API requests.
     let intake_http = OpenApiRouter::new().routes(routes!(intakes::push_one)).routes(routes!(intakes::push_batch));
@@ -145,11 +137,11 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(modules::callback, modules::trigger_event))
         .routes(routes!(modules::logs))
         .routes(routes!(modules::secrets))
-        .route_layer(from_fn_with_state(state.clone(), modules::authorise_call));
+        .route_layer(axum::middleware::from_fn(modules::authorise_call));
     let keys = OpenApiRouter::new()
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::delete))
-        .route_layer(from_fn_with_state(state.clone(), auth::api_keys));
+        .route_layer(requires(Permission::ApiKeys));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(keys)
         .merge(read_alerts)
@@ -163,12 +155,12 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// The OpenAPI description of the API, as served at `/api/openapi.json`.
-pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
-    routes(state).1
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
 }
 
 pub fn router(state: AppState) -> Router {
-    let (api, description) = routes(&state);
+    let (api, description) = routes();
     let description = Arc::new(description);
     api.route("/api/openapi.json", get(move || async move { axum::Json(description.as_ref().clone()) }))
         .route("/health", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
@@ -184,12 +176,15 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // For the layers of `routes`, which are made without it.
+        .layer(Extension(state.clone()))
         .with_state(state)
 }
 
 /// Prometheus text format: run counters, action durations, runs waiting.
 async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> ApiResult<String> {
     let pending = state
+        .services
         .store
         .list_runs(
             &riposte_store::RunFilter { status: Some(riposte_model::RunStatus::Pending), ..Default::default() },
@@ -220,10 +215,4 @@ fn page(offset: Option<u64>, limit: Option<u64>) -> ApiResult<Page> {
         return Err(ApiError::at(StatusCode::BAD_REQUEST, "offset", format!("offset must be at most {MAX_OFFSET}")));
     }
     Ok(Page::new(offset, limit))
-}
-
-/// A new UUID for a record the platform creates often (alerts, comments, runs). Version 7 leads
-/// with the time, so new rows land at the end of their indexes rather than anywhere in them.
-pub(crate) fn new_record_uuid() -> String {
-    uuid::Uuid::now_v7().to_string()
 }

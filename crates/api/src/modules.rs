@@ -3,20 +3,17 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
 use axum::extract::Request;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::{Extension, Json};
 use riposte_host::CallbackError;
-use riposte_store::StoreError;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::bearer;
-use crate::components::Owner;
-use crate::dispatch::new_run;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::state::AppState;
@@ -31,13 +28,13 @@ pub struct ModuleList {
 
 #[utoipa::path(get, path = "/api/v1/modules", tag = "modules", responses((status = 200, body = ModuleList), (status = "4XX", description = "Missing permission", body = crate::error::ErrorEnvelope)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModuleList>> {
-    let catalogue = state.registry.catalogue();
+    let catalogue = state.services.registry.catalogue();
     let items: Vec<Value> = catalogue
         .modules()
         .iter()
         .map(|module| {
             let mut item = serde_json::to_value(module).unwrap_or_default();
-            item["builtin"] = Value::Bool(state.registry.is_builtin(&module.uuid));
+            item["builtin"] = Value::Bool(state.services.registry.is_builtin(&module.uuid));
             item
         })
         .collect();
@@ -63,30 +60,7 @@ pub async fn trigger_event(
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
     let (owner, event) = callbacks(&state)?.trigger_event(&id, token(&headers)?, body).map_err(refused)?;
-    let Some(Owner::Playbook(playbook_uuid)) = Owner::parse(&owner) else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "a connector sends its events to its intake (`POST {intake_url}/batch`), not to the callback",
-        ));
-    };
-    let heads = state.store.active_playbook_heads().await?;
-    let head = heads.iter().find(|h| h.uuid == playbook_uuid).ok_or_else(|| {
-        ApiError::new(StatusCode::CONFLICT, format!("playbook {playbook_uuid} is not active: the event starts no run"))
-    })?;
-    // The SDK sends one `request_id` per event, kept across its retries: one run per event.
-    let request_id = event.request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let key = format!("{playbook_uuid}:{request_id}");
-    let run_uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes()).to_string();
-    if let Some(directory) = &event.directory {
-        let host = state.registry.host().ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no module host"))?;
-        host.adopt_directory(&owner, directory, &run_uuid).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e))?;
-    }
-    let run = new_run(&playbook_uuid, head.version, run_uuid.clone(), event.name, event.event);
-    match state.store.insert_runs(std::slice::from_ref(&run)).await {
-        Ok(()) => state.runs.submit(vec![run]),
-        Err(StoreError::Conflict(_)) => tracing::debug!(%run_uuid, "trigger event sent again"),
-        Err(e) => return Err(e.into()),
-    }
+    let run_uuid = state.services.trigger_event(&owner, event).await?;
     Ok(Json(serde_json::json!({"run_uuid": run_uuid})))
 }
 
@@ -112,7 +86,7 @@ pub async fn secrets(
 
 /// Refuses a call's request without its token before its body is read.
 pub async fn authorise_call(
-    State(state): State<AppState>,
+    Extension(state): Extension<AppState>,
     Path(path): Path<HashMap<String, String>>,
     request: Request,
     next: Next,
@@ -123,11 +97,7 @@ pub async fn authorise_call(
 }
 
 fn callbacks(state: &AppState) -> ApiResult<&riposte_host::Callbacks> {
-    let host = state
-        .registry
-        .host()
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "this server runs no installed modules"))?;
-    Ok(host.callbacks().as_ref())
+    Ok(state.services.host()?.callbacks().as_ref())
 }
 
 fn token(headers: &HeaderMap) -> ApiResult<&str> {

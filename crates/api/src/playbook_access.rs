@@ -7,7 +7,9 @@ use riposte_model::{Node, NodeType, Playbook};
 use riposte_modules::sekoiaio;
 use serde_json::Value;
 
-use crate::auth::{Caller, SIC_READ_ALERTS};
+use riposte_model::Permission;
+
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -15,7 +17,7 @@ use crate::state::AppState;
 /// `playbook`'s blocks use on this server. `within` is where the playbook sits in the request
 /// (`$.playbook`, or `$` when it is not in the body).
 pub(crate) async fn require(state: &AppState, caller: &Caller, playbook: &Playbook, within: &str) -> ApiResult<()> {
-    if caller.holds(SIC_READ_ALERTS) {
+    if caller.holds(Permission::ReadAlerts) {
         return Ok(());
     }
     for (id, node) in &playbook.nodes {
@@ -24,7 +26,7 @@ pub(crate) async fn require(state: &AppState, caller: &Caller, playbook: &Playbo
             return Err(ApiError::at(
                 StatusCode::FORBIDDEN,
                 path,
-                format!("{reason}: a key needs {SIC_READ_ALERTS} to save, turn on or run this playbook"),
+                format!("{reason}: a key needs {} to save, turn on or run this playbook", Permission::ReadAlerts),
             ));
         }
     }
@@ -41,7 +43,7 @@ pub(crate) fn require_for_configuration(
     if !module_uuid.eq_ignore_ascii_case(sekoiaio::MODULE_UUID) || !local(value.get("base_url")) {
         return Ok(());
     }
-    caller.require(SIC_READ_ALERTS, "a Sekoia.io configuration without base_url reads this server's alerts")
+    caller.require(Permission::ReadAlerts, "a Sekoia.io configuration without base_url reads this server's alerts")
 }
 
 fn local(base_url: Option<&Value>) -> bool {
@@ -67,6 +69,6 @@ async fn reads_alerts(state: &AppState, node: &Node) -> ApiResult<Option<&'stati
 
 async fn reads_locally(state: &AppState, configuration_uuid: Option<&str>) -> ApiResult<bool> {
     let Some(uuid) = configuration_uuid else { return Ok(true) };
-    let Some(configuration) = state.store.get_configuration(uuid).await? else { return Ok(true) };
+    let Some(configuration) = state.services.store.get_configuration(uuid).await? else { return Ok(true) };
     Ok(local(configuration.value.get("base_url")))
 }

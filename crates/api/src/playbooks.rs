@@ -7,12 +7,12 @@ use axum::{Extension, Json};
 use riposte_engine::{Diagnostic, validate};
 use riposte_model::Playbook;
 use riposte_modules::scheduler;
+use riposte_services::{new_run, trigger_of};
 use riposte_store::{NewPlaybook, Paged, PlaybookRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::Caller;
-use crate::dispatch::{new_run, trigger_of};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::playbook_access;
@@ -62,11 +62,11 @@ pub struct PlaybookView {
 
 fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
     let mut problems = match serde_json::from_value::<Playbook>(record.definition.clone()) {
-        Ok(playbook) => validate(&playbook, &state.registry.catalogue()),
+        Ok(playbook) => validate(&playbook, &state.services.registry.catalogue()),
         Err(e) => vec![Diagnostic::new("$", format!("stored playbook is unreadable: {e}"))],
     };
     problems.extend(trigger_problems(&record.definition));
-    let trigger_status = state.components.status(&crate::components::Owner::Playbook(record.uuid.clone()));
+    let trigger_status = state.services.component_status(&riposte_services::Owner::Playbook(record.uuid.clone()));
     PlaybookView {
         trigger_status,
         uuid: record.uuid,
@@ -86,7 +86,7 @@ async fn choose_uuid(state: &AppState, playbook: &Playbook) -> ApiResult<String>
     match playbook.uuid.as_deref().map(uuid::Uuid::parse_str) {
         Some(Ok(uuid)) => {
             let uuid = uuid.to_string();
-            if state.store.get_playbook(&uuid).await?.is_some() {
+            if state.services.store.get_playbook(&uuid).await?.is_some() {
                 return Err(ApiError::at(
                     StatusCode::CONFLICT,
                     "$.playbook.uuid",
@@ -115,13 +115,14 @@ pub async fn create(
         definition: definition(&playbook)?,
         now: riposte_worker::now_ms(),
     };
-    let record = state.store.create_playbook(&new).await?;
+    let record = state.services.store.create_playbook(&new).await?;
     Ok((StatusCode::CREATED, Json(view(&state, record))))
 }
 
 #[utoipa::path(get, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
-    let record = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    let record =
+        state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     Ok(Json(view(&state, record)))
 }
 
@@ -131,7 +132,7 @@ pub async fn list(
     params: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<Paged<PlaybookView>>> {
     let Query(params) = query(params)?;
-    let paged = state.store.list_playbooks(page(params.offset, params.limit)?).await?;
+    let paged = state.services.store.list_playbooks(page(params.offset, params.limit)?).await?;
     Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(&state, r)).collect() }))
 }
 
@@ -144,23 +145,24 @@ pub async fn update(
     Extension(caller): Extension<Caller>,
     Body(body): Body<PlaybookBody>,
 ) -> ApiResult<Json<PlaybookView>> {
-    let current = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    let current =
+        state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     let mut playbook = body.playbook;
     playbook_access::require(&state, &caller, &playbook, "$.playbook").await?;
     playbook.uuid = Some(uuid.clone());
     if current.active {
-        let problems = validate(&playbook, &state.registry.catalogue());
+        let problems = validate(&playbook, &state.services.registry.catalogue());
         if !problems.is_empty() {
             return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems)));
         }
     }
-    let record = state.store.save_version(&uuid, &definition(&playbook)?, &playbook.name).await?;
+    let record = state.services.store.save_version(&uuid, &definition(&playbook)?, &playbook.name).await?;
     Ok(Json(view(&state, record)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
-    state.store.delete_playbook(&uuid).await?;
+    state.services.store.delete_playbook(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -171,18 +173,19 @@ pub async fn activate(
     Path(uuid): Path<String>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<PlaybookView>> {
-    let record = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    let record =
+        state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     require_stored(&state, &caller, &record).await?;
     let current = view(&state, record);
     if !current.problems.is_empty() {
         return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &current.problems)));
     }
-    Ok(Json(view(&state, state.store.set_active(&uuid, true, None).await?)))
+    Ok(Json(view(&state, state.services.store.set_active(&uuid, true, None).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/deactivate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn deactivate(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
-    Ok(Json(view(&state, state.store.set_active(&uuid, false, None).await?)))
+    Ok(Json(view(&state, state.services.store.set_active(&uuid, false, None).await?)))
 }
 
 /// [`playbook_access::require`] for a stored playbook.
@@ -243,16 +246,15 @@ pub async fn run(
     Extension(caller): Extension<Caller>,
     Body(body): Body<ManualRun>,
 ) -> ApiResult<(StatusCode, Json<crate::runs::RunView>)> {
-    let record = state.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    let record =
+        state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     require_stored(&state, &caller, &record).await?;
     let problems = view(&state, record.clone()).problems;
     if !problems.is_empty() {
         return Err(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems));
     }
-    let run =
-        new_run(&record.uuid, record.version, crate::new_record_uuid(), "Manual run".into(), Value::Object(body.event));
-    state.store.insert_runs(std::slice::from_ref(&run)).await?;
-    let uuid = run.uuid.clone();
-    state.runs.submit(vec![run]);
+    let uuid = riposte_services::new_record_uuid();
+    let run = new_run(&record.uuid, record.version, uuid.clone(), "Manual run".into(), Value::Object(body.event));
+    state.services.start(run).await?;
     Ok((StatusCode::ACCEPTED, Json(crate::runs::detailed(&state, &uuid).await?)))
 }

@@ -30,8 +30,11 @@ pub(crate) async fn load_outputs(state: &AppState, run: &mut RunRecord) -> ApiRe
             wanted.push(reference.key);
         }
     }
-    let mut outputs =
-        if wanted.is_empty() { Default::default() } else { state.store.run_outputs(&run.uuid, &wanted).await? };
+    let mut outputs = if wanted.is_empty() {
+        Default::default()
+    } else {
+        state.services.store.run_outputs(&run.uuid, &wanted).await?
+    };
     for node in &mut run.nodes {
         let Some(reference) = node.results.as_ref().and_then(OutputRef::of) else { continue };
         node.results = Some(match outputs.remove(&reference.key) {
@@ -90,7 +93,7 @@ pub async fn output(
     State(state): State<AppState>,
     Path((uuid, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let mut outputs = state.store.run_outputs(&uuid, std::slice::from_ref(&key)).await?;
+    let mut outputs = state.services.store.run_outputs(&uuid, std::slice::from_ref(&key)).await?;
     outputs.remove(&key).map(Json).ok_or_else(|| ApiError::not_found("run output", &key))
 }
 
@@ -101,15 +104,15 @@ pub async fn node(
     State(state): State<AppState>,
     Path((uuid, wanted)): Path<(String, String)>,
 ) -> ApiResult<Json<NodeView>> {
-    let mut run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
-    if let Ok(nodes) = state.runs.runner().nodes(&run).await {
+    let mut run = state.services.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    if let Ok(nodes) = state.services.runs.runner().nodes(&run).await {
         run.nodes = nodes;
     }
     let found: Option<NodeReport> = run.nodes.into_iter().find(|n| node_key(n) == wanted);
     let mut node =
         found.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("run {uuid} has no node {wanted}")))?;
     if let Some(reference) = node.results.as_ref().and_then(OutputRef::of) {
-        let mut outputs = state.store.run_outputs(&uuid, std::slice::from_ref(&reference.key)).await?;
+        let mut outputs = state.services.store.run_outputs(&uuid, std::slice::from_ref(&reference.key)).await?;
         node.results = Some(outputs.remove(&reference.key).unwrap_or_else(|| link(&uuid, &reference)));
     }
     Ok(Json(NodeView::from(node)))

@@ -7,8 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use riposte_model::{LogEntry, NodeReport, NodeStatus, RunStatus};
-use riposte_store::{NewRun, Paged, RunFilter, RunRecord, RunState};
-use riposte_worker::RestartError;
+use riposte_services::new_run;
+use riposte_store::{Paged, RunFilter, RunRecord, RunState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -155,7 +155,7 @@ pub async fn list(
         created_from: params.created_from,
         created_to: params.created_to,
     };
-    let paged = state.store.list_runs(&filter, page(params.offset, params.limit)?).await?;
+    let paged = state.services.store.list_runs(&filter, page(params.offset, params.limit)?).await?;
     Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(r, false)).collect() }))
 }
 
@@ -167,8 +167,8 @@ pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> Api
 /// A run with its per-node account (replayed from its journal while it goes on) and its large
 /// outputs put back.
 pub(crate) async fn detailed(state: &AppState, uuid: &str) -> ApiResult<RunView> {
-    let mut run = state.store.get_run(uuid).await?.ok_or_else(|| ApiError::not_found("run", uuid))?;
-    match state.runs.runner().nodes(&run).await {
+    let mut run = state.services.store.get_run(uuid).await?.ok_or_else(|| ApiError::not_found("run", uuid))?;
+    match state.services.runs.runner().nodes(&run).await {
         Ok(nodes) => run.nodes = nodes,
         // The stored account is the best there is; the runner reports the same error on the run.
         Err(e) => tracing::warn!(run = %uuid, error = %e, "cannot replay the run's journal"),
@@ -180,11 +180,11 @@ pub(crate) async fn detailed(state: &AppState, uuid: &str) -> ApiResult<RunView>
 /// Cancels a run that has not finished: running actions are stopped, nothing else starts.
 #[utoipa::path(post, path = "/api/v1/symphony/runs/{uuid}/cancel", tag = "runs", params(("uuid" = String, Path)), responses((status = 202, body = RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
 pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<(StatusCode, Json<RunView>)> {
-    let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    let run = state.services.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
     if run.status.is_final() {
         return Err(ApiError::new(StatusCode::CONFLICT, format!("run {uuid} is already {}", run.status)));
     }
-    if !state.runs.cancel(&uuid) {
+    if !state.services.runs.cancel(&uuid) {
         if run.started_at.is_some() {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -194,7 +194,7 @@ pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> 
         // Not started: nothing ran, nothing to stop.
         let now = riposte_worker::now_ms();
         let state_now = RunState::ended_unstarted(RunStatus::Cancelled, now, None);
-        state.store.append_run_events(&uuid, run.events, &[], &state_now).await?;
+        state.services.store.append_run_events(&uuid, run.events, &[], &state_now).await?;
     }
     Ok((StatusCode::ACCEPTED, Json(detailed(&state, &uuid).await?)))
 }
@@ -221,34 +221,23 @@ pub async fn rerun(
     Extension(caller): Extension<Caller>,
     Body(body): Body<RerunBody>,
 ) -> ApiResult<(StatusCode, Json<RunView>)> {
-    let run = state.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    let run = state.services.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
     let playbook =
-        state.store.get_playbook(&run.playbook_uuid).await?.ok_or_else(|| {
+        state.services.store.get_playbook(&run.playbook_uuid).await?.ok_or_else(|| {
             ApiError::new(StatusCode::CONFLICT, format!("playbook {} was deleted", run.playbook_uuid))
         })?;
     crate::playbooks::require_stored(&state, &caller, &playbook).await?;
     let target = match body.mode {
         RerunMode::All => {
-            let new = NewRun {
-                uuid: crate::new_record_uuid(),
-                playbook_uuid: playbook.uuid,
-                playbook_version: playbook.version,
-                name: run.name,
-                trigger_event: run.trigger_event,
-                created_at: riposte_worker::now_ms(),
-            };
-            state.store.insert_runs(std::slice::from_ref(&new)).await?;
-            new.uuid
+            let new_uuid = riposte_services::new_record_uuid();
+            let again = new_run(&playbook.uuid, playbook.version, new_uuid.clone(), run.name, run.trigger_event);
+            state.services.start(again).await?;
+            new_uuid
         }
         RerunMode::Failed => {
-            state.runs.runner().restart_failed(&uuid).await.map_err(|e| match e {
-                RestartError::NotFound => ApiError::not_found("run", &uuid),
-                RestartError::NotFailed(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
-                RestartError::Other(message) => ApiError::new(StatusCode::CONFLICT, message),
-            })?;
+            state.services.rerun_failed(&uuid).await?;
             uuid
         }
     };
-    state.runs.notify();
     Ok((StatusCode::ACCEPTED, Json(detailed(&state, &target).await?)))
 }

@@ -1,14 +1,9 @@
 use std::sync::Arc;
 
-use riposte_store::Store;
-use riposte_worker::{ConfigurationSource, Registry, RunService};
+use riposte_services::Services;
 
-use crate::body::Bodies;
-use crate::components::Components;
-
-use crate::TriggerCache;
 use crate::auth::Keys;
-use crate::secrets::Sealer;
+use crate::body::Bodies;
 
 /// What every handler can reach. Cloned for each request and each layer it passes, so it is one
 /// shared pointer to [`Shared`].
@@ -30,18 +25,10 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct Shared {
-    pub store: Arc<dyn Store>,
-    pub runs: Arc<RunService>,
-    /// The modules, built in and installed.
-    pub registry: Arc<Registry>,
+    /// What the handlers ask of the platform.
+    pub services: Arc<Services>,
     pub keys: Arc<Keys>,
-    pub sealer: Sealer,
     pub metrics: Arc<Metrics>,
-    pub triggers: Arc<TriggerCache>,
-    /// Module configurations with their secrets, for the components the server starts.
-    pub configurations: Arc<dyn ConfigurationSource>,
-    /// Installed modules' triggers and connectors running.
-    pub components: Arc<Components>,
     /// The budget of request bodies being read.
     pub bodies: Bodies,
 }

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
-use riposte_api::{BodyLimits, ConnectionLimits, RetentionPolicy};
+use riposte_api::{BodyLimits, ConnectionLimits};
+use riposte_services::RetentionPolicy;
 use riposte_worker::RunLimits;
 
 use crate::server::{Server, ServerOptions, wait_for_signal};

@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use riposte_api::{
-    AppState, Bodies, BodyLimits, ConnectionLimits, Metrics, RetentionPolicy, Sealer, Shared, StoreAlerts,
-    StoredConfigurations, auth,
-};
+use riposte_api::{AppState, Bodies, BodyLimits, ConnectionLimits, Metrics, Shared, auth};
 use riposte_host::{Callbacks, Host};
+use riposte_model::Permissions;
 use riposte_modules::HttpClients;
+use riposte_services::{RetentionPolicy, Sealer, Services, StoreAlerts, StoredConfigurations};
 use riposte_store::Store;
 use riposte_store_sqlite::SqliteStore;
 use riposte_worker::{
@@ -66,7 +65,7 @@ impl Server {
         let address = listener.local_addr()?;
 
         let mut keys = auth::Keys::default();
-        keys.add(&admin_key, &auth::ALL_PERMISSIONS);
+        keys.add(&admin_key, Permissions::ALL);
 
         // The built-in Sekoia.io module's default configuration (no base_url) reads this server's
         // alerts directly.
@@ -85,8 +84,7 @@ impl Server {
         let sealer = match &options.secret_key {
             Some(hex) => Sealer::from_hex(hex),
             None => Sealer::from_key_file(&dir.join("secret.key")),
-        }
-        .map_err(|e| anyhow::anyhow!("secret key: {e}"))?;
+        }?;
         let source = StoredConfigurations { store: store.clone(), sealer: sealer.clone(), defaults: configurations };
         let worker_metrics = WorkerMetrics::default();
         let metrics = Arc::new(Metrics::new(|registry| worker_metrics.register(registry)));
@@ -95,25 +93,16 @@ impl Server {
         let runner =
             Arc::new(DurableRunner::new(store.clone(), executor).with_max_inline_output(options.max_inline_output));
         let run_service = RunService::new(runner, options.limits);
-        let state = AppState::from(Shared {
-            store,
-            runs: run_service.clone(),
-            registry: registry.clone(),
-            keys: Arc::new(keys),
-            sealer,
-            metrics,
-            triggers: Arc::default(),
-            configurations,
-            components: Arc::default(),
-            bodies: Bodies::new(options.bodies),
-        });
+        let services = Arc::new(Services::new(store, run_service.clone(), registry.clone(), sealer, configurations));
 
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));
-        tokio::spawn(riposte_api::run_schedule(state.clone(), shutdown.clone()));
-        tokio::spawn(riposte_api::run_retention(state.store.clone(), options.retention, shutdown.clone()));
+        tokio::spawn(riposte_services::run_schedule(services.clone(), shutdown.clone()));
+        tokio::spawn(riposte_services::run_retention(services.store.clone(), options.retention, shutdown.clone()));
         tokio::spawn(installed::watch(registry, modules_dir, shutdown.clone()));
-        let components = tokio::spawn(riposte_api::run_components(state.clone(), shutdown.clone()));
+        let components = tokio::spawn(riposte_services::run_components(services.clone(), shutdown.clone()));
+        let state =
+            AppState::from(Shared { services, keys: Arc::new(keys), metrics, bodies: Bodies::new(options.bodies) });
         let http = tokio::spawn(riposte_api::serve(
             listener,
             riposte_api::router(state),

@@ -188,15 +188,10 @@ impl Callbacks {
 
 fn authorised<'a>(calls: &'a mut HashMap<String, Call>, id: &str, token: &str) -> Result<&'a mut Call, CallbackError> {
     let call = calls.get_mut(id).ok_or_else(|| CallbackError::UnknownCall(id.to_string()))?;
-    if !same_secret(call.token.as_bytes(), token.as_bytes()) {
+    if !riposte_model::same_secret(&call.token, token) {
         return Err(CallbackError::BadToken);
     }
     Ok(call)
-}
-
-/// Compares in time that does not depend on where the first difference is.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 fn trigger_event(body: Value) -> Result<TriggerEvent, CallbackError> {

@@ -39,6 +39,22 @@ pub struct InstalledModule {
     pub installed_at: Option<std::time::SystemTime>,
 }
 
+impl Launch {
+    /// Refuses a launch file that loads but could not start anything.
+    fn check(&self) -> Result<(), String> {
+        let program_of = |field: &str, command: &[String]| match command.first() {
+            None => Err(format!("$.{field}: empty; it needs at least the program")),
+            Some(program) if program.trim().is_empty() => Err(format!("$.{field}[0]: the program has no name")),
+            Some(_) => Ok(()),
+        };
+        program_of("command", &self.command)?;
+        match &self.warm {
+            Some(warm) => program_of("warm", warm),
+            None => Ok(()),
+        }
+    }
+}
+
 impl InstalledModule {
     /// The program to start, as a path the operating system can find.
     pub fn program(&self) -> PathBuf {
@@ -66,9 +82,7 @@ impl InstalledModule {
 /// Reads the installed module in `dir`.
 pub fn load_module(dir: &Path) -> Result<InstalledModule, HostError> {
     let launch: Launch = read_json(&dir.join(INSTALL_FILE))?;
-    if launch.command.is_empty() {
-        return Err(problem(&dir.join(INSTALL_FILE), "`command` is empty: it needs at least the program"));
-    }
+    launch.check().map_err(|message| problem(&dir.join(INSTALL_FILE), &message))?;
     let mut manifest: ModuleManifest = read_json(&dir.join("manifest.json"))?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| problem(dir, &e.to_string()))?
@@ -158,5 +172,23 @@ mod tests {
         assert!(modules.is_empty());
         assert_eq!(problems.len(), 1);
         assert!(load_modules(&root.path().join("none")).0.is_empty(), "no modules folder, no modules");
+    }
+
+    #[test]
+    fn a_launch_file_that_could_start_nothing_is_refused_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "manifest.json", r#"{"uuid": "m-1", "name": "Echo", "slug": "echo", "version": "0.1.0"}"#);
+        for (launch, expected) in [
+            (r#"{"command": []}"#, "$.command: empty"),
+            (r#"{"command": [" "]}"#, "$.command[0]: the program has no name"),
+            (r#"{"command": ["python3"], "warm": []}"#, "$.warm: empty"),
+            (r#"{"command": ["python3"], "warm": [""]}"#, "$.warm[0]: the program has no name"),
+        ] {
+            write(dir.path(), INSTALL_FILE, launch);
+            let error = load_module(dir.path()).unwrap_err().to_string();
+            assert!(error.contains(INSTALL_FILE) && error.contains(expected), "{launch}: {error}");
+        }
+        write(dir.path(), INSTALL_FILE, r#"{"command": ["python3", "main.py"], "warm": ["python3", "-m", "warm"]}"#);
+        assert!(load_module(dir.path()).is_ok());
     }
 }

@@ -9,13 +9,16 @@
 mod action;
 mod callbacks;
 mod data;
+mod host;
 mod installed;
 mod logs;
+mod process;
 mod supervise;
 mod warm;
 
-pub use action::{ActionReport, ActionRequest, DATA_PATH_VARIABLE, Host};
+pub use action::{ActionReport, ActionRequest};
 pub use callbacks::{CallbackError, Callbacks, TriggerEvent};
+pub use host::{DATA_PATH_VARIABLE, Host};
 pub use installed::{INSTALL_FILE, InstalledModule, Launch, load_module, load_modules};
 pub use supervise::{ComponentKind, ComponentState, ComponentStatus, LongRunning, Supervised};
 pub use warm::DEFAULT_WARM_WORKERS;

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::action::{stderr_note, tail};
+use crate::process::{stderr_note, tail};
 use crate::{Host, InstalledModule};
 
 /// How long a stopped component has to exit after SIGTERM before it is killed.
@@ -186,7 +186,7 @@ impl Host {
             ComponentKind::Connector => command.env("CONNECTOR_CONFIGURATION", settings),
         };
         if let Some(path) = self.component_data_path(&component.owner) {
-            command.env(crate::action::DATA_PATH_VARIABLE, path);
+            command.env(crate::DATA_PATH_VARIABLE, path);
         }
         if let Some(intake_url) = &component.intake_url {
             command.env("INTAKE_URL", intake_url);

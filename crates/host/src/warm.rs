@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::InstalledModule;
-use crate::action::keep_tail;
+use crate::process::{die_with_server, keep_tail, stderr_note};
 
 /// Idle workers kept per module unless told otherwise; more are stopped when they finish.
 pub const DEFAULT_WARM_WORKERS: usize = 4;
@@ -110,7 +110,7 @@ impl Worker {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        crate::action::die_with_server(&mut command);
+        die_with_server(&mut command);
         let mut child = command
             .spawn()
             .map_err(|e| Unwarmed::Failed(format!("cannot start the module's worker {}: {e}", warm[0])))?;
@@ -150,6 +150,6 @@ impl Worker {
             let _ = tokio::time::timeout(Duration::from_secs(1), reader).await;
         }
         let tail = self.stderr.lock().expect("stderr lock");
-        crate::action::stderr_note(String::from_utf8_lossy(&tail).trim())
+        stderr_note(String::from_utf8_lossy(&tail).trim())
     }
 }

@@ -8,9 +8,11 @@ mod alert;
 mod error;
 mod manifest;
 mod outcome;
+mod permission;
 mod playbook;
 mod policy;
 mod run;
+mod secret;
 pub mod whole;
 
 pub use alert::{
@@ -19,6 +21,8 @@ pub use alert::{
 pub use error::{ModelError, key_segment, parse_json};
 pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest, schema_secrets};
 pub use outcome::{ActionOutcome, Failure, FailureKind};
+pub use permission::{Permission, Permissions, UnknownPermission};
 pub use playbook::{Case, Comparison, Modification, ModificationType, Node, NodeType, OperatorKind, Playbook};
 pub use policy::{RetryOn, RetryPolicy};
 pub use run::{LogEntry, LogLevel, NodeReport, NodeStatus, RunReport, RunStatus};
+pub use secret::same_secret;

@@ -51,12 +51,8 @@ impl Readers {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let readers = self.clone();
-        let turn = self
-            .turns
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| StoreError::Backend("the readers are closed".into()))?;
+        let turn =
+            self.turns.clone().acquire_owned().await.map_err(|_| StoreError::backend("the readers are closed"))?;
         tokio::task::spawn_blocking(move || {
             let _turn = turn;
             let connection = match readers.idle.lock().expect("reader pool lock").pop() {
@@ -68,7 +64,7 @@ impl Readers {
             result
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+        .map_err(|e| StoreError::caused("a read failed", e))?
     }
 }
 
@@ -76,12 +72,12 @@ pub(crate) fn error(err: rusqlite::Error) -> StoreError {
     match err.sqlite_error_code() {
         Some(ErrorCode::ConstraintViolation) => StoreError::Conflict(err.to_string()),
         Some(ErrorCode::DiskFull) => StoreError::Full(err.to_string()),
-        _ => StoreError::Backend(err.to_string()),
+        _ => StoreError::caused("SQLite failed", err),
     }
 }
 
 pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("cannot encode: {e}")))
+    serde_json::to_string(value).map_err(|e| StoreError::caused("cannot encode a value as JSON", e))
 }
 
 pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> rusqlite::Result<T> {

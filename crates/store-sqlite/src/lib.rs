@@ -85,7 +85,7 @@ fn owner_only(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let cannot = |e: std::io::Error| StoreError::Backend(format!("cannot set up {}: {e}", path.display()));
+        let cannot = |e: std::io::Error| StoreError::caused(format!("cannot set up {}", path.display()), e);
         std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(cannot)?;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(cannot)?;
     }
@@ -97,7 +97,7 @@ fn migrate(connection: &mut rusqlite::Connection) -> Result<()> {
     let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(connection::error)?;
     let applied = applied as usize;
     if applied > MIGRATIONS.len() {
-        return Err(StoreError::Backend(format!(
+        return Err(StoreError::backend(format!(
             "the database was written by a newer Riposte (schema {applied}, this one knows {})",
             MIGRATIONS.len()
         )));

@@ -20,14 +20,14 @@ pub(crate) fn lock(database: &Path) -> Result<DatabaseLock> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| StoreError::caused(format!("cannot open {}", path.display()), e))?;
     match file.try_lock() {
         Ok(()) => Ok(DatabaseLock { _file: file }),
-        Err(TryLockError::WouldBlock) => Err(StoreError::Backend(format!(
+        Err(TryLockError::WouldBlock) => Err(StoreError::backend(format!(
             "{} is in use by another Riposte process (it holds {})",
             database.display(),
             path.display()
         ))),
-        Err(TryLockError::Error(e)) => Err(StoreError::Backend(format!("cannot lock {}: {e}", path.display()))),
+        Err(TryLockError::Error(e)) => Err(StoreError::caused(format!("cannot lock {}", path.display()), e)),
     }
 }

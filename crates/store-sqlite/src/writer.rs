@@ -47,7 +47,7 @@ where
     }
 
     fn answer(self: Box<Self>, commit: Result<()>) {
-        let outcome = self.outcome.unwrap_or_else(|| Err(StoreError::Backend("the write did not run".into())));
+        let outcome = self.outcome.unwrap_or_else(|| Err(StoreError::backend("the write did not run")));
         let result = match (outcome, commit) {
             (Ok(value), Ok(())) => Ok(value),
             (Err(e), _) | (Ok(_), Err(e)) => Err(e),
@@ -93,8 +93,8 @@ impl Writer {
     {
         let (reply, answer) = oneshot::channel::<Result<T>>();
         let job = Box::new(Write { f, outcome: None, reply, ended });
-        self.jobs.send(job).map_err(|_| StoreError::Backend("the database writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Backend("the database writer stopped before answering".into()))?
+        self.jobs.send(job).map_err(|_| StoreError::backend("the database writer has stopped"))?;
+        answer.await.map_err(|_| StoreError::backend("the database writer stopped before answering"))?
     }
 }
 

@@ -3,6 +3,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
+use crate::{Result, WorkerError};
+
 /// A configuration ready for an action, and the secret values in it, which must never show in
 /// what the action reports.
 #[derive(Debug, Clone, Default)]
@@ -15,12 +17,12 @@ pub struct Resolved {
 #[async_trait]
 pub trait ConfigurationSource: Send + Sync {
     /// The configuration a node uses: the one it names, else its module's default.
-    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved, String>;
+    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved>;
 
     /// Keeps new values of secret fields an action gives back (a rotated token), sealed as the
     /// others are.
-    async fn store_secrets(&self, configuration_uuid: &str, _secrets: Map<String, Value>) -> Result<(), String> {
-        Err(format!("module configuration {configuration_uuid} cannot take new secret values here"))
+    async fn store_secrets(&self, configuration_uuid: &str, _secrets: Map<String, Value>) -> Result<()> {
+        Err(WorkerError::SecretsNotKept(configuration_uuid.to_string()))
     }
 }
 
@@ -54,13 +56,13 @@ impl Configurations {
 
 #[async_trait]
 impl ConfigurationSource for Configurations {
-    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved, String> {
+    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved> {
         match configuration_uuid {
             Some(uuid) => self
                 .by_uuid
                 .get(&uuid.to_ascii_lowercase())
                 .map(|value| Resolved { value: value.clone(), secrets: Vec::new() })
-                .ok_or_else(|| format!("no module configuration {uuid}")),
+                .ok_or_else(|| WorkerError::NoConfiguration(uuid.to_string())),
             None => Ok(self
                 .module_default(module_uuid)
                 .cloned()

@@ -11,15 +11,15 @@ use futures::{FutureExt, StreamExt};
 use riposte_engine::{Effect, Event, Plan, Run};
 use tokio_util::sync::CancellationToken;
 
-use crate::Executor;
+use crate::{Executor, Result, WorkerError};
 
 /// Where each event goes before its effects are carried out, so that a run can be rebuilt.
 /// The event is noted before the run handles it (which consumes it), and stored with the state
 /// the run is in after it.
 #[async_trait]
 pub trait Journal: Send {
-    fn note(&mut self, at: i64, event: &Event) -> Result<(), String>;
-    async fn commit(&mut self, run: &Run) -> Result<(), String>;
+    fn note(&mut self, at: i64, event: &Event) -> Result<()>;
+    async fn commit(&mut self, run: &Run) -> Result<()>;
 }
 
 /// Keeps nothing: runs that only live in memory.
@@ -27,11 +27,11 @@ pub struct NoJournal;
 
 #[async_trait]
 impl Journal for NoJournal {
-    fn note(&mut self, _: i64, _: &Event) -> Result<(), String> {
+    fn note(&mut self, _: i64, _: &Event) -> Result<()> {
         Ok(())
     }
 
-    async fn commit(&mut self, _: &Run) -> Result<(), String> {
+    async fn commit(&mut self, _: &Run) -> Result<()> {
         Ok(())
     }
 }
@@ -50,7 +50,7 @@ pub async fn drive(
     executor: &Executor,
     journal: &mut dyn Journal,
     cancel: CancellationToken,
-) -> Result<Run, String> {
+) -> Result<Run> {
     let mut in_flight = InFlight::default();
     let run_id: Arc<str> = Arc::from(run.id());
     let mut finished = in_flight.apply(effects, executor, &run_id);
@@ -62,7 +62,7 @@ pub async fn drive(
                 cancel_seen = true;
                 Event::Cancel
             }
-            else => return Err(format!("run {run_id} has nothing in flight and has not finished")),
+            else => return Err(WorkerError::Stalled(run_id.to_string())),
         };
         let at = now_ms();
         journal.note(at, &event)?;

@@ -12,18 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::Executor;
 use crate::drive::{Journal, drive, now_ms};
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum RestartError {
-    #[error("no such run")]
-    NotFound,
-    #[error("only failed or cancelled runs can rerun their failed nodes; this one is {0}")]
-    NotFailed(RunStatus),
-    #[error("{0}")]
-    Other(String),
-}
+use crate::{Executor, Result, WorkerError};
 
 /// One line of a run's journal, as read back.
 #[derive(Debug, Deserialize)]
@@ -81,23 +71,21 @@ impl DurableRunner {
     }
 
     /// The compiled plan of a playbook version.
-    pub async fn plan(&self, playbook_uuid: &str, version: i64) -> Result<Arc<Plan>, String> {
+    pub async fn plan(&self, playbook_uuid: &str, version: i64) -> Result<Arc<Plan>> {
         let key = (playbook_uuid.to_string(), version);
         if let Some(plan) = self.plans.lock().expect("plan cache lock").get(&key) {
             return Ok(plan.clone());
         }
+        let playbook = || playbook_uuid.to_string();
         let definition = self
             .store
             .get_version(playbook_uuid, version)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("playbook {playbook_uuid} has no version {version}"))?;
-        let playbook: Playbook =
-            serde_json::from_value(definition).map_err(|e| format!("stored playbook is unreadable: {e}"))?;
-        let plan = Plan::build(&playbook, &self.executor_catalogue()).map_err(|problems| {
-            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            format!("the playbook no longer validates: {}", list.join("; "))
-        })?;
+            .await?
+            .ok_or_else(|| WorkerError::MissingVersion { playbook: playbook(), version })?;
+        let playbook: Playbook = serde_json::from_value(definition)
+            .map_err(|source| WorkerError::UnreadablePlaybook { playbook: playbook(), version, source })?;
+        let plan = Plan::build(&playbook, &self.executor_catalogue())
+            .map_err(|problems| WorkerError::InvalidPlaybook(problems.iter().map(ToString::to_string).collect()))?;
         let plan = Arc::new(plan);
         self.plans.lock().expect("plan cache lock").insert(key, plan.clone());
         Ok(plan)
@@ -105,19 +93,20 @@ impl DurableRunner {
 
     /// Drives a stored run to its end (or until `cancel`), starting it or resuming it from its
     /// journal. Returns the run's final status.
-    pub async fn drive_run(&self, uuid: &str, cancel: CancellationToken) -> Result<RunStatus, String> {
-        let record =
-            self.store.get_run(uuid).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no run {uuid}"))?;
+    pub async fn drive_run(&self, uuid: &str, cancel: CancellationToken) -> Result<RunStatus> {
+        let record = self.store.get_run(uuid).await?.ok_or_else(|| WorkerError::RunNotFound(uuid.to_string()))?;
         self.drive(record, cancel).await
     }
 
     /// Drives a run from its record, as read from the store or as just stored.
-    pub async fn drive(&self, mut record: RunRecord, cancel: CancellationToken) -> Result<RunStatus, String> {
+    pub async fn drive(&self, mut record: RunRecord, cancel: CancellationToken) -> Result<RunStatus> {
         if record.status.is_final() {
             return Ok(record.status);
         }
         let plan = match self.plan(&record.playbook_uuid, record.playbook_version).await {
             Ok(plan) => plan,
+            // A store that fails now may not later: the run stays for the next attempt.
+            Err(WorkerError::Store(e)) => return Err(e.into()),
             Err(error) => return self.fail_unrunnable(&record, error).await,
         };
         let (run, effects, next_seq) = self.rebuild(&plan, &mut record).await?;
@@ -135,15 +124,11 @@ impl DurableRunner {
 
     /// The run as its journal leaves it, with the effects to carry out next. A run that had
     /// not started takes the record's trigger event.
-    async fn rebuild(
-        &self,
-        plan: &Plan,
-        record: &mut RunRecord,
-    ) -> Result<(Run, Vec<riposte_engine::Effect>, i64), String> {
+    async fn rebuild(&self, plan: &Plan, record: &mut RunRecord) -> Result<(Run, Vec<riposte_engine::Effect>, i64)> {
         let Some(started_at) = record.started_at else {
             let (run, effects) = Run::start(plan, &record.uuid, std::mem::take(&mut record.trigger_event), now_ms());
             let state = state(&run, plan, &mut self.apart(), Vec::new())?;
-            self.store.append_run_events(&record.uuid, record.events, &[], &state).await.map_err(|e| e.to_string())?;
+            self.store.append_run_events(&record.uuid, record.events, &[], &state).await?;
             return Ok((run, effects, record.events));
         };
         let (run, events) = self.replay(plan, record, started_at).await?;
@@ -153,7 +138,7 @@ impl DurableRunner {
 
     /// The per-node account of a stored run: as written when the run ended, else replayed from
     /// its journal.
-    pub async fn nodes(&self, record: &RunRecord) -> Result<Vec<NodeReport>, String> {
+    pub async fn nodes(&self, record: &RunRecord) -> Result<Vec<NodeReport>> {
         let Some(started_at) = record.started_at.filter(|_| !record.status.is_final()) else {
             return Ok(record.nodes.clone());
         };
@@ -163,22 +148,24 @@ impl DurableRunner {
     }
 
     /// The run its journal describes, and how many events that journal holds.
-    async fn replay(&self, plan: &Plan, record: &RunRecord, started_at: i64) -> Result<(Run, i64), String> {
+    async fn replay(&self, plan: &Plan, record: &RunRecord, started_at: i64) -> Result<(Run, i64)> {
         let (mut run, _) = Run::start(plan, &record.uuid, record.trigger_event.clone(), started_at);
-        let mut journal = self.store.run_events(&record.uuid).await.map_err(|e| e.to_string())?;
-        let apart =
-            self.store.run_outputs(&record.uuid, &referenced_outputs(&journal)).await.map_err(|e| e.to_string())?;
-        for line in &mut journal {
+        let mut journal = self.store.run_events(&record.uuid).await?;
+        let apart = self.store.run_outputs(&record.uuid, &referenced_outputs(&journal)).await?;
+        for (number, line) in journal.iter_mut().enumerate() {
             if let Some(results) = line.pointer_mut("/event/outcome/results")
                 && let Some(reference) = OutputRef::of(results)
             {
                 *results = apart
                     .get(&reference.key)
                     .cloned()
-                    .ok_or_else(|| format!("run {} lost its output {}", record.uuid, reference.key))?;
+                    .ok_or_else(|| WorkerError::LostOutput { run: record.uuid.clone(), key: reference.key.clone() })?;
             }
-            let entry: Entry = serde_json::from_value(line.take())
-                .map_err(|e| format!("unreadable journal of run {}: {e}", record.uuid))?;
+            let entry: Entry = serde_json::from_value(line.take()).map_err(|source| WorkerError::CorruptJournal {
+                run: record.uuid.clone(),
+                event: number,
+                source,
+            })?;
             run.handle(plan, entry.event, entry.at);
         }
         Ok((run, journal.len() as i64))
@@ -186,34 +173,26 @@ impl DurableRunner {
 
     /// Runs a failed or cancelled run again, keeping what its succeeded actions produced. The
     /// run becomes unfinished again: whoever drives stored runs picks it up.
-    pub async fn restart_failed(&self, uuid: &str) -> Result<(), RestartError> {
-        let mut record = self
-            .store
-            .get_run(uuid)
-            .await
-            .map_err(|e| RestartError::Other(e.to_string()))?
-            .ok_or(RestartError::NotFound)?;
+    pub async fn restart_failed(&self, uuid: &str) -> Result<()> {
+        let mut record = self.store.get_run(uuid).await?.ok_or_else(|| WorkerError::RunNotFound(uuid.to_string()))?;
         if !matches!(record.status, RunStatus::Failed | RunStatus::Cancelled) {
-            return Err(RestartError::NotFailed(record.status));
+            return Err(WorkerError::NotFailed(record.status));
         }
-        let plan = self.plan(&record.playbook_uuid, record.playbook_version).await.map_err(RestartError::Other)?;
-        let (mut run, _, next_seq) = self.rebuild(&plan, &mut record).await.map_err(RestartError::Other)?;
+        let plan = self.plan(&record.playbook_uuid, record.playbook_version).await?;
+        let (mut run, _, next_seq) = self.rebuild(&plan, &mut record).await?;
         let at = now_ms();
         let mut apart = self.apart();
         let mut outputs = Vec::new();
-        let line =
-            apart.journal_line(next_seq, at, &Event::RestartFailed, &mut outputs).map_err(RestartError::Other)?;
+        let line = apart.journal_line(uuid, next_seq, at, &Event::RestartFailed, &mut outputs)?;
         run.handle(&plan, Event::RestartFailed, at);
-        let state = state(&run, &plan, &mut apart, outputs).map_err(RestartError::Other)?;
-        self.store
-            .append_run_events(uuid, next_seq, &[line], &state)
-            .await
-            .map_err(|e| RestartError::Other(e.to_string()))
+        let state = state(&run, &plan, &mut apart, outputs)?;
+        Ok(self.store.append_run_events(uuid, next_seq, &[line], &state).await?)
     }
 
-    async fn fail_unrunnable(&self, record: &RunRecord, error: String) -> Result<RunStatus, String> {
-        let state = RunState::ended_unstarted(RunStatus::Failed, now_ms(), Some(error));
-        self.store.append_run_events(&record.uuid, record.events, &[], &state).await.map_err(|e| e.to_string())?;
+    /// Ends a run that cannot start, with why.
+    async fn fail_unrunnable(&self, record: &RunRecord, error: WorkerError) -> Result<RunStatus> {
+        let state = RunState::ended_unstarted(RunStatus::Failed, now_ms(), Some(error.to_string()));
+        self.store.append_run_events(&record.uuid, record.events, &[], &state).await?;
         Ok(RunStatus::Failed)
     }
 }
@@ -230,27 +209,30 @@ impl Apart {
     /// reference and added to `outputs`.
     fn journal_line(
         &mut self,
+        run: &str,
         seq: i64,
         at: i64,
         event: &Event,
         outputs: &mut Vec<StoredOutput>,
-    ) -> Result<JsonText, String> {
+    ) -> Result<JsonText> {
+        let encode = |source| WorkerError::Encode { run: run.to_string(), source };
         let entry = EntryOut { at, event };
-        let line = json_text(&entry).map_err(|e| e.to_string())?;
+        let line = json_text(&entry).map_err(encode)?;
         // A line no longer than the limit cannot hold an output longer than it: encoded once.
         if line.get().len() <= self.limit {
             return Ok(line);
         }
-        let mut value = serde_json::to_value(&entry).map_err(|e| e.to_string())?;
+        let mut value = serde_json::to_value(&entry).map_err(encode)?;
         if let Some(results) = value.pointer_mut("/event/outcome/results") {
             self.keep(format!("event:{seq}"), results, outputs);
         }
-        json_text(&value).map_err(|e| e.to_string())
+        json_text(&value).map_err(encode)
     }
 
     /// A run's per-node account, with large results swapped for references added to `outputs`.
-    fn account(&mut self, mut nodes: Vec<NodeReport>, outputs: &mut Vec<StoredOutput>) -> Result<JsonText, String> {
-        let account = json_text(&nodes).map_err(|e| e.to_string())?;
+    fn account(&mut self, run: &str, mut nodes: Vec<NodeReport>, outputs: &mut Vec<StoredOutput>) -> Result<JsonText> {
+        let encode = |source| WorkerError::Encode { run: run.to_string(), source };
+        let account = json_text(&nodes).map_err(encode)?;
         if account.get().len() <= self.limit {
             return Ok(account);
         }
@@ -260,7 +242,7 @@ impl Apart {
                 self.keep(key, results, outputs);
             }
         }
-        json_text(&nodes).map_err(|e| e.to_string())
+        json_text(&nodes).map_err(encode)
     }
 
     /// `value` itself when small, else a reference to it, noting it in `outputs` when it is not
@@ -297,8 +279,12 @@ fn json_len(value: &Value) -> usize {
 /// What the run's row says after an event, with the outputs its journal line kept apart. The
 /// per-node account is written once, when the run ends: written on every event, it re-encoded
 /// every node's arguments and results each time.
-fn state(run: &Run, plan: &Plan, apart: &mut Apart, mut outputs: Vec<StoredOutput>) -> Result<RunState, String> {
-    let nodes = if run.status().is_final() { Some(apart.account(run.report(plan).nodes, &mut outputs)?) } else { None };
+fn state(run: &Run, plan: &Plan, apart: &mut Apart, mut outputs: Vec<StoredOutput>) -> Result<RunState> {
+    let nodes = if run.status().is_final() {
+        Some(apart.account(run.id(), run.report(plan).nodes, &mut outputs)?)
+    } else {
+        None
+    };
     Ok(RunState {
         status: run.status(),
         nodes,
@@ -326,20 +312,17 @@ struct StoreJournal {
 
 #[async_trait]
 impl Journal for StoreJournal {
-    fn note(&mut self, at: i64, event: &Event) -> Result<(), String> {
+    fn note(&mut self, at: i64, event: &Event) -> Result<()> {
         let mut outputs = Vec::new();
-        let line = self.apart.journal_line(self.next_seq, at, event, &mut outputs)?;
+        let line = self.apart.journal_line(&self.uuid, self.next_seq, at, event, &mut outputs)?;
         self.noted = Some((line, outputs));
         Ok(())
     }
 
-    async fn commit(&mut self, run: &Run) -> Result<(), String> {
-        let (line, outputs) = self.noted.take().ok_or("no event was noted before this commit")?;
+    async fn commit(&mut self, run: &Run) -> Result<()> {
+        let (line, outputs) = self.noted.take().expect("`drive` notes each event before it commits it");
         let state = state(run, &self.plan, &mut self.apart, outputs)?;
-        self.store
-            .append_run_events(&self.uuid, self.next_seq, &[line], &state)
-            .await
-            .map_err(|e| format!("cannot journal run {}: {e}", self.uuid))?;
+        self.store.append_run_events(&self.uuid, self.next_seq, &[line], &state).await?;
         self.next_seq += 1;
         Ok(())
     }

@@ -76,7 +76,7 @@ impl Executor {
         let configuration =
             match self.configurations.resolve(&call.module_uuid, call.module_configuration_uuid.as_deref()).await {
                 Ok(configuration) => configuration,
-                Err(message) => return failure(FailureKind::Fatal, message),
+                Err(error) => return failure(FailureKind::Fatal, error.to_string()),
             };
         tracing::debug!(node = %call.node_id, attempt = call.attempt, "running action");
         let mut secrets = configuration.secrets;
@@ -146,8 +146,8 @@ impl Executor {
             return values;
         }
         let kept = match configuration_uuid {
-            Some(uuid) => self.configurations.store_secrets(uuid, secrets).await,
-            None => Err("the node uses its module's default configuration, which keeps no new secrets".into()),
+            Some(uuid) => self.configurations.store_secrets(uuid, secrets).await.map_err(|e| e.to_string()),
+            None => Err("the node uses its module's default configuration, which keeps no new secrets".to_string()),
         };
         if let Err(reason) = kept {
             let message = format!("the action gave back new secret values that are not kept: {reason}");

@@ -1,7 +1,7 @@
 //! Drives runs: carries out the effects of the engine's state machine.
 //!
-//! [`drive`] is the loop: actions run concurrently as tokio tasks under their timeout, retry
-//! timers sleep, cancellation aborts what is in flight, and each event goes to a [`Journal`]
+//! [`drive`] is the loop: action attempts run concurrently as futures of the run's own task under
+//! their timeout, retry timers sleep, cancellation aborts what is in flight, and each event goes to a [`Journal`]
 //! before its effects start. [`LocalRunner`] drives runs that live in memory (the CLI);
 //! [`DurableRunner`] drives runs kept in a store, journaling every event, and picks up where a
 //! crash left them.
@@ -12,6 +12,7 @@ mod durable;
 #[cfg(test)]
 #[path = "durable_tests.rs"]
 mod durable_tests;
+mod error;
 mod executor;
 mod metrics;
 mod registry;
@@ -25,7 +26,8 @@ mod testing;
 
 pub use configurations::{ConfigurationSource, Configurations, Resolved};
 pub use drive::{Journal, NoJournal, drive, now_ms};
-pub use durable::{DEFAULT_MAX_INLINE_OUTPUT, DurableRunner, RestartError};
+pub use durable::{DEFAULT_MAX_INLINE_OUTPUT, DurableRunner};
+pub use error::{Result, WorkerError};
 pub use executor::Executor;
 pub use metrics::WorkerMetrics;
 pub use registry::Registry;

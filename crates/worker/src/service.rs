@@ -145,8 +145,8 @@ impl RunService {
         self: &Arc<Self>,
         tasks: &mut JoinSet<()>,
         shutdown: &CancellationToken,
-    ) -> Result<(), String> {
-        let runs = self.runner.store().unfinished_runs(256).await.map_err(|e| e.to_string())?;
+    ) -> crate::Result<()> {
+        let runs = self.runner.store().unfinished_runs(256).await?;
         for run in runs {
             let token = {
                 let mut claims = self.lock();
@@ -227,27 +227,35 @@ impl RunService {
             }
         };
         let service = self.clone();
-        tasks.spawn(async move {
-            let metrics = service.runner.metrics().clone();
-            metrics.runs_started.inc();
-            metrics.runs_active.inc();
-            let result = match source {
-                Source::Memory(record) => service.runner.drive(*record, token).await,
-                Source::Store(uuid) => service.runner.drive_run(&uuid, token).await,
-            };
-            metrics.runs_active.dec();
-            if let Ok(status) = &result {
-                metrics.runs_finished.get_or_create(&crate::metrics::StatusLabel { status: status.to_string() }).inc();
-            }
-            match result {
-                Ok(RunStatus::Failed) => service.deactivate_after_failures(&playbook).await,
-                Ok(_) => {}
-                Err(e) => tracing::error!(run = %uuid, error = %e, "run stopped"),
-            }
-            service.release(&uuid, &playbook);
-            drop(permit);
-            service.wake.notify_one();
-        });
+        // Everything the run does, its actions included, is logged under its id.
+        let span = tracing::info_span!("run", run = %uuid, playbook = %playbook);
+        tasks.spawn(tracing::Instrument::instrument(
+            async move {
+                let metrics = service.runner.metrics().clone();
+                metrics.runs_started.inc();
+                metrics.runs_active.inc();
+                let result = match source {
+                    Source::Memory(record) => service.runner.drive(*record, token).await,
+                    Source::Store(uuid) => service.runner.drive_run(&uuid, token).await,
+                };
+                metrics.runs_active.dec();
+                if let Ok(status) = &result {
+                    metrics
+                        .runs_finished
+                        .get_or_create(&crate::metrics::StatusLabel { status: status.to_string() })
+                        .inc();
+                }
+                match result {
+                    Ok(RunStatus::Failed) => service.deactivate_after_failures(&playbook).await,
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = &e as &dyn std::error::Error, "run stopped"),
+                }
+                service.release(&uuid, &playbook);
+                drop(permit);
+                service.wake.notify_one();
+            },
+            span,
+        ));
         true
     }
 

@@ -14,8 +14,8 @@ use riposte_store::{IntakeRecord, StoreError};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::dispatch::{TriggerOf, active_triggers};
-use crate::state::AppState;
+use crate::Services;
+use crate::dispatch::TriggerOf;
 
 /// The path, under the server's URL, of the Sekoia-compatible HTTP intake.
 pub const INTAKE_PATH: &str = "/api/v1/intake-http";
@@ -46,7 +46,7 @@ impl Owner {
 
 /// The components running, by owner.
 #[derive(Default)]
-pub struct Components {
+pub(crate) struct Components {
     running: Mutex<HashMap<Owner, Running>>,
 }
 
@@ -101,15 +101,16 @@ impl Components {
 }
 
 /// Keeps components in step until `shutdown`, then stops them all.
-pub async fn run_components(state: AppState, shutdown: CancellationToken) {
-    let Some(host) = state.registry.host().cloned() else { return };
+pub async fn run_components(services: Arc<Services>, shutdown: CancellationToken) {
+    let Some(host) = services.registry.host().cloned() else { return };
+    let running = &services.components;
     while !shutdown.is_cancelled() {
-        match wanted(&state, &host).await {
+        match wanted(&services, &host).await {
             Ok(wanted) => {
                 // An old process ends before its replacement starts: two would send each event twice.
-                let outdated = state.components.take_outdated(&wanted);
+                let outdated = running.take_outdated(&wanted);
                 futures::future::join_all(outdated.into_iter().map(Supervised::stop)).await;
-                state.components.start_missing(&host, wanted);
+                running.start_missing(&host, wanted);
             }
             Err(e) => tracing::error!(error = %e, "cannot read what triggers and connectors should run"),
         }
@@ -118,22 +119,22 @@ pub async fn run_components(state: AppState, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => {}
         }
     }
-    futures::future::join_all(state.components.take_all().into_iter().map(Supervised::stop)).await;
+    futures::future::join_all(running.take_all().into_iter().map(Supervised::stop)).await;
 }
 
-async fn wanted(state: &AppState, host: &Host) -> Result<HashMap<Owner, Wanted>, StoreError> {
+async fn wanted(services: &Services, host: &Host) -> Result<HashMap<Owner, Wanted>, StoreError> {
     let mut wanted = HashMap::new();
-    for (playbook, trigger) in active_triggers(state.store.as_ref(), &state.triggers).await? {
-        let Some(module) = state.registry.installed(&trigger.module_uuid) else { continue };
+    for (playbook, trigger) in services.active_triggers().await? {
+        let Some(module) = services.registry.installed(&trigger.module_uuid) else { continue };
         let owner = Owner::Playbook(playbook.uuid.clone());
-        if let Some(want) = trigger_component(state, module, &trigger, &owner, playbook.version).await {
+        if let Some(want) = trigger_component(services, module, &trigger, &owner, playbook.version).await {
             wanted.insert(owner, want);
         }
     }
-    for intake in state.store.list_intakes().await? {
+    for intake in services.store.list_intakes().await? {
         let Some(connector) = &intake.connector else { continue };
-        let Some(module) = state.registry.installed(&connector.module_uuid) else { continue };
-        if let Some(want) = connector_component(state, host, module, &intake).await {
+        let Some(module) = services.registry.installed(&connector.module_uuid) else { continue };
+        if let Some(want) = connector_component(services, host, module, &intake).await {
             wanted.insert(Owner::Intake(intake.uuid.clone()), want);
         }
     }
@@ -141,14 +142,14 @@ async fn wanted(state: &AppState, host: &Host) -> Result<HashMap<Owner, Wanted>,
 }
 
 async fn trigger_component(
-    state: &AppState,
+    services: &Services,
     module: Arc<InstalledModule>,
     trigger: &TriggerOf,
     owner: &Owner,
     version: i64,
 ) -> Option<Wanted> {
     let docker_parameters = module.trigger(&trigger.trigger_uuid)?.docker_parameters.clone();
-    let configuration = configuration(state, &module, trigger.module_configuration_uuid.as_deref(), owner).await?;
+    let configuration = configuration(services, &module, trigger.module_configuration_uuid.as_deref(), owner).await?;
     let fingerprint = digest(&(version, &trigger.configuration, &configuration), &module);
     let component = LongRunning {
         module,
@@ -163,7 +164,7 @@ async fn trigger_component(
 }
 
 async fn connector_component(
-    state: &AppState,
+    services: &Services,
     host: &Host,
     module: Arc<InstalledModule>,
     intake: &IntakeRecord,
@@ -171,7 +172,8 @@ async fn connector_component(
     let connector = intake.connector.as_ref()?;
     let docker_parameters = module.connector(&connector.connector_uuid)?.docker_parameters.clone();
     let owner = Owner::Intake(intake.uuid.clone());
-    let configuration = configuration(state, &module, connector.module_configuration_uuid.as_deref(), &owner).await?;
+    let configuration =
+        configuration(services, &module, connector.module_configuration_uuid.as_deref(), &owner).await?;
     let intake_url = format!("{}{INTAKE_PATH}", host.base_url());
     let mut settings = connector.configuration.clone();
     if let Some(object) = settings.as_object_mut() {
@@ -193,12 +195,12 @@ async fn connector_component(
 
 /// The module configuration a component runs with, secrets included.
 async fn configuration(
-    state: &AppState,
+    services: &Services,
     module: &InstalledModule,
     configuration_uuid: Option<&str>,
     owner: &Owner,
 ) -> Option<Value> {
-    match state.configurations.resolve(&module.manifest.uuid, configuration_uuid).await {
+    match services.configurations.resolve(&module.manifest.uuid, configuration_uuid).await {
         Ok(resolved) => Some(resolved.value),
         Err(message) => {
             tracing::warn!(owner = %owner.key(), "not started: {message}");

@@ -9,6 +9,8 @@ use riposte_store::{NewRun, PlaybookHead, PlaybookStore, Result};
 use riposte_worker::now_ms;
 use serde_json::Value;
 
+use crate::Services;
+
 /// A playbook's trigger node: which trigger, with what configuration.
 pub struct TriggerOf {
     pub node_id: String,
@@ -37,6 +39,7 @@ pub fn trigger_of(definition: &Value) -> Option<TriggerOf> {
     })
 }
 
+/// A run of a playbook version, created now.
 pub fn new_run(playbook_uuid: &str, version: i64, uuid: String, name: String, event: Value) -> NewRun {
     NewRun {
         uuid,
@@ -53,10 +56,17 @@ type VersionKey = (String, i64);
 
 /// Triggers of playbook versions, read once: a version never changes.
 #[derive(Default)]
-pub struct TriggerCache(Mutex<HashMap<VersionKey, Option<Arc<TriggerOf>>>>);
+pub(crate) struct TriggerCache(Mutex<HashMap<VersionKey, Option<Arc<TriggerOf>>>>);
+
+impl Services {
+    /// The active playbooks, with their triggers.
+    pub(crate) async fn active_triggers(&self) -> Result<Vec<(PlaybookHead, Arc<TriggerOf>)>> {
+        active_triggers(self.store.as_ref(), &self.triggers).await
+    }
+}
 
 /// The active playbooks, with their triggers, without reading definitions on every event.
-pub async fn active_triggers(
+async fn active_triggers(
     store: &dyn PlaybookStore,
     cache: &TriggerCache,
 ) -> Result<Vec<(PlaybookHead, Arc<TriggerOf>)>> {
@@ -81,14 +91,10 @@ pub async fn active_triggers(
     Ok(active)
 }
 
-pub async fn runs_for_alert(
-    store: &dyn PlaybookStore,
-    cache: &TriggerCache,
-    alert: &Alert,
-    change: AlertChange<'_>,
-) -> Result<Vec<NewRun>> {
+/// The runs `change` of `alert` starts.
+pub(crate) async fn runs_for_alert(services: &Services, alert: &Alert, change: AlertChange<'_>) -> Result<Vec<NewRun>> {
     let mut runs = Vec::new();
-    for (playbook, trigger) in active_triggers(store, cache).await? {
+    for (playbook, trigger) in services.active_triggers().await? {
         if !trigger.module_uuid.eq_ignore_ascii_case(sekoiaio::MODULE_UUID)
             || !sekoiaio::is_alert_trigger(&trigger.trigger_uuid)
         {

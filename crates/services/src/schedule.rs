@@ -6,19 +6,20 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
 use riposte_modules::scheduler;
-use riposte_store::StoreError;
 use tokio_util::sync::CancellationToken;
 
-use crate::dispatch::{active_triggers, new_run};
-use crate::state::AppState;
+use crate::dispatch::new_run;
+use crate::{Result, Services};
 
 /// Scheduled times older than this are not caught up on.
 const CATCH_UP: chrono::Duration = chrono::Duration::hours(24);
 
-pub async fn run_schedule(state: AppState, shutdown: CancellationToken) {
+pub async fn run_schedule(services: Arc<Services>, shutdown: CancellationToken) {
     while !shutdown.is_cancelled() {
-        if let Err(e) = tick(&state, Utc::now()).await {
+        if let Err(e) = tick(&services, Utc::now()).await {
             tracing::error!(error = %e, "scheduler");
         }
         tokio::select! {
@@ -29,9 +30,9 @@ pub async fn run_schedule(state: AppState, shutdown: CancellationToken) {
 }
 
 /// Starts the runs due at `now`; returns how many.
-pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    let mut started = Vec::new();
-    for (playbook, trigger) in active_triggers(state.store.as_ref(), &state.triggers).await? {
+pub async fn tick(services: &Services, now: DateTime<Utc>) -> Result<usize> {
+    let mut started = 0;
+    for (playbook, trigger) in services.active_triggers().await? {
         if !trigger.is(scheduler::MODULE_UUID, scheduler::CRON_UUID) {
             continue;
         }
@@ -52,13 +53,9 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<usize, StoreEr
             format!("Scheduled run: {}", event["scheduled_at"].as_str().unwrap_or_default()),
             event,
         );
-        match state.store.insert_runs(std::slice::from_ref(&run)).await {
-            Ok(()) => started.push(run),
-            Err(StoreError::Conflict(_)) => {}
-            Err(e) => return Err(e),
+        if services.start_once(run).await? {
+            started += 1;
         }
     }
-    let count = started.len();
-    state.runs.submit(started);
-    Ok(count)
+    Ok(started)
 }

@@ -1,0 +1,113 @@
+//! Module configurations ("connected accounts"): plain fields stored as they are, fields the
+//! module's manifest lists as `secrets` sealed; what actions and components run with is the two
+//! put back together.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use riposte_store::{ModuleConfiguration, Store};
+use riposte_worker::{ConfigurationSource, Configurations, Resolved, WorkerError};
+use serde_json::{Map, Value};
+
+use crate::{Result, Sealer, ServiceError, Services};
+
+/// Configurations for action calls: stored ones by UUID (secrets opened), else the built-in
+/// defaults.
+pub struct StoredConfigurations {
+    pub store: Arc<dyn Store>,
+    pub sealer: Sealer,
+    pub defaults: Configurations,
+}
+
+#[async_trait]
+impl ConfigurationSource for StoredConfigurations {
+    async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved, WorkerError> {
+        let Some(uuid) = configuration_uuid else { return self.defaults.resolve(module_uuid, None).await };
+        let record = self.record(uuid).await?;
+        let secrets = self.open(&record)?;
+        let mut value = record.value;
+        let mut secret_values = Vec::new();
+        if let Some(target) = value.as_object_mut() {
+            for (key, secret) in secrets {
+                if let Some(text) = secret.as_str() {
+                    secret_values.push(text.to_string());
+                }
+                target.insert(key, secret);
+            }
+        }
+        Ok(Resolved { value, secrets: secret_values })
+    }
+
+    async fn store_secrets(&self, configuration_uuid: &str, secrets: Map<String, Value>) -> Result<(), WorkerError> {
+        let mut record = self.record(configuration_uuid).await?;
+        let mut kept = self.open(&record)?;
+        kept.extend(secrets);
+        record.sealed_secrets = self.sealer.seal(&Value::Object(kept));
+        record.updated_at = riposte_worker::now_ms();
+        Ok(self.store.update_configuration(&record).await?)
+    }
+}
+
+impl StoredConfigurations {
+    async fn record(&self, uuid: &str) -> Result<ModuleConfiguration, WorkerError> {
+        self.store.get_configuration(uuid).await?.ok_or_else(|| WorkerError::NoConfiguration(uuid.to_string()))
+    }
+
+    fn open(&self, record: &ModuleConfiguration) -> Result<Map<String, Value>, WorkerError> {
+        opened(&self.sealer, record)
+            .map_err(|e| WorkerError::UnusableConfiguration { uuid: record.uuid.clone(), reason: e.to_string() })
+    }
+}
+
+/// The secret fields of `record`, opened.
+fn opened(sealer: &Sealer, record: &ModuleConfiguration) -> Result<Map<String, Value>> {
+    match sealer.open(&record.sealed_secrets)? {
+        Value::Object(secrets) => Ok(secrets),
+        _ => Err(ServiceError::Sealed("the sealed secrets are not an object".into())),
+    }
+}
+
+/// A configuration's value split for storage.
+pub struct Split {
+    /// The plain fields.
+    pub plain: Value,
+    /// The secret fields, sealed.
+    pub sealed: Vec<u8>,
+    /// The names of the secret fields that hold a value.
+    pub secret_names: Vec<String>,
+}
+
+impl Services {
+    /// Splits `value` into its plain fields and its sealed `secrets`.
+    pub fn seal_configuration(&self, secrets: &[String], value: Map<String, Value>) -> Split {
+        let (secret, plain): (Map<String, Value>, Map<String, Value>) =
+            value.into_iter().partition(|(k, _)| secrets.contains(k));
+        let secret_names = secret.keys().cloned().collect();
+        Split { plain: Value::Object(plain), sealed: self.sealer.seal(&Value::Object(secret)), secret_names }
+    }
+
+    /// The stored secret fields of `record`, opened.
+    pub fn configuration_secrets(&self, record: &ModuleConfiguration) -> Result<Map<String, Value>> {
+        opened(&self.sealer, record)
+    }
+}
+
+/// Plain fields that say where a module connects or whom it trusts (`base_url`, `host`,
+/// `verify_certificate`, a proxy...) whose value changes from `stored` to `new`: a stored secret
+/// does not follow a configuration to a new destination.
+pub fn redirected_fields(stored: &Value, new: &Map<String, Value>) -> Vec<String> {
+    const DESTINATION: [&str; 14] = [
+        "url", "uri", "host", "server", "endpoint", "domain", "address", "proxy", "tenant", "region", "port", "verify",
+        "ssl", "tls",
+    ];
+    let names = stored.as_object().into_iter().flat_map(|m| m.keys()).chain(new.keys());
+    let mut changed: Vec<String> = names
+        .filter(|name| {
+            let lower = name.to_ascii_lowercase();
+            DESTINATION.iter().any(|word| lower.contains(word)) && stored.get(name.as_str()) != new.get(name.as_str())
+        })
+        .cloned()
+        .collect();
+    changed.dedup();
+    changed
+}

@@ -1,0 +1,82 @@
+//! The platform's services, below HTTP: what starts runs (alert changes, schedules, trigger
+//! events, manual and repeated runs), the installed triggers and connectors kept in step with
+//! what is on, module configurations with their sealed secrets, the server's own alerts for the
+//! built-in Sekoia.io module, and retention.
+//!
+//! Every new run goes the same way: stored (with the change that starts it, in one write), then
+//! handed to the [`RunService`]. A caller never does one without the other.
+
+mod components;
+mod configurations;
+mod dispatch;
+mod error;
+mod local_alerts;
+mod retention;
+mod schedule;
+mod sealer;
+mod starts;
+mod trigger_events;
+
+use std::sync::Arc;
+
+use riposte_host::{ComponentStatus, Host};
+use riposte_store::Store;
+use riposte_worker::{ConfigurationSource, Registry, RunService};
+
+pub use components::{INTAKE_PATH, Owner, run_components};
+pub use configurations::{Split, StoredConfigurations, redirected_fields};
+pub use dispatch::{TriggerOf, new_run, trigger_of};
+pub use error::{Result, ServiceError};
+pub use local_alerts::StoreAlerts;
+pub use retention::{RetentionPolicy, run_retention};
+pub use schedule::run_schedule;
+pub use sealer::Sealer;
+
+/// The services of one server, sharing its store, run service and modules.
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub runs: Arc<RunService>,
+    /// The modules, built in and installed.
+    pub registry: Arc<Registry>,
+    pub sealer: Sealer,
+    /// Module configurations with their secrets, for actions and for the components started.
+    pub configurations: Arc<dyn ConfigurationSource>,
+    triggers: dispatch::TriggerCache,
+    components: components::Components,
+}
+
+impl Services {
+    pub fn new(
+        store: Arc<dyn Store>,
+        runs: Arc<RunService>,
+        registry: Arc<Registry>,
+        sealer: Sealer,
+        configurations: Arc<dyn ConfigurationSource>,
+    ) -> Services {
+        Services {
+            store,
+            runs,
+            registry,
+            sealer,
+            configurations,
+            triggers: dispatch::TriggerCache::default(),
+            components: components::Components::default(),
+        }
+    }
+
+    /// How the trigger or connector of `owner` is doing, when an installed module runs one.
+    pub fn component_status(&self, owner: &Owner) -> Option<ComponentStatus> {
+        self.components.status(owner)
+    }
+
+    /// The host of installed modules, when this server runs them.
+    pub fn host(&self) -> Result<&Arc<Host>> {
+        self.registry.host().ok_or(ServiceError::NoModuleHost)
+    }
+}
+
+/// A new UUID for a record the platform creates often (alerts, comments, runs). Version 7 leads
+/// with the time, so new rows land at the end of their indexes rather than anywhere in them.
+pub fn new_record_uuid() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
