@@ -1,6 +1,8 @@
 //! The OpenAPI description is generated from the handlers; this snapshot shows every change to
 //! the API in review. After an intended change: `RIPOSTE_BLESS=1 cargo test -p riposte-api --test openapi`.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
 
 #[test]

@@ -35,7 +35,10 @@ fn collect_if_due() {
 fn collect() {
     // SAFETY: mi_collect only walks mimalloc's own structures for the calling thread (and the
     // shared arenas); `false` asks for what is cheap, not a full collection.
-    unsafe { libmimalloc_sys::mi_collect(false) };
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_collect(false)
+    };
 }
 
 /// Starts the thread that asks for expired purges, once per process.
@@ -44,6 +47,8 @@ pub fn give_back_freed_memory() {
     STARTED.call_once(|| {
         let spawned = std::thread::Builder::new().name("riposte-memory".into()).spawn(|| {
             loop {
+                // A thread of its own, not the runtime's.
+                #[allow(clippy::disallowed_methods)]
                 std::thread::sleep(PERIOD);
                 collect();
             }

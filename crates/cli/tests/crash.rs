@@ -2,6 +2,8 @@
 //! every run completes, and the external tool got every body (a repeat only for a call that
 //! was cut off, and then with the same idempotency key).
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use std::collections::{HashMap, HashSet};

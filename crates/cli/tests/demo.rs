@@ -1,5 +1,7 @@
 //! `riposte demo`, the README's run command, as a user runs it (with `--exit` to end).
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::process::Output;
 
 async fn demo(dir: &std::path::Path, alerts: &str) -> Output {

@@ -1,6 +1,8 @@
 //! Intakes through the real server: events pushed with the intake key, as Sekoia's SDK and
 //! HTTP senders push them, are stored before they are acknowledged and survive a restart.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use common::{free_port, start_server};

@@ -2,6 +2,8 @@
 //! million items, a retry that waits for ever. Each ends in a clear failure (or is refused) and
 //! the server's memory stays bounded.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use common::{Server, free_port, seed_playbook, start_server};

@@ -2,6 +2,8 @@
 //! `module generate`, the module's own tests, `module check`, `module install` into a running
 //! server, and the action used in a playbook.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use std::path::Path;

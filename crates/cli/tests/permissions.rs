@@ -2,6 +2,8 @@
 //! the key that saves or starts it could read, and a stored secret does not follow a
 //! configuration to a new host.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use common::{Server, free_port, seed_playbook, start_server};

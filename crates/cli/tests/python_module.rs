@@ -4,6 +4,8 @@
 //! action): its action's results, logs and errors show on runs, its trigger starts runs, its
 //! connector feeds an intake.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use common::feed::{connector_events, entry, eventually, finished_runs, start_feed};

@@ -1,6 +1,8 @@
 //! Retention through the real server: old alerts, finished runs and intake events go, the
 //! database file shrinks, and the server answers meanwhile.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use std::time::{Duration, Instant};

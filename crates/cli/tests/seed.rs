@@ -1,6 +1,8 @@
 //! The seed use case, end to end through the `riposte` binary: Alert Created -> Get Alert ->
 //! Request URL, against a Sekoia-compatible alert API and an external tool started here.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::path::PathBuf;
 use std::process::Output;
 use std::sync::{Arc, Mutex};

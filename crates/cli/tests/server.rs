@@ -1,6 +1,8 @@
 //! The server through its real HTTP API, each test on a fresh data directory: the seed use case
 //! end to end, and bad input.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use axum::http::StatusCode;

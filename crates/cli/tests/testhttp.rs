@@ -2,6 +2,8 @@
 //! trigger starts runs from a feed's new entries, its action runs in those runs, and its
 //! connector's events reach an intake.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use std::path::Path;

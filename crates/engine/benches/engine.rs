@@ -3,6 +3,8 @@
 //! Each action is answered at once, so the figures are the state machine's own cost: rendering
 //! arguments, resolving branches, bookkeeping.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

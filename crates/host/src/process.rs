@@ -13,6 +13,7 @@ const STDERR_TAIL: usize = 4096;
 /// ends: a component left running after a crash would run twice once the server is back.
 pub(crate) fn die_with_server(command: &mut Command) {
     #[cfg(target_os = "linux")]
+    #[allow(unsafe_code)]
     // SAFETY: between fork and exec, only `prctl`, which is async-signal-safe, is called.
     unsafe {
         command.pre_exec(|| {

@@ -297,7 +297,10 @@ fn free_port() -> Option<u16> {
 async fn terminate(child: &mut Child) {
     if let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) {
         // SAFETY: `kill` only sends a signal; the pid is our own child, not yet reaped.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::kill(pid, libc::SIGTERM)
+        };
         if tokio::time::timeout(STOP_GRACE, child.wait()).await.is_ok() {
             return;
         }

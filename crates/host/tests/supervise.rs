@@ -1,6 +1,8 @@
 //! Supervision of long-running components, with shell scripts standing in for module programs:
 //! restarts after an exit, SIGTERM on stop, a critical log ends it for good.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -14,7 +14,7 @@ use crate::{ActionError, LogLevel};
 pub struct ComponentInfo {
     pub name: &'static str,
     pub description: &'static str,
-    /// The command that selects this component in the module's binary (argv[1]).
+    /// The command that selects this component in the module's binary (`argv[1]`).
     pub docker_parameters: &'static str,
     /// A fixed UUID, to match an existing manifest; otherwise `uuid5(module_uuid, name)`.
     pub uuid: Option<&'static str>,

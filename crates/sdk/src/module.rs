@@ -157,7 +157,7 @@ impl Module {
         self.actions.iter().find(|(uuid, _)| uuid.eq_ignore_ascii_case(action_uuid)).map(|(_, a)| a.clone())
     }
 
-    /// The component a command (argv[1], a manifest's `docker_parameters`) selects.
+    /// The component a command (`argv[1]`, a manifest's `docker_parameters`) selects.
     pub fn find_command(&self, command: &str) -> Option<Command> {
         if let Some((_, action)) = self.actions.iter().find(|(_, a)| a.info().docker_parameters == command) {
             return Some(Command::Action(action.clone()));

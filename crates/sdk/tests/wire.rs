@@ -1,6 +1,8 @@
 //! Modules written with the SDK speak Sekoia's module protocol: each component runs against a
 //! platform started here, which records what it receives.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,10 +1,15 @@
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use riposte_store_sqlite::SqliteStore;
 
-#[tokio::test]
-async fn sqlite_passes_the_store_conformance_suite() {
+fn fresh() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("riposte.db")).unwrap();
-    riposte_store::conformance::run_all(&store).await;
+    (dir, store)
+}
+
+mod conformance {
+    riposte_store::conformance_tests!(super::fresh);
 }
 
 #[tokio::test]

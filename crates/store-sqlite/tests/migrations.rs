@@ -1,5 +1,7 @@
 //! A database written by an earlier schema opens with its data intact.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use riposte_model::RunStatus;
 use riposte_store::{RunState, RunStore, json_text};
 use riposte_store_sqlite::SqliteStore;

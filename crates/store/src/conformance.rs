@@ -1,5 +1,8 @@
-//! The behaviour every storage backend must have. A backend's tests call [`run_all`] on a fresh
-//! store; each check panics with what went wrong.
+//! The behaviour every storage backend must have, behind the `conformance` feature. A backend's
+//! tests call [`conformance_tests!`](crate::conformance_tests) with a function that makes a fresh
+//! store: one test per check, each on its own store. A check panics with what went wrong.
+
+#![allow(clippy::unwrap_used)]
 
 use riposte_model::{
     Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, LogEntry, LogLevel, NameUuid, NodeReport,
@@ -9,20 +12,26 @@ use serde_json::{Value, json};
 
 use crate::*;
 
-pub async fn run_all(store: &dyn Store) {
-    alerts(store).await;
-    alert_runs_are_stored_with_the_alert(store).await;
-    comments(store).await;
-    playbooks(store).await;
-    runs(store).await;
-    configurations(store).await;
-    api_keys(store).await;
-    intakes(store).await;
-    retention(store).await;
+/// One `#[tokio::test]` per check, each on the fresh store `$fresh()` returns as
+/// `(kept, store)`: `kept` (a temporary folder, say) lives as long as the test.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fresh:path) => {
+        $crate::conformance_tests!(@each $fresh; alerts, alert_runs_are_stored_with_the_alert, comments,
+            playbooks, runs, configurations, api_keys, intakes, retention);
+    };
+    (@each $fresh:path; $($check:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let (_kept, store) = $fresh();
+                $crate::conformance::$check(&store).await;
+            }
+        )*
+    };
 }
 
-/// Last: it deletes what is old, whichever check made it.
-async fn retention(store: &dyn Store) {
+pub async fn retention(store: &dyn Store) {
     let intake = IntakeRecord {
         uuid: "i-ret".into(),
         name: "retention".into(),
@@ -84,7 +93,7 @@ async fn retention(store: &dyn Store) {
     store.reclaim_space().await.unwrap();
 }
 
-async fn intakes(store: &dyn Store) {
+pub async fn intakes(store: &dyn Store) {
     let connector = IntakeConnector {
         module_uuid: "m-1".into(),
         connector_uuid: "c-1".into(),
@@ -132,7 +141,7 @@ async fn intakes(store: &dyn Store) {
     assert!(matches!(store.delete_intake("i-1").await, Err(StoreError::NotFound { .. })));
 }
 
-async fn api_keys(store: &dyn Store) {
+pub async fn api_keys(store: &dyn Store) {
     let key = ApiKey {
         uuid: "k-1".into(),
         name: "reader".into(),
@@ -200,7 +209,7 @@ fn new_run(n: u32, playbook: &str) -> NewRun {
     }
 }
 
-async fn alerts(store: &dyn Store) {
+pub async fn alerts(store: &dyn Store) {
     for n in 1..=5 {
         store.insert_alert(&sample_alert(n, if n % 2 == 0 { "even" } else { "odd" }), &[]).await.unwrap();
     }
@@ -228,7 +237,7 @@ async fn alerts(store: &dyn Store) {
     assert!(matches!(store.update_alert(&sample_alert(99, "x"), &[]).await, Err(StoreError::NotFound { .. })));
 }
 
-async fn alert_runs_are_stored_with_the_alert(store: &dyn Store) {
+pub async fn alert_runs_are_stored_with_the_alert(store: &dyn Store) {
     let runs = [new_run(1, "p-alert"), new_run(2, "p-alert")];
     store.insert_alert(&sample_alert(10, "r"), &runs).await.unwrap();
     let stored = store
@@ -246,7 +255,7 @@ async fn alert_runs_are_stored_with_the_alert(store: &dyn Store) {
     assert!(store.get_run(&clash[0].uuid).await.unwrap().is_none(), "runs of a rejected alert are not stored");
 }
 
-async fn comments(store: &dyn Store) {
+pub async fn comments(store: &dyn Store) {
     let alert = sample_alert(20, "c");
     store.insert_alert(&alert, &[]).await.unwrap();
     for (i, text) in ["first", "second"].iter().enumerate() {
@@ -272,7 +281,7 @@ async fn comments(store: &dyn Store) {
     assert!(matches!(store.add_comment(&orphan, &[]).await, Err(StoreError::NotFound { .. })));
 }
 
-async fn playbooks(store: &dyn Store) {
+pub async fn playbooks(store: &dyn Store) {
     let created = store
         .create_playbook(&NewPlaybook { uuid: "pb-1".into(), name: "One".into(), definition: json!({"v": 1}), now: 5 })
         .await
@@ -318,7 +327,7 @@ async fn playbooks(store: &dyn Store) {
     assert!(matches!(store.delete_playbook("pb-2").await, Err(StoreError::NotFound { .. })));
 }
 
-async fn runs(store: &dyn Store) {
+pub async fn runs(store: &dyn Store) {
     let runs: Vec<NewRun> = (30..34).map(|n| new_run(n, "p-runs")).collect();
     store.insert_runs(&runs).await.unwrap();
     let run = &runs[0];
@@ -383,7 +392,7 @@ fn lines(values: &[Value]) -> Vec<JsonText> {
     values.iter().map(|value| json_text(value).unwrap()).collect()
 }
 
-async fn configurations(store: &dyn Store) {
+pub async fn configurations(store: &dyn Store) {
     let mut configuration = ModuleConfiguration {
         uuid: "cfg-1".into(),
         module_uuid: "m-1".into(),

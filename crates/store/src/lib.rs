@@ -4,6 +4,7 @@
 //! Writes that must not be separated are one call: an alert and the runs it starts are stored
 //! together, so an accepted alert never loses its runs.
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
 mod records;

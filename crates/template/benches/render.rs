@@ -1,5 +1,7 @@
 //! Template rendering cost: `cargo bench -p riposte-template`.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::hint::black_box;
 use std::sync::Arc;
 

@@ -1,6 +1,8 @@
 //! `TesthttpConnector` against a local API: in-process through an `IntakeHost`, and as its own
 //! process would run it, over Sekoia's module protocol.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use std::collections::HashMap;

@@ -2,6 +2,8 @@
 //! riposte-generate-manifests examples/testhttp` (or `riposte module generate`) after changing a
 //! component.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 #[test]
 fn manifests_match_the_code() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

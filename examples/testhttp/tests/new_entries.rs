@@ -1,5 +1,7 @@
 //! `NewEntriesTrigger` against a local feed, driven in-process through a `TriggerHost`.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! The `Request` action against a local server.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod common;
 
 use common::Remote;
