@@ -194,7 +194,7 @@ pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> 
         // Not started: nothing ran, nothing to stop.
         let now = riposte_worker::now_ms();
         let state_now = RunState::ended_unstarted(RunStatus::Cancelled, now, None);
-        state.services.store.append_run_events(&uuid, run.events, &[], &state_now).await?;
+        state.services.store.append_run_events(&uuid, run.journal_len, &[], &state_now).await?;
     }
     Ok((StatusCode::ACCEPTED, Json(detailed(&state, &uuid).await?)))
 }

@@ -57,15 +57,9 @@ pub async fn start_server_with_warm(
 ) -> anyhow::Result<Server> {
     Server::start(ServerOptions {
         warm_workers,
-        data_dir: data_dir.to_path_buf(),
-        listen: listen.to_string(),
         limits: RunLimits { max_runs, max_runs_per_playbook: max_runs },
         shutdown_grace: Duration::from_secs(5),
-        secret_key: None,
-        max_inline_output: riposte_worker::DEFAULT_MAX_INLINE_OUTPUT,
-        connections: Default::default(),
-        bodies: Default::default(),
-        retention: Default::default(),
+        ..ServerOptions::new(data_dir, listen)
     })
     .await
 }

@@ -38,6 +38,24 @@ pub struct ServerOptions {
     pub retention: RetentionPolicy,
 }
 
+impl ServerOptions {
+    /// A server on `data_dir` listening on `listen`, with `riposte serve`'s defaults.
+    pub fn new(data_dir: impl Into<PathBuf>, listen: impl Into<String>) -> ServerOptions {
+        ServerOptions {
+            data_dir: data_dir.into(),
+            listen: listen.into(),
+            limits: RunLimits { max_runs: 256, max_runs_per_playbook: 64 },
+            shutdown_grace: Duration::from_secs(10),
+            secret_key: None,
+            max_inline_output: riposte_worker::DEFAULT_MAX_INLINE_OUTPUT,
+            warm_workers: riposte_host::DEFAULT_WARM_WORKERS,
+            connections: ConnectionLimits::default(),
+            bodies: BodyLimits::default(),
+            retention: RetentionPolicy::default(),
+        }
+    }
+}
+
 /// A running server.
 pub struct Server {
     pub address: SocketAddr,

@@ -7,7 +7,7 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use reqwest::Method;
@@ -19,10 +19,10 @@ const ALERTS: usize = 40;
 async fn a_killed_server_finishes_every_run_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let (sink_url, sink) = start_slow_sink(Duration::from_millis(150)).await;
+    let (sink_url, sink) = Sink::start_with(Duration::from_millis(150), 0).await;
     let mut server = start_server(dir.path(), port).await;
 
-    let playbook = activated_seed(&server, &sink_url).await;
+    let playbook = server.activated(playbooks::seed(&sink_url)).await;
 
     let mut accepted = HashSet::new();
     for n in 0..ALERTS {
@@ -32,18 +32,14 @@ async fn a_killed_server_finishes_every_run_after_restart() {
         accepted.insert(alert["uuid"].as_str().unwrap().to_string());
     }
     // Kill while the external tool is busy answering.
-    let started = Instant::now();
-    while sink.0.lock().unwrap().len() < 5 {
-        assert!(started.elapsed() < Duration::from_secs(20), "no run reached the external tool");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until("five runs reaching the external tool", || sink.count() >= 5).await;
     server.child.kill().unwrap();
     server.child.wait().unwrap();
-    let before_restart = sink.0.lock().unwrap().len();
+    let before_restart = sink.count();
     assert!(before_restart < ALERTS, "the kill came too late to test anything");
 
     let server = start_server(dir.path(), port).await;
-    let runs = server.run_of(&playbook, ALERTS).await;
+    let runs = server.finished_runs(&playbook, ALERTS).await;
     assert_eq!(runs.len(), ALERTS, "one run per accepted alert");
     assert!(runs.iter().all(|r| r["status"] == "succeeded"), "{runs:#?}");
 
@@ -57,7 +53,7 @@ async fn a_killed_server_finishes_every_run_after_restart() {
     assert_eq!(run_alerts, accepted);
 
     // Every body arrived; repeats carry the same idempotency key and body.
-    let received = sink.0.lock().unwrap().clone();
+    let received = sink.requests();
     let mut by_key: HashMap<String, Vec<Value>> = HashMap::new();
     for (headers, body) in &received {
         let key = headers["idempotency-key"].to_str().unwrap().to_string();
@@ -78,22 +74,18 @@ async fn a_killed_server_finishes_every_run_after_restart() {
 async fn sigterm_lets_runs_in_progress_finish() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let (sink_url, sink) = start_slow_sink(Duration::from_millis(800)).await;
+    let (sink_url, sink) = Sink::start_with(Duration::from_millis(800), 0).await;
     let mut server = start_server(dir.path(), port).await;
-    let playbook = activated_seed(&server, &sink_url).await;
+    let playbook = server.activated(playbooks::seed(&sink_url)).await;
     server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
-    let started = Instant::now();
-    while sink.0.lock().unwrap().is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(20), "the run never reached the tool");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until("the run reaching the external tool", || sink.count() > 0).await;
     let pid = server.child.id().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
     assert!(status.success(), "a clean exit: {status:?}");
 
     let server = start_server(dir.path(), port).await;
-    let runs = server.run_of(&playbook, 1).await;
+    let runs = server.finished_runs(&playbook, 1).await;
     assert_eq!(runs[0]["status"], "succeeded");
-    assert_eq!(sink.0.lock().unwrap().len(), 1, "the run finished before the server stopped: nothing ran twice");
+    assert_eq!(sink.count(), 1, "the run finished before the server stopped: nothing ran twice");
 }

@@ -6,14 +6,14 @@
 
 mod common;
 
-use common::{Server, free_port, seed_playbook, start_server};
+use common::{Server, free_port, playbooks, start_server};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 /// A manual playbook whose node 2 (Request URL) is given `node`'s fields (its arguments added
 /// to the seed's).
 fn playbook_with(node: Value) -> Value {
-    let mut playbook = seed_playbook("http://127.0.0.1:9/sink");
+    let mut playbook = playbooks::seed("http://127.0.0.1:9/sink");
     playbook["uuid"] = Value::Null;
     playbook["nodes"]["0"]["trigger_uuid"] = json!("fc26eb9f-b272-4c15-b3bf-ace397c0dc57");
     playbook["nodes"]["0"]["outputs"] = json!({"default": ["2"]});
@@ -40,7 +40,7 @@ async fn run_once(server: &Server, playbook: Value, event: Value) -> (u16, Value
     if status != 202 {
         return (status.as_u16(), run);
     }
-    let runs = server.run_of(made["uuid"].as_str().unwrap(), 1).await;
+    let runs = server.finished_runs(made["uuid"].as_str().unwrap(), 1).await;
     let (_, view) =
         server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", runs[0]["uuid"].as_str().unwrap()), None).await;
     (202, view)
@@ -93,13 +93,13 @@ async fn a_retry_that_would_wait_for_ever_is_refused() {
 async fn a_large_output_is_a_link_in_the_run_view_and_is_fetched_whole() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path(), free_port()).await;
-    let (sink_url, _sink) = common::start_sink().await;
-    let playbook = common::activated_seed(&server, &sink_url).await;
+    let (sink_url, _sink) = common::Sink::start().await;
+    let playbook = server.activated(playbooks::seed(&sink_url)).await;
     let details = "d".repeat(1_500_000);
     let alert = json!({"title": "t", "details": details, "rule": {"name": "r"}});
     let (status, _) = server.call(Method::POST, "/api/v1/sic/alerts", Some(alert)).await;
     assert_eq!(status, 201);
-    let runs = server.run_of(&playbook, 1).await;
+    let runs = server.finished_runs(&playbook, 1).await;
     let run_uuid = runs[0]["uuid"].as_str().unwrap();
     let (_, view) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{run_uuid}"), None).await;
     let link = &view["nodes"]["1"]["results"];

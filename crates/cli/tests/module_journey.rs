@@ -8,12 +8,11 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
-use common::{free_port, start_server};
+use common::{eventually, free_port, start_server};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -55,9 +54,7 @@ async fn start_service() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>
             axum::Json(json!({"up": true, "version": "4.2"}))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let address = riposte_testkit::serve(app).await;
     (format!("http://{address}"), seen)
 }
 
@@ -112,15 +109,11 @@ async fn a_module_goes_from_an_empty_folder_to_a_playbook_run() {
     std::fs::create_dir(&data).unwrap();
     let server = start_server(&data, free_port()).await;
     riposte(root.path(), &["module", "install", "Weather", "--data-dir", data.to_str().unwrap(), "--debug"]);
-    let started = Instant::now();
-    let listed = loop {
+    let listed = eventually("the installed module in the list", async || {
         let (_, modules) = server.call(Method::GET, "/api/v1/modules", None).await;
-        if let Some(found) = modules["items"].as_array().unwrap().iter().find(|m| m["slug"] == "weather") {
-            break found.clone();
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "the installed module did not show: {modules}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        modules["items"].as_array()?.iter().find(|m| m["slug"] == "weather").cloned()
+    })
+    .await;
     assert_eq!(listed["builtin"], false);
     assert_eq!(listed["actions"][0]["docker_parameters"], "fetch_json");
 
@@ -154,7 +147,7 @@ async fn a_module_goes_from_an_empty_folder_to_a_playbook_run() {
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{run}");
-    let runs = server.run_of(uuid, 1).await;
+    let runs = server.finished_runs(uuid, 1).await;
     assert_eq!(runs[0]["status"], "succeeded", "{runs:?}");
     let (_, run) =
         server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", runs[0]["uuid"].as_str().unwrap()), None).await;

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Server, free_port, seed_playbook, start_server};
+use common::{Server, free_port, playbooks, start_server};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -50,7 +50,7 @@ async fn a_key_grants_only_the_permissions_it_holds() {
 }
 
 fn manual_get_alert(configuration: Option<&str>) -> Value {
-    let mut playbook = seed_playbook("http://127.0.0.1:9/sink");
+    let mut playbook = playbooks::seed("http://127.0.0.1:9/sink");
     playbook["uuid"] = Value::Null;
     playbook["nodes"]["0"]["trigger_uuid"] = json!("fc26eb9f-b272-4c15-b3bf-ace397c0dc57");
     playbook["nodes"]["1"]["module_configuration_uuid"] = json!(configuration);
@@ -68,7 +68,7 @@ async fn a_playbook_reads_the_servers_alerts_only_for_a_key_that_can() {
     let alert_uuid = alert["uuid"].as_str().unwrap();
 
     let playbooks = "/api/v1/symphony/playbooks";
-    let seed = json!({"playbook": seed_playbook("http://127.0.0.1:9/sink")});
+    let seed = json!({"playbook": playbooks::seed("http://127.0.0.1:9/sink")});
     let (status, refused) = call_as(&server, &symphony, Method::POST, playbooks, Some(seed)).await;
     assert_eq!((status, refused["errors"][0]["path"].as_str()), (403, Some("$.playbook.nodes[\"0\"]")), "{refused}");
     let manual = json!({"playbook": manual_get_alert(None)});

@@ -7,9 +7,9 @@
 
 mod common;
 
-use common::feed::{eventually, finished_runs};
+use common::feed::finished_runs;
 use common::python::{Env, account, action, install, manual_run, playbook};
-use common::{free_port, start_server};
+use common::{eventually, free_port, start_server};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -8,9 +8,9 @@
 
 mod common;
 
-use common::feed::{connector_events, entry, eventually, finished_runs, start_feed};
+use common::feed::{connector_events, entry, finished_runs, start_feed};
 use common::python::{Env, account, action, install, manual_run, playbook};
-use common::{Server, free_port, start_server};
+use common::{Server, eventually, free_port, start_server};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{activated_seed, free_port, start_server_with, start_sink};
+use common::{Sink, free_port, playbooks, start_server_with};
 use reqwest::Method;
 use serde_json::json;
 
@@ -16,8 +16,8 @@ async fn old_data_is_deleted_and_its_space_given_back() {
     let dir = tempfile::tempdir().unwrap();
     let flags = ["--retention", "5s", "--retention-interval", "1"];
     let server = start_server_with(dir.path(), free_port(), &flags).await;
-    let (sink_url, _sink) = start_sink().await;
-    let playbook = activated_seed(&server, &sink_url).await;
+    let (sink_url, _sink) = Sink::start().await;
+    let playbook = server.activated(playbooks::seed(&sink_url)).await;
     let (_, intake) = server.call(Method::POST, "/api/v1/intakes", Some(json!({"name": "old"}))).await;
     let (intake_uuid, key) = (intake["uuid"].as_str().unwrap(), intake["intake_key"].as_str().unwrap());
 

@@ -45,9 +45,7 @@ async fn start_servers() -> (String, Received) {
         .route("/api/v1/sic/alerts/{uuid}", get(alert))
         .route("/sink", post(sink))
         .with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let address = riposte_testkit::serve(app).await;
     (format!("http://{address}"), received)
 }
 

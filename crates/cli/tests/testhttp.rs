@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::feed::{connector_events, entry, eventually, finished_runs, start_feed};
-use common::{free_port, start_server};
+use common::feed::{connector_events, entry, finished_runs, start_feed};
+use common::{eventually, free_port, start_server};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -451,7 +451,7 @@ impl<'a> Builder<'a> {
         let mut problems = Vec::new();
         for (edge_id, edge) in self.graph.edges.iter().enumerate() {
             let (from_scope, to_scope) = (self.graph.scope[edge.from], self.graph.scope[edge.to]);
-            let enters_properly = edge.is_loop() && to_scope == Some(edge.from);
+            let enters_properly = edge.is_loop && to_scope == Some(edge.from);
             if from_scope != to_scope && !enters_properly {
                 problems.push((edge_id, edge.from, edge.to));
             }

@@ -16,12 +16,6 @@ pub struct Edge {
     pub is_loop: bool,
 }
 
-impl Edge {
-    pub fn is_loop(&self) -> bool {
-        self.is_loop
-    }
-}
-
 /// Node ids mapped to dense indexes, and every edge between existing nodes.
 #[derive(Debug, Clone)]
 pub struct Graph {
@@ -83,7 +77,7 @@ impl Graph {
 
     /// Nodes reachable from a foreach's loop entries, the foreach itself excluded.
     pub fn loop_body(&self, foreach: usize) -> HashSet<usize> {
-        let entries = self.outgoing[foreach].iter().map(|&e| &self.edges[e]).filter(|e| e.is_loop()).map(|e| e.to);
+        let entries = self.outgoing[foreach].iter().map(|&e| &self.edges[e]).filter(|e| e.is_loop).map(|e| e.to);
         let mut body: HashSet<usize> = HashSet::new();
         let mut queue: VecDeque<usize> = entries.collect();
         while let Some(n) = queue.pop_front() {
@@ -143,7 +137,7 @@ impl Graph {
     fn successors_for_ordering(&self, node: usize) -> Vec<usize> {
         let mut next: Vec<usize> = self.outgoing[node].iter().map(|&e| self.edges[e].to).collect();
         for foreach in self.enclosing(node) {
-            next.extend(self.outgoing[foreach].iter().map(|&e| &self.edges[e]).filter(|e| !e.is_loop()).map(|e| e.to));
+            next.extend(self.outgoing[foreach].iter().map(|&e| &self.edges[e]).filter(|e| !e.is_loop).map(|e| e.to));
         }
         next
     }

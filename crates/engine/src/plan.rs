@@ -101,10 +101,6 @@ impl Plan {
         Builder::new(playbook, catalogue).build()
     }
 
-    pub fn node_index(&self, id: &str) -> Option<usize> {
-        self.graph.index.get(id).copied()
-    }
-
     pub fn join_mode(&self, node: usize) -> JoinMode {
         match self.nodes[node].step {
             Step::Join(mode) => mode,

@@ -101,7 +101,7 @@ proptest! {
         let nodes = build(&shape);
         let plan = plan(nodes.clone());
         let mut calls = 0usize;
-        let driver = drive(&plan, json!({"seed": seed}), |_| {
+        let driver = run_answering(&plan, json!({"seed": seed}), |_| {
             calls += 1;
             assert!(calls < 500, "the run keeps asking for actions");
             outcome(shape.outcomes[calls % shape.outcomes.len()])

@@ -18,7 +18,7 @@ fn a_chain_renders_each_node_from_earlier_outputs() {
         "1": echo_node(json!({"n": "{{ node.0.count }}"}), &["2"]),
         "2": echo_node(json!({"body": {"total": "{{ node.1.n + 1 }}", "label": "run {{ node['0'].name }}"}}), &[]),
     }));
-    let driver = drive(&plan, json!({"count": 41, "name": "x"}), echo_answer);
+    let driver = run_answering(&plan, json!({"count": 41, "name": "x"}), echo_answer);
     assert_eq!(driver.run.status(), RunStatus::Succeeded);
     assert_eq!(driver.calls_to("2")[0].arguments, json!({"body": {"total": 42, "label": "run x"}}));
     assert_eq!(driver.status_of(&plan, "2"), vec!["succeeded"]);
@@ -32,7 +32,7 @@ fn parallel_branches_run_concurrently_and_join_waits_for_all() {
         "2": echo_node(json!({"n": 2}), &["3"]),
         "3": echo_node(json!({"body": {"a": "{{ node.1.n }}", "b": "{{ node.2.n }}"}}), &[]),
     }));
-    let driver = drive(&plan, json!({}), echo_answer);
+    let driver = run_answering(&plan, json!({}), echo_answer);
     assert_eq!(driver.max_in_flight, 2, "both branches are in flight together");
     assert_eq!(driver.calls_to("3").len(), 1);
     assert_eq!(driver.calls_to("3")[0].arguments, json!({"body": {"a": 1, "b": 2}}));
@@ -47,7 +47,7 @@ fn any_join_goes_on_after_the_first_branch_and_runs_once() {
         "4": {"name": "Any", "type": "operator", "subtype": "any", "outputs": {"default": ["5"]}},
         "5": echo_node(json!({"n": 5}), &[]),
     }));
-    let driver = drive(&plan, json!({}), echo_answer);
+    let driver = run_answering(&plan, json!({}), echo_answer);
     let order: Vec<&str> = driver.calls.iter().map(|c| c.node_id.as_str()).collect();
     assert_eq!(order, vec!["1", "2", "5"]);
     // Node 5 was started as soon as node 1 finished, before node 2's answer.
@@ -75,7 +75,7 @@ fn all_join_operator_waits_for_every_branch_that_can_arrive() {
         "4": {"name": "All", "type": "operator", "subtype": "all", "outputs": {"default": ["5"]}},
         "5": echo_node(json!({"n": 5}), &[]),
     }));
-    let driver = drive(&plan, json!({}), echo_answer);
+    let driver = run_answering(&plan, json!({}), echo_answer);
     assert_eq!(driver.status_of(&plan, "3"), vec!["skipped"]);
     assert_eq!(driver.calls_to("5").len(), 1, "a branch that cannot arrive does not block the join");
     assert_eq!(driver.run.status(), RunStatus::Succeeded);
@@ -102,7 +102,7 @@ fn condition_takes_the_first_matching_case_or_else() {
         let mut n = nodes(urgency);
         n.as_object_mut().unwrap().remove("_");
         let plan = plan(n);
-        let driver = drive(&plan, json!({"urgency": urgency}), echo_answer);
+        let driver = run_answering(&plan, json!({"urgency": urgency}), echo_answer);
         let ran: Vec<&str> = driver.calls.iter().map(|c| c.node_id.as_str()).collect();
         assert_eq!(ran, vec![expected], "urgency {urgency}");
         assert_eq!(driver.run.status(), RunStatus::Succeeded);
@@ -118,7 +118,7 @@ fn action_outputs_choose_the_branch() {
         "2": echo_node(json!({"n": 2}), &[]),
         "3": echo_node(json!({"n": 3}), &[]),
     }));
-    let driver = drive(&plan, json!({"token": "s3cret"}), |call| {
+    let driver = run_answering(&plan, json!({"token": "s3cret"}), |call| {
         if call.node_id == "1" {
             riposte_engine::ActionOutcome {
                 results: Some(json!({})),
@@ -151,7 +151,7 @@ fn foreach_runs_the_body_per_item_within_the_concurrency_limit_then_default() {
         "3": {"name": "Keep", "type": "operator", "subtype": "store", "modifications": [{"key": "seen", "type": "append", "value": "{{ node.2.body.host }}"}], "outputs": {"default": []}},
         "4": echo_node(json!({"body": {"seen": "{{ store.seen }}", "total": "{{ node.1.total }}"}}), &[]),
     }));
-    let driver = drive(&plan, json!({"hosts": ["a", "b", "c"]}), echo_answer);
+    let driver = run_answering(&plan, json!({"hosts": ["a", "b", "c"]}), echo_answer);
     assert_eq!(driver.run.status(), RunStatus::Succeeded);
     let bodies: Vec<_> = driver.calls_to("2").iter().map(|c| c.arguments["body"].clone()).collect();
     assert_eq!(
@@ -179,12 +179,12 @@ fn foreach_over_nothing_goes_straight_to_default_and_nested_loops_work() {
         "3": echo_node(json!({"body": {"v": "{{ node.2.default.value }}", "outer": "{{ node.1.default.index }}"}}), &[]),
         "9": echo_node(json!({"n": 9}), &[]),
     }));
-    let driver = drive(&plan, json!({"groups": [[1, 2], [], [3]]}), echo_answer);
+    let driver = run_answering(&plan, json!({"groups": [[1, 2], [], [3]]}), echo_answer);
     assert_eq!(driver.run.status(), RunStatus::Succeeded);
     let bodies: Vec<_> = driver.calls_to("3").iter().map(|c| c.arguments["body"].clone()).collect();
     assert_eq!(bodies, vec![json!({"v": 1, "outer": 0}), json!({"v": 2, "outer": 0}), json!({"v": 3, "outer": 2})]);
     assert_eq!(driver.calls_to("9").len(), 1);
-    let empty = drive(&plan, json!({"groups": []}), echo_answer);
+    let empty = run_answering(&plan, json!({"groups": []}), echo_answer);
     assert_eq!(empty.calls.iter().map(|c| c.node_id.as_str()).collect::<Vec<_>>(), vec!["9"]);
 }
 
@@ -203,7 +203,7 @@ fn store_sets_unsets_appends_and_removes() {
         ], "outputs": {"default": ["2"]}},
         "2": echo_node(json!({"body": "{{ store }}"}), &[]),
     }));
-    let driver = drive(&plan, json!({"x": {"deep": [1]}}), echo_answer);
+    let driver = run_answering(&plan, json!({"x": {"deep": [1]}}), echo_answer);
     assert_eq!(
         driver.calls_to("2")[0].arguments["body"],
         json!({"a": {"deep": [1]}, "tags": "['x', 'y']", "list": [2]})
@@ -218,12 +218,9 @@ fn a_failed_action_stops_its_successors_and_fails_the_run_while_other_branches_f
         "2": echo_node(json!({"n": 2}), &[]),
         "3": echo_node(json!({"n": 3}), &[]),
     }));
-    let driver =
-        drive(
-            &plan,
-            json!({}),
-            |call| if call.node_id == "1" { err(FailureKind::Action, "boom") } else { ok(json!({})) },
-        );
+    let driver = run_answering(&plan, json!({}), |call| {
+        if call.node_id == "1" { err(FailureKind::Action, "boom") } else { ok(json!({})) }
+    });
     assert_eq!(driver.run.status(), RunStatus::Failed);
     assert_eq!(driver.status_of(&plan, "1"), vec!["failed"]);
     assert_eq!(driver.status_of(&plan, "2"), vec!["skipped"]);
@@ -240,7 +237,7 @@ fn continue_on_error_lets_successors_run_and_the_run_succeed() {
     });
     nodes["1"]["continue_on_error"] = json!(true);
     let plan = plan(nodes);
-    let driver = drive(&plan, json!({}), |call| {
+    let driver = run_answering(&plan, json!({}), |call| {
         if call.node_id == "1" {
             riposte_engine::ActionOutcome {
                 results: Some(json!({"partial": 7})),
@@ -261,7 +258,7 @@ fn transient_failures_are_retried_with_exponential_backoff() {
     nodes["1"]["retry"] = json!({"max_attempts": 4, "initial_backoff_ms": 100, "multiplier": 3.0, "jitter": 0.0});
     let plan = plan(nodes);
     let mut failures = 0;
-    let driver = drive(&plan, json!({}), |_| {
+    let driver = run_answering(&plan, json!({}), |_| {
         failures += 1;
         if failures < 4 { err(FailureKind::Transient, "connection reset") } else { ok(json!({"done": true})) }
     });
@@ -277,14 +274,14 @@ fn transient_failures_are_retried_with_exponential_backoff() {
 #[test]
 fn retries_stop_at_max_attempts_and_skip_errors_not_listed() {
     let plan = plan(json!({"0": trigger_node(&["1"]), "1": echo_node(json!({"n": 1}), &[])}));
-    let driver = drive(&plan, json!({}), |_| err(FailureKind::Timeout, "timed out after 300s"));
+    let driver = run_answering(&plan, json!({}), |_| err(FailureKind::Timeout, "timed out after 300s"));
     assert_eq!(driver.calls.len(), 3, "default policy: 3 attempts");
     assert_eq!(driver.run.status(), RunStatus::Failed);
     assert_eq!(driver.waits.len(), 2);
     assert!(driver.waits[0] <= 1000 && driver.waits[0] >= 500, "jittered first delay {:?}", driver.waits);
-    let driver = drive(&plan, json!({}), |_| err(FailureKind::Action, "bad input"));
+    let driver = run_answering(&plan, json!({}), |_| err(FailureKind::Action, "bad input"));
     assert_eq!(driver.calls.len(), 1, "an action's own error is not retried by default");
-    let driver = drive(&plan, json!({}), |_| err(FailureKind::Fatal, "unknown module"));
+    let driver = run_answering(&plan, json!({}), |_| err(FailureKind::Fatal, "unknown module"));
     assert_eq!(driver.calls.len(), 1);
 }
 
@@ -313,7 +310,7 @@ fn cancellation_aborts_running_actions_and_ignores_late_answers() {
 fn stale_answers_and_template_errors() {
     let plan =
         plan(json!({"0": trigger_node(&["1"]), "1": echo_node(json!({"n": "{{ node.0.missing.deeper }}"}), &[])}));
-    let driver = drive(&plan, json!({}), echo_answer);
+    let driver = run_answering(&plan, json!({}), echo_answer);
     assert_eq!(driver.run.status(), RunStatus::Failed);
     let error = driver.run.report(&plan).nodes[1].error.clone().unwrap();
     assert!(error.contains("cannot render the arguments") && error.contains("node.0.missing.deeper"), "{error}");
@@ -333,7 +330,7 @@ fn a_failing_iteration_fails_the_foreach() {
         "2": echo_node(json!({"n": "{{ node.1.default.value }}"}), &[]),
         "3": echo_node(json!({"n": 0}), &[]),
     }));
-    let driver = drive(&plan, json!({}), |call| {
+    let driver = run_answering(&plan, json!({}), |call| {
         if call.arguments["n"] == json!(2) { err(FailureKind::Action, "no") } else { ok(json!({})) }
     });
     assert_eq!(driver.run.status(), RunStatus::Failed);
@@ -402,7 +399,7 @@ fn restarting_a_failed_run_reruns_only_what_did_not_succeed() {
         "3": echo_node(json!({"n": "{{ node.2.got + 1 }}"}), &[]),
     }));
     let mut fail_node_2 = true;
-    let mut driver = drive(&plan, json!({}), |call| match call.node_id.as_str() {
+    let mut driver = run_answering(&plan, json!({}), |call| match call.node_id.as_str() {
         "1" => ok(json!({"got": 10})),
         "2" if fail_node_2 => {
             fail_node_2 = false;
@@ -459,7 +456,7 @@ fn a_foreach_over_too_many_items_fails_and_says_the_limit() {
         "1": {"name": "Each", "type": "operator", "subtype": "foreach", "items": "{{ node.0.ids }}", "loop": ["2"], "outputs": {"default": []}},
         "2": echo_node(json!({"n": "{{ node.1.default.value }}"}), &[]),
     }));
-    let driver = drive(&plan, json!({"ids": vec![0; 200_000]}), echo_answer);
+    let driver = run_answering(&plan, json!({"ids": vec![0; 200_000]}), echo_answer);
     assert_eq!(driver.run.status(), RunStatus::Failed);
     assert!(driver.calls.is_empty());
     let report = driver.run.report(&plan);
@@ -473,6 +470,6 @@ fn a_foreach_over_too_many_items_fails_and_says_the_limit() {
               "concurrency": 1000, "loop": ["2"], "outputs": {"default": []}},
         "2": echo_node(json!({"n": "{{ node.1.default.value }}"}), &[]),
     }));
-    let driver = drive(&plan, json!({"ids": vec![0; 20_000]}), echo_answer);
+    let driver = run_answering(&plan, json!({"ids": vec![0; 20_000]}), echo_answer);
     assert_eq!((driver.run.status(), driver.calls.len()), (RunStatus::Succeeded, 20_000), "a node may raise its limit");
 }

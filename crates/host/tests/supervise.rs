@@ -5,9 +5,10 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use riposte_host::{Callbacks, ComponentKind, ComponentState, Host, LongRunning, Supervised, load_module};
+use riposte_testkit::until;
 use serde_json::json;
 
 /// A module whose only component is `script`, run by `sh`.
@@ -38,14 +39,6 @@ fn host() -> Arc<Host> {
     Arc::new(Host::new(Arc::new(Callbacks::default()), "http://127.0.0.1:1"))
 }
 
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_string).collect()
 }
@@ -57,7 +50,7 @@ async fn a_component_that_exits_is_restarted_and_its_stderr_explains_why() {
                   echo 'lost the feed' >&2\nexit 3\n";
     let running = supervise(&host(), module(dir.path(), script));
     let started = dir.path().join("started");
-    eventually("a restart", || lines(&started).len() >= 2).await;
+    until("a restart", || lines(&started).len() >= 2).await;
     assert_eq!(lines(&started)[0], r#"watch {"url":"http://127.0.0.1:9"}"#);
     let ports: Vec<u16> = lines(&dir.path().join("ports"))[0].split(' ').map(|p| p.parse().unwrap()).collect();
     assert!(ports.len() == 2 && ports[0] != ports[1], "its own liveness and metrics ports: {ports:?}");
@@ -77,13 +70,13 @@ async fn stopping_sends_sigterm_and_a_critical_log_crashes_it_for_good() {
     let module = module(dir.path(), script);
 
     let running = supervise(&host, module.clone());
-    eventually("a start", || lines(&dir.path().join("started")).len() == 1).await;
+    until("a start", || lines(&dir.path().join("started")).len() == 1).await;
     assert_eq!(running.status().state, ComponentState::Running);
     running.stop().await;
     assert_eq!(lines(&dir.path().join("stopped")), ["term"], "stopped by SIGTERM, not killed");
 
     let running = supervise(&host, module);
-    eventually("a second start", || lines(&dir.path().join("started")).len() == 2).await;
+    until("a second start", || lines(&dir.path().join("started")).len() == 2).await;
     let started = lines(&dir.path().join("started"));
     let (token, logs_url) = started[1].split_once(' ').unwrap();
     let id = logs_url.trim_end_matches("/logs").rsplit('/').next().unwrap();
@@ -92,14 +85,14 @@ async fn stopping_sends_sigterm_and_a_critical_log_crashes_it_for_good() {
         {"date": "2026-01-01T00:00:01", "level": "critical", "message": "the API key is refused"},
     ]});
     host.callbacks().logs(id, token, entries).unwrap();
-    eventually("the crash", || running.status().state == ComponentState::Crashed).await;
+    until("the crash", || running.status().state == ComponentState::Crashed).await;
     let status = running.status();
     assert_eq!(
         status.logs.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(),
         ["polling", "the API key is refused"]
     );
     assert!(status.error.unwrap().contains("the API key is refused"));
-    eventually("SIGTERM after the crash", || lines(&dir.path().join("stopped")).len() == 2).await;
+    until("SIGTERM after the crash", || lines(&dir.path().join("stopped")).len() == 2).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(lines(&dir.path().join("started")).len(), 2, "a crashed component is not restarted");
     running.stop().await;
@@ -119,7 +112,7 @@ async fn a_component_whose_liveness_server_answers_500_is_restarted() {
         Host::new(Arc::new(Callbacks::default()), "http://127.0.0.1:1").with_liveness_probe(Duration::from_millis(300)),
     );
     let running = supervise(&host, module(dir.path(), script));
-    eventually("a restart", || lines(&dir.path().join("started")).len() >= 2).await;
+    until("a restart", || lines(&dir.path().join("started")).len() >= 2).await;
     let error = running.status().error.unwrap();
     assert!(error.contains("not alive"), "{error}");
     running.stop().await;

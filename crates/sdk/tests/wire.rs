@@ -180,9 +180,7 @@ async fn platform(
 async fn start_platform() -> (String, Received) {
     let received = Received::default();
     let app = Router::new().route("/{*path}", any(platform)).with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let base = format!("http://{}", riposte_testkit::serve(app).await);
     (base, received)
 }
 

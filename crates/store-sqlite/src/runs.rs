@@ -66,7 +66,7 @@ fn record(row: &Row) -> rusqlite::Result<RunRecord> {
         started_at: row.get(8)?,
         ended_at: row.get(9)?,
         error: row.get(10)?,
-        events: row.get(11)?,
+        journal_len: row.get(11)?,
     })
 }
 

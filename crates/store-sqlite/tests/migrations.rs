@@ -39,7 +39,7 @@ async fn runs_journals_and_accounts_survive_the_move_to_numbered_runs() {
     let store = SqliteStore::open(&path).unwrap();
 
     let going = store.get_run("run-going").await.unwrap().expect("the running run is kept");
-    assert_eq!((going.status, going.events, going.nodes.len()), (RunStatus::Running, 2, 0));
+    assert_eq!((going.status, going.journal_len, going.nodes.len()), (RunStatus::Running, 2, 0));
     assert_eq!(going.trigger_event, json!({"n": 1}));
     assert_eq!(store.run_events("run-going").await.unwrap(), vec![json!({"e": 0}), json!({"e": 1})]);
 

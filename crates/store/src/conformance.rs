@@ -245,7 +245,7 @@ pub async fn alert_runs_are_stored_with_the_alert(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(stored.total, 2);
-    assert!(stored.items.iter().all(|r| r.status == RunStatus::Pending && r.events == 0));
+    assert!(stored.items.iter().all(|r| r.status == RunStatus::Pending && r.journal_len == 0));
     // Runs are handed to the service as `into_record` makes them, without being read back.
     let read_back = store.get_run(&runs[0].uuid).await.unwrap();
     assert_eq!(read_back, Some(runs[0].clone().into_record()));
@@ -367,7 +367,7 @@ pub async fn runs(store: &dyn Store) {
     assert_eq!((outputs.len(), &outputs["n:1"]), (1, &big.value), "outputs kept apart come back by key");
     assert!(store.run_outputs(&runs[1].uuid, &["n:1".into()]).await.unwrap().is_empty(), "keys are per run");
     let stored = store.get_run(&run.uuid).await.unwrap().unwrap();
-    assert_eq!((stored.status, stored.events, stored.ended_at), (RunStatus::Failed, 3, Some(20)));
+    assert_eq!((stored.status, stored.journal_len, stored.ended_at), (RunStatus::Failed, 3, Some(20)));
     assert_eq!(stored.error.as_deref(), Some("module gone"));
     assert_eq!(stored.nodes, vec![node], "no nodes in a write leaves the stored ones as they were");
     assert_eq!(stored.trigger_event, run.trigger_event);

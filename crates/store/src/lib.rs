@@ -10,7 +10,7 @@ mod error;
 mod records;
 
 use async_trait::async_trait;
-use riposte_model::{Alert, AlertComment, RunStatus};
+use riposte_model::{Alert, AlertComment};
 use serde_json::Value;
 
 pub use error::StoreError;
@@ -125,6 +125,3 @@ impl<T> Store for T where
     T: AlertStore + PlaybookStore + RunStore + ConfigurationStore + ApiKeyStore + IntakeStore + RetentionStore
 {
 }
-
-/// Run statuses that are not final.
-pub const UNFINISHED: [RunStatus; 2] = [RunStatus::Pending, RunStatus::Running];

@@ -103,7 +103,7 @@ impl NewRun {
             started_at: None,
             ended_at: None,
             error: None,
-            events: 0,
+            journal_len: 0,
         }
     }
 }
@@ -180,8 +180,8 @@ pub struct RunRecord {
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
     pub error: Option<String>,
-    /// Events in the run's log.
-    pub events: i64,
+    /// How many events the run's journal holds: where the next append starts.
+    pub journal_len: i64,
 }
 
 /// A run to be driven: which, of which playbook, since when.

@@ -17,14 +17,14 @@ use crate::{Executor, Result, WorkerError};
 
 /// One line of a run's journal, as read back.
 #[derive(Debug, Deserialize)]
-struct Entry {
+struct JournalLine {
     at: i64,
     event: Event,
 }
 
 /// One line of a run's journal, as written.
 #[derive(Serialize)]
-struct EntryOut<'a> {
+struct NewJournalLine<'a> {
     at: i64,
     event: &'a Event,
 }
@@ -53,8 +53,8 @@ impl DurableRunner {
         self
     }
 
-    fn apart(&self) -> Apart {
-        Apart { limit: self.max_inline_output, stored: HashSet::new() }
+    fn large_outputs(&self) -> LargeOutputs {
+        LargeOutputs { limit: self.max_inline_output, stored: HashSet::new() }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -95,11 +95,11 @@ impl DurableRunner {
     /// journal. Returns the run's final status.
     pub async fn drive_run(&self, uuid: &str, cancel: CancellationToken) -> Result<RunStatus> {
         let record = self.store.get_run(uuid).await?.ok_or_else(|| WorkerError::RunNotFound(uuid.to_string()))?;
-        self.drive(record, cancel).await
+        self.drive_record(record, cancel).await
     }
 
     /// Drives a run from its record, as read from the store or as just stored.
-    pub async fn drive(&self, mut record: RunRecord, cancel: CancellationToken) -> Result<RunStatus> {
+    pub async fn drive_record(&self, mut record: RunRecord, cancel: CancellationToken) -> Result<RunStatus> {
         if record.status.is_final() {
             return Ok(record.status);
         }
@@ -115,7 +115,7 @@ impl DurableRunner {
             uuid: record.uuid,
             next_seq,
             plan: plan.clone(),
-            apart: self.apart(),
+            large: self.large_outputs(),
             noted: None,
         };
         let run = drive(&plan, run, effects, &self.executor, &mut journal, cancel).await?;
@@ -127,9 +127,9 @@ impl DurableRunner {
     async fn rebuild(&self, plan: &Plan, record: &mut RunRecord) -> Result<(Run, Vec<riposte_engine::Effect>, i64)> {
         let Some(started_at) = record.started_at else {
             let (run, effects) = Run::start(plan, &record.uuid, std::mem::take(&mut record.trigger_event), now_ms());
-            let state = state(&run, plan, &mut self.apart(), Vec::new())?;
-            self.store.append_run_events(&record.uuid, record.events, &[], &state).await?;
-            return Ok((run, effects, record.events));
+            let state = state(&run, plan, &mut self.large_outputs(), Vec::new())?;
+            self.store.append_run_events(&record.uuid, record.journal_len, &[], &state).await?;
+            return Ok((run, effects, record.journal_len));
         };
         let (run, events) = self.replay(plan, record, started_at).await?;
         let effects = run.resume(plan);
@@ -151,21 +151,18 @@ impl DurableRunner {
     async fn replay(&self, plan: &Plan, record: &RunRecord, started_at: i64) -> Result<(Run, i64)> {
         let (mut run, _) = Run::start(plan, &record.uuid, record.trigger_event.clone(), started_at);
         let mut journal = self.store.run_events(&record.uuid).await?;
-        let apart = self.store.run_outputs(&record.uuid, &referenced_outputs(&journal)).await?;
+        let kept_apart = self.store.run_outputs(&record.uuid, &referenced_outputs(&journal)).await?;
         for (number, line) in journal.iter_mut().enumerate() {
             if let Some(results) = line.pointer_mut("/event/outcome/results")
                 && let Some(reference) = OutputRef::of(results)
             {
-                *results = apart
+                *results = kept_apart
                     .get(&reference.key)
                     .cloned()
                     .ok_or_else(|| WorkerError::LostOutput { run: record.uuid.clone(), key: reference.key.clone() })?;
             }
-            let entry: Entry = serde_json::from_value(line.take()).map_err(|source| WorkerError::CorruptJournal {
-                run: record.uuid.clone(),
-                event: number,
-                source,
-            })?;
+            let entry: JournalLine = serde_json::from_value(line.take())
+                .map_err(|source| WorkerError::CorruptJournal { run: record.uuid.clone(), event: number, source })?;
             run.handle(plan, entry.event, entry.at);
         }
         Ok((run, journal.len() as i64))
@@ -181,30 +178,30 @@ impl DurableRunner {
         let plan = self.plan(&record.playbook_uuid, record.playbook_version).await?;
         let (mut run, _, next_seq) = self.rebuild(&plan, &mut record).await?;
         let at = now_ms();
-        let mut apart = self.apart();
+        let mut large = self.large_outputs();
         let mut outputs = Vec::new();
-        let line = apart.journal_line(uuid, next_seq, at, &Event::RestartFailed, &mut outputs)?;
+        let line = large.journal_line(uuid, next_seq, at, &Event::RestartFailed, &mut outputs)?;
         run.handle(&plan, Event::RestartFailed, at);
-        let state = state(&run, &plan, &mut apart, outputs)?;
+        let state = state(&run, &plan, &mut large, outputs)?;
         Ok(self.store.append_run_events(uuid, next_seq, &[line], &state).await?)
     }
 
     /// Ends a run that cannot start, with why.
     async fn fail_unrunnable(&self, record: &RunRecord, error: WorkerError) -> Result<RunStatus> {
         let state = RunState::ended_unstarted(RunStatus::Failed, now_ms(), Some(error.to_string()));
-        self.store.append_run_events(&record.uuid, record.events, &[], &state).await?;
+        self.store.append_run_events(&record.uuid, record.journal_len, &[], &state).await?;
         Ok(RunStatus::Failed)
     }
 }
 
 /// Keeps large outputs out of a run's row and journal.
-struct Apart {
+struct LargeOutputs {
     limit: usize,
     /// Keys already stored for this run.
     stored: HashSet<String>,
 }
 
-impl Apart {
+impl LargeOutputs {
     /// The journal line of event number `seq`, with a large output in it swapped for a
     /// reference and added to `outputs`.
     fn journal_line(
@@ -216,7 +213,7 @@ impl Apart {
         outputs: &mut Vec<StoredOutput>,
     ) -> Result<JsonText> {
         let encode = |source| WorkerError::Encode { run: run.to_string(), source };
-        let entry = EntryOut { at, event };
+        let entry = NewJournalLine { at, event };
         let line = json_text(&entry).map_err(encode)?;
         // A line no longer than the limit cannot hold an output longer than it: encoded once.
         if line.get().len() <= self.limit {
@@ -279,9 +276,9 @@ fn json_len(value: &Value) -> usize {
 /// What the run's row says after an event, with the outputs its journal line kept apart. The
 /// per-node account is written once, when the run ends: written on every event, it re-encoded
 /// every node's arguments and results each time.
-fn state(run: &Run, plan: &Plan, apart: &mut Apart, mut outputs: Vec<StoredOutput>) -> Result<RunState> {
+fn state(run: &Run, plan: &Plan, large: &mut LargeOutputs, mut outputs: Vec<StoredOutput>) -> Result<RunState> {
     let nodes = if run.status().is_final() {
-        Some(apart.account(run.id(), run.report(plan).nodes, &mut outputs)?)
+        Some(large.account(run.id(), run.report(plan).nodes, &mut outputs)?)
     } else {
         None
     };
@@ -305,7 +302,7 @@ struct StoreJournal {
     uuid: String,
     next_seq: i64,
     plan: Arc<Plan>,
-    apart: Apart,
+    large: LargeOutputs,
     /// The line noted for the next commit, and the outputs it keeps apart.
     noted: Option<(JsonText, Vec<StoredOutput>)>,
 }
@@ -314,14 +311,14 @@ struct StoreJournal {
 impl Journal for StoreJournal {
     fn note(&mut self, at: i64, event: &Event) -> Result<()> {
         let mut outputs = Vec::new();
-        let line = self.apart.journal_line(&self.uuid, self.next_seq, at, event, &mut outputs)?;
+        let line = self.large.journal_line(&self.uuid, self.next_seq, at, event, &mut outputs)?;
         self.noted = Some((line, outputs));
         Ok(())
     }
 
     async fn commit(&mut self, run: &Run) -> Result<()> {
         let (line, outputs) = self.noted.take().expect("`drive` notes each event before it commits it");
-        let state = state(run, &self.plan, &mut self.apart, outputs)?;
+        let state = state(run, &self.plan, &mut self.large, outputs)?;
         self.store.append_run_events(&self.uuid, self.next_seq, &[line], &state).await?;
         self.next_seq += 1;
         Ok(())

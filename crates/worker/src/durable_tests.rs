@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use riposte_model::{NodeStatus, RunStatus};
 use riposte_store::{NewPlaybook, NewRun, Store};
-use riposte_store_sqlite::SqliteStore;
+use riposte_store_memory::MemoryStore;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -43,8 +43,7 @@ fn count_gate_count(catalogue: &riposte_model::Catalogue) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_run_cut_off_mid_action_resumes_without_repeating_finished_nodes() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("r.db")).unwrap());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let (gate, count) = (Gate::default(), Count::default());
     let first = durable(store.clone(), gate.clone(), count.clone());
     let uuid = store_run(store.as_ref(), count_gate_count(&first.executor_catalogue())).await;
@@ -75,7 +74,7 @@ async fn a_run_cut_off_mid_action_resumes_without_repeating_finished_nodes() {
     let stored = store.get_run(&uuid).await.unwrap().unwrap();
     assert_eq!(stored.status, RunStatus::Succeeded);
     assert!(stored.nodes.iter().all(|n| n.status == NodeStatus::Succeeded), "{:#?}", stored.nodes);
-    assert_eq!(stored.events, store.run_events(&uuid).await.unwrap().len() as i64);
+    assert_eq!(stored.journal_len, store.run_events(&uuid).await.unwrap().len() as i64);
     assert_eq!(
         second.drive_run(&uuid, CancellationToken::new()).await.unwrap(),
         RunStatus::Succeeded,
@@ -85,8 +84,7 @@ async fn a_run_cut_off_mid_action_resumes_without_repeating_finished_nodes() {
 
 #[tokio::test]
 async fn a_run_whose_playbook_no_longer_validates_fails_with_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("r.db")).unwrap());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let uuid = store_run(store.as_ref(), json!({"name": "p", "nodes": {}})).await;
     let runner = durable(store.clone(), Gate::default(), Count::default());
     assert_eq!(runner.drive_run(&uuid, CancellationToken::new()).await.unwrap(), RunStatus::Failed);
@@ -96,8 +94,7 @@ async fn a_run_whose_playbook_no_longer_validates_fails_with_the_reason() {
 
 #[tokio::test]
 async fn large_outputs_are_kept_apart_and_come_back_on_resume() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("r.db")).unwrap());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let gate = Gate::default();
     let first = durable(store.clone(), gate.clone(), Count::default()).with_max_inline_output(200);
     let catalogue = first.executor_catalogue();

@@ -235,7 +235,7 @@ impl RunService {
                 metrics.runs_started.inc();
                 metrics.runs_active.inc();
                 let result = match source {
-                    Source::Memory(record) => service.runner.drive(*record, token).await,
+                    Source::Memory(record) => service.runner.drive_record(*record, token).await,
                     Source::Store(uuid) => service.runner.drive_run(&uuid, token).await,
                 };
                 metrics.runs_active.dec();

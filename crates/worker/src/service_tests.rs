@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use riposte_model::RunStatus;
 use riposte_store::{NewPlaybook, NewRun, Page, RunFilter, Store};
-use riposte_store_sqlite::SqliteStore;
+use riposte_store_memory::MemoryStore;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -32,8 +32,7 @@ async fn finished_runs(store: &dyn Store) -> Vec<RunStatus> {
 /// their hand-over): each is still driven once.
 #[tokio::test]
 async fn runs_handed_over_and_found_in_the_store_each_run_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("r.db")).unwrap());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let count = Count::default();
     let registry = registry(Default::default(), Gate::default(), count.clone());
     let catalogue = registry.catalogue();

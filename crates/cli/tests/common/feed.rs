@@ -2,7 +2,6 @@
 //! page; and waiting for what the server does with it.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -11,7 +10,7 @@ use axum::routing::get;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::Server;
+use super::{Server, eventually};
 
 /// The service the module talks to: a feed of entries, posts behind a bearer key, a status page.
 #[derive(Clone, Default)]
@@ -40,25 +39,12 @@ pub async fn start_feed() -> (String, Feed) {
         )
         .route("/status", get(|| async { "all good" }))
         .with_state(feed.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = format!("http://{}", riposte_testkit::serve(app).await);
     (url, feed)
 }
 
 pub fn entry(id: i64) -> Value {
     json!({"id": id, "value": format!("entry {id}"), "timestamp": 1_700_000_000 + id})
-}
-
-pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 pub async fn finished_runs(server: &Server, playbook: &str) -> Vec<Value> {

@@ -63,7 +63,7 @@ impl Run {
             failed: false,
         });
         for &edge_id in &plan.graph.outgoing[node] {
-            if plan.graph.edges[edge_id].is_loop() {
+            if plan.graph.edges[edge_id].is_loop {
                 self.arrive(plan, frame, edge_id, EdgeState::Arrived);
             }
         }

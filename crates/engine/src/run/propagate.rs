@@ -94,7 +94,7 @@ impl Run {
         let (node, frame) = (self.instances[id].node, self.instances[id].frame);
         for &edge_id in &plan.graph.outgoing[node] {
             let edge = &plan.graph.edges[edge_id];
-            if !edge.is_loop() {
+            if !edge.is_loop {
                 self.arrive(plan, frame, edge_id, state_of(&edge.branch));
             }
         }

@@ -88,7 +88,7 @@ pub fn err(kind: FailureKind, message: &str) -> ActionOutcome {
     ActionOutcome { error: Some(Failure::new(kind, message)), ..Default::default() }
 }
 
-/// Drives a run to its end: actions are answered by `answer`, timers fire at once (their delays
+/// Runs a plan to its end: actions are answered by `answer`, timers fire at once (their delays
 /// are recorded), and the largest batch of concurrent executions is tracked.
 pub struct Driver {
     pub run: Run,
@@ -98,7 +98,7 @@ pub struct Driver {
     pub now: i64,
 }
 
-pub fn drive(plan: &Plan, event: Value, mut answer: impl FnMut(&ActionCall) -> ActionOutcome) -> Driver {
+pub fn run_answering(plan: &Plan, event: Value, mut answer: impl FnMut(&ActionCall) -> ActionOutcome) -> Driver {
     let (run, effects) = Run::start(plan, "run-1", event, 0);
     let mut driver = Driver { run, calls: Vec::new(), waits: Vec::new(), max_in_flight: 0, now: 0 };
     let mut pending: Vec<Effect> = effects;

@@ -63,9 +63,7 @@ async fn serve() -> String {
                 axum::response::Redirect::temporary(&format!("/echo?from={}", q.get("n").cloned().unwrap_or_default()))
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let address = riposte_testkit::serve(app).await;
     format!("http://{address}")
 }
 

@@ -27,9 +27,7 @@ async fn alert(Path(uuid): Path<String>, RawQuery(query): RawQuery, headers: Hea
 
 async fn serve() -> String {
     let app = Router::new().route("/api/v1/sic/alerts/{uuid}", get(alert));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let address = riposte_testkit::serve(app).await;
     format!("http://{address}")
 }
 

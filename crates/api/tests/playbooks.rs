@@ -1,0 +1,145 @@
+//! Playbooks through the HTTP API: saved with their problems, turned on, run by hand, by
+//! schedule, and turned off when they keep failing.
+
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
+use axum::http::StatusCode;
+use reqwest::Method;
+use riposte_testkit::{Sink, TestApp, playbooks};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_playbook_with_problems_is_saved_but_cannot_be_activated() {
+    let server = TestApp::start().await;
+    let mut playbook = playbooks::seed("http://127.0.0.1:1/sink");
+    playbook["nodes"]["2"]["arguments"]["method"] = json!("fetch");
+    let (status, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["problems"][0]["path"], "$.nodes[\"2\"].arguments.method");
+    let uuid = created["uuid"].as_str().unwrap();
+    let (status, refused) =
+        server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["errors"][0]["path"], "$.playbook.nodes[\"2\"].arguments.method");
+    let (_, fixed) = server
+        .call(
+            Method::PUT,
+            &format!("/api/v1/symphony/playbooks/{uuid}"),
+            Some(json!({"playbook": playbooks::seed("http://127.0.0.1:1/sink")})),
+        )
+        .await;
+    assert_eq!(fixed["version"], 2);
+    let (status, active) =
+        server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    assert_eq!((status, active["active"].clone()), (StatusCode::OK, json!(true)));
+}
+
+#[tokio::test]
+async fn a_playbook_failing_five_times_in_a_row_is_turned_off_and_says_why() {
+    let server = TestApp::start().await;
+    let (sink_url, _sink) = Sink::start_with(std::time::Duration::ZERO, usize::MAX).await;
+    let playbook = server.activated(playbooks::seed(&sink_url)).await;
+    for n in 0..5 {
+        server
+            .call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": format!("t{n}"), "rule": {"name": "r"}})))
+            .await;
+        server.finished_runs(&playbook, n + 1).await;
+    }
+    let started = std::time::Instant::now();
+    let record = loop {
+        let (_, record) = server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{playbook}"), None).await;
+        if record["active"] == false || started.elapsed() > std::time::Duration::from_secs(10) {
+            break record;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(record["active"], false, "{record}");
+    let reason = record["deactivation_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("deactivated after 5 failed runs in a row; last error: HTTP Request failed"),
+        "{reason}"
+    );
+    server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "after", "rule": {"name": "r"}}))).await;
+    let (_, runs) = server.call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}"), None).await;
+    assert_eq!(runs["total"], 5, "an inactive playbook starts no run");
+}
+
+fn scheduled_playbook(sink: &str, cron: &str) -> Value {
+    json!({"name": "Every second", "nodes": {
+        "0": {"name": "Cron", "type": "trigger", "module_uuid": "1ad1b7ce-e335-4532-83ce-1d43c864720c",
+              "trigger_uuid": "5039c9fe-b2d8-40b3-a11b-d2a810ddbf91", "arguments": {"cron": cron}, "outputs": {"default": ["1"]}},
+        "1": {"name": "Tell", "type": "action", "module_uuid": "5894985f-91eb-46db-9306-cc5ac6463d3d",
+              "action_uuid": "40bcf3c0-aa8b-4111-9b4e-f3caffccb4e5",
+              "arguments": {"url": sink, "method": "post", "json": {"at": "{{ node.0.scheduled_at }}"}}, "outputs": {"default": []}}
+    }})
+}
+
+#[tokio::test]
+async fn a_cron_trigger_starts_one_run_per_scheduled_time() {
+    let server = TestApp::start().await;
+    let (sink_url, sink) = Sink::start().await;
+    let (_, bad) = server
+        .call(
+            Method::POST,
+            "/api/v1/symphony/playbooks",
+            Some(json!({"playbook": scheduled_playbook(&sink_url, "every minute")})),
+        )
+        .await;
+    assert_eq!(bad["problems"][0]["path"], "$.nodes[\"0\"].arguments.cron", "{bad}");
+
+    let (_, created) = server
+        .call(
+            Method::POST,
+            "/api/v1/symphony/playbooks",
+            Some(json!({"playbook": scheduled_playbook(&sink_url, "* * * * * *")})),
+        )
+        .await;
+    let uuid = created["uuid"].as_str().unwrap().to_string();
+    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    let runs = server.finished_runs(&uuid, 2).await;
+    server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/deactivate"), None).await;
+    assert!(
+        runs.iter().all(|r| r["status"] == "succeeded" && r["name"].as_str().unwrap().starts_with("Scheduled run: ")),
+        "{runs:?}"
+    );
+    let times: Vec<String> = sink
+        .bodies()
+        .iter()
+        .map(|body| serde_json::from_str::<Value>(body).unwrap()["at"].as_str().unwrap().to_string())
+        .collect();
+    let mut unique = times.clone();
+    unique.dedup();
+    assert_eq!(unique, times, "each scheduled time runs once");
+}
+
+#[tokio::test]
+async fn a_playbook_can_be_run_by_hand_with_an_event() {
+    let server = TestApp::start().await;
+    let (sink_url, sink) = Sink::start().await;
+    let (_, alert) = server
+        .call(
+            Method::POST,
+            "/api/v1/sic/alerts",
+            Some(json!({"title": "t", "rule": {"name": "Handmade", "severity": 12}})),
+        )
+        .await;
+    let mut playbook = playbooks::seed(&sink_url);
+    playbook["nodes"]["0"]["name"] = json!("Manual Trigger");
+    playbook["nodes"]["0"]["trigger_uuid"] = json!("fc26eb9f-b272-4c15-b3bf-ace397c0dc57");
+    let (_, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook}))).await;
+    let uuid = created["uuid"].as_str().unwrap().to_string();
+    let (status, run) = server
+        .call(
+            Method::POST,
+            &format!("/api/v1/symphony/playbooks/{uuid}/run"),
+            Some(json!({"event": {"alert_uuid": alert["uuid"]}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{run}");
+    let runs = server.finished_runs(&uuid, 1).await;
+    assert_eq!(runs[0]["status"], "succeeded", "{runs:?}");
+    let body: Value = serde_json::from_str(&sink.requests()[0].1).unwrap();
+    assert_eq!((body["rule_name"].as_str(), body["rule_severity"].as_str()), (Some("Handmade"), Some("12")));
+}

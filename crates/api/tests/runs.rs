@@ -1,0 +1,100 @@
+//! Runs through the HTTP API: rerun, cancelled, and their large outputs.
+
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
+use axum::http::StatusCode;
+use reqwest::Method;
+use riposte_testkit::{Sink, TestApp, playbooks};
+use serde_json::json;
+
+#[tokio::test]
+async fn failed_runs_rerun_their_failed_nodes_or_everything() {
+    let server = TestApp::start().await;
+    let (sink_url, sink) = Sink::start_with(std::time::Duration::ZERO, 1).await;
+    let playbook = server.activated(playbooks::seed(&sink_url)).await;
+    server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
+    let runs = server.finished_runs(&playbook, 1).await;
+    assert_eq!(runs[0]["status"], "failed");
+    let run = runs[0]["uuid"].as_str().unwrap().to_string();
+    let (_, detail) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{run}"), None).await;
+    assert!(detail["nodes"]["2"]["error"].as_str().unwrap().contains("with 500"), "{detail}");
+
+    let (status, _) =
+        server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/rerun"), Some(json!({"mode": "failed"}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let runs = server.finished_runs(&playbook, 1).await;
+    assert_eq!(
+        (runs.len(), runs[0]["uuid"].as_str().unwrap(), runs[0]["status"].as_str().unwrap()),
+        (1, run.as_str(), "succeeded")
+    );
+    assert_eq!(sink.count(), 2, "only the failed request was sent again");
+
+    let (status, again) =
+        server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/rerun"), Some(json!({"mode": "failed"}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (status, fresh) =
+        server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/rerun"), Some(json!({"mode": "all"}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_ne!(fresh["uuid"].as_str().unwrap(), run);
+    let runs = server.finished_runs(&playbook, 2).await;
+    assert!(runs.iter().all(|r| r["status"] == "succeeded"));
+    assert_eq!(sink.count(), 3);
+    let (status, bad) =
+        server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/rerun"), Some(json!({"mode": "some"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+}
+
+#[tokio::test]
+async fn a_running_run_can_be_cancelled() {
+    let server = TestApp::start().await;
+    let (sink_url, _sink) = Sink::start_with(std::time::Duration::from_secs(60), 0).await;
+    let playbook = server.activated(playbooks::seed(&sink_url)).await;
+    server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
+    let run = loop {
+        let (_, runs) = server
+            .call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={playbook}&status=running"), None)
+            .await;
+        if let Some(run) = runs["items"].as_array().and_then(|items| items.first()).cloned() {
+            let (_, detail) = server
+                .call(Method::GET, &format!("/api/v1/symphony/runs/{}", run["uuid"].as_str().unwrap()), None)
+                .await;
+            if detail["nodes"]["2"]["status"] == "running" {
+                break run["uuid"].as_str().unwrap().to_string();
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let (status, _) = server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/cancel"), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let runs = server.finished_runs(&playbook, 1).await;
+    assert_eq!(runs[0]["status"], "cancelled");
+    let (_, detail) = server.call(Method::GET, &format!("/api/v1/symphony/runs/{run}"), None).await;
+    assert_eq!(detail["nodes"]["2"]["status"], "cancelled");
+    assert_eq!(detail["nodes"]["1"]["status"], "succeeded");
+    let (status, _) = server.call(Method::POST, &format!("/api/v1/symphony/runs/{run}/cancel"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn large_outputs_are_stored_apart_and_shown_in_full() {
+    let server = TestApp::start_with(|options| options.max_inline_output = 200).await;
+    let (sink_url, _sink) = Sink::start().await;
+    let playbook = server.activated(playbooks::seed(&sink_url)).await;
+    let details = "d".repeat(5000);
+    server
+        .call(
+            Method::POST,
+            "/api/v1/sic/alerts",
+            Some(json!({"title": "t", "details": details, "rule": {"name": "r"}})),
+        )
+        .await;
+    let runs = server.finished_runs(&playbook, 1).await;
+    assert_eq!(runs[0]["status"], "succeeded");
+    let (_, run) =
+        server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", runs[0]["uuid"].as_str().unwrap()), None).await;
+    assert_eq!(run["nodes"]["1"]["results"]["details"], json!(details), "the run shows the whole output");
+    let db = std::fs::read(server.dir().join("riposte.db")).unwrap_or_default();
+    let wal = std::fs::read(server.dir().join("riposte.db-wal")).unwrap_or_default();
+    let text = String::from_utf8_lossy(&db) + String::from_utf8_lossy(&wal);
+    assert!(text.contains("$riposte_output"), "the runs table refers to the output kept apart");
+}
