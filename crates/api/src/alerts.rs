@@ -146,7 +146,7 @@ pub struct AlertQuery {
     pub limit: Option<u64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/sic/alerts", tag = "alerts", request_body = NewAlert, responses((status = 201, description = "The alert, with its uuid and short_id; the runs it starts are stored with it", body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/sic/alerts", tag = "alerts", request_body = NewAlert, responses((status = 201, description = "The alert, with its uuid and short_id; the runs it starts are stored with it", body = Object), crate::error::Refused))]
 pub async fn create(
     State(state): State<AppState>,
     Body(input): Body<NewAlert>,
@@ -156,12 +156,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(alert)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Alert>> {
     state.services.store.get_alert(&id).await?.map(Json).ok_or_else(|| ApiError::not_found("alert", &id))
 }
 
-#[utoipa::path(get, path = "/api/v1/sic/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, description = "`{\"items\": [...], \"total\": N}`, newest first", body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/api/v1/sic/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, description = "`{\"items\": [...], \"total\": N}`, newest first", body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<AlertQuery>, QueryRejection>,
@@ -178,7 +178,7 @@ pub async fn list(
     Ok(Json(state.services.store.list_alerts(&filter, page(params.offset, params.limit)?).await?))
 }
 
-#[utoipa::path(patch, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = AlertPatch, responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(patch, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = AlertPatch, responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -205,7 +205,7 @@ pub async fn update(
     Ok(Json(alert))
 }
 
-#[utoipa::path(post, path = "/api/v1/sic/alerts/{id}/comments", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = NewComment, responses((status = 201, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/sic/alerts/{id}/comments", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = NewComment, responses((status = 201, body = Object), crate::error::Refused))]
 pub async fn comment(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -224,7 +224,7 @@ pub async fn comment(
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sic/alerts/{id}/comments", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/api/v1/sic/alerts/{id}/comments", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn comments(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Paged<AlertComment>>> {
     let alert = state.services.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
     let items = state.services.store.list_comments(&alert.uuid).await?;

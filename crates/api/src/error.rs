@@ -121,6 +121,12 @@ pub struct ErrorEnvelope {
     pub errors: Vec<ErrorItem>,
 }
 
+/// How most routes refuse, for their OpenAPI description: `responses(..., Refused)`.
+#[derive(utoipa::IntoResponses)]
+#[response(status = "4XX", description = "Bad input, missing permission, unknown id")]
+#[allow(dead_code)]
+pub struct Refused(ErrorEnvelope);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(ErrorEnvelope { errors: self.errors })).into_response()

@@ -99,7 +99,7 @@ async fn choose_uuid(state: &AppState, playbook: &Playbook) -> ApiResult<String>
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/symphony/playbooks", tag = "playbooks", request_body = PlaybookBody, responses((status = 201, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/symphony/playbooks", tag = "playbooks", request_body = PlaybookBody, responses((status = 201, body = PlaybookView), crate::error::Refused))]
 pub async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -119,14 +119,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&state, record))))
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), crate::error::Refused))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
     let record =
         state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     Ok(Json(view(&state, record)))
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(ListQuery), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(ListQuery), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListQuery>, QueryRejection>,
@@ -138,7 +138,7 @@ pub async fn list(
 
 /// Saves a new version. An active playbook keeps running its current version unless the new
 /// one is free of problems.
-#[utoipa::path(put, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), request_body = PlaybookBody, responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(put, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), request_body = PlaybookBody, responses((status = 200, body = PlaybookView), crate::error::Refused))]
 pub async fn update(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
@@ -160,14 +160,14 @@ pub async fn update(
     Ok(Json(view(&state, record)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(delete, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
     state.services.store.delete_playbook(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Turns a playbook on; refused, with the reasons, while it has configuration issues.
-#[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/activate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/activate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), crate::error::Refused))]
 pub async fn activate(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
@@ -183,7 +183,7 @@ pub async fn activate(
     Ok(Json(view(&state, state.services.store.set_active(&uuid, true, None).await?)))
 }
 
-#[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/deactivate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/deactivate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), crate::error::Refused))]
 pub async fn deactivate(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
     Ok(Json(view(&state, state.services.store.set_active(&uuid, false, None).await?)))
 }
@@ -239,7 +239,7 @@ pub struct ManualRun {
 
 /// Starts a run now with the given event, whatever the playbook's trigger and even when it is
 /// off: for manual triggers, webhooks and trying a playbook out.
-#[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/run", tag = "playbooks", params(("uuid" = String, Path)), request_body = ManualRun, responses((status = 202, body = crate::runs::RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/run", tag = "playbooks", params(("uuid" = String, Path)), request_body = ManualRun, responses((status = 202, body = crate::runs::RunView), crate::error::Refused))]
 pub async fn run(
     State(state): State<AppState>,
     Path(uuid): Path<String>,

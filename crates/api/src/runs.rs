@@ -143,7 +143,7 @@ pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/runs", tag = "runs", params(RunQuery), responses((status = 200, body = Object), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/api/v1/symphony/runs", tag = "runs", params(RunQuery), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<RunQuery>, QueryRejection>,
@@ -159,7 +159,7 @@ pub async fn list(
     Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(r, false)).collect() }))
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/runs/{uuid}", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, body = RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/api/v1/symphony/runs/{uuid}", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, body = RunView), crate::error::Refused))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<RunView>> {
     Ok(Json(detailed(&state, &uuid).await?))
 }
@@ -178,7 +178,7 @@ pub(crate) async fn detailed(state: &AppState, uuid: &str) -> ApiResult<RunView>
 }
 
 /// Cancels a run that has not finished: running actions are stopped, nothing else starts.
-#[utoipa::path(post, path = "/api/v1/symphony/runs/{uuid}/cancel", tag = "runs", params(("uuid" = String, Path)), responses((status = 202, body = RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/symphony/runs/{uuid}/cancel", tag = "runs", params(("uuid" = String, Path)), responses((status = 202, body = RunView), crate::error::Refused))]
 pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<(StatusCode, Json<RunView>)> {
     let run = state.services.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
     if run.status.is_final() {
@@ -214,7 +214,7 @@ pub struct RerunBody {
     pub mode: RerunMode,
 }
 
-#[utoipa::path(post, path = "/api/v1/symphony/runs/{uuid}/rerun", tag = "runs", params(("uuid" = String, Path)), request_body = RerunBody, responses((status = 202, body = RunView), (status = "4XX", description = "Bad input, missing permission, unknown id", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/api/v1/symphony/runs/{uuid}/rerun", tag = "runs", params(("uuid" = String, Path)), request_body = RerunBody, responses((status = 202, body = RunView), crate::error::Refused))]
 pub async fn rerun(
     State(state): State<AppState>,
     Path(uuid): Path<String>,

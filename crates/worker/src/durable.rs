@@ -324,3 +324,7 @@ impl Journal for StoreJournal {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "durable_tests.rs"]
+mod tests;

@@ -1,17 +1,14 @@
 //! Drives runs: carries out the effects of the engine's state machine.
 //!
-//! [`drive`] is the loop: action attempts run concurrently as futures of the run's own task under
-//! their timeout, retry timers sleep, cancellation aborts what is in flight, and each event goes to a [`Journal`]
-//! before its effects start. [`LocalRunner`] drives runs that live in memory (the CLI);
+//! [`drive`] is the loop: action attempts run concurrently as futures of the run's own task
+//! under their timeout, retry timers sleep, cancellation aborts what is in flight, and each event
+//! goes to a [`Journal`] before its effects start. [`LocalRunner`] drives runs that live in memory (the CLI);
 //! [`DurableRunner`] drives runs kept in a store, journaling every event, and picks up where a
 //! crash left them.
 
 mod configurations;
 mod drive;
 mod durable;
-#[cfg(test)]
-#[path = "durable_tests.rs"]
-mod durable_tests;
 mod error;
 mod executor;
 mod metrics;
@@ -19,8 +16,6 @@ mod registry;
 mod runner;
 mod scrub;
 mod service;
-#[cfg(test)]
-mod service_tests;
 #[cfg(test)]
 mod testing;
 

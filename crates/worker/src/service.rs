@@ -291,3 +291,7 @@ impl RunService {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;
