@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use riposte_model::Permission;
 
-use crate::auth::{Caller, key_hash, new_key};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
+use crate::keys::{key_hash, new_key};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

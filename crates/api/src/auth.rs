@@ -1,4 +1,4 @@
-//! API keys and the permissions they carry, named like Sekoia's.
+//! The one authorisation layer: the API key a request comes with, and what it may do.
 
 use axum::Extension;
 use axum::extract::{Request, State};
@@ -6,47 +6,11 @@ use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
-
 use riposte_model::{Permission, Permissions};
 
 use crate::error::ApiError;
+use crate::keys::key_hash;
 use crate::state::AppState;
-
-/// A new API key: 244 random bits (two v4 UUIDs, from rand's thread generator: ChaCha, seeded and
-/// reseeded by the OS), as hex.
-pub fn new_key() -> String {
-    format!("rp_{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
-}
-
-/// How stored keys are found: the SHA-256 of the key, as hex.
-pub fn key_hash(key: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(key.as_bytes()))
-}
-
-/// API keys held in memory (the admin key) by secret, each with its permissions.
-#[derive(Debug, Default)]
-pub struct Keys {
-    keys: Vec<(String, Permissions)>,
-}
-
-impl Keys {
-    pub fn add(&mut self, secret: &str, permissions: Permissions) {
-        self.keys.push((secret.to_string(), permissions));
-    }
-
-    fn permissions(&self, secret: &str) -> Option<Permissions> {
-        // Every key is compared, each in full, so that timing says nothing about which prefix
-        // of which key matched.
-        let mut found = None;
-        for (key, permissions) in &self.keys {
-            if riposte_model::same_secret(key, secret) {
-                found = Some(*permissions);
-            }
-        }
-        found
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ mod error;
 mod intake_key;
 mod intakes;
 mod json;
+pub mod keys;
 mod modules;
 mod playbook_access;
 mod playbook_schema;

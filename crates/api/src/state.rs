@@ -2,8 +2,8 @@ use std::sync::Arc;
 
 use riposte_services::Services;
 
-use crate::auth::Keys;
 use crate::body::Bodies;
+use crate::keys::Keys;
 
 /// What every handler can reach. Cloned for each request and each layer it passes, so it is one
 /// shared pointer to [`Shared`].

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use riposte_api::{AppState, Bodies, BodyLimits, ConnectionLimits, Metrics, Shared, auth};
+use riposte_api::{AppState, Bodies, BodyLimits, ConnectionLimits, Metrics, Shared, keys};
 use riposte_host::{Callbacks, Host};
 use riposte_model::Permissions;
 use riposte_modules::HttpClients;
@@ -82,7 +82,7 @@ impl Server {
             .with_context(|| format!("cannot listen on {}", options.listen))?;
         let address = listener.local_addr()?;
 
-        let mut keys = auth::Keys::default();
+        let mut keys = keys::Keys::default();
         keys.add(&admin_key, Permissions::ALL);
 
         // The built-in Sekoia.io module's default configuration (no base_url) reads this server's
@@ -158,7 +158,7 @@ fn admin_key(data_dir: &Path) -> anyhow::Result<(String, bool)> {
         let key = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         return Ok((key.trim().to_string(), false));
     }
-    let key = auth::new_key();
+    let key = keys::new_key();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

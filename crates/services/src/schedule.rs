@@ -3,11 +3,10 @@
 //! scheduled time, so a time is never run twice, across restarts too; after downtime, only the
 //! latest missed time runs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
-
 use riposte_modules::scheduler;
 use tokio_util::sync::CancellationToken;
 
