@@ -63,16 +63,20 @@ async fn template_bombs_and_huge_loops_fail_clearly_within_bounded_memory() {
         peak = peak.max(server.rss_mib());
     }
 
-    let foreach = json!({"name": "Each", "type": "operator", "subtype": "foreach", "items": "{{ node.0.ids }}",
+    let foreach = json!({"name": "Each", "type": "operator", "subtype": "foreach", "items": "{{ node.0.ids + node.0.ids }}",
         "loop": ["2"], "outputs": {"default": []}});
     let mut playbook = playbook_with(json!({"arguments": {"url": "http://127.0.0.1:9/{{ node.1.default.value }}"}}));
     playbook["nodes"]["1"] = foreach;
     playbook["nodes"]["0"]["outputs"] = json!({"default": ["1"]});
-    for (items, limit) in [(1_000_000, "exceeded 4194304 bytes"), (20_000, "at most 10000 items")] {
-        let (_, view) = run_once(&server, playbook.clone(), json!({"ids": vec![0; items]})).await;
+    // Items over the template limit together (twice 500 of 5 kB), then more items than a foreach
+    // takes (twice 20,000).
+    let (large, many) = (vec![json!("x".repeat(5000)); 500], vec![json!(0); 20_000]);
+    for (items, limit) in [(large, "exceeded 4194304 bytes"), (many, "at most 10000 items")] {
+        let count = items.len();
+        let (_, view) = run_once(&server, playbook.clone(), json!({"ids": items})).await;
         assert_eq!(view["status"], "failed", "{view}");
         let error = view["nodes"]["1"]["error"].as_str().unwrap_or_default();
-        assert!(error.contains(limit), "{items} items: {error}");
+        assert!(error.contains(limit), "{count} items: {error}");
         peak = peak.max(server.rss_mib());
     }
     assert!(peak < 300, "the server took {peak} MiB");
