@@ -34,7 +34,8 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModuleList>> 
         .iter()
         .map(|module| {
             let mut item = serde_json::to_value(module).unwrap_or_default();
-            item["builtin"] = Value::Bool(state.services.registry.is_builtin(&module.uuid));
+            let registry = &state.services.registry;
+            item["builtin"] = Value::Bool(registry.is_builtin(&module.uuid) && !registry.is_replaced(&module.uuid));
             item
         })
         .collect();

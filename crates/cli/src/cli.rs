@@ -112,6 +112,11 @@ pub struct InstallArgs {
     /// needs is installed into it).
     #[arg(long)]
     pub python_env: Option<PathBuf>,
+    /// The module has the UUID of a module built into Riposte (Sekoia.io's own HTTP or
+    /// Sekoia.io modules, say): use it in place of the built-in one. Without this flag, such a
+    /// module is not installed.
+    #[arg(long)]
+    pub replace_builtin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -74,6 +74,8 @@ impl Server {
         crate::memory::give_back_freed_memory();
         let dir = &options.data_dir;
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        // Module processes start in their own folders: every path handed to them is absolute.
+        let dir = &dir.canonicalize().with_context(|| format!("cannot resolve {}", dir.display()))?;
         let (admin_key, new_admin_key) = admin_key(dir)?;
         let store: Arc<dyn Store> =
             Arc::new(SqliteStore::open(&dir.join("riposte.db")).context("cannot open the database")?);

@@ -27,6 +27,10 @@ pub struct Launch {
     /// and prints `done` after each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm: Option<Vec<String>>,
+    /// The module has a built-in module's UUID and was installed to be used in its place
+    /// (`module install --replace-builtin`); without this, such a module is not used.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replaces_builtin: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -79,8 +83,10 @@ impl InstalledModule {
     }
 }
 
-/// Reads the installed module in `dir`.
+/// Reads the installed module in `dir`. Its folder is kept as an absolute path: its program
+/// starts in that folder, so a path relative to where Riposte started would point elsewhere.
 pub fn load_module(dir: &Path) -> Result<InstalledModule, HostError> {
+    let dir = &dir.canonicalize().map_err(|e| problem(dir, &e.to_string()))?;
     let launch: Launch = read_json(&dir.join(INSTALL_FILE))?;
     launch.check().map_err(|message| problem(&dir.join(INSTALL_FILE), &message))?;
     let mut manifest: ModuleManifest = read_json(&dir.join("manifest.json"))?;
@@ -155,7 +161,7 @@ mod tests {
         let module = load_module(dir.path()).unwrap();
         assert_eq!(module.manifest.actions.len(), 1);
         assert_eq!(module.action("A-1").unwrap().docker_parameters, "say");
-        assert_eq!(module.program(), dir.path().join("bin/echo"));
+        assert_eq!(module.program(), dir.path().canonicalize().unwrap().join("bin/echo"));
     }
 
     #[test]

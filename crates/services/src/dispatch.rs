@@ -94,6 +94,10 @@ async fn active_triggers(
 /// The runs `change` of `alert` starts.
 pub(crate) async fn runs_for_alert(services: &Services, alert: &Alert, change: AlertChange<'_>) -> Result<Vec<NewRun>> {
     let mut runs = Vec::new();
+    // An installed Sekoia.io module in place of the built-in one runs its own triggers.
+    if services.registry.is_replaced(sekoiaio::MODULE_UUID) {
+        return Ok(runs);
+    }
     for (playbook, trigger) in services.active_triggers().await? {
         if !trigger.module_uuid.eq_ignore_ascii_case(sekoiaio::MODULE_UUID)
             || !sekoiaio::is_alert_trigger(&trigger.trigger_uuid)

@@ -31,6 +31,10 @@ pub async fn run_schedule(services: Arc<Services>, shutdown: CancellationToken) 
 /// Starts the runs due at `now`; returns how many.
 pub async fn tick(services: &Services, now: DateTime<Utc>) -> Result<usize> {
     let mut started = 0;
+    // An installed scheduler module in place of the built-in one runs its own triggers.
+    if services.registry.is_replaced(scheduler::MODULE_UUID) {
+        return Ok(started);
+    }
     for (playbook, trigger) in services.active_triggers().await? {
         if !trigger.is(scheduler::MODULE_UUID, scheduler::CRON_UUID) {
             continue;

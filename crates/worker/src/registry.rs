@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use riposte_host::{Host, InstalledModule};
@@ -19,6 +19,8 @@ pub struct Registry {
 struct Installed {
     /// By lower-case UUID.
     modules: HashMap<String, Arc<InstalledModule>>,
+    /// Built-in modules an installed one replaces, by lower-case UUID.
+    replaced: HashSet<String>,
     catalogue: Arc<Catalogue>,
 }
 
@@ -32,7 +34,7 @@ impl std::fmt::Debug for Registry {
 impl Registry {
     pub fn new(builtin: Vec<Module>) -> Self {
         let catalogue = Arc::new(Catalogue::new(builtin.iter().map(Module::manifest).collect()));
-        Registry { builtin, installed: RwLock::new(Installed { modules: HashMap::new(), catalogue }), host: None }
+        Registry { builtin, installed: RwLock::new(Installed { catalogue, ..Installed::default() }), host: None }
     }
 
     /// Installed modules run through `host`; without one, they are listed but cannot run.
@@ -55,26 +57,33 @@ impl Registry {
     }
 
     /// Replaces the installed modules with `modules`. A module with the UUID of a built-in one
-    /// is left out, and said so in the returned problems.
+    /// is used in its place when it was installed to replace it, else left out and said so in
+    /// the returned problems.
     pub fn set_installed(&self, modules: Vec<InstalledModule>) -> Vec<String> {
         let mut problems = Vec::new();
-        let mut catalogue = Catalogue::new(self.builtin.iter().map(Module::manifest).collect());
-        let mut installed = HashMap::new();
+        let (mut installed, mut replaced) = (HashMap::new(), HashSet::new());
         for module in modules {
             let uuid = module.manifest.uuid.to_ascii_lowercase();
             if self.is_builtin(&uuid) {
-                problems.push(format!(
-                    "{}: module {} has the UUID of a built-in module and is not used",
-                    module.dir.display(),
-                    module.manifest.name
-                ));
-                continue;
+                if !module.launch.replaces_builtin {
+                    problems.push(format!(
+                        "{}: module {} has the UUID of a built-in module and is not used (install it with --replace-builtin to use it instead)",
+                        module.dir.display(),
+                        module.manifest.name
+                    ));
+                    continue;
+                }
+                replaced.insert(uuid.clone());
             }
-            catalogue.add(module.manifest.clone());
             installed.insert(uuid, Arc::new(module));
         }
+        let builtin = self.builtin.iter().filter(|m| !replaced.contains(&m.uuid().to_ascii_lowercase()));
+        let mut catalogue = Catalogue::new(builtin.map(Module::manifest).collect());
+        for module in installed.values() {
+            catalogue.add(module.manifest.clone());
+        }
         *self.installed.write().expect("installed modules lock") =
-            Installed { modules: installed, catalogue: Arc::new(catalogue) };
+            Installed { modules: installed, replaced, catalogue: Arc::new(catalogue) };
         problems
     }
 
@@ -82,8 +91,16 @@ impl Registry {
         self.builtin.iter().any(|m| m.uuid().eq_ignore_ascii_case(module_uuid))
     }
 
-    /// A built-in action.
+    /// Whether an installed module runs in place of the built-in module of this UUID.
+    pub fn is_replaced(&self, module_uuid: &str) -> bool {
+        self.read().replaced.contains(&module_uuid.to_ascii_lowercase())
+    }
+
+    /// A built-in action, unless an installed module replaces its module.
     pub fn action(&self, module_uuid: &str, action_uuid: &str) -> Option<Arc<dyn DynAction>> {
+        if self.is_replaced(module_uuid) {
+            return None;
+        }
         self.builtin.iter().find(|m| m.uuid().eq_ignore_ascii_case(module_uuid))?.find_action(action_uuid)
     }
 

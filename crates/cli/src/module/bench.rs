@@ -22,7 +22,7 @@ const WARM_UP: usize = 5;
 pub fn bench(args: ModuleBenchArgs) -> anyhow::Result<ExitCode> {
     let data_dir = DataDir::new(None, "riposte-module-bench")?;
     let python = PythonOptions { python: args.python.clone(), env: args.python_env.clone() };
-    let module = install_module(&args.path, &data_dir.path, false, &python)?;
+    let module = install_module(&args.path, &data_dir.path, false, &python, false)?;
     let action = match &args.action {
         Some(name) => module.manifest.actions.iter().find(|a| &a.name == name || &a.docker_parameters == name),
         None => module.manifest.actions.first(),

@@ -16,7 +16,7 @@ use crate::installed::modules_dir;
 
 pub fn install(args: InstallArgs) -> anyhow::Result<ExitCode> {
     let python = PythonOptions { python: args.python, env: args.python_env };
-    let module = install_module(&args.path, &args.data_dir, args.debug, &python)?;
+    let module = install_module(&args.path, &args.data_dir, args.debug, &python, args.replace_builtin)?;
     let manifest = &module.manifest;
     println!(
         "installed {} {} into {} ({} actions, {} triggers, {} connectors)",
@@ -37,6 +37,7 @@ pub(super) fn install_module(
     data_dir: &Path,
     debug: bool,
     python: &PythonOptions,
+    replace_builtin: bool,
 ) -> anyhow::Result<InstalledModule> {
     let source = path.canonicalize().with_context(|| format!("no module folder {}", path.display()))?;
     let rust = source.join("Cargo.toml").is_file();
@@ -53,7 +54,8 @@ pub(super) fn install_module(
     } else {
         python::stage(&source, &staging, python)
     }
-    .and_then(|()| load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}")));
+    .and_then(|()| load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}")))
+    .and_then(|module| builtin_choice(&module, &staging, replace_builtin));
     if let Err(e) = staged {
         // A failed install leaves nothing behind; the installed version, if any, stays.
         let _ = std::fs::remove_dir_all(&staging);
@@ -62,6 +64,30 @@ pub(super) fn install_module(
     let target = modules.join(&slug);
     swap_in(&staging, &target)?;
     load_module(&target).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))
+}
+
+/// A module with a built-in module's UUID is installed only to replace it, when asked to: it is
+/// marked so in its install file.
+fn builtin_choice(module: &InstalledModule, staging: &Path, replace_builtin: bool) -> anyhow::Result<()> {
+    let clients = riposte_modules::HttpClients::new().context("cannot set up the HTTP client")?;
+    let builtin = riposte_modules::builtin_modules(&clients, None);
+    let Some(same) = builtin.iter().find(|b| b.uuid().eq_ignore_ascii_case(&module.manifest.uuid)) else {
+        return Ok(());
+    };
+    if !replace_builtin {
+        bail!(
+            "module {} has the UUID of the built-in module {} ({}): install it with --replace-builtin to use it in \
+             place of the built-in one; nothing was installed",
+            module.manifest.name,
+            same.manifest().name,
+            module.manifest.uuid
+        );
+    }
+    let mut launch = module.launch.clone();
+    launch.replaces_builtin = true;
+    std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
+    eprintln!("module {} replaces the built-in module {}", module.manifest.name, same.manifest().name);
+    Ok(())
 }
 
 /// Builds the module and returns its executable.
@@ -116,7 +142,8 @@ fn stage(source: &Path, program: &Path, staging: &Path) -> anyhow::Result<()> {
     }
     let name = program.file_name().context("the executable has no name")?.to_string_lossy().to_string();
     std::fs::copy(program, staging.join("bin").join(&name)).context("cannot copy the executable")?;
-    let launch = Launch { command: vec![format!("bin/{name}")], env: Default::default(), warm: None };
+    let launch =
+        Launch { command: vec![format!("bin/{name}")], env: Default::default(), warm: None, replaces_builtin: false };
     std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
     Ok(())
 }

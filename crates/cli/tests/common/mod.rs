@@ -44,12 +44,20 @@ pub async fn start_server(dir: &Path, port: u16) -> Server {
 
 /// The same, with more flags.
 pub async fn start_server_with(dir: &Path, port: u16, flags: &[&str]) -> Server {
+    start_server_in(Path::new("."), dir, port, flags).await
+}
+
+/// The same, started in `cwd` (where a relative `dir` is).
+pub async fn start_server_in(cwd: &Path, dir: &Path, port: u16, flags: &[&str]) -> Server {
+    let log = cwd.join(dir).join("server.log");
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .current_dir(cwd)
         .args(["serve", "--data-dir", dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
         .args(flags)
         .env("RIPOSTE_LOG", "debug")
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("server.log")).unwrap())
+        .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
@@ -58,7 +66,7 @@ pub async fn start_server_with(dir: &Path, port: u16, flags: &[&str]) -> Server 
         assert!(started.elapsed() < Duration::from_secs(20), "the server did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let key = std::fs::read_to_string(dir.join("admin.key")).unwrap();
+    let key = std::fs::read_to_string(cwd.join(dir).join("admin.key")).unwrap();
     Server { child, api: Api::new(base, key) }
 }
 

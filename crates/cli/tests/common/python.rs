@@ -34,9 +34,14 @@ pub enum Env {
 /// Installs the Python module in `module` (relative to the repository) into `data`, and waits
 /// for the server to list it.
 pub async fn install(server: &Server, data: &Path, module: &str, slug: &str, env: Env) -> Value {
+    install_from(Path::new("."), server, data, module, slug, env).await
+}
+
+/// The same, with `module install` started in `cwd` (where a relative `data` is).
+pub async fn install_from(cwd: &Path, server: &Server, data: &Path, module: &str, slug: &str, env: Env) -> Value {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(module);
     let mut command = Command::new(env!("CARGO_BIN_EXE_riposte"));
-    command.args(["module", "install"]).arg(&source).args(["--data-dir", data.to_str().unwrap()]);
+    command.current_dir(cwd).args(["module", "install"]).arg(&source).args(["--data-dir", data.to_str().unwrap()]);
     if let Env::Shared = env {
         command.arg("--python-env").arg(sekoia_sdk_env());
     }
