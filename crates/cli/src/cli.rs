@@ -140,6 +140,10 @@ pub enum PlaybookCommand {
 pub struct ValidateArgs {
     /// Playbook file: JSON or YAML, bare or as the API's `{"playbook": {...}}`.
     pub file: PathBuf,
+    /// A server's data directory: the modules installed there count too (built-in ones only
+    /// without it).
+    #[arg(long, env = "RIPOSTE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Print the problems as JSON.
     #[arg(long)]
     pub json: bool,
@@ -149,6 +153,10 @@ pub struct ValidateArgs {
 pub struct RunArgs {
     /// Playbook file: JSON or YAML, bare or as the API's `{"playbook": {...}}`.
     pub file: PathBuf,
+    /// A server's data directory: the modules installed there can run too (built-in ones only
+    /// without it). Their files go to a temporary folder, not to the server's.
+    #[arg(long, env = "RIPOSTE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// JSON file with the trigger's event: the output of the trigger node.
     #[arg(long)]
     pub event: PathBuf,

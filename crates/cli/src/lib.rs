@@ -7,6 +7,7 @@ mod compliance;
 mod config;
 mod demo;
 mod installed;
+mod local_modules;
 mod memory;
 mod module;
 mod module_config;

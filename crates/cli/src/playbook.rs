@@ -4,15 +4,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use riposte_engine::{Diagnostic, Plan};
 use riposte_model::{Playbook, RunStatus};
-use riposte_modules::HttpClients;
-use riposte_worker::{Executor, LocalRunner, Registry};
+use riposte_worker::{Executor, LocalRunner};
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{RunArgs, ValidateArgs};
-use crate::{module_config, report};
+use crate::{local_modules, module_config, report};
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let registry = builtin_registry()?;
+    let registry = local_modules::registry(args.data_dir.as_deref(), None)?;
     let problems = match load(&args.file)? {
         Ok(playbook) => riposte_engine::validate(&playbook, &registry.catalogue()),
         Err(problem) => vec![problem],
@@ -22,7 +21,13 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let registry = builtin_registry()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let module_data = crate::seed::DataDir::new(None, "riposte-run")?;
+    let host = match &args.data_dir {
+        Some(_) => Some(runtime.block_on(local_modules::host(&module_data.path))?),
+        None => None,
+    };
+    let registry = local_modules::registry(args.data_dir.as_deref(), host)?;
     let catalogue = registry.catalogue();
     let configurations = module_config::load(&args.module_configs, &catalogue)?;
     let event = module_config::read_object(&args.event).context("--event")?;
@@ -36,7 +41,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let runner = LocalRunner::new(Executor::new(Arc::new(registry), Arc::new(configurations)));
     let run_id = uuid::Uuid::new_v4().to_string();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let run = runtime.block_on(async {
         let cancel = CancellationToken::new();
         let on_interrupt = cancel.clone();
@@ -55,11 +59,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         print!("{}", report::render(&report));
     }
     Ok(if report.status == RunStatus::Succeeded { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-fn builtin_registry() -> anyhow::Result<Registry> {
-    let clients = HttpClients::new().context("cannot set up the HTTP client")?;
-    Ok(Registry::new(riposte_modules::builtin_modules(&clients, None)))
 }
 
 /// The playbook in `path`, or the reason it cannot be read as one.
