@@ -4,7 +4,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use riposte_engine::{Diagnostic, validate};
+use riposte_engine::{Checked, Diagnostic, check, validate};
 use riposte_model::Playbook;
 use riposte_modules::scheduler;
 use riposte_services::{new_run, trigger_of};
@@ -53,6 +53,10 @@ pub struct PlaybookView {
     /// Configuration issues: while there are some, the playbook cannot be activated.
     #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Diagnostic>,
+    /// What is odd but does not stop the playbook from running (a template that reads a node
+    /// the playbook does not have), each with its path.
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: Vec<Diagnostic>,
     /// When an installed module's process is the trigger: how it is doing (`running`,
     /// `restarting`, `crashed`, `stopped`), why it stopped, and its latest logs.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,9 +65,12 @@ pub struct PlaybookView {
 }
 
 fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
-    let mut problems = match serde_json::from_value::<Playbook>(record.definition.clone()) {
-        Ok(playbook) => validate(&playbook, &state.services.registry.catalogue()),
-        Err(e) => vec![Diagnostic::new("$", format!("stored playbook is unreadable: {e}"))],
+    let Checked { mut problems, warnings } = match serde_json::from_value::<Playbook>(record.definition.clone()) {
+        Ok(playbook) => check(&playbook, &state.services.registry.catalogue()),
+        Err(e) => Checked {
+            problems: vec![Diagnostic::new("$", format!("stored playbook is unreadable: {e}"))],
+            ..Checked::default()
+        },
     };
     problems.extend(trigger_problems(&record.definition));
     let trigger_status = state.services.component_status(&riposte_services::Owner::Playbook(record.uuid.clone()));
@@ -78,6 +85,7 @@ fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
         updated_at: record.updated_at,
         playbook: record.definition,
         problems,
+        warnings,
     }
 }
 

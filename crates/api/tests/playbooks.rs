@@ -143,3 +143,24 @@ async fn a_playbook_can_be_run_by_hand_with_an_event() {
     let body: Value = serde_json::from_str(&sink.requests()[0].1).unwrap();
     assert_eq!((body["rule_name"].as_str(), body["rule_severity"].as_str()), (Some("Handmade"), Some("12")));
 }
+
+#[tokio::test]
+async fn a_playbook_that_reads_a_deleted_node_activates_and_says_which() {
+    let server = TestApp::start().await;
+    let (sink_url, sink) = Sink::start().await;
+    let tell = playbooks::post_to(&sink_url, json!({"id": "{{ node.7 | default('none') }}"}));
+    let playbook = playbooks::chain("Reads a deleted node", playbooks::manual_trigger(), vec![tell]);
+    let (status, created) = server.post("/api/v1/symphony/playbooks", json!({"playbook": playbook})).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["problems"], json!([]), "{created}");
+    assert_eq!(created["warnings"][0]["path"], "$.nodes[\"1\"].arguments.json.id", "{created}");
+    assert!(created["warnings"][0]["message"].as_str().unwrap().contains("no node `7`"), "{created}");
+    let uuid = created["uuid"].as_str().unwrap();
+    let (status, body) = server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = server.post(&format!("/api/v1/symphony/playbooks/{uuid}/run"), json!({"event": {}})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let runs = server.finished_runs(uuid, 1).await;
+    assert_eq!(runs[0]["status"], "succeeded", "{runs:?}");
+    assert_eq!(sink.bodies(), vec![r#"{"id":"none"}"#.to_string()]);
+}

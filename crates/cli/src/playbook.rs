@@ -12,11 +12,12 @@ use crate::{local_modules, module_config, report};
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let registry = local_modules::registry(args.data_dir.as_deref(), None)?;
-    let problems = match load(&args.file)? {
-        Ok(playbook) => riposte_engine::validate(&playbook, &registry.catalogue()),
-        Err(problem) => vec![problem],
+    let checked = match load(&args.file)? {
+        Ok(playbook) => riposte_engine::check(&playbook, &registry.catalogue()),
+        Err(problem) => riposte_engine::Checked { problems: vec![problem], ..Default::default() },
     };
-    print_problems(&args.file.display().to_string(), &problems, args.json);
+    let problems = checked.problems;
+    print_problems(&args.file.display().to_string(), &problems, &checked.warnings, args.json);
     Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -35,7 +36,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let plan = match load(&args.file)?.map_err(|p| vec![p]).and_then(|p| Plan::build(&p, &catalogue)) {
         Ok(plan) => plan,
         Err(problems) => {
-            print_problems(&name, &problems, args.json);
+            print_problems(&name, &problems, &[], args.json);
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -68,16 +69,17 @@ fn load(path: &std::path::Path) -> anyhow::Result<Result<Playbook, Diagnostic>> 
         .map_err(|riposte_model::ModelError::Parse { path, message, .. }| Diagnostic::new(path, message)))
 }
 
-fn print_problems(file: &str, problems: &[Diagnostic], json: bool) {
+fn print_problems(file: &str, problems: &[Diagnostic], warnings: &[Diagnostic], json: bool) {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"file": file, "valid": problems.is_empty(), "problems": problems})
-            )
-            .expect("diagnostics serialise")
-        );
-    } else if problems.is_empty() {
+        let report =
+            serde_json::json!({"file": file, "valid": problems.is_empty(), "problems": problems, "warnings": warnings});
+        println!("{}", serde_json::to_string_pretty(&report).expect("diagnostics serialise"));
+        return;
+    }
+    for warning in warnings {
+        println!("{file}: warning: {warning}");
+    }
+    if problems.is_empty() {
         println!("{file}: valid");
     } else {
         for problem in problems {

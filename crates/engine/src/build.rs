@@ -15,6 +15,8 @@ pub(crate) struct Builder<'a> {
     graph: Graph,
     templates: TemplateSet,
     diags: Vec<Diagnostic>,
+    /// What is odd but runs.
+    warnings: Vec<Diagnostic>,
 }
 
 impl<'a> Builder<'a> {
@@ -25,30 +27,34 @@ impl<'a> Builder<'a> {
             graph: Graph::new(playbook),
             templates: TemplateSet::default(),
             diags: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
-    pub(crate) fn build(mut self) -> Result<Plan, Vec<Diagnostic>> {
+    /// The plan, or every problem; and the warnings either way.
+    pub(crate) fn build(mut self) -> (Result<Plan, Vec<Diagnostic>>, Vec<Diagnostic>) {
         let nodes: Vec<Option<PlanNode>> = self.playbook.nodes.iter().map(|(id, node)| self.node(id, node)).collect();
         self.check_edges();
         let trigger = self.check_triggers();
         self.check_cycles();
         self.check_loop_bodies();
         self.check_node_references();
+        let warnings = std::mem::take(&mut self.warnings);
         if !self.diags.is_empty() {
-            return Err(self.diags);
+            return (Err(self.diags), warnings);
         }
         let body_sizes = (0..self.graph.len())
             .map(|f| (0..self.graph.len()).filter(|&n| self.graph.scope[n] == Some(f)).count())
             .collect();
-        Ok(Plan {
+        let plan = Plan {
             name: self.playbook.name.clone(),
             nodes: nodes.into_iter().map(|n| n.expect("no diagnostics means every node compiled")).collect(),
             trigger: trigger.expect("no diagnostics means one trigger"),
             graph: self.graph,
             templates: self.templates,
             body_sizes,
-        })
+        };
+        (Ok(plan), warnings)
     }
 
     fn error(&mut self, node: &str, suffix: &str, message: impl Into<String>, hint: Option<String>) {
@@ -476,7 +482,7 @@ impl<'a> Builder<'a> {
 
     /// A template may only read `node.N` when N can have run before the node that reads it.
     fn check_node_references(&mut self) {
-        let mut problems = Vec::new();
+        let (mut problems, mut missing) = (Vec::new(), Vec::new());
         for (index, (id, node)) in self.playbook.nodes.iter().enumerate() {
             let mut visit = |suffix: String, value: &Value| {
                 for_each_string(value, &node_path(id, &suffix), &mut |path, text| {
@@ -484,15 +490,17 @@ impl<'a> Builder<'a> {
                         return;
                     }
                     for referenced in riposte_template::node_references(text) {
-                        let problem = match self.graph.index.get(&referenced) {
-                            None => Some(format!("reads `node.{referenced}`, but there is no node `{referenced}`")),
-                            Some(&r) if !self.graph.may_precede(r, index) => Some(format!(
-                                "reads `node.{referenced}`, but node `{referenced}` cannot have run before node `{id}`"
+                        match self.graph.index.get(&referenced) {
+                            // Sekoia saves and runs playbooks that read a node since deleted.
+                            None => missing.push((id.clone(), path.to_string(), referenced)),
+                            Some(&r) if !self.graph.may_precede(r, index) => problems.push((
+                                id.clone(),
+                                path.to_string(),
+                                format!(
+                                    "reads `node.{referenced}`, but node `{referenced}` cannot have run before node `{id}`"
+                                ),
                             )),
-                            Some(_) => None,
-                        };
-                        if let Some(message) = problem {
-                            problems.push((id.clone(), path.to_string(), message));
+                            Some(_) => {}
                         }
                     }
                 });
@@ -519,6 +527,16 @@ impl<'a> Builder<'a> {
                 path,
                 message,
                 hint: Some("templates read nodes that come earlier on a path to this node".into()),
+            });
+        }
+        for (id, path, referenced) in missing {
+            self.warnings.push(Diagnostic {
+                node: Some(id),
+                path,
+                message: format!("reads `node.{referenced}`, but there is no node `{referenced}`"),
+                hint: Some(format!(
+                    "at run time this is a read of a node that did not run: `node.{referenced} is defined` is false and `| default(...)` gives its default; printing it or reading into it fails the node"
+                )),
             });
         }
     }

@@ -17,8 +17,8 @@ mod schema;
 pub use diagnostic::{Diagnostic, node_path as diagnostic_path};
 pub use graph::Graph;
 pub use plan::{
-    ActionStep, DEFAULT_FOREACH_CONCURRENCY, DEFAULT_TIMEOUT_MS, JoinMode, MAX_ATTEMPTS, MAX_DELAY_MS,
-    MAX_FOREACH_ITEMS, MAX_FOREACH_ITEMS_CEILING, Plan, PlanNode, Step, validate,
+    ActionStep, Checked, DEFAULT_FOREACH_CONCURRENCY, DEFAULT_TIMEOUT_MS, JoinMode, MAX_ATTEMPTS, MAX_DELAY_MS,
+    MAX_FOREACH_ITEMS, MAX_FOREACH_ITEMS_CEILING, Plan, PlanNode, Step, check, validate,
 };
 pub use riposte_model::{ActionOutcome, Failure, FailureKind};
 pub use run::*;

@@ -98,7 +98,7 @@ pub struct StoreStep {
 impl Plan {
     /// Validates `playbook` against `catalogue` and compiles it. Every problem is reported at once.
     pub fn build(playbook: &Playbook, catalogue: &Catalogue) -> Result<Plan, Vec<Diagnostic>> {
-        Builder::new(playbook, catalogue).build()
+        Builder::new(playbook, catalogue).build().0
     }
 
     pub fn join_mode(&self, node: usize) -> JoinMode {
@@ -111,5 +111,18 @@ impl Plan {
 
 /// Validates a playbook: the list of every problem, empty when it can run.
 pub fn validate(playbook: &Playbook, catalogue: &Catalogue) -> Vec<Diagnostic> {
-    Plan::build(playbook, catalogue).err().unwrap_or_default()
+    check(playbook, catalogue).problems
+}
+
+/// What validation finds: problems stop a playbook from running, warnings do not.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub problems: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Validates a playbook: its problems and its warnings.
+pub fn check(playbook: &Playbook, catalogue: &Catalogue) -> Checked {
+    let (plan, warnings) = Builder::new(playbook, catalogue).build();
+    Checked { problems: plan.err().unwrap_or_default(), warnings }
 }

@@ -101,8 +101,24 @@ fn templates_may_only_read_nodes_that_ran_before() {
     }));
     assert_has(&diags, "$.nodes[\"1\"].arguments.n", "node `2` cannot have run before node `1`");
     assert_has(&diags, "$.nodes[\"2\"].arguments.n", "node `3` cannot have run before node `2`");
-    assert_has(&diags, "$.nodes[\"3\"].arguments.n", "there is no node `9`");
     assert!(!has(&diags, "$.nodes[\"3\"].arguments.n", "node `1`"), "{diags:#?}");
+    assert!(!has(&diags, "$.nodes[\"3\"].arguments.n", "node `9`"), "a missing node is no problem: {diags:#?}");
+}
+
+#[test]
+fn a_read_of_a_node_the_playbook_lacks_is_a_warning_that_names_it() {
+    // Sekoia saves and runs templates that read a node deleted since.
+    let checked = riposte_engine::check(
+        &playbook(json!({
+            "0": trigger_node(&["1"]),
+            "1": echo_node(json!({"n": "{{ node.7 | default(0) }}", "body": {"x": "{{ node['8'] }}"}}), &[]),
+        })),
+        &catalogue(),
+    );
+    assert!(checked.problems.is_empty(), "{:#?}", checked.problems);
+    assert_has(&checked.warnings, "$.nodes[\"1\"].arguments.n", "there is no node `7`");
+    assert_has(&checked.warnings, "$.nodes[\"1\"].arguments.body.x", "there is no node `8`");
+    assert_eq!(checked.warnings.len(), 2, "{:#?}", checked.warnings);
 }
 
 #[test]
@@ -144,7 +160,7 @@ fn operator_shapes_are_checked() {
 fn every_problem_is_reported_at_once_with_a_hint() {
     let diags = problems(json!({
         "0": trigger_node(&["1", "8"]),
-        "1": echo_node(json!({"n": "{{ node.5 }}", "body": "{% if %}"}), &[]),
+        "1": echo_node(json!({"n": "{{ node.5 }}", "body": "{% if %}"}), &["1"]),
     }));
     assert!(diags.len() >= 3, "{diags:#?}");
     assert!(diags.iter().all(|d| d.hint.is_some()), "{diags:#?}");
