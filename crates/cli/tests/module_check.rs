@@ -82,3 +82,23 @@ fn the_examples_pass_the_check() {
     let (code, out) = check(&[&examples.join("testhttp"), &examples.join("python-testhttp")]);
     assert_eq!((code, out.as_str()), (0, ""), "{out}");
 }
+
+#[test]
+fn layout_is_a_warning_and_the_complianceignore_is_honoured_as_sekoia_does() {
+    let root = tempfile::tempdir().unwrap();
+    let module = python_module(root.path(), "Layout", "22222222-2222-4222-8222-222222222222", "b1");
+    // Valid JSON in another layout, and a changelog after a blank line: Sekoia's tool accepts both.
+    let compact = r#"{"uuid":"b1","name":"Request","description":"d","docker_parameters":"Request","arguments":{"type":"object"},"results":{}}"#;
+    std::fs::write(module.join("action_request.json"), compact).unwrap();
+    std::fs::write(module.join("CHANGELOG.md"), format!("\n{CHANGELOG}")).unwrap();
+    let (code, out) = check(&[&module]);
+    assert_eq!((code, out.as_str()), (0, "warning: Layout:action_request.json:not formatted with a two-space indent\n"));
+
+    std::fs::remove_file(module.join("Dockerfile")).unwrap();
+    assert_eq!(check(&[&module]).0, 1, "a missing Dockerfile is a problem");
+    let ignore = "# Files whose findings are known and accepted\nLayout/Dockerfile\n\nOther/main.py\n";
+    std::fs::write(root.path().join(".complianceignore"), ignore).unwrap();
+    let (code, out) = check(&[&module]);
+    assert_eq!(code, 0, "the ignored file's finding is left out: {out}");
+    assert!(!out.contains("Dockerfile"), "{out}");
+}

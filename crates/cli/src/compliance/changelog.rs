@@ -50,9 +50,6 @@ pub fn check(text: &str) -> Vec<String> {
     let Some(header) = headers.first() else {
         return vec!["no `# Changelog` header".into()];
     };
-    if header.line != 1 {
-        problems.push(format!("line {}: the `# Changelog` header is not on the first line", header.line));
-    }
     for extra in &headers[1..] {
         problems.push(format!("line {}: a second top-level heading", extra.line));
     }
