@@ -92,7 +92,10 @@ fn layout_is_a_warning_and_the_complianceignore_is_honoured_as_sekoia_does() {
     std::fs::write(module.join("action_request.json"), compact).unwrap();
     std::fs::write(module.join("CHANGELOG.md"), format!("\n{CHANGELOG}")).unwrap();
     let (code, out) = check(&[&module]);
-    assert_eq!((code, out.as_str()), (0, "warning: Layout:action_request.json:not formatted with a two-space indent\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "warning: Layout:action_request.json:not formatted with a two-space indent\n")
+    );
 
     std::fs::remove_file(module.join("Dockerfile")).unwrap();
     assert_eq!(check(&[&module]).0, 1, "a missing Dockerfile is a problem");

@@ -26,13 +26,22 @@ import threading
 import time
 
 from sekoia_automation import constants
-from sekoia_automation.configuration import filesystem
 
 here = os.path.dirname(os.path.abspath(__file__))
 data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
 os.makedirs(data_path, exist_ok=True)
 constants.DATA_STORAGE = data_path
-filesystem.FileSystemConfiguration.VOLUME_PATH = os.path.join(here, ".no-symphony-files")
+no_files = os.path.join(here, ".no-symphony-files")
+try:
+    # SDK 1.21 and later read their inputs through a configuration class.
+    from sekoia_automation.configuration import filesystem
+
+    filesystem.FileSystemConfiguration.VOLUME_PATH = no_files
+except ImportError:
+    # Earlier ones, from one module-level path.
+    from sekoia_automation import config
+
+    config.VOLUME_PATH = no_files
 
 
 def exit_when_orphaned(parent=os.getppid()):

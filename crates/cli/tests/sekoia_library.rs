@@ -1,0 +1,66 @@
+//! Real modules of Sekoia's automation-library, unchanged (`../shared/fixtures/sekoia-modules`,
+//! copied to a temporary folder first), installed with the SDK release their lock file pins.
+
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::python::{Env, account, action, install, manual_run};
+use common::{Sink, free_port, start_server};
+use serde_json::{Value, json};
+
+/// A copy of the library module `name` in `root`.
+fn library_module(root: &Path, name: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/sekoia-modules").join(name);
+    let copy = root.join(name);
+    copy_tree(&source, &copy);
+    copy
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() { copy_tree(&path, &target) } else { std::fs::copy(&path, &target).map(drop).unwrap() }
+    }
+}
+
+/// Mattermost locks SDK 1.13.0, which predates `sekoia_automation.configuration`.
+#[tokio::test(flavor = "multi_thread")]
+async fn mattermost_on_sdk_1_13_posts_a_message() {
+    let root = tempfile::tempdir().unwrap();
+    let module_dir = library_module(root.path(), "Mattermost");
+    let data = root.path().join("data");
+    let server = start_server(&data, free_port()).await;
+    let module = install(&server, &data, module_dir.to_str().unwrap(), "mattermost", Env::Own).await;
+    let (hook, sink) = Sink::start().await;
+    let account = account(&server, &module, json!({"hook_url": hook})).await;
+    let post =
+        action(&module, &account, "mattermost_post_message", json!({"message": "Ransomware on host-12"}), json!({}));
+    let run = manual_run(&server, json!({"1": post})).await;
+    assert_eq!(run["nodes"]["1"]["status"], "succeeded", "{run}");
+    let sent: Value = serde_json::from_str(&sink.bodies()[0]).unwrap();
+    assert_eq!(sent["text"], "Ransomware on host-12", "{sent}");
+}
+
+/// Utils locks SDK 1.21.1; its actions need no outside service.
+#[tokio::test(flavor = "multi_thread")]
+async fn utils_on_sdk_1_21_generates_a_password_and_tells_the_time() {
+    let root = tempfile::tempdir().unwrap();
+    let module_dir = library_module(root.path(), "Utils");
+    let data = root.path().join("data");
+    let server = start_server(&data, free_port()).await;
+    let module = install(&server, &data, module_dir.to_str().unwrap(), "utils", Env::Own).await;
+    let account = account(&server, &module, json!({})).await;
+    let password = action(&module, &account, "password_generator", json!({"password_length": 24}), json!({}));
+    let run = manual_run(&server, json!({"1": password})).await;
+    assert_eq!(run["nodes"]["1"]["status"], "succeeded", "{run}");
+    assert_eq!(run["nodes"]["1"]["results"]["password"].as_str().unwrap().chars().count(), 24, "{run}");
+    let time =
+        action(&module, &account, "GetCurrentTimeAction", json!({"selectedNamedTimezone": "Europe/Paris"}), json!({}));
+    let run = manual_run(&server, json!({"1": time})).await;
+    assert!(run["nodes"]["1"]["results"]["epoch"].is_number(), "{run}");
+}
