@@ -1,8 +1,7 @@
 //! The tutorial's TestHTTP module written in Python with Sekoia's SDK from PyPI
 //! (`examples/python-testhttp`), installed unchanged into a running server, in an environment
-//! made from its `uv.lock` (SDK 1.22.5, whose Fission mode cannot keep it warm: a process per
-//! action): its action's results, logs and errors show on runs, its trigger starts runs, its
-//! connector feeds an intake.
+//! made from its `uv.lock` (SDK 1.22.5): its action's results, logs and errors show on runs, its
+//! trigger starts runs, its connector feeds an intake.
 
 #![allow(clippy::unwrap_used)] // a test fails by panicking
 

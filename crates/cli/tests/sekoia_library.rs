@@ -1,5 +1,6 @@
 //! Real modules of Sekoia's automation-library, unchanged (`../shared/fixtures/sekoia-modules`,
-//! copied to a temporary folder first), installed with the SDK release their lock file pins.
+//! copied to a temporary folder first), installed with the SDK release their lock file pins,
+//! their actions run on warm workers.
 
 #![allow(clippy::unwrap_used)] // a test fails by panicking
 
@@ -7,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::python::{Env, account, action, install, manual_run};
+use common::python::{Env, account, action, install, manual_run, warm_worker_running};
 use common::{Sink, free_port, start_server};
 use serde_json::{Value, json};
 
@@ -40,10 +41,13 @@ async fn mattermost_on_sdk_1_13_posts_a_message() {
     let account = account(&server, &module, json!({"hook_url": hook})).await;
     let post =
         action(&module, &account, "mattermost_post_message", json!({"message": "Ransomware on host-12"}), json!({}));
-    let run = manual_run(&server, json!({"1": post})).await;
-    assert_eq!(run["nodes"]["1"]["status"], "succeeded", "{run}");
-    let sent: Value = serde_json::from_str(&sink.bodies()[0]).unwrap();
+    for _ in 0..2 {
+        let run = manual_run(&server, json!({"1": post.clone()})).await;
+        assert_eq!(run["nodes"]["1"]["status"], "succeeded", "{run}");
+    }
+    let sent: Value = serde_json::from_str(&sink.bodies()[1]).unwrap();
     assert_eq!(sent["text"], "Ransomware on host-12", "{sent}");
+    assert!(warm_worker_running(&data.join("modules/mattermost")), "the module is kept loaded");
 }
 
 /// Utils locks SDK 1.21.1; its actions need no outside service.
@@ -63,4 +67,5 @@ async fn utils_on_sdk_1_21_generates_a_password_and_tells_the_time() {
         action(&module, &account, "GetCurrentTimeAction", json!({"selectedNamedTimezone": "Europe/Paris"}), json!({}));
     let run = manual_run(&server, json!({"1": time})).await;
     assert!(run["nodes"]["1"]["results"]["epoch"].is_number(), "{run}");
+    assert!(warm_worker_running(&data.join("modules/utils")), "the module is kept loaded");
 }

@@ -27,7 +27,7 @@ const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
 pub(crate) struct WarmPool {
     max_idle: usize,
     idle: Mutex<HashMap<PathBuf, Idle>>,
-    /// Installs whose worker said it cannot keep warm (an SDK without Fission support).
+    /// Installs whose worker said it cannot keep warm (a module that does not load that way).
     cold: Mutex<HashSet<(PathBuf, Option<SystemTime>)>>,
 }
 

@@ -63,10 +63,12 @@ pub const WARM_STARTER: &str = "riposte_warm.py";
 
 const WARM_STARTER_CODE: &str = r#""""Keeps this module loaded for Riposte and runs its actions one after another.
 
-The module runs unchanged, under the Fission runtime mode of Sekoia's SDK: each action's command
-and inputs come with a request, as a Fission function receives them. Riposte writes one JSON
-request per line on stdin ({"command", "inputs"}) and reads "done" on stdout after each; this
-prints "ready" once the module and the SDK are loaded.
+The module runs unchanged, on any release of Sekoia's SDK: for each action, the command and the
+inputs go where the SDK reads them when it starts as a process of its own (the first argument
+and environment variables), and main.py runs again in this process, whose imports stay loaded.
+Riposte writes one JSON request per line on stdin ({"command", "inputs", "data_path"}) and
+reads "done" on stdout after each; this prints "ready" once the module and the SDK are loaded,
+or "cold" when the module cannot run this way (its actions then get a process each).
 """
 import json
 import os
@@ -74,71 +76,91 @@ import sys
 import traceback
 
 here = os.path.dirname(os.path.abspath(__file__))
-state = os.path.join(here, ".riposte-fission-state.json")
-with open(state, "w") as f:
-    json.dump({"filepath": here}, f)
-os.environ["SYMPHONY_RUNTIME"] = "fission"
-os.environ["FISSION_STATE_FILE_PATH"] = state
-
-try:
-    # SDKs before the Fission runtime mode read each input once, from files or the environment.
-    from flask import Flask
-    from sekoia_automation.configuration import fission  # noqa: F401
-except ImportError:
-    print("cold", flush=True)
-    sys.exit(0)
-from sekoia_automation import constants, storage
-from sekoia_automation.exceptions import CommandNotFoundError
-
-data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
-os.makedirs(data_path, exist_ok=True)
-constants.DATA_STORAGE = data_path
 main = os.path.join(here, "main.py")
-with open(main) as f:
-    code = compile(f.read(), main, "exec")
-app = Flask("riposte-warm")
 protocol = sys.stdout
 # What the module prints must not mix with the protocol.
 sys.stdout = sys.stderr
 
 
-def run(command, inputs):
-    with app.test_request_context(headers={"command": command}, json=inputs):
-        try:
-            exec(code, {"__name__": "__main__", "__file__": main})
-        except SystemExit:
-            pass
-        except Exception:
-            traceback.print_exc()
+def say(word):
+    protocol.write(word + "\n")
+    protocol.flush()
+
+
+try:
+    from sekoia_automation import constants, storage
+    from sekoia_automation.exceptions import CommandNotFoundError
+except ImportError:
+    traceback.print_exc()
+    say("cold")
+    sys.exit(0)
+
+no_files = os.path.join(here, ".no-symphony-files")
+try:
+    # SDK 1.21 and later read their inputs through a configuration class.
+    from sekoia_automation.configuration import filesystem
+
+    filesystem.FileSystemConfiguration.VOLUME_PATH = no_files
+except ImportError:
+    # Earlier ones, from one module-level path.
+    from sekoia_automation import config
+
+    config.VOLUME_PATH = no_files
+
+# Inputs come from the environment, not from a Fission request.
+os.environ.pop("SYMPHONY_RUNTIME", None)
+default_data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
+os.makedirs(default_data_path, exist_ok=True)
+with open(main) as f:
+    code = compile(f.read(), main, "exec")
+given = set()
+
+
+def prepare(command, inputs, data_path):
+    """Puts one action's command and inputs where the SDK reads them, and nothing of the last."""
+    for name in given:
+        os.environ.pop(name, None)
+    given.clear()
+    for name, value in inputs.items():
+        os.environ[name.upper()] = value
+        given.add(name.upper())
+    # Each run has its own data path; the SDK keeps the first it was given unless told.
+    constants.DATA_STORAGE = data_path or default_data_path
+    storage.get_data_path.cache_clear()
+    sys.argv = [main, command]
+
+
+def run_main():
+    exec(code, {"__name__": "__main__", "__file__": main})
 
 
 def warm_up():
-    """Loads the module's imports and the SDK's; says whether the SDK takes a command and its
-    inputs from a request (it then looks up an unknown command and says it is not found)."""
-    with app.test_request_context(headers={"command": "riposte-warm-up"}, json={}):
-        try:
-            exec(code, {"__name__": "__main__", "__file__": main})
-        except CommandNotFoundError:
-            return True
-        except BaseException:
-            traceback.print_exc()
+    """Loads the module's imports and the SDK's: the module, asked for a command it does not
+    have, says it is not found once loaded."""
+    prepare("riposte-warm-up", {}, None)
+    try:
+        run_main()
+    except CommandNotFoundError:
+        return True
+    except BaseException:
+        traceback.print_exc()
     return False
 
 
 if not warm_up():
-    protocol.write("cold\n")
-    protocol.flush()
+    say("cold")
     sys.exit(0)
-protocol.write("ready\n")
-protocol.flush()
+say("ready")
 for line in sys.stdin:
     request = json.loads(line)
-    # Each run has its own data path; the SDK keeps the first it was given unless told.
-    constants.DATA_STORAGE = request.get("data_path") or data_path
-    storage.get_data_path.cache_clear()
-    run(request["command"], request["inputs"])
-    protocol.write("done\n")
-    protocol.flush()
+    prepare(request["command"], request["inputs"], request.get("data_path"))
+    try:
+        run_main()
+    except SystemExit:
+        pass
+    except BaseException:
+        traceback.print_exc()
+    say("done")
 "#;
 
 /// Where a Python module's dependencies go.
@@ -170,7 +192,14 @@ pub fn stage(source: &Path, staging: &Path, options: &PythonOptions) -> anyhow::
     std::fs::write(staging.join(STARTER), STARTER_CODE)?;
     std::fs::write(staging.join(WARM_STARTER), WARM_STARTER_CODE)?;
     // Compiled once here rather than at every start of a component.
-    let _ = Command::new(&absolute).args(["-m", "compileall", "-q", "."]).current_dir(staging).status();
+    // The environment's own packages were compiled when installed (and hold templates that are
+    // not Python).
+    let _ = Command::new(&absolute)
+        .args(["-m", "compileall", "-q", "-x", r"[/\\]\.venv[/\\]", "."])
+        .current_dir(staging)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     let python = python.display().to_string();
     let launch = Launch {
         command: vec![python.clone(), STARTER.to_string()],

@@ -88,3 +88,15 @@ pub async fn account(server: &Server, module: &Value, value: Value) -> Value {
     assert_eq!(status, StatusCode::CREATED, "{account}");
     account
 }
+
+/// Whether a warm worker of the module installed in `module_dir` is running: a process of
+/// `riposte_warm.py` working in that folder.
+pub fn warm_worker_running(module_dir: &Path) -> bool {
+    let module_dir = module_dir.canonicalize().unwrap();
+    let Ok(processes) = std::fs::read_dir("/proc") else { return false };
+    processes.flatten().any(|process| {
+        let cmdline = std::fs::read(process.path().join("cmdline")).unwrap_or_default();
+        let cwd = std::fs::read_link(process.path().join("cwd")).ok();
+        String::from_utf8_lossy(&cmdline).contains("riposte_warm.py") && cwd.as_deref() == Some(module_dir.as_path())
+    })
+}
