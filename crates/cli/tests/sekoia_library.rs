@@ -8,6 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::feed::connector_events;
 use common::python::{Env, account, action, install, manual_run, warm_worker_running};
 use common::{Sink, free_port, start_server};
 use serde_json::{Value, json};
@@ -68,4 +69,53 @@ async fn utils_on_sdk_1_21_generates_a_password_and_tells_the_time() {
     let run = manual_run(&server, json!({"1": time})).await;
     assert!(run["nodes"]["1"]["results"]["epoch"].is_number(), "{run}");
     assert!(warm_worker_running(&data.join("modules/utils")), "the module is kept loaded");
+}
+
+/// An Okta tenant's System Log: two events, then nothing new. The key must be the account's.
+async fn start_okta() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::http::{HeaderMap, StatusCode};
+    let keys = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = keys.clone();
+    let logs = move |headers: HeaderMap| {
+        let seen = seen.clone();
+        async move {
+            let key = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            let first = { seen.lock().unwrap().is_empty() };
+            seen.lock().unwrap().push(key.clone());
+            if key != "SSWS okta-k3y" {
+                return Err(StatusCode::UNAUTHORIZED);
+            }
+            let events = if first {
+                json!([
+                    {"uuid": "e-1", "published": "2026-12-01T08:00:00.000Z", "eventType": "user.session.start"},
+                    {"uuid": "e-2", "published": "2026-12-01T08:00:01.000Z", "eventType": "user.session.end"}
+                ])
+            } else {
+                json!([])
+            };
+            Ok(axum::Json(events))
+        }
+    };
+    let app = axum::Router::new().route("/api/v1/logs", axum::routing::get(logs));
+    (format!("http://{}/", riposte_testkit::serve(app).await), keys)
+}
+
+/// Okta locks SDK 1.22.3; its System Log connector feeds an intake.
+#[tokio::test(flavor = "multi_thread")]
+async fn okta_on_sdk_1_22_feeds_an_intake_from_the_system_log() {
+    let root = tempfile::tempdir().unwrap();
+    let module_dir = library_module(root.path(), "Okta");
+    let data = root.path().join("data");
+    let server = start_server(&data, free_port()).await;
+    let module = install(&server, &data, module_dir.to_str().unwrap(), "okta", Env::Own).await;
+    let (okta, keys) = start_okta().await;
+    let account = account(&server, &module, json!({"base_url": okta, "apikey": "okta-k3y"})).await;
+    let connector =
+        module["connectors"].as_array().unwrap().iter().position(|c| c["docker_parameters"] == "okta_system_logs");
+    let mut module = module.clone();
+    module["connectors"] = json!([module["connectors"][connector.unwrap()].clone()]);
+    let events = connector_events(&server, &module, &account, json!({"frequency": 1}), 2).await;
+    let types: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap()).collect();
+    assert_eq!(types, ["user.session.start", "user.session.end"]);
+    assert!(keys.lock().unwrap().iter().all(|k| k == "SSWS okta-k3y"), "the connector used the account's key");
 }
