@@ -199,6 +199,9 @@ pub struct ServeArgs {
     /// loaded worker instead of a new process. 0 starts a process for every action.
     #[arg(long, env = "RIPOSTE_WARM_WORKERS", default_value_t = riposte_host::DEFAULT_WARM_WORKERS)]
     pub warm_workers: usize,
+    /// Seconds a warm worker may stay idle before it is stopped.
+    #[arg(long, env = "RIPOSTE_WARM_IDLE", default_value_t = riposte_host::DEFAULT_WARM_IDLE.as_secs())]
+    pub warm_idle: u64,
     /// Key that seals secret configuration fields at rest, as 64 hex characters. When not given,
     /// DIR/secret.key is used (made on first start, mode 0600): back it up with the database.
     #[arg(long, env = "RIPOSTE_SECRET_KEY", hide_env_values = true)]

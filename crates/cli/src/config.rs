@@ -21,6 +21,7 @@ struct ServeFile {
     secret_key: Option<String>,
     max_inline_output: Option<usize>,
     warm_workers: Option<usize>,
+    warm_idle: Option<u64>,
     max_connections: Option<usize>,
     header_timeout: Option<u64>,
     body_timeout: Option<u64>,
@@ -63,6 +64,9 @@ pub fn apply_file(args: &mut ServeArgs, matches: &ArgMatches) -> anyhow::Result<
     }
     if let Some(v) = file.warm_workers.filter(|_| unset("warm_workers")) {
         args.warm_workers = v;
+    }
+    if let Some(v) = file.warm_idle.filter(|_| unset("warm_idle")) {
+        args.warm_idle = v;
     }
     if let Some(v) = file.max_connections.filter(|_| unset("max_connections")) {
         args.max_connections = v;

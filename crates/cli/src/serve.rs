@@ -21,6 +21,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             secret_key: args.secret_key.clone(),
             max_inline_output: args.max_inline_output,
             warm_workers: args.warm_workers,
+            warm_idle: Duration::from_secs(args.warm_idle.max(1)),
             connections: ConnectionLimits {
                 max_connections: args.max_connections,
                 header_timeout: Duration::from_secs(args.header_timeout),

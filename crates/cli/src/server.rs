@@ -33,6 +33,8 @@ pub struct ServerOptions {
     pub max_inline_output: usize,
     /// Warm workers kept per installed module that has them.
     pub warm_workers: usize,
+    /// How long a warm worker may stay idle.
+    pub warm_idle: Duration,
     pub connections: ConnectionLimits,
     pub bodies: BodyLimits,
     pub retention: RetentionPolicy,
@@ -49,6 +51,7 @@ impl ServerOptions {
             secret_key: None,
             max_inline_output: riposte_worker::DEFAULT_MAX_INLINE_OUTPUT,
             warm_workers: riposte_host::DEFAULT_WARM_WORKERS,
+            warm_idle: riposte_host::DEFAULT_WARM_IDLE,
             connections: ConnectionLimits::default(),
             bodies: BodyLimits::default(),
             retention: RetentionPolicy::default(),
@@ -94,6 +97,7 @@ impl Server {
         let host = Arc::new(
             Host::new(Arc::new(Callbacks::default()), callback_base(address))
                 .with_warm_workers(options.warm_workers)
+                .with_warm_idle(options.warm_idle)
                 .with_data_root(dir.join("module-data")),
         );
         let registry =

@@ -49,6 +49,10 @@ async fn mattermost_on_sdk_1_13_posts_a_message() {
     let sent: Value = serde_json::from_str(&sink.bodies()[1]).unwrap();
     assert_eq!(sent["text"], "Ransomware on host-12", "{sent}");
     assert!(warm_worker_running(&data.join("modules/mattermost")), "the module is kept loaded");
+    let (_, modules) = server.get("/api/v1/modules").await;
+    let listed = modules["items"].as_array().unwrap().iter().find(|m| m["slug"] == "mattermost").unwrap();
+    assert!(listed["warm_workers"]["idle"].as_u64() >= Some(1), "{}", listed["warm_workers"]);
+    assert!(listed["warm_workers"]["memory_bytes"].as_u64() > Some(10 << 20), "{}", listed["warm_workers"]);
 }
 
 /// Utils locks SDK 1.21.1; its actions need no outside service.

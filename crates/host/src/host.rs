@@ -13,7 +13,7 @@ use tokio::process::Command;
 use crate::InstalledModule;
 use crate::callbacks::{Callbacks, OpenCall};
 use crate::process::die_with_server;
-use crate::warm::{DEFAULT_WARM_WORKERS, WarmPool};
+use crate::warm::{DEFAULT_WARM_IDLE, DEFAULT_WARM_WORKERS, WarmPool};
 
 /// Where a module's starter finds its data path (Sekoia's SDK has it fixed at `/symphony_data`).
 pub const DATA_PATH_VARIABLE: &str = "RIPOSTE_DATA_PATH";
@@ -22,6 +22,8 @@ pub const DATA_PATH_VARIABLE: &str = "RIPOSTE_DATA_PATH";
 pub struct Host {
     callbacks: Arc<Callbacks>,
     pub(crate) warm: WarmPool,
+    /// How long an idle warm worker is kept.
+    warm_idle: Duration,
     /// Where modules keep their files; none keeps none.
     data_root: Option<PathBuf>,
     /// How often triggers' and connectors' liveness servers are asked.
@@ -35,6 +37,7 @@ impl Host {
         Host {
             callbacks,
             warm: WarmPool::new(DEFAULT_WARM_WORKERS),
+            warm_idle: DEFAULT_WARM_IDLE,
             data_root: None,
             probe_every: crate::supervise::PROBE_EVERY,
             base_url: base_url.into().trim_end_matches('/').to_string(),
@@ -45,6 +48,23 @@ impl Host {
     pub fn with_warm_workers(mut self, count: usize) -> Self {
         self.warm = WarmPool::new(count);
         self
+    }
+
+    /// Stops warm workers idle for longer than `limit` (see [`Host::retire_idle_workers`]).
+    pub fn with_warm_idle(mut self, limit: Duration) -> Self {
+        self.warm_idle = limit;
+        self
+    }
+
+    /// Stops the warm workers idle for too long; how many. Called every second by whoever keeps
+    /// the modules' components running.
+    pub fn retire_idle_workers(&self) -> usize {
+        self.warm.retire_idle(self.warm_idle)
+    }
+
+    /// The idle warm workers of `module` and the memory they hold, in bytes.
+    pub fn warm_memory(&self, module: &InstalledModule) -> (usize, u64) {
+        self.warm.idle_memory(&module.dir)
     }
 
     /// Modules keep their files (Sekoia's data path) under `root`: a folder per run, one per

@@ -21,7 +21,7 @@ pub use callbacks::{CallbackError, Callbacks, TriggerEvent};
 pub use host::{DATA_PATH_VARIABLE, Host};
 pub use installed::{INSTALL_FILE, InstalledModule, Launch, load_module, load_modules};
 pub use supervise::{ComponentKind, ComponentState, ComponentStatus, LongRunning, Supervised};
-pub use warm::DEFAULT_WARM_WORKERS;
+pub use warm::{DEFAULT_WARM_IDLE, DEFAULT_WARM_WORKERS};
 
 /// What goes wrong with an installed module.
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
@@ -22,6 +22,8 @@ use crate::process::{die_with_server, keep_tail, stderr_note};
 pub const DEFAULT_WARM_WORKERS: usize = 4;
 /// How long a worker may take to load the module.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a worker stays idle before it is stopped, unless told otherwise.
+pub const DEFAULT_WARM_IDLE: Duration = Duration::from_secs(600);
 
 /// Idle workers, by module folder, with the install they belong to.
 pub(crate) struct WarmPool {
@@ -42,6 +44,8 @@ pub(crate) enum Unwarmed {
 type Idle = (Option<SystemTime>, Vec<Worker>);
 
 pub(crate) struct Worker {
+    /// Since when the worker waits for an action, when it does.
+    idle_since: Option<Instant>,
     child: Child,
     stdin: ChildStdin,
     stdout: Lines<BufReader<ChildStdout>>,
@@ -87,14 +91,34 @@ impl WarmPool {
         }
     }
 
-    pub(crate) fn give_back(&self, module: &InstalledModule, worker: Worker) {
+    pub(crate) fn give_back(&self, module: &InstalledModule, mut worker: Worker) {
         let mut idle = self.idle.lock().expect("warm pool lock");
         if let Some((installed_at, workers)) = idle.get_mut(&module.dir)
             && *installed_at == module.installed_at
             && workers.len() < self.max_idle
         {
+            worker.idle_since = Some(Instant::now());
             workers.push(worker);
         }
+    }
+
+    /// Stops the workers idle for longer than `limit` (dropped, they are killed); how many.
+    pub(crate) fn retire_idle(&self, limit: Duration) -> usize {
+        let mut idle = self.idle.lock().expect("warm pool lock");
+        let mut retired = 0;
+        for (_, workers) in idle.values_mut() {
+            let before = workers.len();
+            workers.retain(|w| w.idle_since.is_none_or(|since| since.elapsed() <= limit));
+            retired += before - workers.len();
+        }
+        retired
+    }
+
+    /// The idle workers of the module in `dir` and the memory they hold, in bytes.
+    pub(crate) fn idle_memory(&self, dir: &Path) -> (usize, u64) {
+        let idle = self.idle.lock().expect("warm pool lock");
+        let Some((_, workers)) = idle.get(dir) else { return (0, 0) };
+        (workers.len(), workers.iter().filter_map(Worker::resident_bytes).sum())
     }
 }
 
@@ -119,13 +143,21 @@ impl Worker {
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err(Unwarmed::Failed("the module's worker has no pipes".into()));
         };
-        let mut worker = Worker { child, stdin, stdout: BufReader::new(stdout).lines(), stderr, stderr_reader };
+        let mut worker =
+            Worker { idle_since: None, child, stdin, stdout: BufReader::new(stdout).lines(), stderr, stderr_reader };
         match tokio::time::timeout(LOAD_TIMEOUT, worker.stdout.next_line()).await {
             Ok(Ok(Some(line))) if line == "ready" => Ok(worker),
             Ok(Ok(Some(line))) if line == "cold" => Err(Unwarmed::Cold),
             Ok(_) => Err(Unwarmed::Failed(format!("the module's worker did not load{}", worker.stderr_note().await))),
             Err(_) => Err(Unwarmed::Failed(format!("the module's worker did not load in {}s", LOAD_TIMEOUT.as_secs()))),
         }
+    }
+
+    /// What the worker's process holds in memory, where the system says (Linux).
+    fn resident_bytes(&self) -> Option<u64> {
+        let statm = std::fs::read_to_string(format!("/proc/{}/statm", self.child.id()?)).ok()?;
+        let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+        Some(pages * 4096)
     }
 
     fn is_alive(&mut self) -> bool {
@@ -151,5 +183,36 @@ impl Worker {
         }
         let tail = self.stderr.lock().expect("stderr lock");
         stderr_note(String::from_utf8_lossy(&tail).trim())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module whose warm worker is a shell loop: `ready`, then `done` for each request.
+    fn shell_module(dir: &Path) -> InstalledModule {
+        let manifest = r#"{"uuid": "m-1", "name": "Shell", "slug": "shell", "version": "0.1.0"}"#;
+        std::fs::write(dir.join("manifest.json"), manifest).unwrap();
+        std::fs::write(dir.join("riposte-module.json"), r#"{"command": ["sh"], "warm": ["sh", "warm.sh"]}"#).unwrap();
+        std::fs::write(dir.join("warm.sh"), "echo ready\nwhile read line; do echo done; done\n").unwrap();
+        crate::load_module(dir).unwrap()
+    }
+
+    #[tokio::test]
+    async fn idle_workers_tell_their_memory_and_are_stopped_past_their_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = shell_module(dir.path());
+        let pool = WarmPool::new(2);
+        let Ok(mut worker) = pool.take(&module).await else { panic!("the shell worker did not load") };
+        worker.run("anything", json!({}), None).await.unwrap();
+        pool.give_back(&module, worker);
+        let (idle, bytes) = pool.idle_memory(&module.dir);
+        assert_eq!(idle, 1);
+        assert!(bytes > 0, "the worker's memory is read from the system");
+        assert_eq!(pool.retire_idle(Duration::from_secs(600)), 0, "not idle long enough yet");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(pool.retire_idle(Duration::from_millis(10)), 1);
+        assert_eq!(pool.idle_memory(&module.dir), (0, 0));
     }
 }

@@ -105,6 +105,10 @@ pub async fn run_components(services: Arc<Services>, shutdown: CancellationToken
     let Some(host) = services.registry.host().cloned() else { return };
     let running = &services.components;
     while !shutdown.is_cancelled() {
+        let retired = host.retire_idle_workers();
+        if retired > 0 {
+            tracing::info!(retired, "stopped warm workers idle for too long");
+        }
         match wanted(&services, &host).await {
             Ok(wanted) => {
                 // An old process ends before its replacement starts: two would send each event twice.
