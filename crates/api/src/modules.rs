@@ -21,7 +21,8 @@ use crate::state::AppState;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModuleList {
     /// Module manifests, each with its `actions`, `triggers` and `connectors` and their schemas;
-    /// `builtin`; for installed modules, `warm_workers`: the idle ones and the memory they hold.
+    /// `builtin`; for installed modules, `warm_workers`: the idle ones and the memory they hold,
+    /// or why the module cannot be kept warm (`cold`).
     #[schema(value_type = Vec<Object>)]
     pub items: Vec<Value>,
     pub total: usize,
@@ -38,8 +39,7 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModuleList>> 
             let registry = &state.services.registry;
             item["builtin"] = Value::Bool(registry.is_builtin(&module.uuid) && !registry.is_replaced(&module.uuid));
             if let (Some(installed), Some(host)) = (registry.installed(&module.uuid), registry.host()) {
-                let (idle, bytes) = host.warm_memory(&installed);
-                item["warm_workers"] = serde_json::json!({"idle": idle, "memory_bytes": bytes});
+                item["warm_workers"] = serde_json::to_value(host.warm_status(&installed)).unwrap_or_default();
             }
             item
         })

@@ -32,7 +32,7 @@ impl Host {
             match self.warm.take(request.module).await {
                 Ok(worker) => return self.run_warm(worker, request, &call).await,
                 // The module's SDK cannot run actions one after another: a process each.
-                Err(Unwarmed::Cold) => {}
+                Err(Unwarmed::Cold(_)) => {}
                 Err(Unwarmed::Failed(message)) => return failure(FailureKind::Action, message),
             }
         }

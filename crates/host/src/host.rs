@@ -15,6 +15,18 @@ use crate::callbacks::{Callbacks, OpenCall};
 use crate::process::die_with_server;
 use crate::warm::{DEFAULT_WARM_IDLE, DEFAULT_WARM_WORKERS, WarmPool};
 
+/// How an installed module's actions run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WarmStatus {
+    /// Warm workers waiting for an action.
+    pub idle: usize,
+    /// What they hold in memory, in bytes.
+    pub memory_bytes: u64,
+    /// Why its actions run as a process each, when they do: what its worker said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cold: Option<String>,
+}
+
 /// Where a module's starter finds its data path (Sekoia's SDK has it fixed at `/symphony_data`).
 pub const DATA_PATH_VARIABLE: &str = "RIPOSTE_DATA_PATH";
 
@@ -62,9 +74,11 @@ impl Host {
         self.warm.retire_idle(self.warm_idle)
     }
 
-    /// The idle warm workers of `module` and the memory they hold, in bytes.
-    pub fn warm_memory(&self, module: &InstalledModule) -> (usize, u64) {
-        self.warm.idle_memory(&module.dir)
+    /// How `module`'s actions run: its idle warm workers and the memory they hold, or why it
+    /// cannot be kept warm.
+    pub fn warm_status(&self, module: &InstalledModule) -> WarmStatus {
+        let (idle, memory_bytes) = self.warm.idle_memory(&module.dir);
+        WarmStatus { idle, memory_bytes, cold: self.warm.cold_reason(module) }
     }
 
     /// Modules keep their files (Sekoia's data path) under `root`: a folder per run, one per

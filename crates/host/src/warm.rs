@@ -5,7 +5,7 @@
 //! answers `cold` instead of `ready` says its module cannot be kept warm: its actions then run
 //! as a process each.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -29,14 +29,16 @@ pub const DEFAULT_WARM_IDLE: Duration = Duration::from_secs(600);
 pub(crate) struct WarmPool {
     max_idle: usize,
     idle: Mutex<HashMap<PathBuf, Idle>>,
-    /// Installs whose worker said it cannot keep warm (a module that does not load that way).
-    cold: Mutex<HashSet<(PathBuf, Option<SystemTime>)>>,
+    /// Installs whose worker said it cannot keep warm (a module that does not load that way),
+    /// with the end of what it wrote on stderr: why.
+    cold: Mutex<HashMap<(PathBuf, Option<SystemTime>), String>>,
 }
 
 /// Why an action gets no warm worker.
 pub(crate) enum Unwarmed {
-    /// The module cannot run actions one after another; it runs a process per action.
-    Cold,
+    /// The module cannot run actions one after another; it runs a process per action. Why,
+    /// when the worker said.
+    Cold(String),
     /// The worker could not load, said why.
     Failed(String),
 }
@@ -66,8 +68,8 @@ impl WarmPool {
     /// An idle worker of this install of the module, or a new one.
     pub(crate) async fn take(&self, module: &InstalledModule) -> Result<Worker, Unwarmed> {
         let install = (module.dir.clone(), module.installed_at);
-        if self.cold.lock().expect("warm pool lock").contains(&install) {
-            return Err(Unwarmed::Cold);
+        if self.cold.lock().expect("warm pool lock").contains_key(&install) {
+            return Err(Unwarmed::Cold(String::new()));
         }
         let idle = {
             let mut idle = self.idle.lock().expect("warm pool lock");
@@ -83,8 +85,8 @@ impl WarmPool {
             Some(worker) => Ok(worker),
             None => {
                 let started = Worker::start(module).await;
-                if let Err(Unwarmed::Cold) = started {
-                    self.cold.lock().expect("warm pool lock").insert(install);
+                if let Err(Unwarmed::Cold(why)) = &started {
+                    self.cold.lock().expect("warm pool lock").insert(install, why.clone());
                 }
                 started
             }
@@ -114,6 +116,11 @@ impl WarmPool {
         retired
     }
 
+    /// Why the install of `module` cannot be kept warm, when it cannot.
+    pub(crate) fn cold_reason(&self, module: &InstalledModule) -> Option<String> {
+        self.cold.lock().expect("warm pool lock").get(&(module.dir.clone(), module.installed_at)).cloned()
+    }
+
     /// The idle workers of the module in `dir` and the memory they hold, in bytes.
     pub(crate) fn idle_memory(&self, dir: &Path) -> (usize, u64) {
         let idle = self.idle.lock().expect("warm pool lock");
@@ -124,7 +131,7 @@ impl WarmPool {
 
 impl Worker {
     async fn start(module: &InstalledModule) -> Result<Worker, Unwarmed> {
-        let warm = module.launch.warm.as_ref().ok_or(Unwarmed::Cold)?;
+        let warm = module.launch.warm.as_ref().ok_or(Unwarmed::Cold(String::new()))?;
         let mut command = Command::new(module.resolve(&warm[0]));
         command
             .args(&warm[1..])
@@ -147,7 +154,7 @@ impl Worker {
             Worker { idle_since: None, child, stdin, stdout: BufReader::new(stdout).lines(), stderr, stderr_reader };
         match tokio::time::timeout(LOAD_TIMEOUT, worker.stdout.next_line()).await {
             Ok(Ok(Some(line))) if line == "ready" => Ok(worker),
-            Ok(Ok(Some(line))) if line == "cold" => Err(Unwarmed::Cold),
+            Ok(Ok(Some(line))) if line == "cold" => Err(Unwarmed::Cold(worker.stderr_tail().await)),
             Ok(_) => Err(Unwarmed::Failed(format!("the module's worker did not load{}", worker.stderr_note().await))),
             Err(_) => Err(Unwarmed::Failed(format!("the module's worker did not load in {}s", LOAD_TIMEOUT.as_secs()))),
         }
@@ -176,13 +183,18 @@ impl Worker {
         }
     }
 
-    /// The end of the stderr of a worker that exited, once read to its end.
+    /// The end of the stderr of a worker that exited, once read to its end, as a note.
     async fn stderr_note(&mut self) -> String {
+        stderr_note(&self.stderr_tail().await)
+    }
+
+    /// The end of the stderr of a worker that exited, once read to its end.
+    async fn stderr_tail(&mut self) -> String {
         if let Some(reader) = self.stderr_reader.take() {
             let _ = tokio::time::timeout(Duration::from_secs(1), reader).await;
         }
         let tail = self.stderr.lock().expect("stderr lock");
-        stderr_note(String::from_utf8_lossy(&tail).trim())
+        String::from_utf8_lossy(&tail).trim().to_string()
     }
 }
 
@@ -214,5 +226,16 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(pool.retire_idle(Duration::from_millis(10)), 1);
         assert_eq!(pool.idle_memory(&module.dir), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn a_module_that_cannot_stay_loaded_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = shell_module(dir.path());
+        std::fs::write(dir.path().join("warm.sh"), "echo 'cannot import the SDK' >&2\necho cold\n").unwrap();
+        let pool = WarmPool::new(2);
+        assert!(matches!(pool.take(&module).await, Err(Unwarmed::Cold(_))));
+        assert_eq!(pool.cold_reason(&module).as_deref(), Some("cannot import the SDK"));
+        assert!(matches!(pool.take(&module).await, Err(Unwarmed::Cold(_))), "not tried again");
     }
 }
