@@ -22,7 +22,8 @@ use crate::state::AppState;
 pub struct ModuleList {
     /// Module manifests, each with its `actions`, `triggers` and `connectors` and their schemas;
     /// `builtin`; for installed modules, `warm_workers`: the idle ones and the memory they hold,
-    /// or why the module cannot be kept warm (`cold`).
+    /// or why the module cannot be kept warm (`cold`); `installed_from`: the repository and
+    /// commit it was installed from.
     #[schema(value_type = Vec<Object>)]
     pub items: Vec<Value>,
     pub total: usize,
@@ -40,6 +41,9 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModuleList>> 
             item["builtin"] = Value::Bool(registry.is_builtin(&module.uuid) && !registry.is_replaced(&module.uuid));
             if let (Some(installed), Some(host)) = (registry.installed(&module.uuid), registry.host()) {
                 item["warm_workers"] = serde_json::to_value(host.warm_status(&installed)).unwrap_or_default();
+                if let Some(origin) = &installed.launch.source {
+                    item["installed_from"] = serde_json::to_value(origin).unwrap_or_default();
+                }
             }
             item
         })

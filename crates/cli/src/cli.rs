@@ -97,8 +97,15 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub struct InstallArgs {
-    /// The module's folder.
-    pub path: PathBuf,
+    /// The module's folder, or a git repository (a URL, `git@host:path`, or the path of a
+    /// repository) that holds one module at its root or several in top-level folders.
+    pub source: String,
+    /// The repository's tag, branch or commit to install; its default branch when none.
+    #[arg(long = "ref", value_name = "TAG|BRANCH|COMMIT")]
+    pub reference: Option<String>,
+    /// The module's folder in the repository; every module of the repository when none.
+    #[arg(long)]
+    pub subdir: Option<PathBuf>,
     /// The server's data directory.
     #[arg(long, env = "RIPOSTE_DATA_DIR")]
     pub data_dir: PathBuf,

@@ -31,6 +31,23 @@ pub struct Launch {
     /// (`module install --replace-builtin`); without this, such a module is not used.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub replaces_builtin: bool,
+    /// The git repository the module was installed from, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// Where an installed module came from: a repository, at a commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub repository: String,
+    /// The tag, branch or commit asked for; the default branch when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The commit checked out.
+    pub commit: String,
+    /// The module's folder in the repository, when not its root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdir: Option<String>,
 }
 
 #[derive(Debug, Clone)]

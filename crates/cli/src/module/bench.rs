@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::install::install_module;
+use super::install::{Options, install_module};
 use super::python::PythonOptions;
 use crate::cli::ModuleBenchArgs;
 use crate::seed::{Api, DataDir, ExternalTool, Note, start_server_with_warm};
@@ -22,7 +22,12 @@ const WARM_UP: usize = 5;
 pub fn bench(args: ModuleBenchArgs) -> anyhow::Result<ExitCode> {
     let data_dir = DataDir::new(None, "riposte-module-bench")?;
     let python = PythonOptions { python: args.python.clone(), env: args.python_env.clone() };
-    let module = install_module(&args.path, &data_dir.path, false, &python, false)?;
+    let module = install_module(
+        &args.path,
+        &data_dir.path,
+        &Options { debug: false, python: &python, replace_builtin: false },
+        None,
+    )?;
     let action = match &args.action {
         Some(name) => module.manifest.actions.iter().find(|a| &a.name == name || &a.docker_parameters == name),
         None => module.manifest.actions.first(),

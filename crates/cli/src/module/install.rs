@@ -6,20 +6,43 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, bail};
-use riposte_host::{INSTALL_FILE, InstalledModule, Launch, load_module};
+use riposte_host::{INSTALL_FILE, InstalledModule, Launch, Source, load_module};
 use serde_json::Value;
 
 use super::generate::{cargo, rust_module};
+use super::git;
 use super::python::{self, PythonOptions};
 use crate::cli::InstallArgs;
 use crate::installed::modules_dir;
 
 pub fn install(args: InstallArgs) -> anyhow::Result<ExitCode> {
     let python = PythonOptions { python: args.python, env: args.python_env };
-    let module = install_module(&args.path, &args.data_dir, args.debug, &python, args.replace_builtin)?;
+    let options = Options { debug: args.debug, python: &python, replace_builtin: args.replace_builtin };
+    if !git::is_repository(&args.source, args.reference.as_deref(), args.subdir.as_deref()) {
+        let module = install_module(Path::new(&args.source), &args.data_dir, &options, None)?;
+        say_installed(&module);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let checkout = git::checkout(&args.source, args.reference.as_deref())?;
+    let root = checkout.root();
+    for dir in git::module_dirs(&root, args.subdir.as_deref())? {
+        let inside = dir.strip_prefix(&root).ok().filter(|p| !p.as_os_str().is_empty());
+        let source = Source { subdir: inside.map(|p| p.display().to_string()), ..checkout.source.clone() };
+        let module = install_module(&dir, &args.data_dir, &options, Some(&source))
+            .with_context(|| format!("{} in {}", inside.unwrap_or(Path::new(".")).display(), args.source))?;
+        say_installed(&module);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn say_installed(module: &InstalledModule) {
     let manifest = &module.manifest;
+    let from = match &module.launch.source {
+        Some(source) => format!(" from {} at {}", source.repository, &source.commit[..source.commit.len().min(12)]),
+        None => String::new(),
+    };
     println!(
-        "installed {} {} into {} ({} actions, {} triggers, {} connectors)",
+        "installed {} {}{from} into {} ({} actions, {} triggers, {} connectors)",
         manifest.name,
         manifest.version,
         module.dir.display(),
@@ -27,7 +50,13 @@ pub fn install(args: InstallArgs) -> anyhow::Result<ExitCode> {
         manifest.triggers.len(),
         manifest.connectors.len()
     );
-    Ok(ExitCode::SUCCESS)
+}
+
+/// How modules are installed.
+pub(super) struct Options<'a> {
+    pub debug: bool,
+    pub python: &'a PythonOptions,
+    pub replace_builtin: bool,
 }
 
 /// Builds a Rust module, or sets up a Python module's environment, and installs it into
@@ -35,10 +64,10 @@ pub fn install(args: InstallArgs) -> anyhow::Result<ExitCode> {
 pub(super) fn install_module(
     path: &Path,
     data_dir: &Path,
-    debug: bool,
-    python: &PythonOptions,
-    replace_builtin: bool,
+    options: &Options,
+    origin: Option<&Source>,
 ) -> anyhow::Result<InstalledModule> {
+    let Options { debug, python, replace_builtin } = *options;
     let source = path.canonicalize().with_context(|| format!("no module folder {}", path.display()))?;
     let rust = source.join("Cargo.toml").is_file();
     if !rust && !python::is_python_module(&source) {
@@ -55,7 +84,8 @@ pub(super) fn install_module(
         python::stage(&source, &staging, python)
     }
     .and_then(|()| load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}")))
-    .and_then(|module| builtin_choice(&module, &staging, replace_builtin));
+    .and_then(|module| builtin_choice(&module, &staging, replace_builtin))
+    .and_then(|()| record_origin(&staging, origin));
     if let Err(e) = staged {
         // A failed install leaves nothing behind; the installed version, if any, stays.
         let _ = std::fs::remove_dir_all(&staging);
@@ -64,6 +94,15 @@ pub(super) fn install_module(
     let target = modules.join(&slug);
     swap_in(&staging, &target)?;
     load_module(&target).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))
+}
+
+/// Writes where the module came from into its install file.
+fn record_origin(staging: &Path, origin: Option<&Source>) -> anyhow::Result<()> {
+    let Some(origin) = origin else { return Ok(()) };
+    let mut launch: Launch = serde_json::from_str(&std::fs::read_to_string(staging.join(INSTALL_FILE))?)?;
+    launch.source = Some(origin.clone());
+    std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
+    Ok(())
 }
 
 /// A module with a built-in module's UUID is installed only to replace it, when asked to: it is
@@ -142,8 +181,13 @@ fn stage(source: &Path, program: &Path, staging: &Path) -> anyhow::Result<()> {
     }
     let name = program.file_name().context("the executable has no name")?.to_string_lossy().to_string();
     std::fs::copy(program, staging.join("bin").join(&name)).context("cannot copy the executable")?;
-    let launch =
-        Launch { command: vec![format!("bin/{name}")], env: Default::default(), warm: None, replaces_builtin: false };
+    let launch = Launch {
+        command: vec![format!("bin/{name}")],
+        env: Default::default(),
+        warm: None,
+        replaces_builtin: false,
+        source: None,
+    };
     std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod generate;
+mod git;
 mod install;
 mod new;
 mod python;

@@ -206,6 +206,7 @@ pub fn stage(source: &Path, staging: &Path, options: &PythonOptions) -> anyhow::
         env: [("PYTHONUNBUFFERED".to_string(), "1".to_string())].into(),
         warm: Some(vec![python, WARM_STARTER.to_string()]),
         replaces_builtin: false,
+        source: None,
     };
     std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
     Ok(())

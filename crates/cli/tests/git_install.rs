@@ -1,0 +1,99 @@
+//! `riposte module install` from a git repository that holds two modules: at a tag, one
+//! subfolder; at the default branch, every module; the commit recorded and shown.
+
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::python::sekoia_sdk_env;
+use serde_json::{Value, json};
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["-c", "user.name=Riposte", "-c", "user.email=tests@riposte.invalid"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// The edges fixture as `folder`, under its own slug, UUID and version.
+fn module(repo: &Path, folder: &str, uuid: &str, version: &str) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python-edges");
+    std::fs::create_dir_all(repo.join(folder)).unwrap();
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, repo.join(folder).join(path.file_name().unwrap())).unwrap();
+    }
+    let path = repo.join(folder).join("manifest.json");
+    let mut manifest: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    (manifest["slug"], manifest["uuid"], manifest["version"]) = (json!(folder), json!(uuid), json!(version));
+    std::fs::write(path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+}
+
+fn install(cwd: &Path, args: &[&str]) -> Output {
+    let env = sekoia_sdk_env();
+    Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .current_dir(cwd)
+        .args(["module", "install"])
+        .args(args)
+        .args(["--python-env", env.to_str().unwrap()])
+        .output()
+        .unwrap()
+}
+
+fn launch(data: &Path, slug: &str) -> Value {
+    let text = std::fs::read_to_string(data.join("modules").join(slug).join("riposte-module.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn version(data: &Path, slug: &str) -> String {
+    let text = std::fs::read_to_string(data.join("modules").join(slug).join("manifest.json")).unwrap();
+    serde_json::from_str::<Value>(&text).unwrap()["version"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn modules_install_from_a_repository_at_a_tag_and_a_subfolder() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("library");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "--quiet", "--initial-branch", "main"]);
+    module(&repo, "edges", "7d1c6f0e-52a4-4c1e-9f83-3a0c2f6b9e41", "0.1.0");
+    module(&repo, "edges-b", "5b7e3a10-9c2d-4e6f-8a1b-2c3d4e5f6a7b", "0.1.0");
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "--quiet", "-m", "Two modules"]);
+    git(&repo, &["tag", "v1"]);
+    let tagged = git(&repo, &["rev-parse", "HEAD"]);
+    module(&repo, "edges", "7d1c6f0e-52a4-4c1e-9f83-3a0c2f6b9e41", "0.2.0");
+    git(&repo, &["commit", "--quiet", "-am", "Edges 0.2.0"]);
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+
+    let at_tag = install(root.path(), &["library", "--ref", "v1", "--subdir", "edges", "--data-dir", "one"]);
+    assert!(at_tag.status.success(), "{}", String::from_utf8_lossy(&at_tag.stderr));
+    let one = root.path().join("one");
+    assert_eq!(version(&one, "edges"), "0.1.0");
+    assert_eq!(
+        launch(&one, "edges")["source"],
+        json!({"repository": "library", "reference": "v1", "commit": tagged, "subdir": "edges"})
+    );
+    assert!(!one.join("modules/edges-b").exists(), "only the subfolder asked for");
+    assert!(String::from_utf8_lossy(&at_tag.stdout).contains(&tagged[..12]), "the commit is said");
+
+    let url = format!("file://{}", repo.display());
+    let every = install(root.path(), &[&url, "--data-dir", "two"]);
+    assert!(every.status.success(), "{}", String::from_utf8_lossy(&every.stderr));
+    let two = root.path().join("two");
+    assert_eq!((version(&two, "edges"), version(&two, "edges-b")), ("0.2.0".into(), "0.1.0".into()));
+    assert_eq!(launch(&two, "edges-b")["source"]["commit"], json!(head));
+
+    let unknown = install(root.path(), &["library", "--ref", "v9", "--data-dir", "three"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tag, branch or commit `v9`"));
+    assert!(!root.path().join("three/modules/edges").exists(), "nothing installed");
+}
