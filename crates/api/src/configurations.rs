@@ -53,6 +53,11 @@ pub struct ConfigurationView {
     pub value: Value,
     /// Secret fields that hold a value.
     pub secrets: Vec<String>,
+    /// What the module's account validator said of the configuration just made or changed,
+    /// when the module has one: `{"success": bool, "error"?}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub account_check: Option<riposte_host::AccountCheck>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -105,6 +110,7 @@ fn pointer_path(root: &str, pointer: &str) -> String {
 
 fn view(record: ModuleConfiguration, secrets: Vec<String>) -> ConfigurationView {
     ConfigurationView {
+        account_check: None,
         uuid: record.uuid,
         module_uuid: record.module_uuid,
         name: record.name,
@@ -131,6 +137,7 @@ pub async fn create(
         return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.name", "must not be empty"));
     }
     check(&module, &input.value)?;
+    let account_check = state.services.check_account(&module.uuid, &input.value).await;
     let split = state.services.seal_configuration(&secret_fields(&module), input.value);
     let now = riposte_worker::now_ms();
     let record = ModuleConfiguration {
@@ -143,7 +150,7 @@ pub async fn create(
         updated_at: now,
     };
     state.services.store.insert_configuration(&record).await?;
-    Ok((StatusCode::CREATED, Json(view(record, split.secret_names))))
+    Ok((StatusCode::CREATED, Json(ConfigurationView { account_check, ..view(record, split.secret_names) })))
 }
 
 #[utoipa::path(get, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 200, body = ConfigurationView), crate::error::Refused))]
@@ -208,6 +215,7 @@ pub async fn update(
         value.insert(key, secret);
     }
     check(&module, &value)?;
+    let account_check = state.services.check_account(&module.uuid, &value).await;
     let split = state.services.seal_configuration(&secrets, value);
     record.value = split.plain;
     record.sealed_secrets = split.sealed;
@@ -216,7 +224,7 @@ pub async fn update(
     }
     record.updated_at = riposte_worker::now_ms();
     state.services.store.update_configuration(&record).await?;
-    Ok(Json(view(record, split.secret_names)))
+    Ok(Json(ConfigurationView { account_check, ..view(record, split.secret_names) }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]

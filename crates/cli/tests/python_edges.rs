@@ -29,6 +29,18 @@ async fn the_protocol_edges_of_a_python_module() {
     let account = account(&server, &module, json!({"api_key": "edge-s3cret"})).await;
     let node = |name: &str, arguments, outputs| action(&module, &account, name, arguments, outputs);
 
+    // The module's account validator checks each configuration made or changed, with its secret.
+    assert_eq!(account["account_check"], json!({"success": true}), "{account}");
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/api/v1/symphony/module-configurations",
+            Some(json!({"module_uuid": module["uuid"], "name": "bad", "value": {"api_key": "wrong"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "a configuration the validator refuses is kept, and says so");
+    assert_eq!(refused["account_check"], json!({"success": false, "error": "not an edge key"}), "{refused}");
+
     // The secret is asked for (`need_secrets`) and delivered; it never shows on the run.
     let run = manual_run(&server, json!({"1": node("secret", json!({"reversed": "terc3s-egde"}), json!({}))})).await;
     assert_eq!(run["nodes"]["1"]["results"], json!({"length": 11, "matches": true}), "{run}");

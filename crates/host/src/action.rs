@@ -23,7 +23,53 @@ pub struct ActionRequest<'a> {
     pub idempotency_key: String,
 }
 
+/// The command of a module's account validator, as Sekoia's SDK registers it.
+pub const VALIDATE_ACCOUNT: &str = "validate_module_configuration";
+
+/// What a module's account validator said of a configuration.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccountCheck {
+    pub success: bool,
+    /// Why not, when the validator said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 impl Host {
+    /// Runs `module`'s account validator on `configuration` (secrets included: the validator is
+    /// answered with them), as a process of its own.
+    pub async fn check_account(&self, module: &InstalledModule, configuration: Value) -> AccountCheck {
+        let call = self.callbacks().open_validation(configuration.clone());
+        let action = ActionManifest {
+            uuid: String::new(),
+            name: "Account validator".into(),
+            description: String::new(),
+            docker_parameters: VALIDATE_ACCOUNT.into(),
+            arguments: Value::Object(Default::default()),
+            results: Value::Object(Default::default()),
+            outputs: None,
+            slug: None,
+            extra: Default::default(),
+        };
+        let request = ActionRequest {
+            run_id: format!("validation-{}", call.id),
+            module,
+            action: &action,
+            arguments: Value::Object(Default::default()),
+            configuration,
+            idempotency_key: call.id.clone(),
+        };
+        let outcome = self.run_cold(request, &call).await.outcome;
+        let success = outcome.results.as_ref().and_then(|r| r.get("success")).and_then(Value::as_bool);
+        AccountCheck {
+            success: success == Some(true) && outcome.error.is_none(),
+            error: outcome
+                .error
+                .map(|e| e.message)
+                .or_else(|| (success.is_none()).then(|| "the account validator reported no result".to_string())),
+        }
+    }
+
     /// Runs the action to its end. Dropping the future (a timeout, a cancelled run) kills the
     /// process.
     pub async fn run_action(&self, request: ActionRequest<'_>) -> ActionReport {

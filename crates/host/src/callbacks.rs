@@ -41,6 +41,9 @@ enum Role {
         finished: Option<Value>,
         /// Entries `POST`ed to the logs URL.
         logs: Vec<Value>,
+        /// An account validator: its `running` is answered with the configuration, secrets
+        /// included, as Sekoia's SDK expects whether or not it asks.
+        validation: bool,
     },
     /// A trigger or connector: its events belong to `owner`, its logs go out as they come.
     LongRunning { owner: String, logs: mpsc::UnboundedSender<LogEntry> },
@@ -82,7 +85,9 @@ impl OpenCall {
     /// What the call reported so far; it stays open until dropped.
     pub(crate) fn report(&self) -> Report {
         match self.callbacks.lock().get_mut(&self.id).map(|call| &mut call.role) {
-            Some(Role::Action { finished, logs }) => Report { finished: finished.take(), logs: std::mem::take(logs) },
+            Some(Role::Action { finished, logs, .. }) => {
+                Report { finished: finished.take(), logs: std::mem::take(logs) }
+            }
             _ => Report::default(),
         }
     }
@@ -94,7 +99,12 @@ impl Callbacks {
     }
 
     pub(crate) fn open_action(self: &Arc<Self>, configuration: Value) -> OpenCall {
-        self.open(configuration, Role::Action { finished: None, logs: Vec::new() })
+        self.open(configuration, Role::Action { finished: None, logs: Vec::new(), validation: false })
+    }
+
+    /// A call of a module's account validator on `configuration`.
+    pub(crate) fn open_validation(self: &Arc<Self>, configuration: Value) -> OpenCall {
+        self.open(configuration, Role::Action { finished: None, logs: Vec::new(), validation: true })
     }
 
     pub(crate) fn open_long_running(
@@ -118,13 +128,12 @@ impl Callbacks {
     pub fn action_callback(&self, id: &str, token: &str, body: Value) -> Result<Value, CallbackError> {
         let mut calls = self.lock();
         let call = authorised(&mut calls, id, token)?;
-        let Role::Action { finished, .. } = &mut call.role else {
+        let Role::Action { finished, validation, .. } = &mut call.role else {
             return Err(CallbackError::BadBody("a trigger or connector sends events with `POST`, not `PATCH`".into()));
         };
+        let wants_secrets = *validation || body.get("need_secrets").and_then(Value::as_bool) == Some(true);
         match body.get("status").and_then(Value::as_str) {
-            Some("running") if body.get("need_secrets").and_then(Value::as_bool) == Some(true) => {
-                Ok(json!({"module_configuration": {"value": call.configuration}}))
-            }
+            Some("running") if wants_secrets => Ok(json!({"module_configuration": {"value": call.configuration}})),
             Some("running") => Ok(json!({})),
             Some("finished") if finished.is_some() => Err(CallbackError::AlreadyFinished),
             Some("finished") => {

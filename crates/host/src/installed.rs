@@ -31,6 +31,10 @@ pub struct Launch {
     /// (`module install --replace-builtin`); without this, such a module is not used.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub replaces_builtin: bool,
+    /// The module registers an account validator (`validate_module_configuration`): module
+    /// configurations are checked with it when made or changed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub account_validator: bool,
     /// The git repository the module was installed from, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,

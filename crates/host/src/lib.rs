@@ -16,7 +16,7 @@ mod process;
 mod supervise;
 mod warm;
 
-pub use action::{ActionReport, ActionRequest};
+pub use action::{AccountCheck, ActionReport, ActionRequest, VALIDATE_ACCOUNT};
 pub use callbacks::{CallbackError, Callbacks, TriggerEvent};
 pub use host::{DATA_PATH_VARIABLE, Host, WarmStatus};
 pub use installed::{INSTALL_FILE, InstalledModule, Launch, Source, load_module, load_modules};

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use riposte_host::AccountCheck;
 use riposte_store::{ModuleConfiguration, Store};
 use riposte_worker::{ConfigurationSource, Configurations, Resolved, WorkerError};
 use serde_json::{Map, Value};
@@ -89,6 +90,16 @@ impl Services {
     /// The stored secret fields of `record`, opened.
     pub fn configuration_secrets(&self, record: &ModuleConfiguration) -> Result<Map<String, Value>> {
         opened(&self.sealer, record)
+    }
+}
+
+impl Services {
+    /// What `module_uuid`'s account validator says of `value` (secrets included), when the
+    /// module is installed and registers one.
+    pub async fn check_account(&self, module_uuid: &str, value: &Map<String, Value>) -> Option<AccountCheck> {
+        let module = self.registry.installed(module_uuid).filter(|m| m.launch.account_validator)?;
+        let host = self.registry.host()?;
+        Some(host.check_account(&module, Value::Object(value.clone())).await)
     }
 }
 

@@ -186,6 +186,7 @@ fn stage(source: &Path, program: &Path, staging: &Path) -> anyhow::Result<()> {
         env: Default::default(),
         warm: None,
         replaces_builtin: false,
+        account_validator: false,
         source: None,
     };
     std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;

@@ -206,6 +206,7 @@ pub fn stage(source: &Path, staging: &Path, options: &PythonOptions) -> anyhow::
         env: [("PYTHONUNBUFFERED".to_string(), "1".to_string())].into(),
         warm: Some(vec![python, WARM_STARTER.to_string()]),
         replaces_builtin: false,
+        account_validator: registers_account_validator(&staging.join("main.py")),
         source: None,
     };
     std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
@@ -270,6 +271,11 @@ fn pip_install(python: &Path, requirements: &[String], pinned: bool) -> anyhow::
         bail!("the module's dependencies do not install:\n{}", if reason.is_empty() { stderr.trim() } else { &reason });
     }
     Ok(())
+}
+
+/// Whether `main.py` registers an account validator (`module.register_account_validator(...)`).
+fn registers_account_validator(main: &Path) -> bool {
+    std::fs::read_to_string(main).is_ok_and(|code| code.contains(".register_account_validator("))
 }
 
 fn check_sdk(python: &Path) -> anyhow::Result<()> {
