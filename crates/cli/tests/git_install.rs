@@ -96,4 +96,11 @@ fn modules_install_from_a_repository_at_a_tag_and_a_subfolder() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tag, branch or commit `v9`"));
     assert!(!root.path().join("three/modules/edges").exists(), "nothing installed");
+    let option = install(root.path(), &["library", "--ref=--orphan", "--data-dir", "three"]);
+    assert!(
+        String::from_utf8_lossy(&option.stderr).contains("is not a tag, branch or commit"),
+        "an option is no reference"
+    );
+    let ext = install(root.path(), &["ext::sh -c touch% /tmp/riposte-ext", "--ref", "main", "--data-dir", "three"]);
+    assert!(!ext.status.success() && !Path::new("/tmp/riposte-ext").exists(), "the ext transport is refused");
 }

@@ -37,12 +37,19 @@ pub fn is_repository(source: &str, reference: Option<&str>, subdir: Option<&Path
 
 /// Clones `repository` and checks out `reference` (its default branch when none).
 pub fn checkout(repository: &str, reference: Option<&str>) -> anyhow::Result<Checkout> {
+    // Neither may pass for one of git's options.
+    if repository.starts_with('-') {
+        bail!("`{repository}` is not a repository");
+    }
+    if let Some(reference) = reference.filter(|r| r.starts_with('-') || r.is_empty()) {
+        bail!("--ref `{reference}` is not a tag, branch or commit");
+    }
     let folder = DataDir::new(None, "riposte-git")?;
     let root = folder.path.join("repository");
-    git(None, &["clone", "--quiet", repository, path_text(&root)?])
+    git(None, &["clone", "--quiet", "--", repository, path_text(&root)?])
         .with_context(|| format!("cannot clone {repository}"))?;
     if let Some(reference) = reference {
-        git(Some(&root), &["checkout", "--quiet", reference])
+        git(Some(&root), &["checkout", "--quiet", reference, "--"])
             .with_context(|| format!("{repository} has no tag, branch or commit `{reference}`"))?;
     }
     let commit = git(Some(&root), &["rev-parse", "HEAD"])?;
@@ -89,6 +96,8 @@ fn git(dir: Option<&Path>, args: &[&str]) -> anyhow::Result<String> {
     if let Some(dir) = dir {
         command.arg("-C").arg(dir);
     }
+    // The `ext::` transport runs a command of the URL's choosing: never.
+    command.args(["-c", "protocol.ext.allow=never"]);
     // A repository that asks for credentials fails instead of waiting for a terminal.
     let output = command.args(args).env("GIT_TERMINAL_PROMPT", "0").output().context("cannot run git")?;
     if !output.status.success() {
