@@ -25,6 +25,8 @@ pub struct ActionRequest<'a> {
 
 /// The command of a module's account validator, as Sekoia's SDK registers it.
 pub const VALIDATE_ACCOUNT: &str = "validate_module_configuration";
+/// How long an account validator may take.
+const VALIDATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What a module's account validator said of a configuration.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -59,7 +61,12 @@ impl Host {
             configuration,
             idempotency_key: call.id.clone(),
         };
-        let outcome = self.run_cold(request, &call).await.outcome;
+        // Dropped at the deadline, the process is killed with it.
+        let Ok(report) = tokio::time::timeout(VALIDATION_TIMEOUT, self.run_cold(request, &call)).await else {
+            let error = format!("the account validator did not answer within {} s", VALIDATION_TIMEOUT.as_secs());
+            return AccountCheck { success: false, error: Some(error) };
+        };
+        let outcome = report.outcome;
         let success = outcome.results.as_ref().and_then(|r| r.get("success")).and_then(Value::as_bool);
         AccountCheck {
             success: success == Some(true) && outcome.error.is_none(),
