@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use riposte_host::AccountCheck;
 use riposte_store::{ModuleConfiguration, Store};
-use riposte_worker::{ConfigurationSource, Configurations, Resolved, WorkerError};
+use riposte_worker::{ConfigurationSource, Configurations, Resolved, Scrubber, WorkerError};
 use serde_json::{Map, Value};
 
 use crate::{Result, Sealer, ServiceError, Services};
@@ -91,15 +91,21 @@ impl Services {
     pub fn configuration_secrets(&self, record: &ModuleConfiguration) -> Result<Map<String, Value>> {
         opened(&self.sealer, record)
     }
-}
 
-impl Services {
     /// What `module_uuid`'s account validator says of `value` (secrets included), when the
-    /// module is installed and registers one.
+    /// module is installed and registers one. Its secrets never show in what it says.
     pub async fn check_account(&self, module_uuid: &str, value: &Map<String, Value>) -> Option<AccountCheck> {
         let module = self.registry.installed(module_uuid).filter(|m| m.launch.account_validator)?;
         let host = self.registry.host()?;
-        Some(host.check_account(&module, Value::Object(value.clone())).await)
+        let mut check = host.check_account(&module, Value::Object(value.clone())).await;
+        let secrets: Vec<String> = riposte_model::schema_secrets(&module.manifest.configuration)
+            .iter()
+            .filter_map(|name| value.get(name)?.as_str().map(str::to_string))
+            .collect();
+        if let (Some(error), Some(scrubber)) = (check.error.as_mut(), Scrubber::new(&secrets)) {
+            scrubber.text(error);
+        }
+        Some(check)
     }
 }
 

@@ -27,4 +27,5 @@ pub use executor::Executor;
 pub use metrics::WorkerMetrics;
 pub use registry::Registry;
 pub use runner::LocalRunner;
+pub use scrub::Scrubber;
 pub use service::{FAILURES_BEFORE_DEACTIVATION, RunLimits, RunService};
