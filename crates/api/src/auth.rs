@@ -29,7 +29,7 @@ mod tests {
 }
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme in any case, RFC 7235).
-pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     let (scheme, token) = headers.get(AUTHORIZATION)?.to_str().ok()?.trim_start().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use riposte_engine::Diagnostic;
+use riposte_host::CallbackError;
 use riposte_services::ServiceError;
 use riposte_store::StoreError;
 use riposte_worker::WorkerError;
@@ -100,6 +101,19 @@ impl From<WorkerError> for ApiError {
             tracing::error!(error = %err, "run data failure");
         }
         ApiError::new(status, err.to_string())
+    }
+}
+
+/// A module call's callback refused: unknown call, wrong token, finished already, bad body.
+impl From<CallbackError> for ApiError {
+    fn from(error: CallbackError) -> Self {
+        let status = match error {
+            CallbackError::UnknownCall(_) => StatusCode::NOT_FOUND,
+            CallbackError::BadToken => StatusCode::UNAUTHORIZED,
+            CallbackError::AlreadyFinished => StatusCode::CONFLICT,
+            CallbackError::BadBody(_) => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, error.to_string())
     }
 }
 

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
-use riposte_host::CallbackError;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -59,7 +58,7 @@ pub async fn callback(
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
     let callbacks = callbacks(&state)?;
-    Ok(Json(callbacks.action_callback(&id, token(&headers)?, body).map_err(refused)?))
+    Ok(Json(callbacks.action_callback(&id, token(&headers)?, body).map_err(ApiError::from)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/module-calls/{id}/callback", tag = "module protocol", security(("call token" = [])), params(("id" = String, Path, description = "The call")), request_body = Object, responses((status = 200, description = "The event starts a run of the trigger's playbook, once per `request_id`: `{\"run_uuid\": ...}`", body = Object), (status = "4XX", description = "Unknown call, wrong token, bad body, playbook not active", body = crate::error::ErrorEnvelope)))]
@@ -69,7 +68,7 @@ pub async fn trigger_event(
     headers: HeaderMap,
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
-    let (owner, event) = callbacks(&state)?.trigger_event(&id, token(&headers)?, body).map_err(refused)?;
+    let (owner, event) = callbacks(&state)?.trigger_event(&id, token(&headers)?, body).map_err(ApiError::from)?;
     let run_uuid = state.services.trigger_event(&owner, event).await?;
     Ok(Json(serde_json::json!({"run_uuid": run_uuid})))
 }
@@ -81,7 +80,7 @@ pub async fn logs(
     headers: HeaderMap,
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
-    callbacks(&state)?.logs(&id, token(&headers)?, body).map_err(refused)?;
+    callbacks(&state)?.logs(&id, token(&headers)?, body).map_err(ApiError::from)?;
     Ok(Json(serde_json::json!({})))
 }
 
@@ -91,7 +90,7 @@ pub async fn secrets(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(callbacks(&state)?.secrets(&id, token(&headers)?).map_err(refused)?))
+    Ok(Json(callbacks(&state)?.secrets(&id, token(&headers)?).map_err(ApiError::from)?))
 }
 
 /// Refuses a call's request without its token before its body is read.
@@ -102,7 +101,7 @@ pub async fn authorise_call(
     next: Next,
 ) -> Result<Response, ApiError> {
     let id = path.get("id").map(String::as_str).unwrap_or_default();
-    callbacks(&state)?.authorise(id, token(request.headers())?).map_err(refused)?;
+    callbacks(&state)?.authorise(id, token(request.headers())?).map_err(ApiError::from)?;
     Ok(next.run(request).await)
 }
 
@@ -114,14 +113,4 @@ fn token(headers: &HeaderMap) -> ApiResult<&str> {
     bearer(headers).ok_or_else(|| {
         ApiError::new(StatusCode::UNAUTHORIZED, "send the call's token as `Authorization: Bearer <token>`")
     })
-}
-
-fn refused(error: CallbackError) -> ApiError {
-    let status = match error {
-        CallbackError::UnknownCall(_) => StatusCode::NOT_FOUND,
-        CallbackError::BadToken => StatusCode::UNAUTHORIZED,
-        CallbackError::AlreadyFinished => StatusCode::CONFLICT,
-        CallbackError::BadBody(_) => StatusCode::BAD_REQUEST,
-    };
-    ApiError::new(status, error.to_string())
 }

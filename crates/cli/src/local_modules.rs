@@ -8,9 +8,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
+use riposte_api::ApiError;
 use riposte_host::{CallbackError, Callbacks, Host, load_modules};
 use riposte_modules::HttpClients;
 use riposte_worker::Registry;
@@ -79,21 +80,9 @@ async fn secrets(
 }
 
 fn token(headers: &HeaderMap) -> &str {
-    let value = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    value.split_once(' ').map(|(_, token)| token.trim()).unwrap_or_default()
+    riposte_api::auth::bearer(headers).unwrap_or_default()
 }
 
 fn answer(result: Result<axum::Json<Value>, CallbackError>) -> Response {
-    match result {
-        Ok(json) => json.into_response(),
-        Err(error) => {
-            let status = match error {
-                CallbackError::UnknownCall(_) => StatusCode::NOT_FOUND,
-                CallbackError::BadToken => StatusCode::UNAUTHORIZED,
-                CallbackError::AlreadyFinished => StatusCode::CONFLICT,
-                CallbackError::BadBody(_) => StatusCode::BAD_REQUEST,
-            };
-            (status, axum::Json(serde_json::json!({"errors": [{"detail": error.to_string()}]}))).into_response()
-        }
-    }
+    result.map_err(ApiError::from).into_response()
 }
