@@ -15,9 +15,8 @@ pub const STARTER: &str = "riposte_start.py";
 
 const STARTER_CODE: &str = r#""""Starts a component of this module for Riposte.
 
-The module runs unchanged. Sekoia's SDK reads its inputs from /symphony files first, then from
-environment variables: Riposte gives environment variables, so /symphony is pointed away from
-any folder of that name on this machine. The SDK's data path is the one Riposte gives.
+The module runs unchanged, its `main.py` as `__main__`, once `riposte_setup` has pointed the SDK
+at what Riposte gives.
 """
 import os
 import runpy
@@ -25,23 +24,10 @@ import sys
 import threading
 import time
 
-from sekoia_automation import constants
+import riposte_setup
 
 here = os.path.dirname(os.path.abspath(__file__))
-data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
-os.makedirs(data_path, exist_ok=True)
-constants.DATA_STORAGE = data_path
-no_files = os.path.join(here, ".no-symphony-files")
-try:
-    # SDK 1.21 and later read their inputs through a configuration class.
-    from sekoia_automation.configuration import filesystem
-
-    filesystem.FileSystemConfiguration.VOLUME_PATH = no_files
-except ImportError:
-    # Earlier ones, from one module-level path.
-    from sekoia_automation import config
-
-    config.VOLUME_PATH = no_files
+riposte_setup.prepare_sdk(here)
 
 
 def exit_when_orphaned(parent=os.getppid()):
@@ -56,6 +42,39 @@ def exit_when_orphaned(parent=os.getppid()):
 threading.Thread(target=exit_when_orphaned, daemon=True).start()
 sys.argv = [os.path.join(here, "main.py"), *sys.argv[1:]]
 runpy.run_path(sys.argv[0], run_name="__main__")
+"#;
+
+/// What both starters do before the module runs, on any SDK release.
+const SETUP: &str = "riposte_setup.py";
+
+const SETUP_CODE: &str = r#""""Points Sekoia's SDK at what Riposte gives, on any of its releases.
+
+The SDK reads its inputs from /symphony files first, then from environment variables: Riposte
+gives environment variables, so /symphony is pointed away from any folder of that name on this
+machine. The SDK's data path is the one Riposte gives.
+"""
+import os
+
+from sekoia_automation import constants
+
+
+def prepare_sdk(here):
+    """Sets the SDK's data path and where it looks for input files; returns the data path."""
+    data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
+    os.makedirs(data_path, exist_ok=True)
+    constants.DATA_STORAGE = data_path
+    no_files = os.path.join(here, ".no-symphony-files")
+    try:
+        # SDK 1.21 and later read their inputs through a configuration class.
+        from sekoia_automation.configuration import filesystem
+
+        filesystem.FileSystemConfiguration.VOLUME_PATH = no_files
+    except ImportError:
+        # Earlier ones, from one module-level path.
+        from sekoia_automation import config
+
+        config.VOLUME_PATH = no_files
+    return data_path
 "#;
 
 /// The warm worker the host keeps for actions; see `riposte_host::Launch::warm`.
@@ -95,22 +114,11 @@ except ImportError:
     say("cold")
     sys.exit(0)
 
-no_files = os.path.join(here, ".no-symphony-files")
-try:
-    # SDK 1.21 and later read their inputs through a configuration class.
-    from sekoia_automation.configuration import filesystem
-
-    filesystem.FileSystemConfiguration.VOLUME_PATH = no_files
-except ImportError:
-    # Earlier ones, from one module-level path.
-    from sekoia_automation import config
-
-    config.VOLUME_PATH = no_files
+import riposte_setup  # noqa: E402
 
 # Inputs come from the environment, not from a Fission request.
 os.environ.pop("SYMPHONY_RUNTIME", None)
-default_data_path = os.environ.get("RIPOSTE_DATA_PATH") or os.path.join(here, "data")
-os.makedirs(default_data_path, exist_ok=True)
+default_data_path = riposte_setup.prepare_sdk(here)
 with open(main) as f:
     code = compile(f.read(), main, "exec")
 given = set()
@@ -189,6 +197,7 @@ pub fn stage(source: &Path, staging: &Path, options: &PythonOptions) -> anyhow::
     let absolute = if python.is_absolute() { python.clone() } else { staging.join(&python) };
     pip_install(&absolute, &needed.lines, needed.pinned)?;
     check_sdk(&absolute)?;
+    std::fs::write(staging.join(SETUP), SETUP_CODE)?;
     std::fs::write(staging.join(STARTER), STARTER_CODE)?;
     std::fs::write(staging.join(WARM_STARTER), WARM_STARTER_CODE)?;
     // Compiled once here rather than at every start of a component.
