@@ -84,8 +84,10 @@ pub(super) fn install_module(
         python::stage(&source, &staging, python)
     }
     .and_then(|()| load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}")))
-    .and_then(|module| builtin_choice(&module, &staging, replace_builtin))
-    .and_then(|()| record_origin(&staging, origin));
+    .and_then(|module| {
+        let replaces_builtin = builtin_choice(&module, replace_builtin)?;
+        complete_launch(&module, &staging, replaces_builtin, origin)
+    });
     if let Err(e) = staged {
         // A failed install leaves nothing behind; the installed version, if any, stays.
         let _ = std::fs::remove_dir_all(&staging);
@@ -96,22 +98,29 @@ pub(super) fn install_module(
     load_module(&target).map_err(|e| anyhow::anyhow!("the module does not load: {e}"))
 }
 
-/// Writes where the module came from into its install file.
-fn record_origin(staging: &Path, origin: Option<&Source>) -> anyhow::Result<()> {
-    let Some(origin) = origin else { return Ok(()) };
-    let mut launch: Launch = serde_json::from_str(&std::fs::read_to_string(staging.join(INSTALL_FILE))?)?;
-    launch.source = Some(origin.clone());
+/// Adds to the staged install file what only the install knows: that the module replaces a
+/// built-in one, and where it came from.
+fn complete_launch(
+    module: &InstalledModule,
+    staging: &Path,
+    replaces_builtin: bool,
+    origin: Option<&Source>,
+) -> anyhow::Result<()> {
+    if !replaces_builtin && origin.is_none() {
+        return Ok(());
+    }
+    let launch = Launch { replaces_builtin, source: origin.cloned(), ..module.launch.clone() };
     std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
     Ok(())
 }
 
-/// A module with a built-in module's UUID is installed only to replace it, when asked to: it is
-/// marked so in its install file.
-fn builtin_choice(module: &InstalledModule, staging: &Path, replace_builtin: bool) -> anyhow::Result<()> {
+/// A module with a built-in module's UUID is installed only to replace it, when asked to; true
+/// when it replaces one.
+fn builtin_choice(module: &InstalledModule, replace_builtin: bool) -> anyhow::Result<bool> {
     let clients = riposte_modules::HttpClients::new().context("cannot set up the HTTP client")?;
     let builtin = riposte_modules::builtin_modules(&clients, None);
     let Some(same) = builtin.iter().find(|b| b.uuid().eq_ignore_ascii_case(&module.manifest.uuid)) else {
-        return Ok(());
+        return Ok(false);
     };
     if !replace_builtin {
         bail!(
@@ -122,11 +131,8 @@ fn builtin_choice(module: &InstalledModule, staging: &Path, replace_builtin: boo
             module.manifest.uuid
         );
     }
-    let mut launch = module.launch.clone();
-    launch.replaces_builtin = true;
-    std::fs::write(staging.join(INSTALL_FILE), riposte_sdk::pretty(&serde_json::to_value(&launch)?))?;
     eprintln!("module {} replaces the built-in module {}", module.manifest.name, same.manifest().name);
-    Ok(())
+    Ok(true)
 }
 
 /// Builds the module and returns its executable.
