@@ -93,6 +93,7 @@ impl From<WorkerError> for ApiError {
             | WorkerError::UnreadablePlaybook { .. }
             | WorkerError::CorruptJournal { .. }
             | WorkerError::LostOutput { .. }
+            | WorkerError::UnknownTrigger { .. }
             | WorkerError::Encode { .. }
             | WorkerError::Stalled(_)
             | WorkerError::UnusableConfiguration { .. } => StatusCode::INTERNAL_SERVER_ERROR,

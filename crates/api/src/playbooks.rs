@@ -1,13 +1,16 @@
 //! `/api/v1/symphony/playbooks`: Sekoia playbook JSON in, immutable versions, activation.
 
+use std::collections::BTreeMap;
+
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use riposte_engine::{Checked, Diagnostic, check, validate};
+use riposte_host::ComponentStatus;
 use riposte_model::Playbook;
-use riposte_modules::scheduler;
-use riposte_services::{new_run, trigger_of};
+use riposte_modules::{scheduler, sekoiaio};
+use riposte_services::{Owner, TriggerOf, new_run, triggers_of};
 use riposte_store::{NewPlaybook, Paged, PlaybookRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -61,7 +64,12 @@ pub struct PlaybookView {
     /// `restarting`, `crashed`, `stopped`), why it stopped, and its latest logs.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub trigger_status: Option<riposte_host::ComponentStatus>,
+    pub trigger_status: Option<ComponentStatus>,
+    /// When several trigger nodes are installed modules' processes: how each is doing, by
+    /// node id (`trigger_status` is the first of them).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = Object)]
+    pub trigger_statuses: BTreeMap<String, ComponentStatus>,
 }
 
 fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
@@ -72,10 +80,23 @@ fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
             ..Checked::default()
         },
     };
-    problems.extend(trigger_problems(&record.definition));
-    let trigger_status = state.services.component_status(&riposte_services::Owner::Playbook(record.uuid.clone()));
+    // Each argument is named once: a cron left empty is "empty", not also "does not parse".
+    for problem in trigger_problems(&record.definition) {
+        if !problems.iter().any(|p| p.path == problem.path) {
+            problems.push(problem);
+        }
+    }
+    let trigger_statuses: Vec<(String, ComponentStatus)> = triggers_of(&record.definition)
+        .iter()
+        .filter_map(|t| Some((t.node_id.clone(), state.services.component_status(&Owner::trigger(&record.uuid, t))?)))
+        .collect();
     PlaybookView {
-        trigger_status,
+        trigger_status: trigger_statuses.first().map(|(_, status)| status.clone()),
+        trigger_statuses: if trigger_statuses.len() > 1 {
+            trigger_statuses.into_iter().collect()
+        } else {
+            BTreeMap::new()
+        },
         uuid: record.uuid,
         name: record.name,
         active: record.active,
@@ -218,9 +239,33 @@ fn within_body(mut error: ApiError) -> ApiError {
     error
 }
 
+/// The trigger node a manual run starts from: the one asked for, else the Manual Trigger, else
+/// the first.
+fn manual_trigger(definition: &Value, asked: Option<&str>) -> ApiResult<Option<String>> {
+    let triggers = triggers_of(definition);
+    let chosen = match asked {
+        Some(node) => triggers.iter().find(|t| t.node_id == node).ok_or_else(|| {
+            let known: Vec<&str> = triggers.iter().map(|t| t.node_id.as_str()).collect();
+            ApiError::at(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "$.trigger",
+                format!("the playbook has no trigger node `{node}`; its triggers: {}", known.join(", ")),
+            )
+        })?,
+        None => match triggers.iter().find(|t| t.is(sekoiaio::MODULE_UUID, sekoiaio::MANUAL_TRIGGER_UUID)) {
+            Some(manual) => manual,
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(chosen.node_id.clone()))
+}
+
 /// What the engine cannot know about platform triggers: a cron expression must parse.
 fn trigger_problems(definition: &Value) -> Vec<Diagnostic> {
-    let Some(trigger) = trigger_of(definition) else { return Vec::new() };
+    triggers_of(definition).iter().flat_map(cron_problems).collect()
+}
+
+fn cron_problems(trigger: &TriggerOf) -> Vec<Diagnostic> {
     if !trigger.is(scheduler::MODULE_UUID, scheduler::CRON_UUID) {
         return Vec::new();
     }
@@ -243,10 +288,15 @@ pub struct ManualRun {
     /// The trigger's event: what the trigger node outputs.
     #[serde(default)]
     pub event: serde_json::Map<String, Value>,
+    /// The id of the trigger node the run starts from. When absent: the playbook's Manual
+    /// Trigger if it has one, else its first trigger.
+    #[serde(default)]
+    pub trigger: Option<String>,
 }
 
 /// Starts a run now with the given event, whatever the playbook's trigger and even when it is
-/// off: for manual triggers, webhooks and trying a playbook out.
+/// off: for manual triggers, webhooks and trying a playbook out. The playbook's other triggers
+/// are skipped in that run.
 #[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/run", tag = "playbooks", params(("uuid" = String, Path)), request_body = ManualRun, responses((status = 202, body = crate::runs::RunView), crate::error::Refused))]
 pub async fn run(
     State(state): State<AppState>,
@@ -261,8 +311,10 @@ pub async fn run(
     if !problems.is_empty() {
         return Err(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems));
     }
+    let trigger = manual_trigger(&record.definition, body.trigger.as_deref())?;
     let uuid = riposte_services::new_record_uuid();
-    let run = new_run(&record.uuid, record.version, uuid.clone(), "Manual run".into(), Value::Object(body.event));
+    let run =
+        new_run(&record.uuid, record.version, uuid.clone(), "Manual run".into(), trigger, Value::Object(body.event));
     state.services.start(run).await?;
     Ok((StatusCode::ACCEPTED, Json(crate::runs::detailed(&state, &uuid).await?)))
 }

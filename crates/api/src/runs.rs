@@ -69,6 +69,10 @@ pub struct RunView {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<Value>,
+    /// In a run's detail, the trigger node it started from; absent means the playbook's first
+    /// trigger. A playbook's other triggers show as skipped in the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger_node: Option<String>,
     /// Node id (with `[i]` per enclosing loop iteration) -> what that node did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nodes: Option<BTreeMap<String, NodeView>>,
@@ -138,6 +142,7 @@ pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
         ended_at: run.ended_at.map(iso_ms),
         duration_ms: run.started_at.zip(run.ended_at).map(|(start, end)| end - start),
         error: run.error,
+        trigger_node: run.trigger_node,
         event: detailed.then_some(run.trigger_event),
         nodes,
     }
@@ -229,8 +234,26 @@ pub async fn rerun(
     crate::playbooks::require_stored(&state, &caller, &playbook).await?;
     let target = match body.mode {
         RerunMode::All => {
+            if let Some(node) = &run.trigger_node
+                && !riposte_services::triggers_of(&playbook.definition).iter().any(|t| &t.node_id == node)
+            {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "the playbook's current version has no trigger node `{node}`, which this run started from; start a run with POST /api/v1/symphony/playbooks/{}/run",
+                        playbook.uuid
+                    ),
+                ));
+            }
             let new_uuid = riposte_services::new_record_uuid();
-            let again = new_run(&playbook.uuid, playbook.version, new_uuid.clone(), run.name, run.trigger_event);
+            let again = new_run(
+                &playbook.uuid,
+                playbook.version,
+                new_uuid.clone(),
+                run.name,
+                run.trigger_node,
+                run.trigger_event,
+            );
             state.services.start(again).await?;
             new_uuid
         }

@@ -167,6 +167,10 @@ pub struct RunArgs {
     /// JSON file with the trigger's event: the output of the trigger node.
     #[arg(long)]
     pub event: PathBuf,
+    /// The id of the trigger node the run starts from, when the playbook has several (the
+    /// first one otherwise). The other triggers are skipped.
+    #[arg(long, value_name = "NODE")]
+    pub trigger: Option<String>,
     /// Module configuration, as MODULE=FILE: MODULE is a module slug or UUID (the default
     /// configuration of that module) or a module configuration UUID that nodes name in
     /// `module_configuration_uuid`; FILE is a JSON object. Repeatable.

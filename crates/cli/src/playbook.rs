@@ -40,6 +40,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    let Some(trigger) = plan.trigger_node(args.trigger.as_deref()) else {
+        let triggers: Vec<&str> = plan.triggers.iter().map(|&t| plan.nodes[t].id.as_str()).collect();
+        anyhow::bail!(
+            "--trigger: the playbook has no trigger node `{}`; its triggers: {}",
+            args.trigger.unwrap_or_default(),
+            triggers.join(", ")
+        );
+    };
     let runner = LocalRunner::new(Executor::new(Arc::new(registry), Arc::new(configurations)));
     let run_id = uuid::Uuid::new_v4().to_string();
     let run = runtime.block_on(async {
@@ -51,7 +59,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 on_interrupt.cancel();
             }
         });
-        runner.run(&plan, &run_id, event, cancel).await
+        runner.run_from(&plan, &run_id, trigger, event, cancel).await
     });
     let report = run.report(&plan);
     if args.json {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::diagnostic::{Diagnostic, child_path, node_path};
 use crate::graph::{Graph, LOOP_BRANCH};
 use crate::plan::*;
-use crate::schema::{check_arguments, for_each_string, wants_json};
+use crate::schema::{check_arguments, check_trigger_arguments, for_each_string, wants_json};
 
 pub(crate) struct Builder<'a> {
     playbook: &'a Playbook,
@@ -35,7 +35,7 @@ impl<'a> Builder<'a> {
     pub(crate) fn build(mut self) -> (Result<Plan, Vec<Diagnostic>>, Vec<Diagnostic>) {
         let nodes: Vec<Option<PlanNode>> = self.playbook.nodes.iter().map(|(id, node)| self.node(id, node)).collect();
         self.check_edges();
-        let trigger = self.check_triggers();
+        let triggers = self.check_triggers();
         self.check_cycles();
         self.check_loop_bodies();
         self.check_node_references();
@@ -49,7 +49,7 @@ impl<'a> Builder<'a> {
         let plan = Plan {
             name: self.playbook.name.clone(),
             nodes: nodes.into_iter().map(|n| n.expect("no diagnostics means every node compiled")).collect(),
-            trigger: trigger.expect("no diagnostics means one trigger"),
+            triggers,
             graph: self.graph,
             templates: self.templates,
             body_sizes,
@@ -91,7 +91,7 @@ impl<'a> Builder<'a> {
             match self.catalogue.trigger(module, trigger) {
                 Some(manifest) => {
                     let arguments = node.arguments.clone().unwrap_or_default();
-                    check_arguments(id, &arguments, &manifest.arguments, &mut self.diags);
+                    check_trigger_arguments(id, &arguments, &manifest.arguments, &mut self.diags);
                 }
                 None => self.error(
                     id,
@@ -396,7 +396,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn check_triggers(&mut self) -> Option<usize> {
+    /// Every trigger starts runs; none may be the target of an edge.
+    fn check_triggers(&mut self) -> Vec<usize> {
         let triggers: Vec<usize> = self
             .playbook
             .nodes
@@ -405,38 +406,17 @@ impl<'a> Builder<'a> {
             .filter(|(_, n)| n.node_type == NodeType::Trigger)
             .map(|(i, _)| i)
             .collect();
-        match triggers.as_slice() {
-            [] => {
-                self.diags.push(
-                    Diagnostic::new("$.nodes", "the playbook has no trigger").hint("add a node of type `trigger`"),
-                );
-                None
-            }
-            [one] => {
-                if !self.graph.incoming[*one].is_empty() {
-                    let id = self.graph.ids[*one].clone();
-                    self.error(
-                        &id,
-                        "",
-                        "a trigger cannot be the target of an edge",
-                        Some("the trigger starts the run".into()),
-                    );
-                }
-                Some(*one)
-            }
-            [_, extra @ ..] => {
-                for &i in extra {
-                    let id = self.graph.ids[i].clone();
-                    self.error(
-                        &id,
-                        ".type",
-                        "the playbook has several triggers; exactly one is allowed",
-                        Some("split it into one playbook per trigger".into()),
-                    );
-                }
-                None
+        if triggers.is_empty() {
+            self.diags
+                .push(Diagnostic::new("$.nodes", "the playbook has no trigger").hint("add a node of type `trigger`"));
+        }
+        for &trigger in &triggers {
+            if !self.graph.incoming[trigger].is_empty() {
+                let id = self.graph.ids[trigger].clone();
+                self.error(&id, "", "a trigger cannot be the target of an edge", Some("a trigger starts a run".into()));
             }
         }
+        triggers
     }
 
     fn check_cycles(&mut self) {

@@ -28,7 +28,8 @@ pub struct Plan {
     pub name: String,
     pub graph: Graph,
     pub nodes: Vec<PlanNode>,
-    pub trigger: usize,
+    /// The trigger nodes, in the playbook's order: any of them starts a run.
+    pub triggers: Vec<usize>,
     pub templates: TemplateSet,
     /// For each foreach, how many nodes its loop body holds directly (not in nested loops).
     pub body_sizes: Vec<usize>,
@@ -99,6 +100,14 @@ impl Plan {
     /// Validates `playbook` against `catalogue` and compiles it. Every problem is reported at once.
     pub fn build(playbook: &Playbook, catalogue: &Catalogue) -> Result<Plan, Vec<Diagnostic>> {
         Builder::new(playbook, catalogue).build().0
+    }
+
+    /// The trigger node a run starts from: the one of id `node`, or the first when `None`.
+    pub fn trigger_node(&self, node: Option<&str>) -> Option<usize> {
+        match node {
+            None => self.triggers.first().copied(),
+            Some(id) => self.triggers.iter().copied().find(|&t| self.nodes[t].id == id),
+        }
     }
 
     pub fn join_mode(&self, node: usize) -> JoinMode {

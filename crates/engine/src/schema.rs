@@ -16,6 +16,49 @@ pub fn wants_json(schema: &Value, key: &str) -> bool {
     !types.is_empty() && !types.contains(&"string") && types.iter().any(|t| *t == "object" || *t == "array")
 }
 
+/// [`check_arguments`] for a trigger, which starts with the arguments it is given and nothing
+/// renders later: a required argument left empty (`""`, `null`) is named once, as empty.
+pub fn check_trigger_arguments(
+    node: &str,
+    arguments: &Map<String, Value>,
+    schema: &Value,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let base = node_path(node, ".arguments");
+    let mut filled = arguments.clone();
+    for required in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        let empty = match arguments.get(required) {
+            Some(Value::Null) => true,
+            Some(Value::String(text)) => text.trim().is_empty(),
+            _ => false,
+        };
+        if empty {
+            filled.remove(required);
+            let description = schema.pointer(&format!("/properties/{}/description", escape_pointer(required)));
+            diags.push(Diagnostic {
+                node: Some(node.to_string()),
+                path: child_path(&base, required),
+                message: format!("required argument `{required}` is empty"),
+                hint: Some(match description.and_then(Value::as_str) {
+                    Some(description) => format!("fill it in: {description}"),
+                    None => "fill it in before turning the playbook on".into(),
+                }),
+            });
+        }
+    }
+    let missing_reported: Vec<&str> =
+        arguments.keys().filter(|k| !filled.contains_key(*k)).map(String::as_str).collect();
+    let mut rest = Vec::new();
+    check_arguments(node, &filled, schema, &mut rest);
+    // The empty ones were taken out: they are not "missing" as well.
+    rest.retain(|d| !missing_reported.iter().any(|k| d.message == format!("missing required argument `{k}`")));
+    diags.extend(rest);
+}
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// Reports missing required arguments, unknown arguments when the schema forbids them, and
 /// literal values (no template inside) that break the schema of their property.
 pub fn check_arguments(node: &str, arguments: &Map<String, Value>, schema: &Value, diags: &mut Vec<Diagnostic>) {

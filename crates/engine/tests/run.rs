@@ -25,6 +25,47 @@ fn a_chain_renders_each_node_from_earlier_outputs() {
 }
 
 #[test]
+fn a_run_starts_from_one_of_several_triggers_and_skips_the_others() {
+    let plan = plan(json!({
+        "0": trigger_node(&["1", "3"]),
+        "5": trigger_node(&["1"]),
+        "1": echo_node(json!({"from_manual": "{{ node.5.who }}", "alert_seen": "{{ node.0 is defined }}"}), &["2"]),
+        "2": echo_node(json!({"n": 2}), &[]),
+        "3": echo_node(json!({"only_after_the_alert": true}), &[]),
+    }));
+    let driver = run_answering_from(&plan, Some("5"), json!({"who": "analyst"}), echo_answer);
+    assert_eq!(driver.run.status(), RunStatus::Succeeded);
+    assert_eq!(driver.calls_to("1")[0].arguments, json!({"from_manual": "analyst", "alert_seen": false}));
+    assert_eq!(driver.calls_to("2").len(), 1, "the join does not wait for the trigger that did not fire");
+    assert_eq!(driver.status_of(&plan, "0"), vec!["skipped"]);
+    assert_eq!(driver.status_of(&plan, "3"), vec!["skipped"], "what only the other trigger leads to is skipped");
+
+    let from_first = run_answering(&plan, json!({"rule": "r"}), echo_answer);
+    assert_eq!(from_first.status_of(&plan, "5"), vec!["skipped"]);
+    assert_eq!(from_first.calls_to("3").len(), 1);
+}
+
+#[test]
+fn a_restarted_run_starts_again_from_the_trigger_it_started_from() {
+    let plan = plan(json!({
+        "0": trigger_node(&["1"]),
+        "5": trigger_node(&["1"]),
+        "1": echo_node(json!({"who": "{{ node.5.who }}"}), &[]),
+    }));
+    let mut failing = true;
+    let mut driver = run_answering_from(&plan, Some("5"), json!({"who": "analyst"}), |_| {
+        if std::mem::take(&mut failing) { err(FailureKind::Action, "down") } else { ok(json!({})) }
+    });
+    assert_eq!(driver.run.status(), RunStatus::Failed);
+    let effects = driver.run.handle(&plan, Event::RestartFailed, 10);
+    let again = effects.iter().find_map(|e| match e {
+        Effect::Execute(call) => Some(call.clone()),
+        _ => None,
+    });
+    assert_eq!(again.expect("node 1 runs again").arguments, json!({"who": "analyst"}));
+}
+
+#[test]
 fn parallel_branches_run_concurrently_and_join_waits_for_all() {
     let plan = plan(json!({
         "0": trigger_node(&["1", "2"]),

@@ -25,12 +25,38 @@ fn a_valid_playbook_has_no_problem() {
 }
 
 #[test]
-fn trigger_count_is_checked() {
+fn a_playbook_has_at_least_one_trigger_that_nothing_leads_to() {
     assert_has(&problems(json!({"1": echo_node(json!({}), &[])})), "$.nodes", "no trigger");
-    let diags = problems(json!({"0": trigger_node(&[]), "5": trigger_node(&[])}));
-    assert_has(&diags, "$.nodes[\"5\"].type", "several triggers");
+    let diags = problems(json!({"0": trigger_node(&["1"]), "5": trigger_node(&["1"]), "1": echo_node(json!({}), &[])}));
+    assert!(diags.is_empty(), "several triggers may start the same playbook: {diags:#?}");
     let diags = problems(json!({"0": trigger_node(&["1"]), "1": echo_node(json!({}), &["0"])}));
     assert!(diags.iter().any(|d| d.message.contains("cannot be the target")), "{diags:#?}");
+}
+
+#[test]
+fn a_trigger_argument_left_empty_is_named_once_as_empty() {
+    let feed = |arguments: Value| {
+        json!({"name": "Feed", "type": "trigger", "module_uuid": MODULE, "trigger_uuid": FEED_TRIGGER,
+               "arguments": arguments, "outputs": {"default": ["1"]}})
+    };
+    let diags = problems(json!({
+        "0": feed(json!({"feed": " ", "interval": null, "tag": ""})),
+        "1": echo_node(json!({}), &[]),
+    }));
+    let found: Vec<(&str, &str)> = diags.iter().map(|d| (d.path.as_str(), d.message.as_str())).collect();
+    assert_eq!(
+        found,
+        vec![
+            ("$.nodes[\"0\"].arguments.feed", "required argument `feed` is empty"),
+            ("$.nodes[\"0\"].arguments.interval", "required argument `interval` is empty"),
+        ],
+        "an optional argument may stay empty"
+    );
+    assert_eq!(diags[0].hint.as_deref(), Some("fill it in: Feed to watch"));
+    let missing = problems(json!({"0": feed(json!({"feed": "alerts"})), "1": echo_node(json!({}), &[])}));
+    assert_has(&missing, "$.nodes[\"0\"].arguments", "missing required argument `interval`");
+    let filled = problems(json!({"0": feed(json!({"feed": "alerts", "interval": 5})), "1": echo_node(json!({}), &[])}));
+    assert!(filled.is_empty(), "{filled:#?}");
 }
 
 #[test]

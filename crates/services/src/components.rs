@@ -1,5 +1,5 @@
-//! Installed modules' triggers and connectors, kept in step with what is on: each active
-//! playbook whose trigger an installed module provides has its trigger process, each intake with
+//! Installed modules' triggers and connectors, kept in step with what is on: each trigger node
+//! of an active playbook that an installed module provides has its trigger process, each intake with
 //! a connector has its connector process. Every second the wanted set is compared with the
 //! running one; a component whose playbook version, settings, configuration or module changed is
 //! started anew.
@@ -23,21 +23,35 @@ pub const INTAKE_PATH: &str = "/api/v1/intake-http";
 /// Whom a component works for; its events are told apart by it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Owner {
-    Playbook(String),
+    /// A trigger node of a playbook: `node` is `None` for the playbook's first trigger, which
+    /// keeps the name a playbook's only trigger always had (its data path, its events' keys).
+    Playbook {
+        uuid: String,
+        node: Option<String>,
+    },
     Intake(String),
 }
 
 impl Owner {
+    /// The owner of a playbook's trigger node.
+    pub fn trigger(playbook_uuid: &str, trigger: &TriggerOf) -> Owner {
+        Owner::Playbook { uuid: playbook_uuid.to_string(), node: trigger.named_node() }
+    }
+
     pub fn key(&self) -> String {
         match self {
-            Owner::Playbook(uuid) => format!("playbook:{uuid}"),
+            Owner::Playbook { uuid, node: None } => format!("playbook:{uuid}"),
+            Owner::Playbook { uuid, node: Some(node) } => format!("playbook:{uuid}:{node}"),
             Owner::Intake(uuid) => format!("intake:{uuid}"),
         }
     }
 
     pub fn parse(key: &str) -> Option<Owner> {
         match key.split_once(':')? {
-            ("playbook", uuid) => Some(Owner::Playbook(uuid.to_string())),
+            ("playbook", rest) => Some(match rest.split_once(':') {
+                Some((uuid, node)) => Owner::Playbook { uuid: uuid.to_string(), node: Some(node.to_string()) },
+                None => Owner::Playbook { uuid: rest.to_string(), node: None },
+            }),
             ("intake", uuid) => Some(Owner::Intake(uuid.to_string())),
             _ => None,
         }
@@ -128,11 +142,13 @@ pub async fn run_components(services: Arc<Services>, shutdown: CancellationToken
 
 async fn wanted(services: &Services, host: &Host) -> Result<HashMap<Owner, Wanted>, StoreError> {
     let mut wanted = HashMap::new();
-    for (playbook, trigger) in services.active_triggers().await? {
-        let Some(module) = services.registry.installed(&trigger.module_uuid) else { continue };
-        let owner = Owner::Playbook(playbook.uuid.clone());
-        if let Some(want) = trigger_component(services, module, &trigger, &owner, playbook.version).await {
-            wanted.insert(owner, want);
+    for (playbook, triggers) in services.active_triggers().await? {
+        for trigger in triggers.iter() {
+            let Some(module) = services.registry.installed(&trigger.module_uuid) else { continue };
+            let owner = Owner::trigger(&playbook.uuid, trigger);
+            if let Some(want) = trigger_component(services, module, trigger, &owner, playbook.version).await {
+                wanted.insert(owner, want);
+            }
         }
     }
     for intake in services.store.list_intakes().await? {
@@ -220,4 +236,21 @@ fn digest(inputs: &impl serde::Serialize, module: &Arc<InstalledModule>) -> u64 
     serde_json::to_string(inputs).unwrap_or_default().hash(&mut hasher);
     Arc::as_ptr(module).hash(&mut hasher);
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_owner_reads_back_from_its_key_and_a_first_trigger_keeps_the_playbook_name() {
+        let first = Owner::Playbook { uuid: "p-1".into(), node: None };
+        let second = Owner::Playbook { uuid: "p-1".into(), node: Some("manual:2".into()) };
+        let intake = Owner::Intake("i-1".into());
+        assert_eq!(first.key(), "playbook:p-1", "the data path of a playbook's only trigger stays where it was");
+        for owner in [first, second, intake] {
+            assert_eq!(Owner::parse(&owner.key()), Some(owner));
+        }
+        assert_eq!(Owner::parse("queue:x"), None);
+    }
 }

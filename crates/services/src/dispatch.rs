@@ -14,6 +14,8 @@ use crate::Services;
 /// A playbook's trigger node: which trigger, with what configuration.
 pub struct TriggerOf {
     pub node_id: String,
+    /// Where it stands among the playbook's triggers: 0 for the first.
+    pub position: usize,
     pub module_uuid: String,
     pub trigger_uuid: String,
     pub configuration: Value,
@@ -22,31 +24,53 @@ pub struct TriggerOf {
 }
 
 impl TriggerOf {
+    /// The node's id, except for the playbook's first trigger, which is named by its playbook
+    /// alone: keys made before playbooks had several triggers stay the same.
+    pub fn named_node(&self) -> Option<String> {
+        (self.position > 0).then(|| self.node_id.clone())
+    }
+
     pub fn is(&self, module_uuid: &str, trigger_uuid: &str) -> bool {
         self.module_uuid.eq_ignore_ascii_case(module_uuid) && self.trigger_uuid.eq_ignore_ascii_case(trigger_uuid)
     }
 }
 
-pub fn trigger_of(definition: &Value) -> Option<TriggerOf> {
-    let playbook: Playbook = serde_json::from_value(definition.clone()).ok()?;
-    let (id, node) = playbook.nodes.iter().find(|(_, n)| n.node_type == NodeType::Trigger)?;
-    Some(TriggerOf {
-        node_id: id.clone(),
-        module_uuid: node.module_uuid.clone()?,
-        trigger_uuid: node.trigger_uuid.clone()?,
-        configuration: node.arguments.clone().map(Value::Object).unwrap_or_default(),
-        module_configuration_uuid: node.module_configuration_uuid.clone(),
-    })
+/// The trigger nodes of a playbook definition, in its order; a node that does not name its
+/// module and trigger is left out (validation names it).
+pub fn triggers_of(definition: &Value) -> Vec<TriggerOf> {
+    let Ok(playbook) = serde_json::from_value::<Playbook>(definition.clone()) else { return Vec::new() };
+    let nodes = playbook.nodes.iter().filter(|(_, n)| n.node_type == NodeType::Trigger);
+    nodes
+        .enumerate()
+        .filter_map(|(position, (id, node))| {
+            Some(TriggerOf {
+                node_id: id.clone(),
+                position,
+                module_uuid: node.module_uuid.clone()?,
+                trigger_uuid: node.trigger_uuid.clone()?,
+                configuration: node.arguments.clone().map(Value::Object).unwrap_or_default(),
+                module_configuration_uuid: node.module_configuration_uuid.clone(),
+            })
+        })
+        .collect()
 }
 
-/// A run of a playbook version, created now.
-pub fn new_run(playbook_uuid: &str, version: i64, uuid: String, name: String, event: Value) -> NewRun {
+/// A run of a playbook version from its trigger node `trigger_node`, created now.
+pub fn new_run(
+    playbook_uuid: &str,
+    version: i64,
+    uuid: String,
+    name: String,
+    trigger_node: Option<String>,
+    event: Value,
+) -> NewRun {
     NewRun {
         uuid,
         playbook_uuid: playbook_uuid.to_string(),
         playbook_version: version,
         name,
         trigger_event: event,
+        trigger_node,
         created_at: now_ms(),
     }
 }
@@ -56,11 +80,11 @@ type VersionKey = (String, i64);
 
 /// Triggers of playbook versions, read once: a version never changes.
 #[derive(Default)]
-pub(crate) struct TriggerCache(Mutex<HashMap<VersionKey, Option<Arc<TriggerOf>>>>);
+pub(crate) struct TriggerCache(Mutex<HashMap<VersionKey, Arc<[TriggerOf]>>>);
 
 impl Services {
-    /// The active playbooks, with their triggers.
-    pub(crate) async fn active_triggers(&self) -> Result<Vec<(PlaybookHead, Arc<TriggerOf>)>> {
+    /// Every trigger node of the active playbooks, with its playbook.
+    pub(crate) async fn active_triggers(&self) -> Result<Vec<(PlaybookHead, Arc<[TriggerOf]>)>> {
         active_triggers(self.store.as_ref(), &self.triggers).await
     }
 }
@@ -69,23 +93,23 @@ impl Services {
 async fn active_triggers(
     store: &dyn PlaybookStore,
     cache: &TriggerCache,
-) -> Result<Vec<(PlaybookHead, Arc<TriggerOf>)>> {
+) -> Result<Vec<(PlaybookHead, Arc<[TriggerOf]>)>> {
     let heads = store.active_playbook_heads().await?;
     let mut active = Vec::with_capacity(heads.len());
     for head in heads {
         let key = (head.uuid.clone(), head.version);
         let cached = cache.0.lock().expect("trigger cache lock").get(&key).cloned();
-        let trigger = match cached {
-            Some(trigger) => trigger,
+        let triggers = match cached {
+            Some(triggers) => triggers,
             None => {
                 let definition = store.get_version(&head.uuid, head.version).await?;
-                let trigger = definition.as_ref().and_then(trigger_of).map(Arc::new);
-                cache.0.lock().expect("trigger cache lock").insert(key, trigger.clone());
-                trigger
+                let triggers: Arc<[TriggerOf]> = definition.as_ref().map(triggers_of).unwrap_or_default().into();
+                cache.0.lock().expect("trigger cache lock").insert(key, triggers.clone());
+                triggers
             }
         };
-        if let Some(trigger) = trigger {
-            active.push((head, trigger));
+        if !triggers.is_empty() {
+            active.push((head, triggers));
         }
     }
     Ok(active)
@@ -98,16 +122,19 @@ pub(crate) async fn runs_for_alert(services: &Services, alert: &Alert, change: A
     if services.registry.is_replaced(sekoiaio::MODULE_UUID) {
         return Ok(runs);
     }
-    for (playbook, trigger) in services.active_triggers().await? {
-        if !trigger.module_uuid.eq_ignore_ascii_case(sekoiaio::MODULE_UUID)
-            || !sekoiaio::is_alert_trigger(&trigger.trigger_uuid)
-        {
-            continue;
-        }
-        if let Some((name, event)) =
-            sekoiaio::alert_trigger_event(&trigger.trigger_uuid, &trigger.configuration, alert, change)
-        {
-            runs.push(new_run(&playbook.uuid, playbook.version, crate::new_record_uuid(), name, event));
+    for (playbook, triggers) in services.active_triggers().await? {
+        for trigger in triggers.iter() {
+            if !trigger.module_uuid.eq_ignore_ascii_case(sekoiaio::MODULE_UUID)
+                || !sekoiaio::is_alert_trigger(&trigger.trigger_uuid)
+            {
+                continue;
+            }
+            if let Some((name, event)) =
+                sekoiaio::alert_trigger_event(&trigger.trigger_uuid, &trigger.configuration, alert, change)
+            {
+                let node = Some(trigger.node_id.clone());
+                runs.push(new_run(&playbook.uuid, playbook.version, crate::new_record_uuid(), name, node, event));
+            }
         }
     }
     Ok(runs)

@@ -25,7 +25,7 @@ use riposte_worker::{ConfigurationSource, Registry, RunService};
 
 pub use components::{INTAKE_PATH, Owner, run_components};
 pub use configurations::{Split, StoredConfigurations, redirected_fields};
-pub use dispatch::{TriggerOf, new_run, trigger_of};
+pub use dispatch::{TriggerOf, new_run, triggers_of};
 pub use error::{Result, ServiceError};
 pub use local_alerts::StoreAlerts;
 pub use retention::{RetentionPolicy, run_retention};

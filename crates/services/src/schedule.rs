@@ -1,5 +1,5 @@
-//! Scheduled runs: each second, every active playbook with a cron trigger gets a run for the
-//! latest time its expression gives, once. A run's UUID derives from the playbook and the
+//! Scheduled runs: each second, every cron trigger of an active playbook gets a run for the
+//! latest time its expression gives, once. A run's UUID derives from the playbook, the trigger and the
 //! scheduled time, so a time is never run twice, across restarts too; after downtime, only the
 //! latest missed time runs.
 
@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use riposte_modules::scheduler;
+use riposte_store::{NewRun, PlaybookHead};
 use tokio_util::sync::CancellationToken;
 
-use crate::dispatch::new_run;
+use crate::dispatch::{TriggerOf, new_run};
 use crate::{Result, Services};
 
 /// Scheduled times older than this are not caught up on.
@@ -35,30 +36,33 @@ pub async fn tick(services: &Services, now: DateTime<Utc>) -> Result<usize> {
     if services.registry.is_replaced(scheduler::MODULE_UUID) {
         return Ok(started);
     }
-    for (playbook, trigger) in services.active_triggers().await? {
-        if !trigger.is(scheduler::MODULE_UUID, scheduler::CRON_UUID) {
-            continue;
-        }
-        let Some(expression) = trigger.configuration.get("cron").and_then(|c| c.as_str()) else { continue };
-        let Ok(cron) = scheduler::parse(expression) else { continue };
-        let Some(due) = scheduler::latest_occurrence(&cron, now) else { continue };
-        // A playbook turned on (or changed) after the time does not run for it.
-        if due.timestamp_millis() < playbook.updated_at || now - due > CATCH_UP {
-            continue;
-        }
-        let key = format!("{}:{}", playbook.uuid, due.timestamp_millis());
-        let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes()).to_string();
-        let event = serde_json::to_value(scheduler::event(expression, due)).expect("events serialise");
-        let run = new_run(
-            &playbook.uuid,
-            playbook.version,
-            uuid,
-            format!("Scheduled run: {}", event["scheduled_at"].as_str().unwrap_or_default()),
-            event,
-        );
-        if services.start_once(run).await? {
-            started += 1;
+    for (playbook, triggers) in services.active_triggers().await? {
+        for trigger in triggers.iter().filter(|t| t.is(scheduler::MODULE_UUID, scheduler::CRON_UUID)) {
+            if let Some(run) = due_run(&playbook, trigger, now)
+                && services.start_once(run).await?
+            {
+                started += 1;
+            }
         }
     }
     Ok(started)
+}
+
+/// The run of the latest time `trigger` gives at `now`, unless it is too old.
+fn due_run(playbook: &PlaybookHead, trigger: &TriggerOf, now: DateTime<Utc>) -> Option<NewRun> {
+    let expression = trigger.configuration.get("cron").and_then(|c| c.as_str())?;
+    let cron = scheduler::parse(expression).ok()?;
+    let due = scheduler::latest_occurrence(&cron, now)?;
+    // A playbook turned on (or changed) after the time does not run for it.
+    if due.timestamp_millis() < playbook.updated_at || now - due > CATCH_UP {
+        return None;
+    }
+    let key = match trigger.named_node() {
+        None => format!("{}:{}", playbook.uuid, due.timestamp_millis()),
+        Some(node) => format!("{}:{node}:{}", playbook.uuid, due.timestamp_millis()),
+    };
+    let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes()).to_string();
+    let event = serde_json::to_value(scheduler::event(expression, due)).expect("events serialise");
+    let name = format!("Scheduled run: {}", event["scheduled_at"].as_str().unwrap_or_default());
+    Some(new_run(&playbook.uuid, playbook.version, uuid, name, Some(trigger.node_id.clone()), event))
 }

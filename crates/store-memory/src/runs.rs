@@ -99,7 +99,7 @@ impl RunStore for MemoryStore {
 
 /// A run as lists show it: without its trigger event and node account.
 fn summary(run: &RunRecord) -> RunRecord {
-    RunRecord { trigger_event: Value::Null, nodes: Vec::new(), ..run.clone() }
+    RunRecord { trigger_event: Value::Null, trigger_node: None, nodes: Vec::new(), ..run.clone() }
 }
 
 fn matches(filter: &RunFilter, run: &RunRecord) -> bool {

@@ -57,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_run_outputs.sql"),
     include_str!("../migrations/0004_intakes.sql"),
     include_str!("../migrations/0005_run_keys.sql"),
+    include_str!("../migrations/0006_run_trigger_node.sql"),
 ];
 
 impl SqliteStore {

@@ -13,10 +13,11 @@ use crate::connection::{error, from_json, to_json};
 
 const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, \
      (SELECT event FROM run_triggers WHERE run_id = runs.id), \
-     COALESCE((SELECT nodes FROM run_accounts WHERE run_id = runs.id), '[]'), created_at, started_at, ended_at, error, events FROM runs";
+     COALESCE((SELECT nodes FROM run_accounts WHERE run_id = runs.id), '[]'), created_at, started_at, ended_at, error, events, \
+     (SELECT node FROM run_triggers WHERE run_id = runs.id) FROM runs";
 /// The same without the trigger event and the node account, which a list does not show.
 const SUMMARY: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, 'null', '[]', created_at, \
-     started_at, ended_at, error, events FROM runs";
+     started_at, ended_at, error, events, NULL FROM runs";
 const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4)";
 
 /// A new run with its trigger event encoded, ready to insert: encoding happens before the
@@ -39,12 +40,12 @@ pub(crate) fn insert_runs(tx: &Transaction, runs: &[RunRow]) -> Result<()> {
         )
         .map_err(error)?;
     let mut insert_trigger =
-        tx.prepare_cached("INSERT INTO run_triggers (run_id, event) VALUES (?1, ?2)").map_err(error)?;
+        tx.prepare_cached("INSERT INTO run_triggers (run_id, event, node) VALUES (?1, ?2, ?3)").map_err(error)?;
     for RunRow { run, trigger_event } in runs {
         insert_run
             .execute(params![run.uuid, run.playbook_uuid, run.playbook_version, run.name, run.created_at])
             .map_err(error)?;
-        insert_trigger.execute(params![tx.last_insert_rowid(), trigger_event]).map_err(error)?;
+        insert_trigger.execute(params![tx.last_insert_rowid(), trigger_event, run.trigger_node]).map_err(error)?;
     }
     Ok(())
 }
@@ -61,6 +62,7 @@ fn record(row: &Row) -> rusqlite::Result<RunRecord> {
         name: row.get(3)?,
         status: status(&row.get::<_, String>(4)?)?,
         trigger_event: from_json(&row.get::<_, String>(5)?)?,
+        trigger_node: row.get(12)?,
         nodes: from_json(&row.get::<_, String>(6)?)?,
         created_at: row.get(7)?,
         started_at: row.get(8)?,

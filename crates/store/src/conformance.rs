@@ -205,6 +205,7 @@ fn new_run(n: u32, playbook: &str) -> NewRun {
         playbook_version: 1,
         name: format!("Run {n}"),
         trigger_event: json!({"n": n}),
+        trigger_node: (n % 2 == 0).then(|| format!("manual-{n}")),
         created_at: 1_700_000_000_000 + i64::from(n),
     }
 }
@@ -371,6 +372,9 @@ pub async fn runs(store: &dyn Store) {
     assert_eq!(stored.error.as_deref(), Some("module gone"));
     assert_eq!(stored.nodes, vec![node], "no nodes in a write leaves the stored ones as they were");
     assert_eq!(stored.trigger_event, run.trigger_event);
+    assert_eq!(stored.trigger_node, run.trigger_node, "the trigger node a run starts from is kept");
+    let other = store.get_run(&runs[1].uuid).await.unwrap().unwrap();
+    assert_eq!(other.trigger_node, runs[1].trigger_node);
 
     let filter =
         RunFilter { playbook_uuid: Some("p-runs".into()), status: Some(RunStatus::Pending), ..Default::default() };

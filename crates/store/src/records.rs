@@ -84,6 +84,8 @@ pub struct NewRun {
     /// What the run is about, e.g. "Sekoia.io Alert: ALxxxx".
     pub name: String,
     pub trigger_event: Value,
+    /// The trigger node the run starts from; `None` is the playbook's first trigger.
+    pub trigger_node: Option<String>,
     /// Epoch milliseconds, as every run and node time.
     pub created_at: i64,
 }
@@ -98,6 +100,7 @@ impl NewRun {
             name: self.name,
             status: RunStatus::Pending,
             trigger_event: self.trigger_event,
+            trigger_node: self.trigger_node,
             nodes: Vec::new(),
             created_at: self.created_at,
             started_at: None,
@@ -175,6 +178,8 @@ pub struct RunRecord {
     pub name: String,
     pub status: RunStatus,
     pub trigger_event: Value,
+    /// The trigger node the run started from; `None` is the playbook's first trigger.
+    pub trigger_node: Option<String>,
     pub nodes: Vec<NodeReport>,
     pub created_at: i64,
     pub started_at: Option<i64>,

@@ -109,6 +109,9 @@ impl DurableRunner {
             Err(WorkerError::Store(e)) => return Err(e.into()),
             Err(error) => return self.fail_unrunnable(&record, error).await,
         };
+        if let Err(error) = trigger_of(&plan, &record) {
+            return self.fail_unrunnable(&record, error).await;
+        }
         let (run, effects, next_seq) = self.rebuild(&plan, &mut record).await?;
         let mut journal = StoreJournal {
             store: self.store.clone(),
@@ -126,7 +129,8 @@ impl DurableRunner {
     /// not started takes the record's trigger event.
     async fn rebuild(&self, plan: &Plan, record: &mut RunRecord) -> Result<(Run, Vec<riposte_engine::Effect>, i64)> {
         let Some(started_at) = record.started_at else {
-            let (run, effects) = Run::start(plan, &record.uuid, std::mem::take(&mut record.trigger_event), now_ms());
+            let event = std::mem::take(&mut record.trigger_event);
+            let (run, effects) = Run::start_from(plan, &record.uuid, trigger_of(plan, record)?, event, now_ms());
             let state = state(&run, plan, &mut self.large_outputs(), Vec::new())?;
             self.store.append_run_events(&record.uuid, record.journal_len, &[], &state).await?;
             return Ok((run, effects, record.journal_len));
@@ -149,7 +153,8 @@ impl DurableRunner {
 
     /// The run its journal describes, and how many events that journal holds.
     async fn replay(&self, plan: &Plan, record: &RunRecord, started_at: i64) -> Result<(Run, i64)> {
-        let (mut run, _) = Run::start(plan, &record.uuid, record.trigger_event.clone(), started_at);
+        let trigger = trigger_of(plan, record)?;
+        let (mut run, _) = Run::start_from(plan, &record.uuid, trigger, record.trigger_event.clone(), started_at);
         let mut journal = self.store.run_events(&record.uuid).await?;
         let kept_apart = self.store.run_outputs(&record.uuid, &referenced_outputs(&journal)).await?;
         for (number, line) in journal.iter_mut().enumerate() {
@@ -258,6 +263,14 @@ impl LargeOutputs {
 }
 
 /// The length of `value` as JSON, without writing it out.
+/// The trigger node a stored run starts from.
+fn trigger_of(plan: &Plan, record: &RunRecord) -> Result<usize> {
+    plan.trigger_node(record.trigger_node.as_deref()).ok_or_else(|| WorkerError::UnknownTrigger {
+        run: record.uuid.clone(),
+        node: record.trigger_node.clone().unwrap_or_default(),
+    })
+}
+
 fn json_len(value: &Value) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {

@@ -25,6 +25,7 @@ async fn store_run(store: &dyn Store, definition: serde_json::Value) -> String {
         playbook_version: 1,
         name: "test".into(),
         trigger_event: json!({}),
+        trigger_node: None,
         created_at: 0,
     };
     store.insert_runs(&[run]).await.unwrap();

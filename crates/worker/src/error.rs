@@ -18,6 +18,8 @@ pub enum WorkerError {
     /// A stored version no longer compiles (a module it uses was uninstalled or changed).
     #[error("the playbook no longer validates: {}", .0.join("; "))]
     InvalidPlaybook(Vec<String>),
+    #[error("run {run} starts from trigger node `{node}`, which its playbook version does not have")]
+    UnknownTrigger { run: String, node: String },
     #[error("the journal of run {run} is unreadable at event {event}: {source}")]
     CorruptJournal { run: String, event: usize, source: serde_json::Error },
     #[error("run {run} lost its output {key}")]

@@ -16,9 +16,22 @@ impl LocalRunner {
         LocalRunner { executor }
     }
 
-    /// Runs `plan` for one trigger event until it ends or `cancel` fires.
+    /// Runs `plan` from its first trigger for one trigger event until it ends or `cancel` fires.
     pub async fn run(&self, plan: &Plan, run_id: &str, event: Value, cancel: CancellationToken) -> Run {
-        let (run, effects) = Run::start(plan, run_id, event, now_ms());
+        let first = plan.trigger_node(None).expect("a plan has a trigger");
+        self.run_from(plan, run_id, first, event, cancel).await
+    }
+
+    /// [`LocalRunner::run`] from the trigger node `trigger` (an index of [`Plan::triggers`]).
+    pub async fn run_from(
+        &self,
+        plan: &Plan,
+        run_id: &str,
+        trigger: usize,
+        event: Value,
+        cancel: CancellationToken,
+    ) -> Run {
+        let (run, effects) = Run::start_from(plan, run_id, trigger, event, now_ms());
         drive(plan, run, effects, &self.executor, &mut NoJournal, cancel)
             .await
             .expect("an in-memory journal never fails")

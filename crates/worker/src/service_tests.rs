@@ -18,6 +18,7 @@ fn new_run(n: usize) -> NewRun {
         playbook_version: 1,
         name: "test".into(),
         trigger_event: json!({}),
+        trigger_node: None,
         created_at: n as i64,
     }
 }

@@ -124,6 +124,8 @@ pub struct Instance {
 #[derive(Debug, Clone)]
 pub struct Run {
     id: String,
+    /// The trigger node the run started from.
+    trigger: usize,
     status: RunStatus,
     frames: Vec<Frame>,
     instances: Vec<Instance>,
@@ -144,20 +146,37 @@ pub struct Run {
 }
 
 impl Run {
-    /// Starts a run of `plan` with the trigger's event as the trigger node's output.
+    /// Starts a run of `plan` from its first trigger, with the trigger's event as the trigger
+    /// node's output.
     pub fn start(plan: &Plan, run_id: &str, trigger_output: Value, now_ms: i64) -> (Run, Vec<Effect>) {
-        Run::start_with(plan, run_id, trigger_output, now_ms, HashMap::new())
+        let first = plan.trigger_node(None).expect("a plan has a trigger");
+        Run::start_from(plan, run_id, first, trigger_output, now_ms)
+    }
+
+    /// Starts a run of `plan` from its trigger node `trigger` (an index of
+    /// [`Plan::triggers`]). The playbook's other triggers are skipped: what only they lead to
+    /// is skipped too, and a join waits for none of them.
+    pub fn start_from(
+        plan: &Plan,
+        run_id: &str,
+        trigger: usize,
+        trigger_output: Value,
+        now_ms: i64,
+    ) -> (Run, Vec<Effect>) {
+        Run::start_with(plan, run_id, trigger, trigger_output, now_ms, HashMap::new())
     }
 
     fn start_with(
         plan: &Plan,
         run_id: &str,
+        trigger: usize,
         trigger_output: Value,
         now_ms: i64,
         memo: HashMap<String, ActionOutcome>,
     ) -> (Run, Vec<Effect>) {
         let mut run = Run {
             id: run_id.to_string(),
+            trigger,
             status: RunStatus::Running,
             frames: vec![Frame {
                 parent: None,
@@ -180,9 +199,14 @@ impl Run {
             ended_at_ms: None,
             memo,
         };
-        let trigger = run.instance(plan, 0, plan.trigger);
-        run.instances[trigger].started_at_ms = Some(now_ms);
-        run.succeed(plan, trigger, Some(trigger_output), Vec::new());
+        // The fired trigger is the run's first instance: a restart reads its event there.
+        let fired = run.instance(plan, 0, trigger);
+        run.instances[fired].started_at_ms = Some(now_ms);
+        run.succeed(plan, fired, Some(trigger_output), Vec::new());
+        for &other in plan.triggers.iter().filter(|&&t| t != trigger) {
+            let idle = run.instance(plan, 0, other);
+            run.skip(plan, idle, EdgeState::Dead);
+        }
         run.settle(plan);
         let effects = std::mem::take(&mut run.effects);
         (run, effects)
@@ -230,7 +254,7 @@ impl Run {
             }
         }
         let trigger_output = self.instances.first().and_then(|t| t.results.clone()).unwrap_or(Value::Null);
-        let (mut run, effects) = Run::start_with(plan, &self.id, trigger_output, now_ms, memo);
+        let (mut run, effects) = Run::start_with(plan, &self.id, self.trigger, trigger_output, now_ms, memo);
         run.started_at_ms = self.started_at_ms;
         (run, effects)
     }

@@ -64,7 +64,7 @@ impl Run {
     }
 
     /// The node will not run: its branches carry `cause` (dead, or failed upstream).
-    fn skip(&mut self, plan: &Plan, id: InstanceId, cause: EdgeState) {
+    pub(super) fn skip(&mut self, plan: &Plan, id: InstanceId, cause: EdgeState) {
         self.close(id, NodeStatus::Skipped);
         self.release(plan, id, |_| cause);
     }

@@ -9,6 +9,8 @@ pub const MODULE: &str = "00000000-0000-0000-0000-00000000000m";
 pub const ECHO: &str = "00000000-0000-0000-0000-0000000000e0";
 pub const SCAN: &str = "00000000-0000-0000-0000-0000000000e1";
 pub const TRIGGER: &str = "00000000-0000-0000-0000-0000000000t0";
+/// A trigger with required settings.
+pub const FEED_TRIGGER: &str = "00000000-0000-0000-0000-0000000000t1";
 
 /// Module `m`: `echo` returns its arguments; `scan` has branches `detected` / `not detected`
 /// and a schema with a required `url`.
@@ -35,15 +37,30 @@ pub fn catalogue() -> Catalogue {
                 Some(json!({"detected": "", "not detected": ""})),
             ),
         ],
-        triggers: vec![TriggerManifest {
-            uuid: TRIGGER.into(),
-            name: "Event".into(),
-            description: String::new(),
-            docker_parameters: "event".into(),
-            arguments: json!({"type": "object", "properties": {}}),
-            results: json!({}),
-            extra: Default::default(),
-        }],
+        triggers: vec![
+            TriggerManifest {
+                uuid: TRIGGER.into(),
+                name: "Event".into(),
+                description: String::new(),
+                docker_parameters: "event".into(),
+                arguments: json!({"type": "object", "properties": {}}),
+                results: json!({}),
+                extra: Default::default(),
+            },
+            TriggerManifest {
+                uuid: FEED_TRIGGER.into(),
+                name: "Feed".into(),
+                description: String::new(),
+                docker_parameters: "feed".into(),
+                arguments: json!({"type": "object", "properties": {
+                "feed": {"type": "string", "description": "Feed to watch"},
+                "interval": {"type": "integer"},
+                "tag": {"type": "string"}
+            }, "required": ["feed", "interval"]}),
+                results: json!({}),
+                extra: Default::default(),
+            },
+        ],
         connectors: vec![],
         extra: Default::default(),
     };
@@ -98,8 +115,19 @@ pub struct Driver {
     pub now: i64,
 }
 
-pub fn run_answering(plan: &Plan, event: Value, mut answer: impl FnMut(&ActionCall) -> ActionOutcome) -> Driver {
-    let (run, effects) = Run::start(plan, "run-1", event, 0);
+pub fn run_answering(plan: &Plan, event: Value, answer: impl FnMut(&ActionCall) -> ActionOutcome) -> Driver {
+    run_answering_from(plan, None, event, answer)
+}
+
+/// [`run_answering`] from the trigger node `trigger` (the first when `None`).
+pub fn run_answering_from(
+    plan: &Plan,
+    trigger: Option<&str>,
+    event: Value,
+    mut answer: impl FnMut(&ActionCall) -> ActionOutcome,
+) -> Driver {
+    let trigger = plan.trigger_node(trigger).expect("the plan has this trigger");
+    let (run, effects) = Run::start_from(plan, "run-1", trigger, event, 0);
     let mut driver = Driver { run, calls: Vec::new(), waits: Vec::new(), max_in_flight: 0, now: 0 };
     let mut pending: Vec<Effect> = effects;
     let mut in_flight: Vec<ActionCall> = Vec::new();
