@@ -71,6 +71,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotActive(_) => StatusCode::CONFLICT,
             ServiceError::ConnectorEvent | ServiceError::Directory(_) => StatusCode::BAD_REQUEST,
             ServiceError::NoModuleHost => StatusCode::NOT_FOUND,
+            ServiceError::TooManyAssets { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::Key(_) | ServiceError::Sealed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {

@@ -39,7 +39,8 @@ pub struct ConnectorInput {
     /// The module configuration it runs with; the module's default when absent.
     pub module_configuration_uuid: Option<String>,
     /// The connector's settings, checked against its manifest; `intake_key` and
-    /// `intake_server` are filled in by the platform.
+    /// `intake_server` are filled in by the platform (for an asset connector, `sekoia_api_key`
+    /// and `sekoia_base_url`: it sends its assets to this server with the intake's key).
     #[serde(default)]
     #[schema(value_type = Object)]
     pub configuration: serde_json::Map<String, Value>,
@@ -108,7 +109,8 @@ fn connector(state: &AppState, input: ConnectorInput, intake_key: &str) -> ApiRe
             )
         })?;
     let mut settings = input.configuration;
-    for filled in ["intake_key", "intake_server"] {
+    let platform_settings = manifest.platform_settings();
+    for filled in platform_settings {
         if settings.contains_key(filled) {
             return Err(ApiError::at(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -118,8 +120,9 @@ fn connector(state: &AppState, input: ConnectorInput, intake_key: &str) -> ApiRe
         }
     }
     let mut checked = settings.clone();
-    checked.insert("intake_key".into(), intake_key.into());
-    checked.insert("intake_server".into(), "http://127.0.0.1".into());
+    let [key_setting, server_setting] = platform_settings;
+    checked.insert(key_setting.into(), intake_key.into());
+    checked.insert(server_setting.into(), "http://127.0.0.1".into());
     check_schema(&manifest.arguments, &Value::Object(checked), "$.connector.configuration")?;
     settings.retain(|_, v| !v.is_null());
     Ok(IntakeConnector {

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod api_keys;
+mod assets;
 pub mod auth;
 mod body;
 mod configurations;
@@ -79,6 +80,15 @@ impl utoipa::Modify for BearerAuth {
             )),
         );
         components.add_security_scheme(
+            "intake bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The intake's key, as its asset connector sends it"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
             "call token",
             SecurityScheme::Http(
                 HttpBuilder::new()
@@ -125,6 +135,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(intakes::list))
         .routes(routes!(intakes::get))
         .routes(routes!(intakes::events))
+        .routes(routes!(assets::list))
         .route_layer(requires(Permission::ReadIntakes));
     let write_intakes = OpenApiRouter::new()
         .routes(routes!(intakes::create))
@@ -132,7 +143,10 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .route_layer(requires(Permission::WriteIntakes));
     // Authenticated by the intake key, before the body is read; a connector's chunks are
     // larger than API requests.
-    let intake_http = OpenApiRouter::new().routes(routes!(intakes::push_one)).routes(routes!(intakes::push_batch));
+    let intake_http = OpenApiRouter::new()
+        .routes(routes!(intakes::push_one))
+        .routes(routes!(intakes::push_batch))
+        .routes(routes!(assets::push));
     // Authenticated by each call's own token, before the body is read.
     let module_calls = OpenApiRouter::new()
         .routes(routes!(modules::callback, modules::trigger_event))

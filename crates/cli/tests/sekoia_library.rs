@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use common::feed::connector_events;
 use common::python::{Env, account, action, install, manual_run, warm_worker_running};
-use common::{Sink, free_port, start_server};
+use common::{Sink, eventually, free_port, start_server, start_server_with_env};
 use serde_json::{Value, json};
 
 /// A copy of the library module `name` in `root`.
@@ -75,7 +75,8 @@ async fn utils_on_sdk_1_21_generates_a_password_and_tells_the_time() {
     assert!(warm_worker_running(&data.join("modules/utils")), "the module is kept loaded");
 }
 
-/// An Okta tenant's System Log: two events, then nothing new. The key must be the account's.
+/// An Okta tenant: its System Log (two events, then nothing new) and its devices. The key must
+/// be the account's.
 async fn start_okta() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use axum::http::{HeaderMap, StatusCode};
     let keys = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -100,26 +101,66 @@ async fn start_okta() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>)
             Ok(axum::Json(events))
         }
     };
-    let app = axum::Router::new().route("/api/v1/logs", axum::routing::get(logs));
+    let devices = || async {
+        axum::Json(json!([okta_device("guo1", "laptop-12", "WINDOWS"), okta_device("guo2", "phone-3", "IOS"),]))
+    };
+    let app = axum::Router::new()
+        .route("/api/v1/logs", axum::routing::get(logs))
+        .route("/api/v1/devices", axum::routing::get(devices))
+        .route("/api/v1/devices/", axum::routing::get(devices));
     (format!("http://{}/", riposte_testkit::serve(app).await), keys)
 }
 
-/// Okta locks SDK 1.22.3; its System Log connector feeds an intake.
+fn okta_device(id: &str, name: &str, platform: &str) -> Value {
+    json!({"id": id, "status": "ACTIVE", "created": "2026-11-30T08:00:00.000Z", "lastUpdated": "2026-12-01T08:00:00.000Z",
+           "profile": {"displayName": name, "platform": platform, "registered": true, "secureHardwarePresent": false,
+                       "osVersion": "11"}})
+}
+
+/// Okta locks SDK 1.22.3; its System Log connector feeds an intake, and its device asset
+/// connector sends the tenant's devices to the asset connector API.
 #[tokio::test(flavor = "multi_thread")]
-async fn okta_on_sdk_1_22_feeds_an_intake_from_the_system_log() {
+async fn okta_on_sdk_1_22_feeds_an_intake_from_the_system_log_and_sends_its_devices() {
     let root = tempfile::tempdir().unwrap();
     let module_dir = library_module(root.path(), "Okta");
     let data = root.path().join("data");
-    let server = start_server(&data, free_port()).await;
+    // Okta's own client refuses a tenant URL that is not https unless told it is testing; the
+    // tenant here is a local http server. Module processes inherit the server's environment.
+    let server = start_server_with_env(&data, free_port(), &[("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")]).await;
     let module = install(&server, &data, module_dir.to_str().unwrap(), "okta", Env::Own).await;
     let (okta, keys) = start_okta().await;
     let account = account(&server, &module, json!({"base_url": okta, "apikey": "okta-k3y"})).await;
     let connector =
         module["connectors"].as_array().unwrap().iter().position(|c| c["docker_parameters"] == "okta_system_logs");
-    let mut module = module.clone();
-    module["connectors"] = json!([module["connectors"][connector.unwrap()].clone()]);
-    let events = connector_events(&server, &module, &account, json!({"frequency": 1}), 2).await;
+    let mut logs_module = module.clone();
+    logs_module["connectors"] = json!([module["connectors"][connector.unwrap()].clone()]);
+    let events = connector_events(&server, &logs_module, &account, json!({"frequency": 1}), 2).await;
     let types: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap()).collect();
     assert_eq!(types, ["user.session.start", "user.session.end"]);
     assert!(keys.lock().unwrap().iter().all(|k| k == "SSWS okta-k3y"), "the connector used the account's key");
+
+    let devices = module["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["docker_parameters"] == "device_okta_asset_connector");
+    let intake = json!({"name": "Okta devices", "connector": {
+        "module_uuid": module["uuid"], "connector_uuid": devices.unwrap()["uuid"],
+        "module_configuration_uuid": account["uuid"], "configuration": {"frequency": 1}}});
+    let (status, intake) = server.post("/api/v1/intakes", intake).await;
+    assert_eq!(status.as_u16(), 201, "{intake}");
+    let assets_path = format!("/api/v1/intakes/{}/assets", intake["uuid"].as_str().unwrap());
+    let assets = eventually("the tenant's devices as assets", async || {
+        let (_, assets) = server.get(&assets_path).await;
+        (assets["total"].as_u64()? >= 2).then_some(assets)
+    })
+    .await;
+    let kept: Vec<(&str, &str)> = assets["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["key"].as_str().unwrap(), a["asset"]["device"]["hostname"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kept, [("5001:device:guo1", "laptop-12"), ("5001:device:guo2", "phone-3")], "{assets}");
+    assert_eq!(assets["total"], 2, "a cycle that sends the same devices again replaces them");
 }

@@ -48,6 +48,8 @@ pub struct LongRunning {
     pub owner: String,
     /// Where a connector sends its batches (`intake_url`).
     pub intake_url: Option<String>,
+    /// A connector's `connector_configuration_uuid`: the intake it works for.
+    pub configuration_uuid: Option<String>,
 }
 
 /// Where a supervised component is.
@@ -190,6 +192,9 @@ impl Host {
         }
         if let Some(intake_url) = &component.intake_url {
             command.env("INTAKE_URL", intake_url);
+        }
+        if let Some(uuid) = &component.configuration_uuid {
+            command.env("CONNECTOR_CONFIGURATION_UUID", uuid);
         }
         // Sekoia's SDK serves liveness on 8000 and metrics on 8020 unless told otherwise: two
         // components on one machine would fight over them.

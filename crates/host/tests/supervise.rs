@@ -32,6 +32,7 @@ fn supervise(host: &Arc<Host>, module: Arc<riposte_host::InstalledModule>) -> Su
         configuration: json!({}),
         owner: "playbook-1".into(),
         intake_url: None,
+        configuration_uuid: None,
     })
 }
 

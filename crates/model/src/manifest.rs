@@ -82,6 +82,19 @@ pub struct ConnectorManifest {
     pub extra: Map<String, Value>,
 }
 
+impl ConnectorManifest {
+    /// An asset connector (`"type": "asset"`) sends assets to Sekoia's asset connector API
+    /// rather than events to an intake.
+    pub fn is_asset_connector(&self) -> bool {
+        self.extra.get("type").and_then(Value::as_str) == Some("asset")
+    }
+
+    /// The settings the platform fills in for this connector, never the user.
+    pub fn platform_settings(&self) -> [&'static str; 2] {
+        if self.is_asset_connector() { ["sekoia_api_key", "sekoia_base_url"] } else { ["intake_key", "intake_server"] }
+    }
+}
+
 /// The `secrets` extension of a manifest schema: the names of its secret properties.
 pub fn schema_secrets(schema: &Value) -> Vec<String> {
     schema

@@ -179,6 +179,7 @@ async fn trigger_component(
         configuration,
         owner: owner.key(),
         intake_url: None,
+        configuration_uuid: None,
     };
     Some(Wanted { fingerprint, component })
 }
@@ -190,15 +191,23 @@ async fn connector_component(
     intake: &IntakeRecord,
 ) -> Option<Wanted> {
     let connector = intake.connector.as_ref()?;
-    let docker_parameters = module.connector(&connector.connector_uuid)?.docker_parameters.clone();
+    let manifest = module.connector(&connector.connector_uuid)?;
+    let docker_parameters = manifest.docker_parameters.clone();
+    // An asset connector sends to Sekoia's asset connector API at this server, with the
+    // intake's key; any other connector sends events to the intake.
+    let [key_setting, server_setting] = manifest.platform_settings();
+    let server = match manifest.is_asset_connector() {
+        true => host.base_url().to_string(),
+        false => format!("{}{INTAKE_PATH}", host.base_url()),
+    };
+    let intake_url = format!("{}{INTAKE_PATH}", host.base_url());
     let owner = Owner::Intake(intake.uuid.clone());
     let configuration =
         configuration(services, &module, connector.module_configuration_uuid.as_deref(), &owner).await?;
-    let intake_url = format!("{}{INTAKE_PATH}", host.base_url());
     let mut settings = connector.configuration.clone();
     if let Some(object) = settings.as_object_mut() {
-        object.insert("intake_key".into(), intake.intake_key.clone().into());
-        object.insert("intake_server".into(), intake_url.clone().into());
+        object.insert(key_setting.into(), intake.intake_key.clone().into());
+        object.insert(server_setting.into(), server.into());
     }
     let fingerprint = digest(&(&settings, &configuration), &module);
     let component = LongRunning {
@@ -209,6 +218,7 @@ async fn connector_component(
         configuration,
         owner: owner.key(),
         intake_url: Some(intake_url),
+        configuration_uuid: Some(intake.uuid.clone()),
     };
     Some(Wanted { fingerprint, component })
 }

@@ -22,6 +22,8 @@ pub enum ServiceError {
     Sealed(String),
     #[error(transparent)]
     Worker(#[from] WorkerError),
+    #[error("{sent} assets in one push; at most {max} are taken at once")]
+    TooManyAssets { sent: usize, max: usize },
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

@@ -1,11 +1,12 @@
 //! The platform's services, below HTTP: what starts runs (alert changes, schedules, trigger
 //! events, manual and repeated runs), the installed triggers and connectors kept in step with
 //! what is on, module configurations with their sealed secrets, the server's own alerts for the
-//! built-in Sekoia.io module, and retention.
+//! built-in Sekoia.io module, the assets asset connectors send, and retention.
 //!
 //! Every new run goes the same way: stored (with the change that starts it, in one write), then
 //! handed to the [`RunService`]. A caller never does one without the other.
 
+mod assets;
 mod components;
 mod configurations;
 mod dispatch;
@@ -23,6 +24,7 @@ use riposte_host::{ComponentStatus, Host};
 use riposte_store::Store;
 use riposte_worker::{ConfigurationSource, Registry, RunService};
 
+pub use assets::{MAX_ASSETS_PER_INTAKE, MAX_ASSETS_PER_PUSH, asset_key};
 pub use components::{INTAKE_PATH, Owner, run_components};
 pub use configurations::{Split, StoredConfigurations, redirected_fields};
 pub use dispatch::{TriggerOf, new_run, triggers_of};

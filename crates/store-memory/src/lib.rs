@@ -56,6 +56,8 @@ struct Data {
     api_keys: IndexMap<String, ApiKey>,
     intakes: IndexMap<String, IntakeRecord>,
     events: HashMap<String, Vec<IntakeEvent>>,
+    /// By intake, then by key: in key order, as a page lists them.
+    assets: HashMap<String, std::collections::BTreeMap<String, riposte_store::AssetRecord>>,
 }
 
 /// What `item` weighs: its size as JSON.

@@ -134,11 +134,43 @@ pub async fn intakes(store: &dyn Store) {
     let page = store.list_intake_events("i-1", small).await.unwrap();
     assert_eq!((page.total, page.items.len()), (3, 1), "a page stops at its size, one item at least");
     assert_eq!(store.list_intake_events("i-2", Page::default()).await.unwrap().total, 0);
+    assets(store).await;
 
     store.delete_intake("i-1").await.unwrap();
     assert!(store.get_intake("i-1").await.unwrap().is_none());
     assert_eq!(store.list_intake_events("i-1", Page::default()).await.unwrap().total, 0, "events go with it");
+    assert_eq!(store.list_assets("i-1", Page::default()).await.unwrap().total, 0, "assets go with it");
     assert!(matches!(store.delete_intake("i-1").await, Err(StoreError::NotFound { .. })));
+}
+
+/// The assets of intake `i-1`: kept by key, the latest replacing, all or none within the limit.
+async fn assets(store: &dyn Store) {
+    let asset = |key: &str, n: i64| NewAsset {
+        key: key.into(),
+        class_uid: Some(5001),
+        asset: json!({"device": {"uid": key}, "n": n}),
+    };
+    store.upsert_assets("i-1", &[asset("b", 1), asset("a", 1), asset("a", 2)], 100, 10).await.unwrap();
+    store.upsert_assets("i-1", &[asset("b", 3)], 200, 10).await.unwrap();
+    let page = store.list_assets("i-1", Page::default()).await.unwrap();
+    let expected = |key: &str, n: i64, last_seen: i64| AssetRecord {
+        intake_uuid: "i-1".into(),
+        key: key.into(),
+        class_uid: Some(5001),
+        asset: asset(key, n).asset,
+        first_seen: 100,
+        last_seen,
+    };
+    assert_eq!((page.total, page.items), (2, vec![expected("a", 2, 100), expected("b", 3, 200)]));
+    let over = store.upsert_assets("i-1", &[asset("c", 1), asset("a", 4)], 300, 2).await;
+    assert!(matches!(over, Err(StoreError::Full(_))), "a third asset is over a limit of 2: {over:?}");
+    assert_eq!(store.list_assets("i-1", Page::default()).await.unwrap().items[0], expected("a", 2, 100), "all or none");
+    store.upsert_assets("i-1", &[asset("a", 5)], 400, 2).await.unwrap();
+    let gone = store.upsert_assets("gone", &[asset("a", 1)], 1, 10).await;
+    assert!(matches!(gone, Err(StoreError::NotFound { .. })), "assets belong to an existing intake: {gone:?}");
+    assert_eq!(store.list_assets("i-2", Page::default()).await.unwrap().total, 0);
+    let small = Page { max_bytes: 10, ..Page::new(0, 5) };
+    assert_eq!(store.list_assets("i-1", small).await.unwrap().items.len(), 1, "a page stops at its size");
 }
 
 pub async fn api_keys(store: &dyn Store) {

@@ -93,11 +93,17 @@ pub trait IntakeStore: Send + Sync {
     async fn get_intake(&self, uuid: &str) -> Result<Option<IntakeRecord>>;
     async fn find_intake_by_key(&self, intake_key: &str) -> Result<Option<IntakeRecord>>;
     async fn list_intakes(&self) -> Result<Vec<IntakeRecord>>;
-    /// Deletes the intake and its events.
+    /// Deletes the intake, its events and its assets.
     async fn delete_intake(&self, uuid: &str) -> Result<()>;
     async fn insert_intake_events(&self, events: &[IntakeEvent]) -> Result<()>;
     /// Oldest first.
     async fn list_intake_events(&self, intake_uuid: &str, page: Page) -> Result<Paged<IntakeEvent>>;
+    /// Keeps `assets` of the intake's asset connector, each replacing the one of its key, all or
+    /// none: `Full` when the intake would hold more than `max_assets`, `NotFound` without the
+    /// intake.
+    async fn upsert_assets(&self, intake_uuid: &str, assets: &[NewAsset], now: i64, max_assets: u64) -> Result<()>;
+    /// By key.
+    async fn list_assets(&self, intake_uuid: &str, page: Page) -> Result<Paged<AssetRecord>>;
 }
 
 /// Retention: what grows with use (finished runs, alerts, intake events) goes once old enough,

@@ -268,6 +268,28 @@ pub struct IntakeEvent {
     pub received_at: i64,
 }
 
+/// An asset an asset connector sent: the latest state of one thing it inventories.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetRecord {
+    pub intake_uuid: String,
+    /// What tells the asset apart within its intake: a second asset of the same key replaces it.
+    pub key: String,
+    /// The OCSF class of the asset (5001 a device, 5003 a user...), when it says.
+    pub class_uid: Option<i64>,
+    pub asset: Value,
+    /// Epoch milliseconds: when it was first sent, and last.
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+/// An asset to keep: its key, class and content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAsset {
+    pub key: String,
+    pub class_uid: Option<i64>,
+    pub asset: Value,
+}
+
 /// What one [`crate::RetentionStore::prune`] deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pruned {

@@ -47,8 +47,17 @@ pub async fn start_server_with(dir: &Path, port: u16, flags: &[&str]) -> Server 
     start_server_in(Path::new("."), dir, port, flags).await
 }
 
+/// The same, with more environment variables, which the modules it starts inherit.
+pub async fn start_server_with_env(dir: &Path, port: u16, env: &[(&str, &str)]) -> Server {
+    spawn_server(Path::new("."), dir, port, &[], env).await
+}
+
 /// The same, started in `cwd` (where a relative `dir` is).
 pub async fn start_server_in(cwd: &Path, dir: &Path, port: u16, flags: &[&str]) -> Server {
+    spawn_server(cwd, dir, port, flags, &[]).await
+}
+
+async fn spawn_server(cwd: &Path, dir: &Path, port: u16, flags: &[&str], env: &[(&str, &str)]) -> Server {
     let log = cwd.join(dir).join("server.log");
     std::fs::create_dir_all(log.parent().unwrap()).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_riposte"))
@@ -56,6 +65,7 @@ pub async fn start_server_in(cwd: &Path, dir: &Path, port: u16, flags: &[&str]) 
         .args(["serve", "--data-dir", dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
         .args(flags)
         .env("RIPOSTE_LOG", "debug")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
