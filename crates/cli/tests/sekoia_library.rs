@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use common::feed::connector_events;
 use common::python::{Env, account, action, install, manual_run, warm_worker_running};
-use common::{Sink, eventually, free_port, start_server, start_server_with_env};
+use common::{Sink, free_port, start_server, start_server_with_env};
 use serde_json::{Value, json};
 
 /// A copy of the library module `name` in `root`.
@@ -101,13 +101,14 @@ async fn start_okta() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>)
             Ok(axum::Json(events))
         }
     };
-    let devices = || async {
-        axum::Json(json!([okta_device("guo1", "laptop-12", "WINDOWS"), okta_device("guo2", "phone-3", "IOS"),]))
+    // Okta's client joins the tenant URL and the path with a slash of its own: `//api/v1/devices`.
+    let devices = |uri: axum::http::Uri| async move {
+        if !uri.path().trim_end_matches('/').ends_with("/api/v1/devices") {
+            return Err(StatusCode::NOT_FOUND);
+        }
+        Ok(axum::Json(json!([okta_device("guo1", "laptop-12", "WINDOWS"), okta_device("guo2", "phone-3", "IOS")])))
     };
-    let app = axum::Router::new()
-        .route("/api/v1/logs", axum::routing::get(logs))
-        .route("/api/v1/devices", axum::routing::get(devices))
-        .route("/api/v1/devices/", axum::routing::get(devices));
+    let app = axum::Router::new().route("/api/v1/logs", axum::routing::get(logs)).fallback(devices);
     (format!("http://{}/", riposte_testkit::serve(app).await), keys)
 }
 
@@ -149,12 +150,19 @@ async fn okta_on_sdk_1_22_feeds_an_intake_from_the_system_log_and_sends_its_devi
         "module_configuration_uuid": account["uuid"], "configuration": {"frequency": 1}}});
     let (status, intake) = server.post("/api/v1/intakes", intake).await;
     assert_eq!(status.as_u16(), 201, "{intake}");
-    let assets_path = format!("/api/v1/intakes/{}/assets", intake["uuid"].as_str().unwrap());
-    let assets = eventually("the tenant's devices as assets", async || {
+    let intake_path = format!("/api/v1/intakes/{}", intake["uuid"].as_str().unwrap());
+    let assets_path = format!("{intake_path}/assets");
+    let started = std::time::Instant::now();
+    let assets = loop {
         let (_, assets) = server.get(&assets_path).await;
-        (assets["total"].as_u64()? >= 2).then_some(assets)
-    })
-    .await;
+        if assets["total"].as_u64() >= Some(2) {
+            break assets;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            panic!("no devices as assets: {assets}; the intake: {}", server.get(&intake_path).await.1);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
     let kept: Vec<(&str, &str)> = assets["items"]
         .as_array()
         .unwrap()
