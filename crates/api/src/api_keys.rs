@@ -36,6 +36,7 @@ pub enum PermissionName {
     API_KEYS,
     SIC_READ_INTAKES,
     SIC_WRITE_INTAKES,
+    INSTALL_MODULES,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

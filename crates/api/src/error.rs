@@ -72,6 +72,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::ConnectorEvent | ServiceError::Directory(_) => StatusCode::BAD_REQUEST,
             ServiceError::NoModuleHost => StatusCode::NOT_FOUND,
             ServiceError::TooManyAssets { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::NoInstaller => StatusCode::NOT_FOUND,
+            ServiceError::ImportRunning(_) => StatusCode::CONFLICT,
             ServiceError::Key(_) | ServiceError::Sealed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {

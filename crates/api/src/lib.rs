@@ -12,6 +12,7 @@ mod intake_key;
 mod intakes;
 mod json;
 pub mod keys;
+mod module_imports;
 mod modules;
 mod playbook_access;
 mod playbook_schema;
@@ -153,12 +154,17 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(modules::logs))
         .routes(routes!(modules::secrets))
         .route_layer(axum::middleware::from_fn(modules::authorise_call));
+    let imports = OpenApiRouter::new()
+        .routes(routes!(module_imports::create, module_imports::list))
+        .routes(routes!(module_imports::get))
+        .route_layer(requires(Permission::InstallModules));
     let keys = OpenApiRouter::new()
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::delete))
         .route_layer(requires(Permission::ApiKeys));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(keys)
+        .merge(imports)
         .merge(read_alerts)
         .merge(write_alerts)
         .merge(symphony)

@@ -213,6 +213,14 @@ pub struct ServeArgs {
     /// Seconds a warm worker may stay idle before it is stopped.
     #[arg(long, env = "RIPOSTE_WARM_IDLE", default_value_t = riposte_host::DEFAULT_WARM_IDLE.as_secs())]
     pub warm_idle: u64,
+    /// The Python interpreter that makes the environment of a Python module imported through
+    /// the API (`POST /api/v1/modules/imports`).
+    #[arg(long, env = "RIPOSTE_MODULE_PYTHON", default_value = "python3")]
+    pub module_python: String,
+    /// An environment for every Python module imported through the API, instead of one each:
+    /// what each module needs is installed into it.
+    #[arg(long, env = "RIPOSTE_MODULE_PYTHON_ENV")]
+    pub module_python_env: Option<PathBuf>,
     /// Key that seals secret configuration fields at rest, as 64 hex characters. When not given,
     /// DIR/secret.key is used (made on first start, mode 0600): back it up with the database.
     #[arg(long, env = "RIPOSTE_SECRET_KEY", hide_env_values = true)]

@@ -22,6 +22,8 @@ struct ServeFile {
     max_inline_output: Option<usize>,
     warm_workers: Option<usize>,
     warm_idle: Option<u64>,
+    module_python: Option<String>,
+    module_python_env: Option<PathBuf>,
     max_connections: Option<usize>,
     header_timeout: Option<u64>,
     body_timeout: Option<u64>,
@@ -67,6 +69,12 @@ pub fn apply_file(args: &mut ServeArgs, matches: &ArgMatches) -> anyhow::Result<
     }
     if let Some(v) = file.warm_idle.filter(|_| unset("warm_idle")) {
         args.warm_idle = v;
+    }
+    if let Some(v) = file.module_python.filter(|_| unset("module_python")) {
+        args.module_python = v;
+    }
+    if let Some(v) = file.module_python_env.filter(|_| unset("module_python_env")) {
+        args.module_python_env = Some(v);
     }
     if let Some(v) = file.max_connections.filter(|_| unset("max_connections")) {
         args.max_connections = v;

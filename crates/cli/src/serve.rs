@@ -8,6 +8,7 @@ use riposte_api::{BodyLimits, ConnectionLimits};
 use riposte_services::RetentionPolicy;
 use riposte_worker::RunLimits;
 
+use crate::module::PythonOptions;
 use crate::server::{Server, ServerOptions, wait_for_signal};
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -36,6 +37,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 timeout: Duration::from_secs(args.body_timeout),
                 memory: args.body_memory.saturating_mul(1024 * 1024),
             },
+            module_python: PythonOptions { python: args.module_python.clone(), env: args.module_python_env.clone() },
         })
         .await?;
         if server.new_admin_key {

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::installed;
+use crate::module::{PythonOptions, ServerInstaller};
 
 pub struct ServerOptions {
     pub data_dir: PathBuf,
@@ -38,6 +39,8 @@ pub struct ServerOptions {
     pub connections: ConnectionLimits,
     pub bodies: BodyLimits,
     pub retention: RetentionPolicy,
+    /// How modules imported through the API get their Python environment.
+    pub module_python: PythonOptions,
 }
 
 impl ServerOptions {
@@ -55,6 +58,7 @@ impl ServerOptions {
             connections: ConnectionLimits::default(),
             bodies: BodyLimits::default(),
             retention: RetentionPolicy::default(),
+            module_python: PythonOptions { python: "python3".into(), env: None },
         }
     }
 }
@@ -117,7 +121,10 @@ impl Server {
         let runner =
             Arc::new(DurableRunner::new(store.clone(), executor).with_max_inline_output(options.max_inline_output));
         let run_service = RunService::new(runner, options.limits);
-        let services = Arc::new(Services::new(store, run_service.clone(), registry.clone(), sealer, configurations));
+        let installer = ServerInstaller { data_dir: dir.to_path_buf(), python: options.module_python };
+        let services = Services::new(store, run_service.clone(), registry.clone(), sealer, configurations)
+            .with_installer(Arc::new(installer));
+        let services = Arc::new(services);
 
         let shutdown = CancellationToken::new();
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::python::sekoia_sdk_env;
+use common::{free_port, start_server_with};
 use serde_json::{Value, json};
 
 fn git(repo: &Path, args: &[&str]) -> String {
@@ -58,10 +59,10 @@ fn version(data: &Path, slug: &str) -> String {
     serde_json::from_str::<Value>(&text).unwrap()["version"].as_str().unwrap().to_string()
 }
 
-#[test]
-fn modules_install_from_a_repository_at_a_tag_and_a_subfolder() {
-    let root = tempfile::tempdir().unwrap();
-    let repo = root.path().join("library");
+/// A repository `library` in `root` with two modules, `edges` and `edges-b`: tag `v1`, then
+/// `edges` 0.2.0 on `main`. The commits of `v1` and of `main`.
+fn library(root: &Path) -> (String, String) {
+    let repo = root.join("library");
     std::fs::create_dir_all(&repo).unwrap();
     git(&repo, &["init", "--quiet", "--initial-branch", "main"]);
     module(&repo, "edges", "7d1c6f0e-52a4-4c1e-9f83-3a0c2f6b9e41", "0.1.0");
@@ -72,7 +73,14 @@ fn modules_install_from_a_repository_at_a_tag_and_a_subfolder() {
     let tagged = git(&repo, &["rev-parse", "HEAD"]);
     module(&repo, "edges", "7d1c6f0e-52a4-4c1e-9f83-3a0c2f6b9e41", "0.2.0");
     git(&repo, &["commit", "--quiet", "-am", "Edges 0.2.0"]);
-    let head = git(&repo, &["rev-parse", "HEAD"]);
+    (tagged, git(&repo, &["rev-parse", "HEAD"]))
+}
+
+#[test]
+fn modules_install_from_a_repository_at_a_tag_and_a_subfolder() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("library");
+    let (tagged, head) = library(root.path());
 
     let at_tag = install(root.path(), &["library", "--ref", "v1", "--subdir", "edges", "--data-dir", "one"]);
     assert!(at_tag.status.success(), "{}", String::from_utf8_lossy(&at_tag.stderr));
@@ -103,4 +111,65 @@ fn modules_install_from_a_repository_at_a_tag_and_a_subfolder() {
     );
     let ext = install(root.path(), &["ext::sh -c touch% /tmp/riposte-ext", "--ref", "main", "--data-dir", "three"]);
     assert!(!ext.status.success() && !Path::new("/tmp/riposte-ext").exists(), "the ext transport is refused");
+}
+
+/// Waits for the import `job` to end; its last state.
+async fn import_ended(server: &common::Server, job: &Value) -> Value {
+    let path = format!("/api/v1/modules/imports/{}", job["uuid"].as_str().unwrap());
+    common::eventually("the import to end", async || {
+        let (_, job) = server.get(&path).await;
+        (job["status"] != "running").then_some(job)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrator_imports_modules_from_a_repository_into_the_running_server() {
+    let root = tempfile::tempdir().unwrap();
+    let (tagged, head) = library(root.path());
+    let repo = root.path().join("library");
+    let data = root.path().join("data");
+    let env = sekoia_sdk_env();
+    let server = start_server_with(&data, free_port(), &["--module-python-env", env.to_str().unwrap()]).await;
+
+    let import = json!({"source": repo, "ref": "v1", "subdir": "edges"});
+    let (status, job) = server.post("/api/v1/modules/imports", import).await;
+    assert_eq!((status.as_u16(), job["status"].as_str()), (202, Some("running")), "{job}");
+    let job = import_ended(&server, &job).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["modules"][0]["slug"], "edges");
+    assert_eq!(job["modules"][0]["version"], "0.1.0");
+    assert_eq!(job["modules"][0]["source"]["commit"], json!(tagged), "{job}");
+    let listed = common::eventually("the imported module in the catalogue", async || {
+        let (_, modules) = server.get("/api/v1/modules").await;
+        modules["items"].as_array()?.iter().find(|m| m["slug"] == "edges").cloned()
+    })
+    .await;
+    assert_eq!(listed["installed_from"]["commit"], json!(tagged), "{listed}");
+
+    let (_, job) =
+        server.post("/api/v1/modules/imports", json!({"source": format!("file://{}", repo.display())})).await;
+    let job = import_ended(&server, &job).await;
+    let versions: Vec<(&str, &str)> = job["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["slug"].as_str().unwrap(), m["version"].as_str().unwrap()))
+        .collect();
+    assert_eq!(versions, [("edges", "0.2.0"), ("edges-b", "0.1.0")], "{job}");
+    assert_eq!(job["modules"][1]["source"]["commit"], json!(head));
+
+    let (_, job) = server.post("/api/v1/modules/imports", json!({"source": repo, "ref": "v9"})).await;
+    let job = import_ended(&server, &job).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(job["error"].as_str().unwrap().contains("no tag, branch or commit `v9`"), "{job}");
+    let (status, refused) = server.post("/api/v1/modules/imports", json!({"source": repo, "ref": "--orphan"})).await;
+    assert_eq!((status.as_u16(), &refused["errors"][0]["path"]), (422, &json!("$.ref")), "{refused}");
+    let (_, imports) = server.get("/api/v1/modules/imports").await;
+    assert_eq!(imports["total"], 3, "{imports}");
+
+    let (_, reader) = server.post("/api/v1/api-keys", json!({"name": "playbooks", "permissions": ["SYMPHONY"]})).await;
+    let (status, _) =
+        server.with_key(reader["key"].as_str().unwrap()).post("/api/v1/modules/imports", json!({"source": repo})).await;
+    assert_eq!(status.as_u16(), 403, "importing needs INSTALL_MODULES");
 }

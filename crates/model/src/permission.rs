@@ -12,16 +12,19 @@ pub enum Permission {
     ApiKeys,
     ReadIntakes,
     WriteIntakes,
+    /// Installing modules runs their code on the server: a permission of its own.
+    InstallModules,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::ReadAlerts,
         Permission::WriteAlerts,
         Permission::Symphony,
         Permission::ApiKeys,
         Permission::ReadIntakes,
         Permission::WriteIntakes,
+        Permission::InstallModules,
     ];
 
     /// The name keys and requests use.
@@ -33,6 +36,7 @@ impl Permission {
             Permission::ApiKeys => "API_KEYS",
             Permission::ReadIntakes => "SIC_READ_INTAKES",
             Permission::WriteIntakes => "SIC_WRITE_INTAKES",
+            Permission::InstallModules => "INSTALL_MODULES",
         }
     }
 
@@ -50,7 +54,7 @@ impl fmt::Display for Permission {
 /// A name that is no permission.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown permission `{0}`; use SIC_READ_ALERTS, SIC_WRITE_ALERTS, SYMPHONY, API_KEYS, SIC_READ_INTAKES or SIC_WRITE_INTAKES"
+    "unknown permission `{0}`; use SIC_READ_ALERTS, SIC_WRITE_ALERTS, SYMPHONY, API_KEYS, SIC_READ_INTAKES, SIC_WRITE_INTAKES or INSTALL_MODULES"
 )]
 pub struct UnknownPermission(pub String);
 

@@ -22,6 +22,10 @@ pub enum ServiceError {
     Sealed(String),
     #[error(transparent)]
     Worker(#[from] WorkerError),
+    #[error("this server installs no modules")]
+    NoInstaller,
+    #[error("import {0} is running; one import runs at a time")]
+    ImportRunning(String),
     #[error("{sent} assets in one push; at most {max} are taken at once")]
     TooManyAssets { sent: usize, max: usize },
 }

@@ -1,7 +1,8 @@
 //! The platform's services, below HTTP: what starts runs (alert changes, schedules, trigger
 //! events, manual and repeated runs), the installed triggers and connectors kept in step with
 //! what is on, module configurations with their sealed secrets, the server's own alerts for the
-//! built-in Sekoia.io module, the assets asset connectors send, and retention.
+//! built-in Sekoia.io module, the assets asset connectors send, modules imported while the server
+//! runs, and retention.
 //!
 //! Every new run goes the same way: stored (with the change that starts it, in one write), then
 //! handed to the [`RunService`]. A caller never does one without the other.
@@ -11,6 +12,7 @@ mod components;
 mod configurations;
 mod dispatch;
 mod error;
+mod imports;
 mod local_alerts;
 mod retention;
 mod schedule;
@@ -29,6 +31,7 @@ pub use components::{INTAKE_PATH, Owner, run_components};
 pub use configurations::{Split, StoredConfigurations, redirected_fields};
 pub use dispatch::{TriggerOf, new_run, triggers_of};
 pub use error::{Result, ServiceError};
+pub use imports::{ImportJob, ImportRequest, ImportStatus, ImportedModule, KEPT_IMPORTS, ModuleInstaller};
 pub use local_alerts::StoreAlerts;
 pub use retention::{RetentionPolicy, run_retention};
 pub use schedule::run_schedule;
@@ -45,6 +48,7 @@ pub struct Services {
     pub configurations: Arc<dyn ConfigurationSource>,
     triggers: dispatch::TriggerCache,
     components: components::Components,
+    imports: imports::Imports,
 }
 
 impl Services {
@@ -63,7 +67,14 @@ impl Services {
             configurations,
             triggers: dispatch::TriggerCache::default(),
             components: components::Components::default(),
+            imports: imports::Imports::default(),
         }
+    }
+
+    /// The same, importing modules with `installer` (`POST /api/v1/modules/imports`).
+    pub fn with_installer(mut self, installer: Arc<dyn ModuleInstaller>) -> Services {
+        self.imports = imports::Imports::new(Some(installer));
+        self
     }
 
     /// How the trigger or connector of `owner` is doing, when an installed module runs one.

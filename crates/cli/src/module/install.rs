@@ -7,6 +7,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, bail};
 use riposte_host::{INSTALL_FILE, InstalledModule, Launch, Source, load_module};
+use riposte_services::{ImportRequest, ImportedModule, ModuleInstaller};
 use serde_json::Value;
 
 use super::generate::{cargo, rust_module};
@@ -18,21 +19,64 @@ use crate::installed::modules_dir;
 pub fn install(args: InstallArgs) -> anyhow::Result<ExitCode> {
     let python = PythonOptions { python: args.python, env: args.python_env };
     let options = Options { debug: args.debug, python: &python, replace_builtin: args.replace_builtin };
-    if !git::is_repository(&args.source, args.reference.as_deref(), args.subdir.as_deref()) {
-        let module = install_module(Path::new(&args.source), &args.data_dir, &options, None)?;
-        say_installed(&module);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let checkout = git::checkout(&args.source, args.reference.as_deref())?;
-    let root = checkout.root();
-    for dir in git::module_dirs(&root, args.subdir.as_deref())? {
-        let inside = dir.strip_prefix(&root).ok().filter(|p| !p.as_os_str().is_empty());
-        let source = Source { subdir: inside.map(|p| p.display().to_string()), ..checkout.source.clone() };
-        let module = install_module(&dir, &args.data_dir, &options, Some(&source))
-            .with_context(|| format!("{} in {}", inside.unwrap_or(Path::new(".")).display(), args.source))?;
+    let (reference, subdir) = (args.reference.as_deref(), args.subdir.as_deref());
+    for module in install_source(&args.source, reference, subdir, &args.data_dir, &options)? {
         say_installed(&module);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Installs the module folder `source`, or the modules of the git repository `source` (at
+/// `reference`, under `subdir`), into `data_dir`'s modules.
+fn install_source(
+    source: &str,
+    reference: Option<&str>,
+    subdir: Option<&Path>,
+    data_dir: &Path,
+    options: &Options,
+) -> anyhow::Result<Vec<InstalledModule>> {
+    if !git::is_repository(source, reference, subdir) {
+        return Ok(vec![install_module(Path::new(source), data_dir, options, None)?]);
+    }
+    let checkout = git::checkout(source, reference)?;
+    let root = checkout.root();
+    let mut installed = Vec::new();
+    for dir in git::module_dirs(&root, subdir)? {
+        let inside = dir.strip_prefix(&root).ok().filter(|p| !p.as_os_str().is_empty());
+        let origin = Source { subdir: inside.map(|p| p.display().to_string()), ..checkout.source.clone() };
+        let module = install_module(&dir, data_dir, options, Some(&origin))
+            .with_context(|| format!("{} in {source}", inside.unwrap_or(Path::new(".")).display()))?;
+        installed.push(module);
+    }
+    Ok(installed)
+}
+
+/// Installs modules for a running server (`POST /api/v1/modules/imports`) as `module install`
+/// does, into the server's data directory, where it finds them.
+pub struct ServerInstaller {
+    pub data_dir: PathBuf,
+    pub python: PythonOptions,
+}
+
+impl ModuleInstaller for ServerInstaller {
+    fn install(&self, request: &ImportRequest) -> Result<Vec<ImportedModule>, String> {
+        let options = Options { debug: false, python: &self.python, replace_builtin: request.replace_builtin };
+        let (reference, subdir) = (request.reference.as_deref(), request.subdir.as_deref().map(Path::new));
+        let modules = install_source(&request.source, reference, subdir, &self.data_dir, &options)
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(modules.iter().map(imported).collect())
+    }
+}
+
+fn imported(module: &InstalledModule) -> ImportedModule {
+    let manifest = &module.manifest;
+    ImportedModule {
+        uuid: manifest.uuid.clone(),
+        slug: manifest.slug.clone(),
+        name: manifest.name.clone(),
+        version: manifest.version.clone(),
+        source: module.launch.source.clone(),
+    }
 }
 
 fn say_installed(module: &InstalledModule) {

@@ -12,5 +12,6 @@ mod python_deps;
 pub use bench::bench;
 pub(crate) use generate::cargo;
 pub use generate::generate;
-pub use install::install;
+pub use install::{ServerInstaller, install};
 pub use new::new;
+pub use python::PythonOptions;
