@@ -237,7 +237,7 @@ fn new_run(n: u32, playbook: &str) -> NewRun {
         playbook_version: 1,
         name: format!("Run {n}"),
         trigger_event: json!({"n": n}),
-        trigger_node: (n % 2 == 0).then(|| format!("manual-{n}")),
+        trigger_node: n.is_multiple_of(2).then(|| format!("manual-{n}")),
         created_at: 1_700_000_000_000 + i64::from(n),
     }
 }
