@@ -57,11 +57,12 @@ pub struct ModuleBenchArgs {
     /// The action, by name or docker_parameters; the module's first action when not given.
     #[arg(long)]
     pub action: Option<String>,
-    /// The module configuration the action runs with, as JSON.
+    /// The module configuration the action runs with, as JSON; `{tool_url}` in it is the URL
+    /// of the local tool the actions may send to.
     #[arg(long, default_value = "{}")]
     pub configuration: String,
-    /// The installed action's arguments, as JSON; by default `url` (the local tool) and
-    /// `method`, as the TestHTTP example's Request takes.
+    /// The installed action's arguments, as JSON (`{tool_url}` as above); by default `url` (the
+    /// local tool) and `method`, as the TestHTTP example's Request takes.
     #[arg(long)]
     pub arguments: Option<String>,
     /// The Python that makes a Python module's virtual environment.

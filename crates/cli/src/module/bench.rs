@@ -16,6 +16,8 @@ use crate::seed::{Api, DataDir, ExternalTool, Note, start_server_with_warm};
 
 const MANUAL_TRIGGER: &str = "fc26eb9f-b272-4c15-b3bf-ace397c0dc57";
 const SEKOIA_MODULE: &str = "92d8bb47-7c51-445d-81de-ae04edbb6f0a";
+/// In `--configuration` and `--arguments`, the URL of the local tool.
+const TOOL_URL: &str = "{tool_url}";
 /// Runs before measuring: caches warm, the module's binary in the page cache.
 const WARM_UP: usize = 5;
 
@@ -34,13 +36,16 @@ pub fn bench(args: ModuleBenchArgs) -> anyhow::Result<ExitCode> {
     }
     .with_context(|| format!("module {} has no such action", module.manifest.name))?
     .clone();
-    let configuration: Value = serde_json::from_str(&args.configuration).context("--configuration is not JSON")?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let figures = runtime.block_on(async {
         let tool = ExternalTool::start(Note::Body).await?;
         let request = json!({"url": tool.url, "method": "post"});
+        // `{tool_url}` is the local tool, for a module that sends somewhere (a webhook).
+        let with_tool = |text: &str| text.replace(TOOL_URL, &tool.url);
+        let configuration: Value =
+            serde_json::from_str(&with_tool(&args.configuration)).context("--configuration is not JSON")?;
         let arguments = match &args.arguments {
-            Some(given) => serde_json::from_str(given).context("--arguments is not JSON")?,
+            Some(given) => serde_json::from_str(&with_tool(given)).context("--arguments is not JSON")?,
             None => request.clone(),
         };
         let mut figures = json!({"runs": args.runs, "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)});
