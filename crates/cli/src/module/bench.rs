@@ -75,8 +75,10 @@ pub fn bench(args: ModuleBenchArgs) -> anyhow::Result<ExitCode> {
             figures[*key] = measure(&api, &name, installed, &arguments, args.runs).await?;
             server.stop().await?;
         }
-        // The installed action calls the tool too unless it was given other arguments.
-        let callers = if args.arguments.is_some() { 1 } else { 1 + modes.len() };
+        // The installed action calls the tool too when its arguments are the default ones or
+        // when it was pointed at the tool.
+        let pointed = [Some(&args.configuration), args.arguments.as_ref()].into_iter().flatten().any(|t| t.contains(TOOL_URL));
+        let callers = if args.arguments.is_none() || pointed { 1 + modes.len() } else { 1 };
         let expected = callers * (args.runs + WARM_UP);
         if tool.count() != expected {
             bail!("the tool received {} requests, not {expected}", tool.count());
