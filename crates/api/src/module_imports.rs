@@ -19,8 +19,8 @@ const MAX_FIELD_CHARS: usize = 2048;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewImport {
-    /// A git URL (`https://`, `ssh://`, `git@host:path`, `file://`), or a path on the server to a
-    /// repository or a module folder.
+    /// A git URL (`https://`, `ssh://`, `git@host:path`, `file://`), or an absolute path on the
+    /// server to a repository or a module folder.
     #[schema(min_length = 1, max_length = 2048)]
     pub source: String,
     /// A tag, branch or commit.
@@ -36,6 +36,13 @@ pub struct NewImport {
     /// it, such a module is refused.
     #[serde(default)]
     pub replace_builtin: bool,
+}
+
+/// A URL, a `host:path` git address, or an absolute path: a relative path would depend on where
+/// the server was started.
+fn names_a_place(source: &str) -> bool {
+    let scp_like = source.split_once(':').is_some_and(|(host, _)| !host.is_empty() && !host.contains('/'));
+    source.contains("://") || scp_like || std::path::Path::new(source).is_absolute()
 }
 
 /// Checks each field: given, not too long, not read as an option by git.
@@ -56,6 +63,13 @@ fn request(input: NewImport) -> ApiResult<ImportRequest> {
         if let Some(problem) = problem {
             return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, path, problem));
         }
+    }
+    if !names_a_place(&input.source) {
+        return Err(ApiError::at(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "$.source",
+            "give a git URL (`https://...`, `ssh://...`, `git@host:path`, `file://...`) or an absolute path on the server",
+        ));
     }
     Ok(ImportRequest {
         source: input.source,

@@ -165,6 +165,12 @@ async fn an_administrator_imports_modules_from_a_repository_into_the_running_ser
     assert!(job["error"].as_str().unwrap().contains("no tag, branch or commit `v9`"), "{job}");
     let (status, refused) = server.post("/api/v1/modules/imports", json!({"source": repo, "ref": "--orphan"})).await;
     assert_eq!((status.as_u16(), &refused["errors"][0]["path"]), (422, &json!("$.ref")), "{refused}");
+    let (status, refused) = server.post("/api/v1/modules/imports", json!({"source": "library"})).await;
+    assert_eq!(
+        (status.as_u16(), &refused["errors"][0]["path"]),
+        (422, &json!("$.source")),
+        "a relative path: {refused}"
+    );
     let (_, imports) = server.get("/api/v1/modules/imports").await;
     assert_eq!(imports["total"], 3, "{imports}");
 

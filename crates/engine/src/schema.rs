@@ -46,12 +46,11 @@ pub fn check_trigger_arguments(
             });
         }
     }
-    let missing_reported: Vec<&str> =
-        arguments.keys().filter(|k| !filled.contains_key(*k)).map(String::as_str).collect();
+    let emptied: Vec<&str> = arguments.keys().filter(|k| !filled.contains_key(*k)).map(String::as_str).collect();
     let mut rest = Vec::new();
     check_arguments(node, &filled, schema, &mut rest);
     // The empty ones were taken out: they are not "missing" as well.
-    rest.retain(|d| !missing_reported.iter().any(|k| d.message == format!("missing required argument `{k}`")));
+    rest.retain(|d| !emptied.iter().any(|k| d.message == format!("missing required argument `{k}`")));
     diags.extend(rest);
 }
 

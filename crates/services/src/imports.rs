@@ -16,6 +16,8 @@ use crate::{Result, ServiceError, Services};
 
 /// Imports remembered, the latest ones.
 pub const KEPT_IMPORTS: usize = 100;
+/// Longest an import may take (cloning, building, installing dependencies).
+pub const IMPORT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// What to import.
 #[derive(Debug, Clone, Serialize)]
@@ -130,9 +132,13 @@ impl Services {
         let job = self.imports.begin(request.clone())?;
         let (services, uuid) = (self.clone(), job.uuid.clone());
         tokio::spawn(async move {
-            let outcome = tokio::task::spawn_blocking(move || installer.install(&request))
-                .await
-                .unwrap_or_else(|e| Err(format!("the install stopped: {e}")));
+            let install = tokio::task::spawn_blocking(move || installer.install(&request));
+            // A thread cannot be stopped: an install past its time goes on, its outcome unheard.
+            let outcome = match tokio::time::timeout(IMPORT_TIMEOUT, install).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(e)) => Err(format!("the install stopped: {e}")),
+                Err(_) => Err(format!("the import took longer than {} minutes", IMPORT_TIMEOUT.as_secs() / 60)),
+            };
             match &outcome {
                 Ok(modules) => tracing::info!(import = %uuid, modules = modules.len(), "modules imported"),
                 Err(error) => tracing::warn!(import = %uuid, %error, "module import failed"),

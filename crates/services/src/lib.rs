@@ -31,7 +31,9 @@ pub use components::{INTAKE_PATH, Owner, run_components};
 pub use configurations::{Split, StoredConfigurations, redirected_fields};
 pub use dispatch::{TriggerOf, new_run, triggers_of};
 pub use error::{Result, ServiceError};
-pub use imports::{ImportJob, ImportRequest, ImportStatus, ImportedModule, KEPT_IMPORTS, ModuleInstaller};
+pub use imports::{
+    IMPORT_TIMEOUT, ImportJob, ImportRequest, ImportStatus, ImportedModule, KEPT_IMPORTS, ModuleInstaller,
+};
 pub use local_alerts::StoreAlerts;
 pub use retention::{RetentionPolicy, run_retention};
 pub use schedule::run_schedule;
