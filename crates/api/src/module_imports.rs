@@ -19,18 +19,19 @@ const MAX_FIELD_CHARS: usize = 2048;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewImport {
-    /// A git URL (`https://`, `ssh://`, `git@host:path`, `file://`), or an absolute path on the
-    /// server to a repository or a module folder.
-    #[schema(min_length = 1, max_length = 2048)]
+    /// A git URL (`https://`, `ssh://`, `file://`), a `host:path` git address
+    /// (`git@github.com:org/repo`), or an absolute path on the server to a repository or a
+    /// module folder.
+    #[schema(max_length = 2048, pattern = r"^(/|[A-Za-z][A-Za-z0-9+.-]*://|[A-Za-z0-9_.][^/:]*:)")]
     pub source: String,
     /// A tag, branch or commit.
     #[serde(default, rename = "ref")]
-    #[schema(max_length = 2048)]
+    #[schema(max_length = 2048, pattern = r"^[^\s-]")]
     pub reference: Option<String>,
     /// The repository folder to install from (one module or a folder of modules); every module
     /// of the repository when absent.
     #[serde(default)]
-    #[schema(max_length = 2048)]
+    #[schema(max_length = 2048, pattern = r"^[^\s-]")]
     pub subdir: Option<String>,
     /// Install a module with a built-in module's UUID in place of the built-in one; without
     /// it, such a module is refused.
@@ -38,37 +39,27 @@ pub struct NewImport {
     pub replace_builtin: bool,
 }
 
-/// A URL, a `host:path` git address, or an absolute path: a relative path would depend on where
-/// the server was started.
-fn names_a_place(source: &str) -> bool {
-    let scp_like = source.split_once(':').is_some_and(|(host, _)| !host.is_empty() && !host.contains('/'));
-    source.contains("://") || scp_like || std::path::Path::new(source).is_absolute()
-}
-
-/// Checks each field: given, not too long, not read as an option by git.
+/// Checks each field as the description says: not too long, starting with neither a space nor
+/// `-` (which git would read as an option), and a source that names a place.
 fn request(input: NewImport) -> ApiResult<ImportRequest> {
+    let fields = [("$.ref", input.reference.as_ref()), ("$.subdir", input.subdir.as_ref())];
+    for (path, value) in fields.into_iter().filter_map(|(path, value)| Some((path, value?))) {
+        if !starts_well(value) {
+            return Err(refused(path, "must start with neither a space nor `-`"));
+        }
+    }
     let fields =
         [("$.source", Some(&input.source)), ("$.ref", input.reference.as_ref()), ("$.subdir", input.subdir.as_ref())];
-    for (path, value) in fields {
-        let Some(value) = value else { continue };
-        let problem = if value.trim().is_empty() {
-            Some("must not be empty".to_string())
-        } else if value.chars().count() > MAX_FIELD_CHARS {
-            Some(format!("longer than {MAX_FIELD_CHARS} characters"))
-        } else if value.starts_with('-') {
-            Some("must not start with `-`".to_string())
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, path, problem));
+    for (path, value) in fields.into_iter().filter_map(|(path, value)| Some((path, value?))) {
+        if value.chars().count() > MAX_FIELD_CHARS {
+            return Err(refused(path, &format!("longer than {MAX_FIELD_CHARS} characters")));
         }
     }
     if !names_a_place(&input.source) {
-        return Err(ApiError::at(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(refused(
             "$.source",
-            "give a git URL (`https://...`, `ssh://...`, `git@host:path`, `file://...`) or an absolute path on the server",
+            "give a git URL (`https://...`, `ssh://...`, `file://...`), a `host:path` git address or an absolute path on \
+             the server",
         ));
     }
     Ok(ImportRequest {
@@ -77,6 +68,46 @@ fn request(input: NewImport) -> ApiResult<ImportRequest> {
         subdir: input.subdir,
         replace_builtin: input.replace_builtin,
     })
+}
+
+fn refused(path: &str, detail: &str) -> ApiError {
+    ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, path, detail)
+}
+
+fn starts_well(value: &str) -> bool {
+    value.chars().next().is_some_and(|c| c != '-' && !c.is_whitespace() && c != '\u{feff}')
+}
+
+/// An absolute path, a `scheme://` URL or a `host:path` address, as the field's pattern says: a
+/// relative path would depend on where the server was started.
+fn names_a_place(source: &str) -> bool {
+    let scheme = |s: &str| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+    };
+    let host = |h: &str| {
+        h.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.')) && !h.contains('/')
+    };
+    source.starts_with('/')
+        || source.split_once("://").is_some_and(|(s, _)| scheme(s))
+        || source.split_once(':').is_some_and(|(h, _)| host(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_names_a_place_as_its_pattern_says() {
+        for good in ["/srv/modules", "https://github.com/o/r", "file:///tmp/r", "git@github.com:o/r", "host:repo"] {
+            assert!(names_a_place(good), "{good}");
+        }
+        for bad in ["0", "library", "./library", "-x:y", "a/b://c", ":x", ""] {
+            assert!(!names_a_place(bad), "{bad}");
+        }
+        assert!(!starts_well("") && !starts_well(" v1") && !starts_well("--orphan") && starts_well("v1"));
+    }
 }
 
 /// Starts importing modules; read the job until its `status` is `succeeded` or `failed`. One

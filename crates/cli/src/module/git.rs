@@ -98,8 +98,13 @@ fn git(dir: Option<&Path>, args: &[&str]) -> anyhow::Result<String> {
     }
     // The `ext::` transport runs a command of the URL's choosing: never.
     command.args(["-c", "protocol.ext.allow=never"]);
-    // A repository that asks for credentials fails instead of waiting for a terminal.
-    let output = command.args(args).env("GIT_TERMINAL_PROMPT", "0").output().context("cannot run git")?;
+    // A repository that asks for credentials fails instead of waiting for a terminal; so does an
+    // ssh host that is unknown or does not answer, unless ssh is set up for git already.
+    command.env("GIT_TERMINAL_PROMPT", "0");
+    if std::env::var_os("GIT_SSH_COMMAND").is_none() && std::env::var_os("GIT_SSH").is_none() {
+        command.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=15");
+    }
+    let output = command.args(args).output().context("cannot run git")?;
     if !output.status.success() {
         bail!("git {}: {}", args[0], String::from_utf8_lossy(&output.stderr).trim());
     }
