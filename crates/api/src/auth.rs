@@ -10,6 +10,7 @@ use riposte_model::{Permission, Permissions};
 
 use crate::error::ApiError;
 use crate::keys::key_hash;
+use crate::sessions;
 use crate::state::AppState;
 
 #[cfg(test)]
@@ -57,23 +58,39 @@ impl Caller {
     }
 }
 
+/// What the API key `key` holds: the admin key's, or a stored key's; 401 for any other.
+pub(crate) async fn key_permissions(state: &AppState, key: &str) -> Result<Permissions, ApiError> {
+    if let Some(permissions) = state.keys.permissions(key) {
+        return Ok(permissions);
+    }
+    let stored = state.services.store.find_api_key(&key_hash(key)).await?;
+    let stored = stored.ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown API key"))?;
+    Ok(Permissions::from_names(&stored.permissions))
+}
+
 /// The one authorisation layer, with the permission a group of routes needs as its state:
-/// 401 without a valid key, 403 without the permission; the handlers get the [`Caller`].
+/// 401 without a valid key or session, 403 without the permission (or for a cross-site request
+/// made with a session); the handlers get the [`Caller`].
 pub async fn authorise(
     State(permission): State<Permission>,
     Extension(state): Extension<AppState>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let token = bearer(request.headers())
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "send an API key as `Authorization: Bearer <key>`"))?;
-    let permissions = match state.keys.permissions(token) {
-        Some(permissions) => permissions,
-        None => {
-            let stored = state.services.store.find_api_key(&key_hash(token)).await?;
-            let stored = stored.ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown API key"))?;
-            Permissions::from_names(&stored.permissions)
-        }
+    let permissions = match bearer(request.headers()) {
+        Some(token) => key_permissions(&state, token).await?,
+        None => match sessions::token(request.headers()) {
+            Some(token) => {
+                sessions::refuse_cross_site(request.method(), request.headers())?;
+                sessions::permissions(&state, token).await?
+            }
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "send an API key as `Authorization: Bearer <key>`, or log in (`POST /api/v1/auth/login`)",
+                ));
+            }
+        },
     };
     if !permissions.holds(permission) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, format!("this API key lacks the {permission} permission")));

@@ -32,6 +32,17 @@ impl Keys {
         self.keys.push((secret.to_string(), permissions));
     }
 
+    /// The permissions of the held key whose hash is `hash` (a session's key).
+    pub(crate) fn permissions_by_hash(&self, hash: &str) -> Option<Permissions> {
+        let mut found = None;
+        for (key, permissions) in &self.keys {
+            if riposte_model::same_secret(&key_hash(key), hash) {
+                found = Some(*permissions);
+            }
+        }
+        found
+    }
+
     pub(crate) fn permissions(&self, secret: &str) -> Option<Permissions> {
         // Every key is compared, each in full, so that timing says nothing about which prefix
         // of which key matched.

@@ -20,6 +20,7 @@ mod playbooks;
 mod run_view;
 mod runs;
 mod serve;
+mod sessions;
 mod state;
 mod uri;
 
@@ -55,7 +56,7 @@ pub const MAX_OFFSET: u64 = i64::MAX as u64;
     info(title = "Riposte API", description = "Alerts, playbooks and runs, shaped like Sekoia.io's API. Every route wants `Authorization: Bearer <key>`."),
     modifiers(&BearerAuth),
     components(schemas(runs::RunStatusName)),
-    security(("bearer" = []))
+    security(("bearer" = []), ("session" = []))
 )]
 struct ApiDoc;
 
@@ -77,6 +78,15 @@ impl utoipa::Modify for BearerAuth {
                 utoipa::openapi::security::ApiKeyValue::with_description(
                     "X-SEKOIAIO-INTAKE-KEY",
                     "The intake's key; or Basic authentication's password, `?intake_key=`, or `intake_key` in the body",
+                ),
+            )),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    sessions::COOKIE_NAME,
+                    "A console session (`POST /api/v1/auth/login`); a request that changes something also carries `X-Requested-With`",
                 ),
             )),
         );
@@ -154,6 +164,11 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(modules::logs))
         .routes(routes!(modules::secrets))
         .route_layer(axum::middleware::from_fn(modules::authorise_call));
+    // Sessions take an API key or a session cookie themselves.
+    let sessions = OpenApiRouter::new()
+        .routes(routes!(sessions::login))
+        .routes(routes!(sessions::logout))
+        .routes(routes!(sessions::current));
     let imports = OpenApiRouter::new()
         .routes(routes!(module_imports::create, module_imports::list))
         .routes(routes!(module_imports::get))
@@ -164,6 +179,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .route_layer(requires(Permission::ApiKeys));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(keys)
+        .merge(sessions)
         .merge(imports)
         .merge(read_alerts)
         .merge(write_alerts)

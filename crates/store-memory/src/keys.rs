@@ -1,7 +1,7 @@
 //! Module configurations and API keys: records kept whole, found by UUID (keys by hash too).
 
 use async_trait::async_trait;
-use riposte_store::{ApiKey, ApiKeyStore, ConfigurationStore, ModuleConfiguration, Result, StoreError};
+use riposte_store::{ApiKey, ApiKeyStore, ConfigurationStore, ModuleConfiguration, Result, SessionRecord, StoreError};
 
 use crate::{MemoryStore, conflict};
 
@@ -62,7 +62,37 @@ impl ApiKeyStore for MemoryStore {
     }
 
     async fn delete_api_key(&self, uuid: &str) -> Result<()> {
-        let removed = self.lock().api_keys.shift_remove(uuid);
-        removed.map(drop).ok_or_else(|| StoreError::not_found("API key", uuid))
+        let mut data = self.lock();
+        let removed = data.api_keys.shift_remove(uuid).ok_or_else(|| StoreError::not_found("API key", uuid))?;
+        data.sessions.retain(|_, s| s.key_hash != removed.key_hash);
+        Ok(())
+    }
+
+    async fn insert_session(&self, session: &SessionRecord, max_per_key: usize) -> Result<()> {
+        let mut data = self.lock();
+        data.sessions.retain(|_, s| s.expires_at > session.created_at);
+        data.sessions.insert(session.token_hash.clone(), session.clone());
+        let mut of_key: Vec<(i64, usize, String)> = data
+            .sessions
+            .values()
+            .enumerate()
+            .filter(|(_, s)| s.key_hash == session.key_hash)
+            .map(|(order, s)| (s.created_at, order, s.token_hash.clone()))
+            .collect();
+        of_key.sort();
+        let excess = of_key.len().saturating_sub(max_per_key);
+        for (_, _, token_hash) in of_key.into_iter().take(excess) {
+            data.sessions.shift_remove(&token_hash);
+        }
+        Ok(())
+    }
+
+    async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
+        Ok(self.lock().sessions.get(token_hash).cloned())
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.lock().sessions.shift_remove(token_hash);
+        Ok(())
     }
 }

@@ -54,6 +54,8 @@ struct Data {
     outputs: HashMap<(String, String), Value>,
     configurations: IndexMap<String, ModuleConfiguration>,
     api_keys: IndexMap<String, ApiKey>,
+    /// By token hash, in the order they were opened.
+    sessions: IndexMap<String, riposte_store::SessionRecord>,
     intakes: IndexMap<String, IntakeRecord>,
     events: HashMap<String, Vec<IntakeEvent>>,
     /// By intake, then by key: in key order, as a page lists them.

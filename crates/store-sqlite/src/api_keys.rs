@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use riposte_store::{ApiKey, ApiKeyStore, Result, StoreError};
+use riposte_store::{ApiKey, ApiKeyStore, Result, SessionRecord, StoreError};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::SqliteStore;
@@ -69,12 +69,72 @@ impl ApiKeyStore for SqliteStore {
         let uuid = uuid.to_string();
         self.writer
             .write_then(
-                move |tx| match tx.execute("DELETE FROM api_keys WHERE uuid = ?1", [&uuid]).map_err(error)? {
-                    0 => Err(StoreError::not_found("API key", &uuid)),
-                    _ => Ok(()),
+                move |tx| {
+                    tx.execute(
+                        "DELETE FROM sessions WHERE key_hash IN (SELECT key_hash FROM api_keys WHERE uuid = ?1)",
+                        [&uuid],
+                    )
+                    .map_err(error)?;
+                    match tx.execute("DELETE FROM api_keys WHERE uuid = ?1", [&uuid]).map_err(error)? {
+                        0 => Err(StoreError::not_found("API key", &uuid)),
+                        _ => Ok(()),
+                    }
                 },
                 self.api_keys.clearer(),
             )
+            .await
+    }
+
+    async fn insert_session(&self, session: &SessionRecord, max_per_key: usize) -> Result<()> {
+        let session = session.clone();
+        self.writer
+            .write(move |tx| {
+                tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [session.created_at]).map_err(error)?;
+                tx.execute(
+                    "INSERT INTO sessions (token_hash, key_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![session.token_hash, session.key_hash, session.created_at, session.expires_at],
+                )
+                .map_err(error)?;
+                tx.execute(
+                    "DELETE FROM sessions WHERE key_hash = ?1 AND token_hash NOT IN \
+                     (SELECT token_hash FROM sessions WHERE key_hash = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
+                    params![session.key_hash, max_per_key as i64],
+                )
+                .map_err(error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
+        let token_hash = token_hash.to_string();
+        self.readers
+            .read(move |db| {
+                db.query_row(
+                    "SELECT token_hash, key_hash, created_at, expires_at FROM sessions WHERE token_hash = ?1",
+                    [token_hash],
+                    |row| {
+                        Ok(SessionRecord {
+                            token_hash: row.get(0)?,
+                            key_hash: row.get(1)?,
+                            created_at: row.get(2)?,
+                            expires_at: row.get(3)?,
+                        })
+                    },
+                )
+                .optional()
+                .map_err(error)
+            })
+            .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.writer
+            .write(move |tx| {
+                tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [&token_hash]).map_err(error)?;
+                Ok(())
+            })
             .await
     }
 }

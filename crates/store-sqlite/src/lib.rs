@@ -59,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_run_keys.sql"),
     include_str!("../migrations/0006_run_trigger_node.sql"),
     include_str!("../migrations/0007_assets.sql"),
+    include_str!("../migrations/0008_sessions.sql"),
 ];
 
 impl SqliteStore {

@@ -192,9 +192,35 @@ pub async fn api_keys(store: &dyn Store) {
     assert_eq!(store.find_api_key("abc").await.unwrap().as_ref(), Some(&key));
     assert!(store.find_api_key("nope").await.unwrap().is_none());
     assert_eq!(store.list_api_keys().await.unwrap(), vec![key]);
+    sessions(store).await;
     store.delete_api_key("k-1").await.unwrap();
     assert!(store.find_api_key("abc").await.unwrap().is_none());
+    assert!(store.find_session("t-4").await.unwrap().is_none(), "a deleted key's sessions end with it");
+    assert!(store.find_session("admin-1").await.unwrap().is_some(), "other keys' sessions stay");
     assert!(matches!(store.delete_api_key("k-1").await, Err(StoreError::NotFound { .. })));
+}
+
+/// Sessions of key `abc` (stored) and of `admin` (a key the store does not hold).
+async fn sessions(store: &dyn Store) {
+    let session = |token: &str, key: &str, created_at: i64| SessionRecord {
+        token_hash: token.into(),
+        key_hash: key.into(),
+        created_at,
+        expires_at: created_at + 100,
+    };
+    store.insert_session(&session("admin-1", "admin", 10), 3).await.unwrap();
+    for n in 1..=4 {
+        store.insert_session(&session(&format!("t-{n}"), "abc", 10 + n), 3).await.unwrap();
+    }
+    assert!(store.find_session("t-1").await.unwrap().is_none(), "a key keeps its newest sessions");
+    assert_eq!(store.find_session("t-2").await.unwrap(), Some(session("t-2", "abc", 12)));
+    store.delete_session("t-2").await.unwrap();
+    store.delete_session("t-2").await.unwrap();
+    assert!(store.find_session("t-2").await.unwrap().is_none());
+    store.insert_session(&session("later", "other", 113), 3).await.unwrap();
+    assert!(store.find_session("t-3").await.unwrap().is_none(), "expired sessions go when a new one comes");
+    assert!(store.find_session("t-4").await.unwrap().is_some());
+    store.insert_session(&session("admin-1", "admin", 113), 3).await.unwrap();
 }
 
 pub fn sample_alert(n: u32, rule: &str) -> Alert {

@@ -76,12 +76,21 @@ pub trait ConfigurationStore: Send + Sync {
     async fn delete_configuration(&self, uuid: &str) -> Result<()>;
 }
 
+/// API keys and the console sessions opened with them.
 #[async_trait]
 pub trait ApiKeyStore: Send + Sync {
     async fn insert_api_key(&self, key: &ApiKey) -> Result<()>;
     async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>>;
+    /// Deletes the key and every session opened with it.
     async fn delete_api_key(&self, uuid: &str) -> Result<()>;
+    /// Keeps a new session. Sessions that expired by `session.created_at` go, and so do the
+    /// oldest of its key's beyond `max_per_key`.
+    async fn insert_session(&self, session: &SessionRecord, max_per_key: usize) -> Result<()>;
+    /// The session of this token hash, expired or not.
+    async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>>;
+    /// Ends a session; nothing happens when there is none.
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
 }
 
 /// Intakes and the events they accept. An event is stored before its sender hears it was

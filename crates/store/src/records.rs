@@ -232,6 +232,17 @@ pub struct ApiKey {
     pub created_at: i64,
 }
 
+/// A console session: an API key exchanged for a token kept in a cookie. Both are stored as
+/// hashes; the session grants what its key grants, for as long as the key exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub key_hash: String,
+    /// Epoch milliseconds.
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
 /// Where events arrive: senders present its key (Sekoia's intake key), and a connector may run
 /// for it, collecting events from elsewhere.
 #[derive(Debug, Clone, PartialEq)]
