@@ -146,7 +146,7 @@ pub struct AlertQuery {
     pub limit: Option<u64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/sic/alerts", tag = "alerts", request_body = NewAlert, responses((status = 201, description = "The alert, with its uuid and short_id; the runs it starts are stored with it", body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "create_alert", post, path = "/api/v1/sic/alerts", tag = "alerts", request_body = NewAlert, responses((status = 201, description = "The alert, with its uuid and short_id; the runs it starts are stored with it", body = Object), crate::error::Refused))]
 pub async fn create(
     State(state): State<AppState>,
     Body(input): Body<NewAlert>,
@@ -156,12 +156,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(alert)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "get_alert", get, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Alert>> {
     state.services.store.get_alert(&id).await?.map(Json).ok_or_else(|| ApiError::not_found("alert", &id))
 }
 
-#[utoipa::path(get, path = "/api/v1/sic/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, description = "`{\"items\": [...], \"total\": N}`, newest first", body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "list_alerts", get, path = "/api/v1/sic/alerts", tag = "alerts", params(AlertQuery), responses((status = 200, description = "`{\"items\": [...], \"total\": N}`, newest first", body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<AlertQuery>, QueryRejection>,
@@ -178,7 +178,7 @@ pub async fn list(
     Ok(Json(state.services.store.list_alerts(&filter, page(params.offset, params.limit)?).await?))
 }
 
-#[utoipa::path(patch, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = AlertPatch, responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "update_alert", patch, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = AlertPatch, responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,

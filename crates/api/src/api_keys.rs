@@ -54,7 +54,7 @@ fn view(key: ApiKey, secret: Option<String>) -> KeyView {
     KeyView { uuid: key.uuid, name: key.name, permissions: key.permissions, created_at: key.created_at, key: secret }
 }
 
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api keys", request_body = NewKey, responses((status = 201, body = KeyView), crate::error::Refused))]
+#[utoipa::path(operation_id = "create_api_key", post, path = "/api/v1/api-keys", tag = "api keys", request_body = NewKey, responses((status = 201, body = KeyView), crate::error::Refused))]
 pub async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -87,13 +87,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(key, Some(secret)))))
 }
 
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api keys", responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "list_api_keys", get, path = "/api/v1/api-keys", tag = "api keys", responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Paged<KeyView>>> {
     let items: Vec<KeyView> = state.services.store.list_api_keys().await?.into_iter().map(|k| view(k, None)).collect();
     Ok(Json(Paged { total: items.len() as u64, items }))
 }
 
-#[utoipa::path(delete, path = "/api/v1/api-keys/{uuid}", tag = "api keys", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
+#[utoipa::path(operation_id = "delete_api_key", delete, path = "/api/v1/api-keys/{uuid}", tag = "api keys", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
     state.services.store.delete_api_key(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -83,7 +83,7 @@ pub struct AssetView {
 }
 
 /// The assets the intake's asset connector sent, latest state of each, by key.
-#[utoipa::path(get, path = "/api/v1/intakes/{uuid}/assets", tag = "intakes", params(("uuid" = String, Path), AssetsQuery), responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "list_assets", get, path = "/api/v1/intakes/{uuid}/assets", tag = "intakes", params(("uuid" = String, Path), AssetsQuery), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
     Path(uuid): Path<String>,

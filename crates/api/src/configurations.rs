@@ -125,7 +125,7 @@ fn secret_names(state: &AppState, record: &ModuleConfiguration) -> ApiResult<Vec
     Ok(state.services.configuration_secrets(record)?.keys().cloned().collect())
 }
 
-#[utoipa::path(post, path = "/api/v1/symphony/module-configurations", tag = "module configurations", request_body = NewConfiguration, responses((status = 201, body = ConfigurationView), crate::error::Refused))]
+#[utoipa::path(operation_id = "create_module_configuration", post, path = "/api/v1/symphony/module-configurations", tag = "module configurations", request_body = NewConfiguration, responses((status = 201, body = ConfigurationView), crate::error::Refused))]
 pub async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -153,7 +153,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ConfigurationView { account_check, ..view(record, split.secret_names) })))
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 200, body = ConfigurationView), crate::error::Refused))]
+#[utoipa::path(operation_id = "get_module_configuration", get, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 200, body = ConfigurationView), crate::error::Refused))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<ConfigurationView>> {
     let record = state
         .services
@@ -165,7 +165,7 @@ pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> Api
     Ok(Json(view(record, names)))
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/module-configurations", tag = "module configurations", params(ListQuery), responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "list_module_configurations", get, path = "/api/v1/symphony/module-configurations", tag = "module configurations", params(ListQuery), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListQuery>, QueryRejection>,
@@ -180,7 +180,7 @@ pub async fn list(
 }
 
 /// Replaces the value; secret fields left out keep their stored value.
-#[utoipa::path(put, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), request_body = ConfigurationUpdate, responses((status = 200, body = ConfigurationView), crate::error::Refused))]
+#[utoipa::path(operation_id = "update_module_configuration", put, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), request_body = ConfigurationUpdate, responses((status = 200, body = ConfigurationView), crate::error::Refused))]
 pub async fn update(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
@@ -227,7 +227,7 @@ pub async fn update(
     Ok(Json(ConfigurationView { account_check, ..view(record, split.secret_names) }))
 }
 
-#[utoipa::path(delete, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
+#[utoipa::path(operation_id = "delete_module_configuration", delete, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
     state.services.store.delete_configuration(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)

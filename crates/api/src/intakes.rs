@@ -73,7 +73,7 @@ fn view(state: &AppState, intake: IntakeRecord) -> IntakeView {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/intakes", tag = "intakes", request_body = NewIntake, responses((status = 201, body = IntakeView), (status = "4XX", description = "Bad input, missing permission", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(operation_id = "create_intake", post, path = "/api/v1/intakes", tag = "intakes", request_body = NewIntake, responses((status = 201, body = IntakeView), (status = "4XX", description = "Bad input, missing permission", body = crate::error::ErrorEnvelope)))]
 pub async fn create(
     State(state): State<AppState>,
     Body(input): Body<NewIntake>,
@@ -133,20 +133,20 @@ fn connector(state: &AppState, input: ConnectorInput, intake_key: &str) -> ApiRe
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/intakes", tag = "intakes", responses((status = 200, body = Object), (status = "4XX", description = "Missing permission", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(operation_id = "list_intakes", get, path = "/api/v1/intakes", tag = "intakes", responses((status = 200, body = Object), (status = "4XX", description = "Missing permission", body = crate::error::ErrorEnvelope)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Paged<IntakeView>>> {
     let items: Vec<IntakeView> =
         state.services.store.list_intakes().await?.into_iter().map(|intake| view(&state, intake)).collect();
     Ok(Json(Paged { total: items.len() as u64, items }))
 }
 
-#[utoipa::path(get, path = "/api/v1/intakes/{uuid}", tag = "intakes", params(("uuid" = String, Path)), responses((status = 200, body = IntakeView), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(operation_id = "get_intake", get, path = "/api/v1/intakes/{uuid}", tag = "intakes", params(("uuid" = String, Path)), responses((status = 200, body = IntakeView), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<IntakeView>> {
     let intake = state.services.store.get_intake(&uuid).await?.ok_or_else(|| ApiError::not_found("intake", &uuid))?;
     Ok(Json(view(&state, intake)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/intakes/{uuid}", tag = "intakes", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(operation_id = "delete_intake", delete, path = "/api/v1/intakes/{uuid}", tag = "intakes", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
     state.services.store.delete_intake(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -202,6 +202,7 @@ pub fn router(state: AppState) -> Router {
     api.route("/api/openapi.json", get(move || async move { axum::Json(description.as_ref().clone()) }))
         .route("/health", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/metrics", get(metrics))
+        .merge(riposte_console::routes())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")

@@ -112,7 +112,7 @@ mod tests {
 
 /// Starts importing modules; read the job until its `status` is `succeeded` or `failed`. One
 /// import runs at a time.
-#[utoipa::path(post, path = "/api/v1/modules/imports", tag = "modules", request_body = NewImport, responses((status = 202, body = Object, description = "The job: `uuid`, `status` (`running`)..."), crate::error::Refused))]
+#[utoipa::path(operation_id = "create_module_import", post, path = "/api/v1/modules/imports", tag = "modules", request_body = NewImport, responses((status = 202, body = Object, description = "The job: `uuid`, `status` (`running`)..."), crate::error::Refused))]
 pub async fn create(
     State(state): State<AppState>,
     Body(input): Body<NewImport>,
@@ -122,7 +122,7 @@ pub async fn create(
 }
 
 /// The imports since the server started (the latest 100), newest first.
-#[utoipa::path(get, path = "/api/v1/modules/imports", tag = "modules", responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "list_module_imports", get, path = "/api/v1/modules/imports", tag = "modules", responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(State(state): State<AppState>) -> Json<Paged<ImportJob>> {
     let items = state.services.module_imports();
     Json(Paged { total: items.len() as u64, items })
@@ -130,7 +130,7 @@ pub async fn list(State(state): State<AppState>) -> Json<Paged<ImportJob>> {
 
 /// One import: `status` (`running`, `succeeded`, `failed`), the `modules` it installed (with
 /// the commit each came from), or its `error`.
-#[utoipa::path(get, path = "/api/v1/modules/imports/{uuid}", tag = "modules", params(("uuid" = String, Path)), responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "get_module_import", get, path = "/api/v1/modules/imports/{uuid}", tag = "modules", params(("uuid" = String, Path)), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<ImportJob>> {
     state.services.module_import(&uuid).map(Json).ok_or_else(|| ApiError::not_found("module import", &uuid))
 }

@@ -28,7 +28,7 @@ pub struct ModuleList {
     pub total: usize,
 }
 
-#[utoipa::path(get, path = "/api/v1/modules", tag = "modules", responses((status = 200, body = ModuleList), (status = "4XX", description = "Missing permission", body = crate::error::ErrorEnvelope)))]
+#[utoipa::path(operation_id = "list_modules", get, path = "/api/v1/modules", tag = "modules", responses((status = 200, body = ModuleList), (status = "4XX", description = "Missing permission", body = crate::error::ErrorEnvelope)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModuleList>> {
     let catalogue = state.services.registry.catalogue();
     let items: Vec<Value> = catalogue

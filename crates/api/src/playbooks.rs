@@ -128,7 +128,7 @@ async fn choose_uuid(state: &AppState, playbook: &Playbook) -> ApiResult<String>
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/symphony/playbooks", tag = "playbooks", request_body = PlaybookBody, responses((status = 201, body = PlaybookView), crate::error::Refused))]
+#[utoipa::path(operation_id = "create_playbook", post, path = "/api/v1/symphony/playbooks", tag = "playbooks", request_body = PlaybookBody, responses((status = 201, body = PlaybookView), crate::error::Refused))]
 pub async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -148,14 +148,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&state, record))))
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), crate::error::Refused))]
+#[utoipa::path(operation_id = "get_playbook", get, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), crate::error::Refused))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
     let record =
         state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     Ok(Json(view(&state, record)))
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(ListQuery), responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "list_playbooks", get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(ListQuery), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListQuery>, QueryRejection>,
@@ -167,7 +167,7 @@ pub async fn list(
 
 /// Saves a new version. An active playbook keeps running its current version unless the new
 /// one is free of problems.
-#[utoipa::path(put, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), request_body = PlaybookBody, responses((status = 200, body = PlaybookView), crate::error::Refused))]
+#[utoipa::path(operation_id = "update_playbook", put, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), request_body = PlaybookBody, responses((status = 200, body = PlaybookView), crate::error::Refused))]
 pub async fn update(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
@@ -189,7 +189,7 @@ pub async fn update(
     Ok(Json(view(&state, record)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
+#[utoipa::path(operation_id = "delete_playbook", delete, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
     state.services.store.delete_playbook(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -148,7 +148,7 @@ pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/runs", tag = "runs", params(RunQuery), responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "list_runs", get, path = "/api/v1/symphony/runs", tag = "runs", params(RunQuery), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<RunQuery>, QueryRejection>,
@@ -164,7 +164,7 @@ pub async fn list(
     Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(r, false)).collect() }))
 }
 
-#[utoipa::path(get, path = "/api/v1/symphony/runs/{uuid}", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, body = RunView), crate::error::Refused))]
+#[utoipa::path(operation_id = "get_run", get, path = "/api/v1/symphony/runs/{uuid}", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, body = RunView), crate::error::Refused))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<RunView>> {
     Ok(Json(detailed(&state, &uuid).await?))
 }

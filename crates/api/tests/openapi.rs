@@ -31,3 +31,20 @@ fn the_openapi_description_matches_its_snapshot() {
     );
     assert_eq!(spec["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
 }
+
+/// Clients generated from the description (the console's types among them) name each operation
+/// by its id: two operations with one id would get one type.
+#[test]
+fn every_operation_has_an_id_of_its_own() {
+    let spec: serde_json::Value = serde_json::from_str(&riposte_api::openapi().to_json().unwrap()).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let Some(id) = operation.get("operationId").and_then(|id| id.as_str()) else { continue };
+            if let Some(earlier) = seen.insert(id.to_string(), format!("{method} {path}")) {
+                panic!("operation id `{id}` is used by {earlier} and by {method} {path}");
+            }
+        }
+    }
+    assert!(seen.len() > 40, "{seen:?}");
+}

@@ -1,0 +1,98 @@
+import { useCallback, useEffect, useState } from "react";
+import { api, problem } from "../api/client";
+import type { components } from "../api/schema";
+
+type Playbook = components["schemas"]["PlaybookView"];
+type Diagnostic = { path?: string; message?: string };
+
+/** The playbooks: each with its version, what stops it from running, and an On/Off switch. */
+export function Playbooks({ canEdit }: { canEdit: boolean }) {
+  const [playbooks, setPlaybooks] = useState<Playbook[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    const { data, error } = await api.GET("/api/v1/symphony/playbooks", { params: { query: { limit: 1000 } } });
+    if (data) setPlaybooks((data as { items: Playbook[] }).items);
+    else setError(problem(error));
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const toggle = async (playbook: Playbook) => {
+    const path = playbook.active
+      ? "/api/v1/symphony/playbooks/{uuid}/deactivate"
+      : "/api/v1/symphony/playbooks/{uuid}/activate";
+    const { error } = await api.POST(path, { params: { path: { uuid: playbook.uuid } } });
+    setError(error ? `${playbook.name}: ${problem(error)}` : null);
+    await load();
+  };
+
+  return (
+    <section aria-labelledby="playbooks-title">
+      <h1 id="playbooks-title">Playbooks</h1>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {playbooks === null ? (
+        <p>Loading…</p>
+      ) : playbooks.length === 0 ? (
+        <p>No playbook yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Version</th>
+              <th scope="col">Issues</th>
+              <th scope="col">State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {playbooks.map((playbook) => (
+              <PlaybookRow key={playbook.uuid} playbook={playbook} canEdit={canEdit} onToggle={toggle} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+type RowProps = { playbook: Playbook; canEdit: boolean; onToggle: (playbook: Playbook) => void };
+
+function PlaybookRow({ playbook, canEdit, onToggle }: RowProps) {
+  const problems = playbook.problems as Diagnostic[];
+  return (
+    <tr>
+      <th scope="row">{playbook.name}</th>
+      <td>v{playbook.version}</td>
+      <td>
+        {problems.length === 0 ? (
+          <span className="badge ok">No issue</span>
+        ) : (
+          <span className="badge issue" title={problems.map((p) => `${p.path}: ${p.message}`).join("\n")}>
+            {problems.length === 1 ? "1 issue" : `${problems.length} issues`}
+          </span>
+        )}
+        {playbook.deactivation_reason && <span className="reason">{playbook.deactivation_reason}</span>}
+      </td>
+      <td>
+        <button
+          type="button"
+          role="switch"
+          aria-checked={playbook.active}
+          aria-label={`${playbook.name}: ${playbook.active ? "On" : "Off"}`}
+          disabled={!canEdit}
+          className={playbook.active ? "switch on" : "switch"}
+          onClick={() => onToggle(playbook)}
+        >
+          {playbook.active ? "On" : "Off"}
+        </button>
+      </td>
+    </tr>
+  );
+}
