@@ -68,13 +68,13 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Body(login
     Ok(([(SET_COOKIE, header(&cookie)?)], Json(view)).into_response())
 }
 
-/// Ends the session of the request's cookie, and clears the cookie.
+/// Ends the session of the request's cookie (one that ended already too), and clears the cookie;
+/// 401 without a session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "sessions", security(("session" = [])), responses((status = 204, description = "The session ended; `Set-Cookie` clears it"), crate::error::Refused))]
 pub async fn logout(headers: HeaderMap, State(state): State<AppState>) -> ApiResult<Response> {
-    if let Some(token) = token(&headers) {
-        refuse_cross_site(&Method::POST, &headers)?;
-        state.services.store.delete_session(&key_hash(token)).await?;
-    }
+    let token = token(&headers).ok_or_else(logged_out)?;
+    refuse_cross_site(&Method::POST, &headers)?;
+    state.services.store.delete_session(&key_hash(token)).await?;
     let cleared = format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", secure(&headers));
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, header(&cleared)?)]).into_response())
 }

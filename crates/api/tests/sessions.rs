@@ -88,6 +88,10 @@ async fn a_session_cookie_stands_for_its_key_on_every_route() {
     let (status, _) = browser.call(Method::POST, "/api/v1/auth/logout", None, FROM_THE_CONSOLE).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(browser.get("/api/v1/symphony/playbooks").await, StatusCode::UNAUTHORIZED, "logged out");
+    let (status, _) = browser.call(Method::POST, "/api/v1/auth/logout", None, FROM_THE_CONSOLE).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "logging out of an ended session clears the cookie again");
+    let no_cookie = reqwest::Client::new().post(format!("{}/api/v1/auth/logout", server.base)).send().await.unwrap();
+    assert_eq!(no_cookie.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(server.get("/api/v1/symphony/playbooks").await.0, StatusCode::OK, "the key itself still works");
 }
 
