@@ -62,7 +62,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends the session of the request's cookie, and clears the cookie. */
+        /**
+         * Ends the session of the request's cookie (one that ended already too), and clears the cookie;
+         *     401 without a session cookie.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
