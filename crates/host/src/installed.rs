@@ -40,6 +40,17 @@ pub struct Launch {
     pub source: Option<Source>,
 }
 
+/// `url` without the user and password it may carry (`https://user:token@host/repo`), so that
+/// where a module came from can be kept and shown without its credentials.
+pub fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
 /// Where an installed module came from: a repository, at a commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
@@ -164,6 +175,17 @@ fn problem(path: &Path, message: &str) -> HostError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repository_is_kept_without_its_credentials() {
+        assert_eq!(
+            without_credentials("https://ann:t0ken@git.example/org/repo.git"),
+            "https://git.example/org/repo.git"
+        );
+        assert_eq!(without_credentials("https://git.example/org/repo@v1"), "https://git.example/org/repo@v1");
+        assert_eq!(without_credentials("git@github.com:org/repo"), "git@github.com:org/repo");
+        assert_eq!(without_credentials("/srv/repo"), "/srv/repo");
+    }
 
     fn write(dir: &Path, name: &str, text: &str) {
         std::fs::write(dir.join(name), text).unwrap();

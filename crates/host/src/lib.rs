@@ -19,7 +19,7 @@ mod warm;
 pub use action::{AccountCheck, ActionReport, ActionRequest, VALIDATE_ACCOUNT};
 pub use callbacks::{CallbackError, Callbacks, TriggerEvent};
 pub use host::{DATA_PATH_VARIABLE, Host, WarmStatus};
-pub use installed::{INSTALL_FILE, InstalledModule, Launch, Source, load_module, load_modules};
+pub use installed::{INSTALL_FILE, InstalledModule, Launch, Source, load_module, load_modules, without_credentials};
 pub use supervise::{ComponentKind, ComponentState, ComponentStatus, LongRunning, Supervised};
 pub use warm::{DEFAULT_WARM_IDLE, DEFAULT_WARM_WORKERS};
 

@@ -129,7 +129,9 @@ impl Services {
     /// Starts importing modules; the job says how it goes.
     pub fn import_modules(self: &Arc<Self>, request: ImportRequest) -> Result<ImportJob> {
         let installer = self.imports.installer.clone().ok_or(ServiceError::NoInstaller)?;
-        let job = self.imports.begin(request.clone())?;
+        // The job is shown to whoever reads imports: without the credentials a URL may carry.
+        let shown = ImportRequest { source: riposte_host::without_credentials(&request.source), ..request.clone() };
+        let job = self.imports.begin(shown)?;
         let (services, uuid) = (self.clone(), job.uuid.clone());
         tokio::spawn(async move {
             let install = tokio::task::spawn_blocking(move || installer.install(&request));

@@ -53,8 +53,12 @@ pub fn checkout(repository: &str, reference: Option<&str>) -> anyhow::Result<Che
             .with_context(|| format!("{repository} has no tag, branch or commit `{reference}`"))?;
     }
     let commit = git(Some(&root), &["rev-parse", "HEAD"])?;
-    let source =
-        Source { repository: repository.to_string(), reference: reference.map(str::to_string), commit, subdir: None };
+    let source = Source {
+        repository: riposte_host::without_credentials(repository),
+        reference: reference.map(str::to_string),
+        commit,
+        subdir: None,
+    };
     Ok(Checkout { folder, source })
 }
 

@@ -62,8 +62,9 @@ impl ModuleInstaller for ServerInstaller {
     fn install(&self, request: &ImportRequest) -> Result<Vec<ImportedModule>, String> {
         let options = Options { debug: false, python: &self.python, replace_builtin: request.replace_builtin };
         let (reference, subdir) = (request.reference.as_deref(), request.subdir.as_deref().map(Path::new));
+        let shown = riposte_host::without_credentials(&request.source);
         let modules = install_source(&request.source, reference, subdir, &self.data_dir, &options)
-            .map_err(|e| format!("{e:#}"))?;
+            .map_err(|e| format!("{e:#}").replace(&request.source, &shown))?;
         Ok(modules.iter().map(imported).collect())
     }
 }
