@@ -10,13 +10,5 @@ if ! command -v chromium >/dev/null; then
 fi
 (cd console && npm ci --no-audit --no-fund --loglevel=error)
 
-data_dir="$(mktemp -d)"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$binary" serve --data-dir "$data_dir" --listen "127.0.0.1:$port" >"$data_dir/server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data_dir"' EXIT
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
-    sleep 0.1
-done
-RIPOSTE_URL="http://127.0.0.1:$port" RIPOSTE_KEY="$(cat "$data_dir/admin.key")" node console/tests/run.mjs
+source scripts/fresh-server.sh
+RIPOSTE_URL="$base" RIPOSTE_KEY="$(cat "$data_dir/admin.key")" node console/tests/run.mjs

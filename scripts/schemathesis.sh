@@ -16,16 +16,8 @@ if ! "$env_dir/bin/schemathesis" --version 2>/dev/null | grep -q "$version"; the
     "$env_dir/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
 fi
 
-data_dir="$(mktemp -d)"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$binary" serve --data-dir "$data_dir" --listen "127.0.0.1:$port" >"$data_dir/server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data_dir"' EXIT
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
-    sleep 0.1
-done
+source scripts/fresh-server.sh
 
-"$env_dir/bin/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
+"$env_dir/bin/schemathesis" run "$base/api/openapi.json" \
     --header "Authorization: Bearer $(cat "$data_dir/admin.key")" \
     --checks all --workers 1 --max-examples "$examples" --seed "$seed" --no-color

@@ -5,15 +5,22 @@ import type { components } from "../api/schema";
 type Playbook = components["schemas"]["PlaybookView"];
 type Diagnostic = { path?: string; message?: string };
 
+/** The most playbooks one page of the API gives. */
+const PAGE = 1000;
+
 /** The playbooks: each with its version, what stops it from running, and an On/Off switch. */
 export function Playbooks({ canEdit }: { canEdit: boolean }) {
   const [playbooks, setPlaybooks] = useState<Playbook[] | null>(null);
+  const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(async () => {
-    const { data, error } = await api.GET("/api/v1/symphony/playbooks", { params: { query: { limit: 1000 } } });
-    if (data) setPlaybooks((data as { items: Playbook[] }).items);
-    else setError(problem(error));
+    const { data, error } = await api.GET("/api/v1/symphony/playbooks", { params: { query: { limit: PAGE } } });
+    if (data) {
+      const page = data as { items: Playbook[]; total: number };
+      setPlaybooks(page.items);
+      setTotal(page.total);
+    } else setError(problem(error));
   }, []);
 
   useEffect(() => {
@@ -57,6 +64,11 @@ export function Playbooks({ canEdit }: { canEdit: boolean }) {
             ))}
           </tbody>
         </table>
+      )}
+      {playbooks !== null && total > playbooks.length && (
+        <p>
+          Showing the first {playbooks.length} of {total} playbooks.
+        </p>
       )}
     </section>
   );

@@ -9,6 +9,7 @@ use riposte_store::{IntakeRecord, Paged};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::PageQuery;
 use crate::auth::bearer;
 use crate::body::require_json;
 use crate::error::{ApiError, ApiResult};
@@ -58,17 +59,6 @@ async fn open(state: &AppState, uuid: &str, key: Option<&str>) -> ApiResult<Inta
     Ok(intake)
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AssetsQuery {
-    #[param(maximum = 9223372036854775807_u64)]
-    pub offset: Option<u64>,
-    /// 1 to 1000; 100 when absent. A page also stops at 8 MiB.
-    #[param(minimum = 1, maximum = 1000)]
-    pub limit: Option<u64>,
-}
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AssetView {
     /// What tells the asset apart: `class:subject:uid` (`5001:device:...`), or a digest of an
@@ -83,11 +73,11 @@ pub struct AssetView {
 }
 
 /// The assets the intake's asset connector sent, latest state of each, by key.
-#[utoipa::path(operation_id = "list_assets", get, path = "/api/v1/intakes/{uuid}/assets", tag = "intakes", params(("uuid" = String, Path), AssetsQuery), responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "list_assets", get, path = "/api/v1/intakes/{uuid}/assets", tag = "intakes", params(("uuid" = String, Path), PageQuery), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
-    params: Result<Query<AssetsQuery>, axum::extract::rejection::QueryRejection>,
+    params: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Paged<AssetView>>> {
     let Query(params) = crate::query(params)?;
     state.services.store.get_intake(&uuid).await?.ok_or_else(|| ApiError::not_found("intake", &uuid))?;

@@ -236,6 +236,20 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
     Ok(text)
 }
 
+/// Where a page of a list starts and how long it is.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    #[serde(default)]
+    #[param(maximum = 9223372036854775807_u64)]
+    pub offset: Option<u64>,
+    #[serde(default)]
+    /// 1 to 1000; 100 when absent. A page also stops at 8 MiB.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u64>,
+}
+
 fn query<T>(params: Result<T, QueryRejection>) -> ApiResult<T> {
     params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid query string: {}", e.body_text())))
 }

@@ -20,25 +20,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::playbook_access;
 use crate::state::AppState;
-use crate::{page, query};
+use crate::{PageQuery, page, query};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PlaybookBody {
     #[schema(schema_with = crate::playbook_schema::playbook)]
     pub playbook: Playbook,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    #[serde(default)]
-    #[param(maximum = 9223372036854775807_u64)]
-    pub offset: Option<u64>,
-    #[serde(default)]
-    /// 1 to 1000; 100 when absent. A page also stops at 8 MiB.
-    #[param(minimum = 1, maximum = 1000)]
-    pub limit: Option<u64>,
 }
 
 /// A playbook as the API shows it: its current version and what stops it from running.
@@ -155,10 +142,10 @@ pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> Api
     Ok(Json(view(&state, record)))
 }
 
-#[utoipa::path(operation_id = "list_playbooks", get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(ListQuery), responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "list_playbooks", get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(PageQuery), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
-    params: Result<Query<ListQuery>, QueryRejection>,
+    params: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Json<Paged<PlaybookView>>> {
     let Query(params) = query(params)?;
     let paged = state.services.store.list_playbooks(page(params.offset, params.limit)?).await?;

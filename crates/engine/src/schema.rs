@@ -25,32 +25,38 @@ pub fn check_trigger_arguments(
     diags: &mut Vec<Diagnostic>,
 ) {
     let base = node_path(node, ".arguments");
-    let mut filled = arguments.clone();
+    let mut empty = Vec::new();
     for required in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
-        let empty = match arguments.get(required) {
+        let is_empty = match arguments.get(required) {
             Some(Value::Null) => true,
             Some(Value::String(text)) => text.trim().is_empty(),
             _ => false,
         };
-        if empty {
-            filled.remove(required);
-            let description = schema.pointer(&format!("/properties/{}/description", escape_pointer(required)));
-            diags.push(Diagnostic {
-                node: Some(node.to_string()),
-                path: child_path(&base, required),
-                message: format!("required argument `{required}` is empty"),
-                hint: Some(match description.and_then(Value::as_str) {
-                    Some(description) => format!("fill it in: {description}"),
-                    None => "fill it in before turning the playbook on".into(),
-                }),
-            });
+        if !is_empty {
+            continue;
         }
+        let description = schema.pointer(&format!("/properties/{}/description", escape_pointer(required)));
+        empty.push(Diagnostic {
+            node: Some(node.to_string()),
+            path: child_path(&base, required),
+            message: format!("required argument `{required}` is empty"),
+            hint: Some(match description.and_then(Value::as_str) {
+                Some(description) => format!("fill it in: {description}"),
+                None => "fill it in before turning the playbook on".into(),
+            }),
+        });
     }
-    let emptied: Vec<&str> = arguments.keys().filter(|k| !filled.contains_key(*k)).map(String::as_str).collect();
     let mut rest = Vec::new();
-    check_arguments(node, &filled, schema, &mut rest);
-    // The empty ones were taken out: they are not "missing" as well.
-    rest.retain(|d| !emptied.iter().any(|k| d.message == format!("missing required argument `{k}`")));
+    check_arguments(node, arguments, schema, &mut rest);
+    // An empty argument is named once: not also as a value of the wrong type.
+    rest.retain(|d| {
+        !empty.iter().any(|e| {
+            d.path == e.path
+                || d.path.starts_with(&format!("{}[", e.path))
+                || d.path.starts_with(&format!("{}.", e.path))
+        })
+    });
+    diags.extend(empty);
     diags.extend(rest);
 }
 

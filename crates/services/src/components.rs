@@ -196,11 +196,8 @@ async fn connector_component(
     // An asset connector sends to Sekoia's asset connector API at this server, with the
     // intake's key; any other connector sends events to the intake.
     let [key_setting, server_setting] = manifest.platform_settings();
-    let server = match manifest.is_asset_connector() {
-        true => host.base_url().to_string(),
-        false => format!("{}{INTAKE_PATH}", host.base_url()),
-    };
     let intake_url = format!("{}{INTAKE_PATH}", host.base_url());
+    let server = if manifest.is_asset_connector() { host.base_url().to_string() } else { intake_url.clone() };
     let owner = Owner::Intake(intake.uuid.clone());
     let configuration =
         configuration(services, &module, connector.module_configuration_uuid.as_deref(), &owner).await?;
