@@ -11,5 +11,11 @@ export default defineConfig({
     assetsDir: "assets",
     // A reproducible build: the committed assets must be what the sources give.
     sourcemap: false,
+    rolldownOptions: {
+      output: {
+        // The graph editor is one chunk, loaded when a playbook or a run is opened.
+        advancedChunks: { groups: [{ name: "editor", test: /@xyflow|@dagrejs|zustand|classcat|d3-|src\/editor/ }] },
+      },
+    },
   },
 });

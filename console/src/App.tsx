@@ -1,7 +1,12 @@
-import { useCallback, useEffect, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useState } from "react";
+import { Link, Redirect, Route, Router, Switch, useRoute } from "wouter";
 import { api } from "./api/client";
 import { Login } from "./pages/Login";
 import { Playbooks } from "./pages/Playbooks";
+
+// The editor and its graph library load only when a playbook or a run is opened.
+const PlaybookPage = lazy(() => import("./pages/playbook/PlaybookPage").then((m) => ({ default: m.PlaybookPage })));
+const RunPage = lazy(() => import("./pages/RunPage").then((m) => ({ default: m.RunPage })));
 
 type Session = { permissions: string[]; expires_at: number };
 
@@ -25,24 +30,49 @@ export function App() {
 
   if (session === undefined) return <p className="loading">Loading…</p>;
   if (session === null) return <Login onLoggedIn={setSession} />;
+  const canEdit = session.permissions.includes("SYMPHONY");
   return (
-    <div className="shell">
-      <header className="top">
-        <a className="brand" href="/ui/">
-          Riposte
-        </a>
-        <nav aria-label="Main">
-          <a href="/ui/" aria-current="page">
-            Playbooks
-          </a>
-        </nav>
-        <button type="button" className="quiet" onClick={logOut}>
-          Log out
-        </button>
-      </header>
-      <main>
-        <Playbooks canEdit={session.permissions.includes("SYMPHONY")} />
-      </main>
-    </div>
+    <Router base="/ui">
+      <div className="shell">
+        <header className="top">
+          <Link className="brand" href="/">
+            Riposte
+          </Link>
+          <nav aria-label="Main">
+            <NavLink href="/" match="/playbooks/*?">
+              Playbooks
+            </NavLink>
+          </nav>
+          <button type="button" className="quiet" onClick={logOut}>
+            Log out
+          </button>
+        </header>
+        <main>
+          <Suspense fallback={<p>Loading…</p>}>
+            <Switch>
+              <Route path="/">
+                <Playbooks canEdit={canEdit} />
+              </Route>
+              <Route path="/playbooks/:uuid">{(p) => <Redirect to={`/playbooks/${p.uuid}/workflow`} replace />}</Route>
+              <Route path="/playbooks/:uuid/:tab">{(p) => <PlaybookPage uuid={p.uuid} tab={p.tab} canEdit={canEdit} />}</Route>
+              <Route path="/runs/:uuid">{(p) => <RunPage uuid={p.uuid} canEdit={canEdit} />}</Route>
+              <Route>
+                <p>There is no page here. <Link href="/">Back to the playbooks</Link></p>
+              </Route>
+            </Switch>
+          </Suspense>
+        </main>
+      </div>
+    </Router>
+  );
+}
+
+function NavLink({ href, match, children }: { href: string; match: string; children: string }) {
+  const [home] = useRoute(href);
+  const [inside] = useRoute(match);
+  return (
+    <Link href={href} aria-current={home || inside ? "page" : undefined}>
+      {children}
+    </Link>
   );
 }

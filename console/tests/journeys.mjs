@@ -1,6 +1,7 @@
 // Each journey: a user's path through the console, with what must hold at each step.
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { startSink } from "./sink.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -25,7 +26,8 @@ async function accessible(page, where) {
   await page.addScriptTag({ content: axeSource });
   const results = await page.evaluate(async () => await globalThis.axe.run());
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  check(bad.length === 0, `${where}: ${bad.map((v) => `${v.id} (${v.impact}): ${v.help}`).join("; ")}`);
+  const described = (v) => `${v.id} (${v.impact}): ${v.help}, at ${v.nodes.slice(0, 3).map((n) => n.html.slice(0, 160)).join(" | ")}`;
+  check(bad.length === 0, `${where}: ${bad.map(described).join("; ")}`);
 }
 
 async function logIn(page, url, key) {
@@ -44,7 +46,102 @@ async function seedPlaybook(url, key, name) {
   return created.body.uuid;
 }
 
+/** With RIPOSTE_SCREENSHOTS=DIR, the page as it stands, for the README. */
+async function screenshot(page, name) {
+  const dir = process.env.RIPOSTE_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png` });
+}
+
+/** Waits until `condition()` holds, checking every 100 ms, for at most `seconds`. */
+async function until(what, condition, seconds = 20) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A block on the graph, by its name and id. */
+function block(page, name, id) {
+  return page.getByLabel(`${name}, node.${id}`, { exact: true });
+}
+
+/** Drags a block from the library and drops it `below` a block of the graph. */
+async function dragBlock(page, name, below) {
+  await page.getByLabel("Search blocks").fill(name);
+  const item = page.getByRole("complementary", { name: "Block library" }).getByRole("button", { name: new RegExp(`^${name}`) });
+  const pane = page.locator(".react-flow__pane");
+  const [paneBox, belowBox] = [await pane.boundingBox(), await below.boundingBox()];
+  await item.dragTo(pane, {
+    targetPosition: { x: belowBox.x - paneBox.x + belowBox.width / 2, y: belowBox.y - paneBox.y + belowBox.height + 80 },
+  });
+}
+
+/** Links two blocks as a user does: from the first one's handle to the second one's. */
+async function link(page, from, to) {
+  const source = (await page.getByTitle(`Link from ${from}`, { exact: true }).boundingBox());
+  const target = (await page.getByTitle(`Link into ${to}`, { exact: true }).boundingBox());
+  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 12 });
+  await page.mouse.up();
+}
+
+/** The JSON body of the seed's Request URL, as the user types it. */
+const SEED_JSON =
+  '{"alert_short_id":"{{ node.0[\'alert_uuid\'] }}", "rule_name":"{{ node.1[\'rule\'][\'name\'] }}","rule_severity":"{{ node.1[\'rule\'][\'severity\'] }}","description":"This is a description"}';
+
 export const journeys = {
+  async "1. the seed, step for step: a playbook built in the editor pushes each new alert to the tool"({ page, url, key }) {
+    const sink = await startSink();
+    try {
+      await buildSeedPlaybook(page, url, key, sink);
+      const alert = await call(url, key, "POST", "/api/v1/sic/alerts", {
+        title: "Ransomware on host-12",
+        rule: { name: "Ransomware detected", severity: 80 },
+      });
+      check(alert.status === 201, JSON.stringify(alert.body));
+      const received = await until("the sink to receive the alert", () => sink.received[0]);
+      check(received.method === "POST", `the tool was called with ${received.method}`);
+      check(
+        received.headers.authorization === "Bearer YOUR_EXTERNAL_PRODUCT_API_KEY_NOT_THE_SEKOIAIO_ONE",
+        `headers: ${JSON.stringify(received.headers)}`,
+      );
+      const expected = {
+        alert_short_id: alert.body.uuid,
+        rule_name: "Ransomware detected",
+        rule_severity: "80",
+        description: "This is a description",
+      };
+      check(JSON.stringify(JSON.parse(received.body)) === JSON.stringify(expected), `the tool received ${received.body}`);
+
+      // See the runs: the run succeeded, and each block shows what it did.
+      await page.getByRole("link", { name: "Runs" }).click();
+      const row = page.getByRole("row", { name: /Succeeded/ });
+      await row.waitFor();
+      await accessible(page, "the playbook's runs");
+      await row.getByRole("link").click();
+      await page.getByRole("heading", { name: /Run of/ }).waitFor();
+      for (const [name, id] of [["Alert Created", 0], ["Get Alert", 1], ["Request URL", 2]]) {
+        const shown = block(page, name, id);
+        await shown.getByText("succeeded").waitFor();
+        await shown.click();
+        const panel = page.getByRole("complementary", { name: `Block ${name}` });
+        await panel.getByText("In this run").waitFor();
+        check((await panel.locator(".status-text").textContent()) === "succeeded", `${name} succeeded`);
+        const results = await panel.getByLabel("Results").textContent();
+        if (id === 1) check(results.includes("Ransomware detected"), `Get Alert's results: ${results}`);
+        if (id === 2) check(results.includes('"status_code": 200'), `Request URL's results: ${results}`);
+      }
+      await accessible(page, "a run");
+      await screenshot(page, "run");
+    } finally {
+      await sink.close();
+    }
+  },
+
   async "log in with a key, turn a playbook on, log out"({ page, context, url, key }) {
     const uuid = await seedPlaybook(url, key, "Push alerts to the ticketing tool");
     await page.goto(`${url}/`);
@@ -106,3 +203,82 @@ export const journeys = {
     await page.getByLabel("API key").waitFor();
   },
 };
+
+/**
+ * The seed's "Playbook creation" and "Playbook configuration", then Save and Off -> On: what
+ * journeys 1 and 8 build. Returns the playbook's UUID.
+ */
+async function buildSeedPlaybook(page, url, key, sink) {
+  // The Sekoia.io configuration reads this server's alerts over its API, with a key that may.
+  const reader = await call(url, key, "POST", "/api/v1/api-keys", { name: "alerts reader", permissions: ["SIC_READ_ALERTS"] });
+  check(reader.status === 201, JSON.stringify(reader.body));
+
+  await logIn(page, url, key);
+  await page.getByRole("button", { name: "+ PLAYBOOK" }).click();
+  await page.getByLabel("Create a playbook from scratch").check();
+  await accessible(page, "the new playbook dialog");
+  await page.getByRole("list", { name: "Triggers" }).getByRole("button", { name: /^Alert Created/ }).click();
+  const trigger = block(page, "Alert Created", 0);
+  await trigger.waitFor();
+  const uuid = /playbooks\/([^/]+)\//.exec(page.url())[1];
+
+  // 1. Configure the Alert Created block: a new configuration, made in the right panel.
+  await trigger.click();
+  let panel = page.getByRole("complementary", { name: "Block Alert Created" });
+  await panel.getByRole("button", { name: "+ Create new configuration" }).click();
+  const form = panel.getByRole("form", { name: "New configuration" });
+  await form.getByLabel("Name", { exact: true }).fill("ReadAlertContent");
+  await form.getByLabel("api_key", { exact: true }).fill(reader.body.key);
+  await form.getByLabel("base_url", { exact: true }).fill(url);
+  await accessible(page, "the editor with a new configuration");
+  await form.getByRole("button", { name: "Save" }).click();
+  await until("the configuration to be chosen", async () =>
+    (await panel.getByLabel("Module configuration").locator("option:checked").textContent()) === "ReadAlertContent");
+
+  // 2. Get Alert: dragged under the trigger, given the configuration and the alert's uuid.
+  await dragBlock(page, "Get Alert", trigger);
+  const getAlert = block(page, "Get Alert", 1);
+  await getAlert.waitFor();
+  await getAlert.click();
+  panel = page.getByRole("complementary", { name: "Block Get Alert" });
+  await panel.getByLabel("Module configuration").selectOption({ label: "ReadAlertContent" });
+  await trigger.click();
+  await page.getByRole("complementary", { name: "Block Alert Created" })
+    .getByRole("button", { name: "Copy {{ node.0['alert_uuid'] }}" }).click();
+  await getAlert.click();
+  await panel.getByLabel("uuid", { exact: true }).click();
+  await page.keyboard.press("Control+V");
+  const pasted = await panel.getByLabel("uuid", { exact: true }).inputValue();
+  check(pasted === "{{ node.0['alert_uuid'] }}", `the uuid field holds ${pasted}`);
+  await link(page, "Alert Created (node.0)", "Get Alert (node.1)");
+
+  // 3. Request URL, under Get Alert, with the seed's form.
+  await dragBlock(page, "Request URL", getAlert);
+  const request = block(page, "Request URL", 2);
+  await request.waitFor();
+  await request.click();
+  panel = page.getByRole("complementary", { name: "Block Request URL" });
+  await panel.getByLabel("json", { exact: true }).fill(SEED_JSON);
+  await panel.getByLabel("method", { exact: true }).fill("post");
+  await panel.getByLabel("url", { exact: true }).fill(sink.url);
+  await panel.getByLabel("headers", { exact: true }).fill('{"Authorization": "Bearer YOUR_EXTERNAL_PRODUCT_API_KEY_NOT_THE_SEKOIAIO_ONE"}');
+  await link(page, "Get Alert (node.1)", "Request URL (node.2)");
+  await page.getByRole("region", { name: "Issues" }).getByRole("heading", { name: "No issue" }).waitFor();
+  await accessible(page, "the editor");
+  await screenshot(page, "editor");
+
+  // Save, then Off -> On.
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("status").getByText("Saved as v2.").waitFor();
+  const toggle = page.getByRole("switch", { name: "Off" });
+  await toggle.click();
+  await page.getByRole("switch", { name: "On" }).waitFor();
+
+  const stored = await call(url, key, "GET", `/api/v1/symphony/playbooks/${uuid}`);
+  check(stored.body.active && stored.body.problems.length === 0, JSON.stringify(stored.body.problems));
+  const nodes = stored.body.playbook.nodes;
+  check(JSON.stringify(nodes["0"].outputs) === '{"default":["1"]}', `node 0 links: ${JSON.stringify(nodes["0"].outputs)}`);
+  check(JSON.stringify(nodes["1"].outputs) === '{"default":["2"]}', `node 1 links: ${JSON.stringify(nodes["1"].outputs)}`);
+  check(nodes["1"].arguments.uuid === "{{ node.0['alert_uuid'] }}", JSON.stringify(nodes["1"].arguments));
+  return uuid;
+}

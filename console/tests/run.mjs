@@ -10,13 +10,21 @@ if (!url || !key) {
   console.error("set RIPOSTE_URL and RIPOSTE_KEY");
   process.exit(2);
 }
+// RIPOSTE_JOURNEYS=text runs only the journeys whose name holds it.
+const only = process.env.RIPOSTE_JOURNEYS;
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 let passed = 0;
 const failed = [];
 for (const [name, journey] of Object.entries(journeys)) {
+  if (only && !name.includes(only)) continue;
   // The console's content security policy refuses inline scripts: axe-core is injected as one.
-  const context = await browser.newContext({ bypassCSP: true });
+  // The clipboard is granted as a user grants it when copying a variable.
+  const context = await browser.newContext({
+    bypassCSP: true,
+    permissions: ["clipboard-read", "clipboard-write"],
+    viewport: { width: 1440, height: 900 },
+  });
   const page = await context.newPage();
   const pageErrors = [];
   page.on("pageerror", (error) => pageErrors.push(String(error)));
@@ -27,6 +35,9 @@ for (const [name, journey] of Object.entries(journeys)) {
     console.log(`ok   ${name}`);
   } catch (error) {
     failed.push(name);
+    const shot = `${process.env.RIPOSTE_FAILURES ?? "/tmp"}/journey-${failed.length}.png`;
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+    console.log(`     the page as it stood: ${shot}`);
     console.log(`FAIL ${name}: ${error instanceof Error ? error.stack : error}`);
   } finally {
     await context.close();

@@ -389,6 +389,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/symphony/playbooks/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Checks a draft as saving and activating would, storing nothing. */
+        post: operations["validate_playbook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/symphony/playbooks/{uuid}": {
         parameters: {
             query?: never;
@@ -457,6 +474,23 @@ export interface paths {
          *     are skipped in that run.
          */
         post: operations["run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/symphony/playbooks/{uuid}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved version of a playbook, as it was saved: what a run pinned to that version ran. */
+        get: operations["get_playbook_version"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -646,6 +680,16 @@ export interface components {
              *     and `sekoia_base_url`: it sends its assets to this server with the intake's key).
              */
             configuration?: Record<string, never>;
+        };
+        /** @description How the API shows a problem or a warning of the validator (`riposte_engine::Diagnostic`). */
+        Diagnostic: {
+            /** @description The node at fault, when there is one. */
+            node?: string | null;
+            /** @description JSON path of the value at fault, e.g. `$.nodes["3"].arguments.url`. */
+            path: string;
+            message: string;
+            /** @description How to fix it. */
+            hint?: string | null;
         };
         /** @description What every failure answers. */
         ErrorEnvelope: {
@@ -878,6 +922,13 @@ export interface components {
                 };
             };
         };
+        /** @description A saved version of a playbook. */
+        PlaybookVersion: {
+            uuid: string;
+            /** Format: int64 */
+            version: number;
+            playbook: unknown;
+        };
         /** @description A playbook as the API shows it: its current version and what stops it from running. */
         PlaybookView: {
             uuid: string;
@@ -892,12 +943,12 @@ export interface components {
             updated_at: number;
             playbook: unknown;
             /** @description Configuration issues: while there are some, the playbook cannot be activated. */
-            problems: Record<string, never>[];
+            problems: components["schemas"]["Diagnostic"][];
             /**
              * @description What is odd but does not stop the playbook from running (a template that reads a node
              *     the playbook does not have), each with its path.
              */
-            warnings: Record<string, never>[];
+            warnings: components["schemas"]["Diagnostic"][];
             /**
              * @description When an installed module's process is the trigger: how it is doing (`running`,
              *     `restarting`, `crashed`, `stopped`), why it stopped, and its latest logs.
@@ -957,6 +1008,13 @@ export interface components {
             intake_key?: string | null;
             /** @description The event as a string, usually JSON. */
             json: string;
+        };
+        /** @description What the validator finds in a playbook that is not saved: the editor's live issues. */
+        Validation: {
+            /** @description What stops the playbook from being turned on or run, each with its JSON path. */
+            problems: components["schemas"]["Diagnostic"][];
+            /** @description What is odd but does not stop it. */
+            warnings: components["schemas"]["Diagnostic"][];
         };
     };
     responses: never;
@@ -2081,6 +2139,38 @@ export interface operations {
             };
         };
     };
+    validate_playbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaybookBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Validation"];
+                };
+            };
+            /** @description Bad input, missing permission, unknown id */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     get_playbook: {
         parameters: {
             query?: never;
@@ -2254,6 +2344,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Bad input, missing permission, unknown id */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_playbook_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookVersion"];
                 };
             };
             /** @description Bad input, missing permission, unknown id */

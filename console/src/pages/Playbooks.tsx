@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, problem } from "../api/client";
 import type { components } from "../api/schema";
+import { Link } from "wouter";
+import { NewPlaybook } from "./NewPlaybook";
 
 type Playbook = components["schemas"]["PlaybookView"];
 type Diagnostic = { path?: string; message?: string };
@@ -38,7 +40,10 @@ export function Playbooks({ canEdit }: { canEdit: boolean }) {
 
   return (
     <section aria-labelledby="playbooks-title">
-      <h1 id="playbooks-title">Playbooks</h1>
+      <div className="row spread">
+        <h1 id="playbooks-title">Playbooks</h1>
+        {canEdit && <NewPlaybook />}
+      </div>
       {error && (
         <p role="alert" className="error">
           {error}
@@ -80,7 +85,9 @@ function PlaybookRow({ playbook, canEdit, onToggle }: RowProps) {
   const problems = playbook.problems as Diagnostic[];
   return (
     <tr>
-      <th scope="row">{playbook.name}</th>
+      <th scope="row">
+        <Link href={`/playbooks/${playbook.uuid}/workflow`}>{playbook.name}</Link>
+      </th>
       <td>v{playbook.version}</td>
       <td>
         {problems.length === 0 ? (

@@ -129,6 +129,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let symphony = OpenApiRouter::new()
         .routes(routes!(playbooks::list, playbooks::create))
         .routes(routes!(playbooks::get, playbooks::update, playbooks::delete))
+        .routes(routes!(playbooks::version))
+        .routes(routes!(playbooks::validate_draft))
         .routes(routes!(playbooks::activate))
         .routes(routes!(playbooks::deactivate))
         .routes(routes!(playbooks::run))

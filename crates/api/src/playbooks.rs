@@ -41,11 +41,11 @@ pub struct PlaybookView {
     pub updated_at: i64,
     pub playbook: Value,
     /// Configuration issues: while there are some, the playbook cannot be activated.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<DiagnosticDoc>)]
     pub problems: Vec<Diagnostic>,
     /// What is odd but does not stop the playbook from running (a template that reads a node
     /// the playbook does not have), each with its path.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<DiagnosticDoc>)]
     pub warnings: Vec<Diagnostic>,
     /// When an installed module's process is the trigger: how it is doing (`running`,
     /// `restarting`, `crashed`, `stopped`), why it stopped, and its latest logs.
@@ -59,8 +59,9 @@ pub struct PlaybookView {
     pub trigger_statuses: BTreeMap<String, ComponentStatus>,
 }
 
-fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
-    let Checked { mut problems, warnings } = match serde_json::from_value::<Playbook>(record.definition.clone()) {
+/// The engine's findings, and the platform's own about triggers, each path named once.
+fn checked(state: &AppState, definition: &Value) -> Checked {
+    let Checked { mut problems, warnings } = match serde_json::from_value::<Playbook>(definition.clone()) {
         Ok(playbook) => check(&playbook, &state.services.registry.catalogue()),
         Err(e) => Checked {
             problems: vec![Diagnostic::new("$", format!("stored playbook is unreadable: {e}"))],
@@ -68,11 +69,30 @@ fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
         },
     };
     // Each argument is named once: a cron left empty is "empty", not also "does not parse".
-    for problem in trigger_problems(&record.definition) {
+    for problem in trigger_problems(definition) {
         if !problems.iter().any(|p| p.path == problem.path) {
             problems.push(problem);
         }
     }
+    Checked { problems, warnings }
+}
+
+/// How the API shows a problem or a warning of the validator (`riposte_engine::Diagnostic`).
+#[derive(utoipa::ToSchema)]
+#[schema(as = Diagnostic)]
+#[allow(dead_code)] // describes what the engine's `Diagnostic` serialises to
+struct DiagnosticDoc {
+    /// The node at fault, when there is one.
+    node: Option<String>,
+    /// JSON path of the value at fault, e.g. `$.nodes["3"].arguments.url`.
+    path: String,
+    message: String,
+    /// How to fix it.
+    hint: Option<String>,
+}
+
+fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
+    let Checked { problems, warnings } = checked(state, &record.definition);
     let trigger_statuses: Vec<(String, ComponentStatus)> = triggers_of(&record.definition)
         .iter()
         .filter_map(|t| Some((t.node_id.clone(), state.services.component_status(&Owner::trigger(&record.uuid, t))?)))
@@ -140,6 +160,54 @@ pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> Api
     let record =
         state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     Ok(Json(view(&state, record)))
+}
+
+/// What the validator finds in a playbook that is not saved: the editor's live issues.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Validation {
+    /// What stops the playbook from being turned on or run, each with its JSON path.
+    #[schema(value_type = Vec<DiagnosticDoc>)]
+    pub problems: Vec<Diagnostic>,
+    /// What is odd but does not stop it.
+    #[schema(value_type = Vec<DiagnosticDoc>)]
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Checks a draft as saving and activating would, storing nothing.
+#[utoipa::path(operation_id = "validate_playbook", post, path = "/api/v1/symphony/playbooks/validate", tag = "playbooks", request_body = PlaybookBody, responses((status = 200, body = Validation), crate::error::Refused))]
+pub async fn validate_draft(
+    State(state): State<AppState>,
+    Body(body): Body<PlaybookBody>,
+) -> ApiResult<Json<Validation>> {
+    let definition = definition(&body.playbook)?;
+    let Checked { problems, warnings } = checked(&state, &definition);
+    Ok(Json(Validation { problems, warnings }))
+}
+
+/// One saved version of a playbook, as it was saved: what a run pinned to that version ran.
+#[utoipa::path(operation_id = "get_playbook_version", get, path = "/api/v1/symphony/playbooks/{uuid}/versions/{version}", tag = "playbooks", params(("uuid" = String, Path), ("version" = i64, Path, minimum = 1)), responses((status = 200, body = PlaybookVersion), crate::error::Refused))]
+pub async fn version(
+    State(state): State<AppState>,
+    Path((uuid, version)): Path<(String, String)>,
+) -> ApiResult<Json<PlaybookVersion>> {
+    let version: i64 = version.parse().map_err(|_| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("a version is a whole number, not `{version}`"))
+    })?;
+    let definition = state
+        .services
+        .store
+        .get_version(&uuid, version)
+        .await?
+        .ok_or_else(|| ApiError::not_found("playbook version", &format!("{uuid} v{version}")))?;
+    Ok(Json(PlaybookVersion { uuid, version, playbook: definition }))
+}
+
+/// A saved version of a playbook.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlaybookVersion {
+    pub uuid: String,
+    pub version: i64,
+    pub playbook: Value,
 }
 
 #[utoipa::path(operation_id = "list_playbooks", get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(PageQuery), responses((status = 200, body = Object), crate::error::Refused))]

@@ -164,3 +164,49 @@ async fn a_playbook_that_reads_a_deleted_node_activates_and_says_which() {
     assert_eq!(runs[0]["status"], "succeeded", "{runs:?}");
     assert_eq!(sink.bodies(), vec![r#"{"id":"none"}"#.to_string()]);
 }
+
+#[tokio::test]
+async fn a_draft_is_validated_without_being_saved() {
+    let server = TestApp::start().await;
+    let mut draft = playbooks::seed("http://127.0.0.1:1/sink");
+    draft["nodes"]["2"]["arguments"]["method"] = json!("fetch");
+    let (status, checked) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks/validate", Some(json!({"playbook": draft}))).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert_eq!(checked["problems"][0]["path"], "$.nodes[\"2\"].arguments.method");
+    assert_eq!(checked["warnings"], json!([]));
+    let (_, list) = server.call(Method::GET, "/api/v1/symphony/playbooks", None).await;
+    assert_eq!(list["total"], 0, "validating stores nothing");
+
+    let (status, checked) = server
+        .call(
+            Method::POST,
+            "/api/v1/symphony/playbooks/validate",
+            Some(json!({"playbook": playbooks::seed("http://127.0.0.1:1/sink")})),
+        )
+        .await;
+    assert_eq!((status, checked["problems"].clone()), (StatusCode::OK, json!([])));
+    let (status, refused) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks/validate", Some(json!({"playbook": {"nodes": 3}}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+}
+
+#[tokio::test]
+async fn each_saved_version_can_be_read_back() {
+    let server = TestApp::start().await;
+    let first = playbooks::seed("http://127.0.0.1:1/first");
+    let (_, created) = server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": first}))).await;
+    let uuid = created["uuid"].as_str().unwrap();
+    let second = playbooks::seed("http://127.0.0.1:1/second");
+    server.call(Method::PUT, &format!("/api/v1/symphony/playbooks/{uuid}"), Some(json!({"playbook": second}))).await;
+    for (version, url) in [(1, "http://127.0.0.1:1/first"), (2, "http://127.0.0.1:1/second")] {
+        let (status, read) =
+            server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{uuid}/versions/{version}"), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(read["version"], version);
+        assert_eq!(read["playbook"]["nodes"]["2"]["arguments"]["url"], url);
+    }
+    let (status, missing) =
+        server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{uuid}/versions/3"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+}

@@ -1,0 +1,71 @@
+import type { components } from "./schema";
+
+// Shapes the API describes only as `Object`: Sekoia's playbook JSON and module manifests.
+
+export type Position = { x: number; y: number };
+
+/** One block of a playbook, as Sekoia's JSON has it (unknown fields are kept as they are). */
+export type NodeJson = {
+  name: string;
+  type: "trigger" | "action" | "operator";
+  subtype?: string;
+  module_uuid?: string;
+  action_uuid?: string;
+  trigger_uuid?: string;
+  arguments?: Record<string, unknown>;
+  module_configuration_uuid?: string | null;
+  outputs?: Record<string, string[]>;
+  cases?: { name: string; [key: string]: unknown }[];
+  loop?: string[];
+  position?: Position;
+  timeout?: number;
+  retry?: { max_attempts?: number; [key: string]: unknown };
+  continue_on_error?: boolean;
+  [key: string]: unknown;
+};
+
+export type PlaybookJson = {
+  name: string;
+  description?: string;
+  uuid?: string;
+  nodes: Record<string, NodeJson>;
+  [key: string]: unknown;
+};
+
+/** The part of JSON Schema module manifests use. */
+export type JsonSchema = {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  items?: JsonSchema;
+  default?: unknown;
+  secrets?: string[];
+  [key: string]: unknown;
+};
+
+export type BlockManifest = {
+  uuid: string;
+  name: string;
+  description?: string;
+  arguments?: JsonSchema;
+  results?: JsonSchema;
+};
+
+export type ModuleManifest = {
+  uuid: string;
+  name: string;
+  slug: string;
+  version: string;
+  description?: string;
+  configuration?: JsonSchema;
+  /** Left out when the module has none. */
+  actions?: BlockManifest[];
+  triggers?: BlockManifest[];
+  builtin?: boolean;
+};
+
+/** A problem or warning of the server's validator: where (a JSON path) and what. */
+export type Diagnostic = components["schemas"]["Diagnostic"];

@@ -1,0 +1,67 @@
+// A block on the graph: its name, what it is, its `node.N` id, its issues and, over a run, its
+// status as an icon and a word (never by colour alone). Handles are for the pointer (their
+// title says which); from the keyboard, links are made in the block's panel.
+import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
+import { memo } from "react";
+
+export type BlockData = {
+  id: string;
+  name: string;
+  kind: string;
+  isTrigger: boolean;
+  branches: string[];
+  issues: number;
+  status?: string;
+};
+
+export type BlockFlowNode = Node<BlockData, "block">;
+
+const STATUS_ICON: Record<string, string> = {
+  succeeded: "✓",
+  failed: "✕",
+  running: "◔",
+  pending: "…",
+  skipped: "⤼",
+  cancelled: "⊘",
+  dead: "–",
+};
+
+function BlockNodeView({ data, selected }: NodeProps<BlockFlowNode>) {
+  const status = data.status;
+  return (
+    <div className={`block${selected ? " selected" : ""}${status ? ` status-${status}` : ""}`}>
+      {!data.isTrigger && (
+        <Handle type="target" position={Position.Top} title={`Link into ${data.name} (node.${data.id})`} />
+      )}
+      <div className="block-head">
+        <span className="block-name">{data.name}</span>
+        <code className="block-id">node.{data.id}</code>
+      </div>
+      <div className="block-foot">
+        <span className="block-kind">{data.kind}</span>
+        {data.issues > 0 && (
+          <span className="block-issues" title="Issues in this block">
+            ⚠ {data.issues === 1 ? "1 issue" : `${data.issues} issues`}
+          </span>
+        )}
+        {status && (
+          <span className="block-status">
+            <span aria-hidden="true">{STATUS_ICON[status] ?? "•"}</span> {status}
+          </span>
+        )}
+      </div>
+      {data.branches.map((branch, index) => (
+        <Handle
+          key={branch}
+          id={branch}
+          type="source"
+          position={Position.Bottom}
+          style={{ left: `${((index + 1) * 100) / (data.branches.length + 1)}%` }}
+          title={`Link from ${data.name} (node.${data.id})${branch === "default" ? "" : `, ${branch}`}`}
+        />
+      ))}
+    </div>
+  );
+}
+
+export const BlockNode = memo(BlockNodeView);

@@ -1,0 +1,241 @@
+// The right panel for the selected block: its name, Account, Configuration, links, Variables and
+// Execution settings; over a run, what the block did.
+import type { Catalogue } from "../api/modules";
+import type { Diagnostic, NodeJson, PlaybookJson } from "../api/types";
+import { Account } from "./Account";
+import { type Link, branchesOf, linksOf, nodeOfProblem } from "./playbook";
+import { SchemaForm } from "./SchemaForm";
+import { Variables } from "./Variables";
+
+export type NodeRun = {
+  status: string;
+  attempts: number;
+  arguments?: unknown;
+  results?: unknown;
+  logs: unknown[];
+  error?: string | null;
+  started_at?: string | null;
+  ended_at?: string | null;
+  truncated?: boolean;
+};
+
+type Props = {
+  id: string;
+  playbook: PlaybookJson;
+  catalogue: Catalogue;
+  problems: Diagnostic[];
+  run?: NodeRun;
+  readOnly: boolean;
+  onChange: (change: Partial<NodeJson>) => void;
+  onArgument: (key: string, value: unknown) => void;
+  onConnect: (link: Link) => void;
+  onDisconnect: (link: Link) => void;
+  onRemove: () => void;
+};
+
+export function BlockPanel(props: Props) {
+  const { id, playbook, catalogue, problems, run, readOnly } = props;
+  const node = playbook.nodes[id];
+  if (!node) return null;
+  const block = catalogue.blockOf(node);
+  const configurable = Object.keys(block?.module.configuration?.properties ?? {}).length > 0;
+  const fieldProblems = problemsByField(problems, id);
+  return (
+    <aside className="panel" aria-label={`Block ${node.name}`} key={id}>
+      <div className="panel-head">
+        {readOnly ? (
+          <h2>{node.name}</h2>
+        ) : (
+          <>
+            <label htmlFor="block-name">Block name</label>
+            <input id="block-name" value={node.name} onChange={(e) => props.onChange({ name: e.target.value })} />
+          </>
+        )}
+        <p className="muted">
+          <code>node.{id}</code> · {block ? `${block.module.name} ${block.kind}` : node.type}
+        </p>
+        {block?.manifest.description && <p className="help">{block.manifest.description}</p>}
+      </div>
+      {run && <RunResult run={run} />}
+      {block && configurable && (
+        <Account
+          module={block.module}
+          value={node.module_configuration_uuid}
+          readOnly={readOnly}
+          onChange={(uuid) => props.onChange({ module_configuration_uuid: uuid })}
+        />
+      )}
+      <section className="panel-section" aria-labelledby="configuration-title">
+        <h3 id="configuration-title">Configuration</h3>
+        {block ? (
+          <fieldset disabled={readOnly}>
+            <SchemaForm
+              schema={block.manifest.arguments}
+              values={node.arguments ?? {}}
+              problems={fieldProblems}
+              onChange={props.onArgument}
+            />
+          </fieldset>
+        ) : (
+          <p className="muted">Edit this block's fields in the Code tab.</p>
+        )}
+        {problems
+          .filter((p) => nodeOfProblem(p) === id && !fieldOf(p, id))
+          .map((p) => (
+            <p key={`${p.path}${p.message}`} className="error">
+              {p.message}
+            </p>
+          ))}
+      </section>
+      <Links {...props} node={node} />
+      <Variables nodeId={id} results={block?.manifest.results} data={run?.results} />
+      {node.type === "action" && <Execution node={node} readOnly={readOnly} onChange={props.onChange} />}
+      {!readOnly && (
+        <button type="button" className="danger" onClick={props.onRemove}>
+          Delete block
+        </button>
+      )}
+    </aside>
+  );
+}
+
+function Links({ id, playbook, node, readOnly, onConnect, onDisconnect }: Props & { node: NodeJson }) {
+  const links = linksOf(playbook).filter((l) => l.source === id);
+  const targets = Object.entries(playbook.nodes).filter(([other, n]) => other !== id && n.type !== "trigger");
+  const branches = branchesOf(node);
+  return (
+    <section className="panel-section" aria-labelledby="links-title">
+      <h3 id="links-title">Next blocks</h3>
+      {links.length === 0 && <p className="muted">Nothing runs after this block.</p>}
+      <ul>
+        {links.map((link) => (
+          <li key={`${link.branch}-${link.target}`}>
+            {link.branch !== "default" && <span className="muted">{link.branch}: </span>}
+            {playbook.nodes[link.target]?.name ?? "?"} <code>node.{link.target}</code>{" "}
+            {!readOnly && (
+              <button type="button" className="icon" onClick={() => onDisconnect(link)}>
+                Unlink
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {!readOnly && targets.length > 0 && (
+        <form
+          className="row"
+          aria-label="Link to a block"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const form = new FormData(e.currentTarget);
+            onConnect({ source: id, branch: String(form.get("branch") ?? "default"), target: String(form.get("target")) });
+          }}
+        >
+          {branches.length > 1 && (
+            <select name="branch" aria-label="Branch">
+              {branches.map((b) => (
+                <option key={b}>{b}</option>
+              ))}
+            </select>
+          )}
+          <select name="target" aria-label="Link to">
+            {targets.map(([other, n]) => (
+              <option key={other} value={other}>
+                {n.name} (node.{other})
+              </option>
+            ))}
+          </select>
+          <button type="submit">Link</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Execution({ node, readOnly, onChange }: { node: NodeJson; readOnly: boolean; onChange: Props["onChange"] }) {
+  return (
+    <section className="panel-section" aria-labelledby="execution-title">
+      <h3 id="execution-title">Execution</h3>
+      <fieldset disabled={readOnly}>
+        <label htmlFor="block-timeout">Timeout of one attempt (seconds)</label>
+        <input
+          id="block-timeout"
+          type="number"
+          min={1}
+          value={node.timeout ?? ""}
+          onChange={(e) => onChange({ timeout: e.target.value === "" ? undefined : Number(e.target.value) })}
+        />
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={node.continue_on_error === true}
+            onChange={(e) => onChange({ continue_on_error: e.target.checked ? true : undefined })}
+          />
+          Continue on error
+        </label>
+      </fieldset>
+    </section>
+  );
+}
+
+function RunResult({ run }: { run: NodeRun }) {
+  return (
+    <section className="panel-section" aria-labelledby="result-title">
+      <h3 id="result-title">In this run</h3>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd className={`status-text status-${run.status}`}>{run.status}</dd>
+        <dt>Attempts</dt>
+        <dd>{run.attempts}</dd>
+        {run.started_at && (
+          <>
+            <dt>Started</dt>
+            <dd>{run.started_at}</dd>
+          </>
+        )}
+        {run.ended_at && (
+          <>
+            <dt>Ended</dt>
+            <dd>{run.ended_at}</dd>
+          </>
+        )}
+      </dl>
+      {run.error && (
+        <>
+          <h4>Error</h4>
+          <pre className="error">{run.error}</pre>
+        </>
+      )}
+      {run.arguments !== undefined && <JsonBlock title="Arguments" value={run.arguments} />}
+      {run.results !== undefined && <JsonBlock title="Results" value={run.results} />}
+      {run.logs.length > 0 && <JsonBlock title="Logs" value={run.logs} />}
+      {run.truncated && <p className="muted">This run is large: this block's details are left out of its view.</p>}
+    </section>
+  );
+}
+
+function JsonBlock({ title, value }: { title: string; value: unknown }) {
+  return (
+    <>
+      <h4>{title}</h4>
+      <pre tabIndex={0} aria-label={title}>
+        {JSON.stringify(value, null, 2)}
+      </pre>
+    </>
+  );
+}
+
+/** `$.nodes["3"].arguments.url` -> `url`, for the problems of node 3. */
+function fieldOf(problem: Diagnostic, id: string): string | undefined {
+  const prefix = `$.nodes["${id}"].arguments.`;
+  if (!problem.path.startsWith(prefix)) return undefined;
+  return problem.path.slice(prefix.length).split(/[.[]/)[0];
+}
+
+function problemsByField(problems: Diagnostic[], id: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const problem of problems) {
+    const field = fieldOf(problem, id);
+    if (field) fields[field] = fields[field] ? `${fields[field]}; ${problem.message}` : problem.message;
+  }
+  return fields;
+}

@@ -1,0 +1,188 @@
+// The graph: blocks and their links, drawn by React Flow from the playbook's JSON.
+import {
+  Background,
+  Controls,
+  type Edge,
+  MarkerType,
+  MiniMap,
+  type NodeChange,
+  ReactFlow,
+  applyNodeChanges,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+} from "@xyflow/react";
+import { type DragEvent, type RefObject, useEffect, useMemo, useRef, useState } from "react";
+import type { Catalogue } from "../api/modules";
+import type { PlaybookJson, Position } from "../api/types";
+import { BlockNode, type BlockFlowNode } from "./BlockNode";
+import { BLOCK_HEIGHT, BLOCK_WIDTH } from "./layout";
+import { type Link, branchesOf, linksOf } from "./playbook";
+
+const nodeTypes = { block: BlockNode };
+
+export const BLOCK_MIME = "application/x-riposte-block";
+
+type Props = {
+  playbook: PlaybookJson;
+  catalogue: Catalogue;
+  issues: Record<string, number>;
+  statuses?: Record<string, string>;
+  selected: string | null;
+  readOnly: boolean;
+  onSelect: (id: string | null) => void;
+  onMove: (positions: Record<string, Position>) => void;
+  onConnect: (link: Link) => void;
+  onDisconnect: (links: Link[]) => void;
+  onRemove: (ids: string[]) => void;
+  onDropBlock: (blockUuid: string, position: Position) => void;
+};
+
+export function Canvas(props: Props) {
+  const { playbook, catalogue, issues, statuses, selected, readOnly } = props;
+  const flow = useReactFlow();
+  const derived = useMemo(
+    () => flowNodes(playbook, catalogue, issues, statuses, selected),
+    [playbook, catalogue, issues, statuses, selected],
+  );
+  // React Flow moves blocks in its own state while they are dragged; the playbook takes the
+  // positions once the drag ends, as one step of the history.
+  const [nodes, setNodes] = useState(derived);
+  useEffect(() => setNodes(derived), [derived]);
+  const edges = useMemo(() => flowEdges(playbook, statuses), [playbook, statuses]);
+  const box = useRef<HTMLDivElement>(null);
+  useRevealed(selected, box);
+
+  const onNodesChange = (changes: NodeChange<BlockFlowNode>[]) => {
+    setNodes((current) => applyNodeChanges(changes, current));
+    const moved: Record<string, Position> = {};
+    for (const change of changes) {
+      if (change.type === "position" && change.dragging === false && change.position) moved[change.id] = change.position;
+      if (change.type === "select" && change.selected) props.onSelect(change.id);
+    }
+    if (Object.keys(moved).length > 0) props.onMove(moved);
+    const removed = changes.filter((c) => c.type === "remove").map((c) => c.id);
+    if (removed.length > 0) props.onRemove(removed);
+  };
+  const onEdgesChange = (changes: EdgeChange[]) => {
+    const removed = changes.filter((c) => c.type === "remove").map((c) => linkOf(c.id));
+    if (removed.length > 0) props.onDisconnect(removed);
+  };
+  const onConnect = (connection: Connection) =>
+    props.onConnect({ source: connection.source, branch: connection.sourceHandle ?? "default", target: connection.target });
+
+  const onDragOver = (event: DragEvent) => {
+    if (event.dataTransfer.types.includes(BLOCK_MIME)) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "copy";
+    }
+  };
+  const onDrop = (event: DragEvent) => {
+    const block = event.dataTransfer.getData(BLOCK_MIME);
+    if (!block) return;
+    event.preventDefault();
+    // The block lands centred under the pointer.
+    const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    props.onDropBlock(block, { x: at.x - BLOCK_WIDTH / 2, y: at.y - BLOCK_HEIGHT / 2 });
+  };
+
+  return (
+    <div className="canvas" ref={box} onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onPaneClick={() => props.onSelect(null)}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
+        fitView
+        fitViewOptions={{ maxZoom: 1 }}
+        minZoom={0.1}
+        onlyRenderVisibleElements
+        proOptions={{ hideAttribution: true }}
+        ariaLabelConfig={{ "node.a11yDescription.default": "Press Enter to select this block, then the arrow keys to move it." }}
+      >
+        <Background />
+        <Controls />
+        <MiniMap pannable zoomable ariaLabel="Minimap of the playbook" />
+      </ReactFlow>
+    </div>
+  );
+}
+
+/** The selected block is brought into view when it is not (a block inserted from the keyboard). */
+function useRevealed(selected: string | null, box: RefObject<HTMLDivElement | null>) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    const node = selected ? flow.getNode(selected) : undefined;
+    const size = box.current?.getBoundingClientRect();
+    if (!node || !size) return;
+    const { x, y, zoom } = flow.getViewport();
+    const left = node.position.x * zoom + x;
+    const top = node.position.y * zoom + y;
+    const inside = left >= 0 && top >= 0 && left + BLOCK_WIDTH * zoom <= size.width && top + BLOCK_HEIGHT * zoom <= size.height;
+    if (!inside) void flow.setCenter(node.position.x + BLOCK_WIDTH / 2, node.position.y + BLOCK_HEIGHT / 2, { zoom });
+  }, [selected, flow, box]);
+}
+
+function flowNodes(
+  playbook: PlaybookJson,
+  catalogue: Catalogue,
+  issues: Record<string, number>,
+  statuses: Record<string, string> | undefined,
+  selected: string | null,
+): BlockFlowNode[] {
+  return Object.entries(playbook.nodes).map(([id, node], index) => {
+    const block = catalogue.blockOf(node);
+    const kind = block ? `${block.module.name} · ${block.kind}` : node.type === "operator" ? `${node.subtype ?? "operator"}` : node.type;
+    return {
+      id,
+      type: "block",
+      position: node.position ?? { x: 0, y: index * 120 },
+      selected: id === selected,
+      ariaLabel: `${node.name}, node.${id}`,
+      data: {
+        id,
+        name: node.name,
+        kind,
+        isTrigger: node.type === "trigger",
+        branches: branchesOf(node).concat(node.subtype?.toLowerCase() === "foreach" ? ["loop"] : []),
+        issues: issues[id] ?? 0,
+        status: statuses?.[id],
+      },
+    };
+  });
+}
+
+function flowEdges(playbook: PlaybookJson, statuses: Record<string, string> | undefined): Edge[] {
+  return linksOf(playbook)
+    .filter((link) => playbook.nodes[link.target])
+    .map((link) => {
+      const taken = statuses ? isTaken(statuses, link) : undefined;
+      return {
+        id: `${link.source}\u0000${link.branch}\u0000${link.target}`,
+        source: link.source,
+        sourceHandle: link.branch,
+        target: link.target,
+        label: link.branch === "default" ? undefined : link.branch,
+        markerEnd: { type: MarkerType.ArrowClosed },
+        className: taken === undefined ? undefined : taken ? "taken" : "dead",
+        ariaLabel: `From node.${link.source} to node.${link.target}${link.branch === "default" ? "" : ` (${link.branch})`}`,
+      };
+    });
+}
+
+/** Over a run, a link is taken when both its ends ran. */
+function isTaken(statuses: Record<string, string>, link: Link): boolean {
+  const ran = (id: string) => statuses[id] !== undefined && statuses[id] !== "skipped" && statuses[id] !== "pending";
+  return ran(link.source) && ran(link.target);
+}
+
+function linkOf(edgeId: string): Link {
+  const [source, branch, target] = edgeId.split("\u0000");
+  return { source, branch, target };
+}

@@ -1,0 +1,93 @@
+// A run: the graph of the version it ran on, each block with what it did, updated every second
+// until the run ends. Reruns say what they do.
+import { useEffect, useState } from "react";
+import { Link, useLocation } from "wouter";
+import { api, problem } from "../api/client";
+import { useCatalogue } from "../api/modules";
+import { usePolled } from "../api/polling";
+import type { components } from "../api/schema";
+import type { PlaybookJson } from "../api/types";
+import type { NodeRun } from "../editor/BlockPanel";
+import { Editor } from "../editor/Editor";
+import { withPositions } from "../editor/layout";
+import { StatusText } from "../StatusText";
+
+type Run = components["schemas"]["RunView"];
+
+const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+
+export function RunPage({ uuid, canEdit }: { uuid: string; canEdit: boolean }) {
+  const catalogue = useCatalogue();
+  const [, navigate] = useLocation();
+  const [message, setMessage] = useState<string | null>(null);
+  // A rerun of the failed blocks continues this run: reading starts again.
+  const [round, setRound] = useState(0);
+  const run = usePolled(
+    async () => (await api.GET("/api/v1/symphony/runs/{uuid}", { params: { path: { uuid } } })).data,
+    [uuid, round],
+    (r) => FINISHED.has(r.status),
+  );
+  const [pinned, setPinned] = useState<PlaybookJson | null>(null);
+  const [current, setCurrent] = useState<{ version: number; name: string } | null>(null);
+  useEffect(() => {
+    if (!run) return;
+    const path = { uuid: run.playbook_uuid, version: run.playbook_version };
+    void api.GET("/api/v1/symphony/playbooks/{uuid}/versions/{version}", { params: { path } }).then(({ data }) => {
+      if (data) setPinned(withPositions(data.playbook as PlaybookJson));
+    });
+    void api.GET("/api/v1/symphony/playbooks/{uuid}", { params: { path: { uuid: run.playbook_uuid } } }).then(({ data }) => {
+      if (data) setCurrent({ version: data.version, name: data.name });
+    });
+  }, [run?.playbook_uuid, run?.playbook_version]);
+
+  if (!run || !catalogue || !pinned) return <p>Loading…</p>;
+
+  const rerun = async (mode: "all" | "failed") => {
+    const { data, error } = await api.POST("/api/v1/symphony/runs/{uuid}/rerun", {
+      params: { path: { uuid } },
+      body: { mode },
+    });
+    if (!data) return setMessage(problem(error));
+    setMessage(null);
+    if (data.uuid !== uuid) navigate(`/runs/${data.uuid}`);
+    else setRound((r) => r + 1);
+  };
+
+  return (
+    <section className="run" aria-labelledby="run-title">
+      <header className="playbook-head">
+        <h1 id="run-title">
+          Run of <Link href={`/playbooks/${run.playbook_uuid}/runs`}>{current?.name ?? "the playbook"}</Link>
+        </h1>
+        <span>{run.name}</span>
+        <StatusText status={run.status} />
+        <span className="muted">
+          v{run.playbook_version} · {run.started_at ?? run.created_at}
+          {run.duration_ms != null && ` · ${run.duration_ms} ms`}
+        </span>
+        {canEdit && FINISHED.has(run.status) && (
+          <div className="row">
+            {run.status === "failed" && (
+              <button type="button" onClick={() => rerun("failed")}>
+                Rerun failed blocks (keeps v{run.playbook_version})
+              </button>
+            )}
+            <button type="button" onClick={() => rerun("all")}>
+              Run again on the current version{current ? ` (v${current.version})` : ""}
+            </button>
+          </div>
+        )}
+      </header>
+      {run.error && <p className="error">{run.error}</p>}
+      {message && (
+        <p role="alert" className="error">
+          {message}
+        </p>
+      )}
+      <p className="muted">Select a block to see what it did in this run.</p>
+      <Editor playbook={pinned} catalogue={catalogue} problems={[]} run={(run.nodes ?? {}) as Record<string, NodeRun>} />
+    </section>
+  );
+}
+
+export type { Run };

@@ -1,0 +1,79 @@
+// A playbook's runs: counters, then the latest runs, each opening on the graph.
+import { Link } from "wouter";
+import { usePolled } from "../../api/polling";
+import { api } from "../../api/client";
+import type { components } from "../../api/schema";
+import { StatusText } from "../../StatusText";
+import type { PlaybookView } from "./PlaybookPage";
+
+type Run = components["schemas"]["RunView"];
+
+/** The latest runs shown; older ones are in the Runs page, filtered by playbook. */
+const LATEST = 100;
+
+export function RunsTab({ view }: { view: PlaybookView }) {
+  const runs = usePolled(async () => {
+    const { data } = await api.GET("/api/v1/symphony/runs", {
+      params: { query: { playbook_uuid: view.uuid, limit: LATEST } },
+    });
+    return data as unknown as { items: Run[]; total: number } | undefined;
+  }, [view.uuid]);
+  if (!runs) return <p>Loading…</p>;
+  const count = (status: string) => runs.items.filter((r) => r.status === status).length;
+  return (
+    <section aria-labelledby="runs-title">
+      <h2 id="runs-title">Runs</h2>
+      <dl className="counters">
+        <div>
+          <dt>Total</dt>
+          <dd>{runs.total}</dd>
+        </div>
+        <div>
+          <dt>In progress</dt>
+          <dd>{count("running") + count("pending")}</dd>
+        </div>
+        <div>
+          <dt>Succeeded</dt>
+          <dd>{count("succeeded")}</dd>
+        </div>
+        <div>
+          <dt>Failed</dt>
+          <dd>{count("failed")}</dd>
+        </div>
+      </dl>
+      {runs.total > runs.items.length && (
+        <p className="muted">Counted over the latest {runs.items.length} runs of {runs.total}.</p>
+      )}
+      {runs.items.length === 0 ? (
+        <p>No run yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Run</th>
+              <th scope="col">Status</th>
+              <th scope="col">Started</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Version</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.items.map((run) => (
+              <tr key={run.uuid}>
+                <th scope="row">
+                  <Link href={`/runs/${run.uuid}`}>Run {run.uuid.slice(0, 8)}</Link>
+                </th>
+                <td>
+                  <StatusText status={run.status} />
+                </td>
+                <td>{run.started_at ?? run.created_at}</td>
+                <td>{run.duration_ms == null ? "" : `${run.duration_ms} ms`}</td>
+                <td>v{run.playbook_version}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
