@@ -11,4 +11,4 @@ fi
 (cd console && npm ci --no-audit --no-fund --loglevel=error)
 
 source scripts/fresh-server.sh
-RIPOSTE_URL="$base" RIPOSTE_KEY="$(cat "$data_dir/admin.key")" node console/tests/run.mjs
+RIPOSTE_URL="$base" RIPOSTE_KEY="$(cat "$data_dir/admin.key")" RIPOSTE_DATA_DIR="$data_dir" node console/tests/run.mjs

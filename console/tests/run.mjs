@@ -1,5 +1,6 @@
 // The console's journeys in a real browser (Debian's Chromium, driven by playwright-core)
-// against a real `riposte serve`: RIPOSTE_URL and RIPOSTE_KEY (an admin key) say which.
+// against a real `riposte serve`: RIPOSTE_URL and RIPOSTE_KEY (an admin key) say which, and
+// RIPOSTE_DATA_DIR its data directory (where a journey installs a module).
 // Prints one line per journey and the pass/fail count; exits 1 when one fails.
 import { chromium } from "playwright-core";
 import { journeys } from "./journeys.mjs";
@@ -29,7 +30,7 @@ for (const [name, journey] of Object.entries(journeys)) {
   const pageErrors = [];
   page.on("pageerror", (error) => pageErrors.push(String(error)));
   try {
-    await journey({ page, context, url, key });
+    await journey({ page, context, url, key, dataDir: process.env.RIPOSTE_DATA_DIR });
     if (pageErrors.length) throw new Error(`errors in the page: ${pageErrors.join("; ")}`);
     passed += 1;
     console.log(`ok   ${name}`);

@@ -1,5 +1,5 @@
 // An external tool for the journeys: records every request it receives and answers the status
-// it is told to (200 unless changed).
+// it is told to (200 unless changed), or 500 with a body that says so on paths under /broken.
 import { createServer } from "node:http";
 
 export async function startSink() {
@@ -10,13 +10,15 @@ export async function startSink() {
     request.on("data", (chunk) => chunks.push(chunk));
     request.on("end", () => {
       received.push({ method: request.method, path: request.url, headers: request.headers, body: Buffer.concat(chunks).toString() });
-      response.writeHead(status, { "Content-Type": "application/json" });
-      response.end(JSON.stringify({ received: received.length }));
+      const broken = request.url.startsWith("/broken");
+      response.writeHead(broken ? 500 : status, { "Content-Type": "application/json" });
+      response.end(JSON.stringify(broken ? { error: "no such endpoint" } : { received: received.length }));
     });
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}/sink`,
+    broken: `http://127.0.0.1:${server.address().port}/broken`,
     received,
     answer(next) {
       status = next;

@@ -389,6 +389,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/symphony/playbooks/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Runs a draft now and answers what each block did. Actions that are not mocked are called
+         *     for real. Nothing is stored; at most 4 test runs go on at once (429), each for at most 60
+         *     seconds (then cancelled).
+         */
+        post: operations["test_playbook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/symphony/playbooks/validate": {
         parameters: {
             query?: never;
@@ -474,6 +495,23 @@ export interface paths {
          *     are skipped in that run.
          */
         post: operations["run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/symphony/playbooks/{uuid}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The playbook's saved versions, newest first (each is read whole with `.../versions/{version}`). */
+        get: operations["list_playbook_versions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -593,6 +631,26 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["rerun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/symphony/templates/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renders a template with the engine's semantics and limits, storing nothing. A template that
+         *     fails (a key that does not exist, a syntax error, a limit) is a 422 naming the expression.
+         */
+        post: operations["render_template"];
         delete?: never;
         options?: never;
         head?: never;
@@ -960,6 +1018,27 @@ export interface components {
              */
             trigger_statuses?: Record<string, never>;
         };
+        RenderBody: {
+            /** @description A template string, or any JSON with template strings inside (an argument's value). */
+            template: unknown;
+            /** @description Node id -> what that node output: what `node.<id>` reads. */
+            nodes?: {
+                [key: string]: unknown;
+            };
+            /** @description What `store` reads. */
+            store?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Render a string as text that must be JSON, as for an argument whose schema wants an
+             *     object or an array.
+             */
+            json?: boolean;
+        };
+        Rendered: {
+            /** @description What the template gives: a single expression keeps its type. */
+            value: unknown;
+        };
         RerunBody: {
             mode: components["schemas"]["RerunMode"];
         };
@@ -1008,6 +1087,97 @@ export interface components {
             intake_key?: string | null;
             /** @description The event as a string, usually JSON. */
             json: string;
+        };
+        TestRunBody: {
+            /** @description A playbook in Sekoia's playbook JSON; unknown fields are kept */
+            playbook: {
+                name: string;
+                uuid?: string | null;
+                description?: string | null;
+                /** @description Nodes by id */
+                nodes: {
+                    [key: string]: {
+                        name: string;
+                        /** @enum {string} */
+                        type: "trigger" | "action" | "operator";
+                        subtype?: string | null;
+                        module_uuid?: string | null;
+                        action_uuid?: string | null;
+                        trigger_uuid?: string | null;
+                        module_configuration_uuid?: string | null;
+                        trigger_configuration_uuid?: string | null;
+                        arguments?: Record<string, never> | null;
+                        outputs?: {
+                            [key: string]: string[];
+                        };
+                        cases?: {
+                            name: string;
+                            left: unknown;
+                            right: unknown;
+                            /** @enum {string} */
+                            comparison: "==" | "!=" | "<" | ">" | "<=" | ">=" | "in" | "not in" | "range";
+                            description?: string | null;
+                            value_type?: string | null;
+                        }[] | null;
+                        /** @description Foreach: a template giving the list */
+                        items?: unknown;
+                        loop?: string[] | null;
+                        modifications?: {
+                            key: string;
+                            /** @enum {string} */
+                            type: "set" | "unset" | "append" | "remove";
+                            value?: unknown;
+                        }[] | null;
+                        /** @description Riposte extension: how an action node is retried */
+                        retry?: {
+                            /** @description 1 (no retry) to 100 */
+                            max_attempts?: number;
+                            /** @description Milliseconds, at most 86400000 (a day) */
+                            initial_backoff_ms?: number;
+                            /** @description Milliseconds, at most 86400000 (a day) */
+                            max_backoff_ms?: number;
+                            /** @description 1 to 100 */
+                            multiplier?: number;
+                            /** @description 0 to 1 */
+                            jitter?: number;
+                            retry_on?: ("timeout" | "transient" | "action_error")[];
+                        } | null;
+                        /** @description Seconds, above 0 and at most a day */
+                        timeout?: number | null;
+                        continue_on_error?: boolean;
+                        /** @description At least 1 */
+                        concurrency?: number | null;
+                        /** @description 1 to 100000 */
+                        max_items?: number | null;
+                    };
+                };
+            };
+            /** @description The trigger's event: what the trigger node outputs. */
+            event?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The trigger node the run starts from: by default the Manual Trigger if there is one,
+             *     else the first trigger.
+             */
+            trigger?: string | null;
+            /**
+             * @description Action node id -> the results that block gives instead of being called: a mocked
+             *     action, or one pinned to a past run's output. Used for this run only, never saved.
+             */
+            mocks?: Record<string, never>;
+        };
+        /** @description What a test run did, node by node, as a run view shows it. */
+        TestRunView: {
+            status: string;
+            /** Format: int64 */
+            duration_ms?: number | null;
+            /** @description Node id (with `[i]` per enclosing loop iteration) -> what that node did. */
+            nodes: {
+                [key: string]: components["schemas"]["NodeView"];
+            };
+            /** @description The nodes that answered the results given in `mocks`. */
+            mocked: string[];
         };
         /** @description What the validator finds in a playbook that is not saved: the editor's live issues. */
         Validation: {
@@ -2139,6 +2309,38 @@ export interface operations {
             };
         };
     };
+    test_playbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestRunBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestRunView"];
+                };
+            };
+            /** @description Bad input, missing permission, unknown id */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     validate_playbook: {
         parameters: {
             query?: never;
@@ -2344,6 +2546,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Bad input, missing permission, unknown id */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_playbook_versions: {
+        parameters: {
+            query?: {
+                offset?: number;
+                /** @description 1 to 1000; 100 when absent. A page also stops at 8 MiB. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
                 };
             };
             /** @description Bad input, missing permission, unknown id */
@@ -2571,6 +2807,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Bad input, missing permission, unknown id */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    render_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenderBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rendered"];
                 };
             };
             /** @description Bad input, missing permission, unknown id */

@@ -1,11 +1,13 @@
 // The right panel for the selected block: its name, Account, Configuration, links, Variables and
 // Execution settings; over a run, what the block did.
+import { useCallback, useMemo, useState } from "react";
+import { api } from "../api/client";
 import type { Catalogue } from "../api/modules";
 import type { Diagnostic, NodeJson, PlaybookJson } from "../api/types";
 import { Account } from "./Account";
-import { type Link, branchesOf, linksOf, nodeOfProblem } from "./playbook";
-import { SchemaForm } from "./SchemaForm";
-import { Variables } from "./Variables";
+import { type Link, branchesOf, expressionFor, linksOf, nodeOfProblem, upstreamOf } from "./playbook";
+import { type Preview, SchemaForm, type VariableGroup } from "./SchemaForm";
+import { Variables, fieldsOf } from "./Variables";
 
 export type NodeRun = {
   status: string;
@@ -25,6 +27,12 @@ type Props = {
   catalogue: Catalogue;
   problems: Diagnostic[];
   run?: NodeRun;
+  /** Every node of the run shown (a past run or a test run): what previews render with. */
+  runNodes?: Record<string, NodeRun>;
+  runLabel?: string;
+  /** What this block answers in test runs instead of being called; undefined when it is not mocked. */
+  mock?: unknown;
+  onMock?: (value: unknown) => void;
   readOnly: boolean;
   onChange: (change: Partial<NodeJson>) => void;
   onArgument: (key: string, value: unknown) => void;
@@ -40,8 +48,10 @@ export function BlockPanel(props: Props) {
   const block = catalogue.blockOf(node);
   const configurable = Object.keys(block?.module.configuration?.properties ?? {}).length > 0;
   const fieldProblems = problemsByField(problems, id);
+  const variables = useUpstreamVariables(playbook, id, catalogue, props.runNodes);
+  const preview = usePreviewer(props.runNodes);
   return (
-    <aside className="panel" aria-label={`Block ${node.name}`} key={id}>
+    <aside className="panel" aria-label={`Block ${node.name}`}>
       <div className="panel-head">
         {readOnly ? (
           <h2>{node.name}</h2>
@@ -56,7 +66,8 @@ export function BlockPanel(props: Props) {
         </p>
         {block?.manifest.description && <p className="help">{block.manifest.description}</p>}
       </div>
-      {run && <RunResult run={run} />}
+      {run && <RunResult run={run} label={props.runLabel ?? "In this run"} />}
+      {node.type === "action" && props.onMock && <Mock run={run} mock={props.mock} onMock={props.onMock} />}
       {block && configurable && (
         <Account
           module={block.module}
@@ -73,6 +84,8 @@ export function BlockPanel(props: Props) {
               schema={block.manifest.arguments}
               values={node.arguments ?? {}}
               problems={fieldProblems}
+              variables={variables}
+              preview={props.runNodes ? preview : undefined}
               onChange={props.onArgument}
             />
           </fieldset>
@@ -177,10 +190,10 @@ function Execution({ node, readOnly, onChange }: { node: NodeJson; readOnly: boo
   );
 }
 
-function RunResult({ run }: { run: NodeRun }) {
+function RunResult({ run, label }: { run: NodeRun; label: string }) {
   return (
     <section className="panel-section" aria-labelledby="result-title">
-      <h3 id="result-title">In this run</h3>
+      <h3 id="result-title">{label}</h3>
       <dl className="facts">
         <dt>Status</dt>
         <dd className={`status-text status-${run.status}`}>{run.status}</dd>
@@ -202,13 +215,66 @@ function RunResult({ run }: { run: NodeRun }) {
       {run.error && (
         <>
           <h4>Error</h4>
-          <pre className="error">{run.error}</pre>
+          <pre className="error" tabIndex={0} aria-label="Error">
+            {run.error}
+          </pre>
         </>
       )}
       {run.arguments !== undefined && <JsonBlock title="Arguments" value={run.arguments} />}
       {run.results !== undefined && <JsonBlock title="Results" value={run.results} />}
       {run.logs.length > 0 && <JsonBlock title="Logs" value={run.logs} />}
       {run.truncated && <p className="muted">This run is large: this block's details are left out of its view.</p>}
+    </section>
+  );
+}
+
+/** "Mock this action" and "Pin this output": what the block answers in test runs, never saved. */
+function Mock({ run, mock, onMock }: { run?: NodeRun; mock: unknown; onMock: (value: unknown) => void }) {
+  const mocked = mock !== undefined;
+  const [text, setText] = useState(() => (mocked ? JSON.stringify(mock, null, 2) : "{}"));
+  const [error, setError] = useState<string | null>(null);
+  const edit = (next: string) => {
+    setText(next);
+    try {
+      onMock(JSON.parse(next));
+      setError(null);
+    } catch (e) {
+      setError(`Not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const pin = () => {
+    const results = run?.results ?? {};
+    setText(JSON.stringify(results, null, 2));
+    onMock(results);
+  };
+  return (
+    <section className="panel-section" aria-labelledby="mock-title">
+      <h3 id="mock-title">Test</h3>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={mocked}
+          onChange={(e) => {
+            setError(null);
+            if (!e.target.checked) return onMock(undefined);
+            onMock(JSON.parse(text));
+          }}
+        />
+        Mock this action
+      </label>
+      {mocked && (
+        <>
+          <label htmlFor="mock-results">Mocked results (JSON)</label>
+          <textarea id="mock-results" rows={5} value={text} spellCheck={false} onChange={(e) => edit(e.target.value)} />
+        </>
+      )}
+      {error && <p className="error">{error}</p>}
+      {run?.results !== undefined && run.status === "succeeded" && (
+        <button type="button" onClick={pin}>
+          Pin this output
+        </button>
+      )}
+      <p className="help">Test runs use these results instead of calling the action. They are not saved in the playbook.</p>
     </section>
   );
 }
@@ -221,6 +287,54 @@ function JsonBlock({ title, value }: { title: string; value: unknown }) {
         {JSON.stringify(value, null, 2)}
       </pre>
     </>
+  );
+}
+
+/** Most expressions offered per upstream block. */
+const MAX_OFFERED = 60;
+
+/** The outputs of the blocks upstream of `id`, and only those: what its templates can read. */
+function useUpstreamVariables(
+  playbook: PlaybookJson,
+  id: string,
+  catalogue: Catalogue,
+  runNodes: Record<string, NodeRun> | undefined,
+): VariableGroup[] {
+  return useMemo(
+    () =>
+      upstreamOf(playbook, id).map((upstream) => {
+        const node = playbook.nodes[upstream];
+        const results = node ? catalogue.blockOf(node)?.manifest.results : undefined;
+        const fields = fieldsOf(results, runNodes?.[upstream]?.results).slice(0, MAX_OFFERED);
+        return {
+          id: upstream,
+          name: node?.name ?? "",
+          expressions: [expressionFor(upstream, []), ...fields.map((f) => expressionFor(upstream, f.path))],
+        };
+      }),
+    [playbook, id, catalogue, runNodes],
+  );
+}
+
+/** Previews render with the shown run's outputs; without a run there is nothing to render with. */
+function usePreviewer(runNodes: Record<string, NodeRun> | undefined) {
+  const nodes = useMemo(() => {
+    if (!runNodes) return undefined;
+    const outputs: Record<string, unknown> = {};
+    for (const [key, node] of Object.entries(runNodes)) {
+      if (!key.includes("[") && node.results !== undefined) outputs[key] = node.results;
+    }
+    return outputs;
+  }, [runNodes]);
+  return useCallback(
+    async (template: unknown, json: boolean): Promise<Preview> => {
+      const { data, error } = await api.POST("/api/v1/symphony/templates/render", {
+        body: { template: template as never, nodes: nodes as Record<string, never>, json },
+      });
+      if (data) return { value: data.value };
+      return { error: (error as { errors?: { detail: string }[] })?.errors?.[0]?.detail ?? "The preview failed." };
+    },
+    [nodes],
   );
 }
 

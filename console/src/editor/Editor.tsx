@@ -8,6 +8,7 @@ import type { Diagnostic, PlaybookJson, Position } from "../api/types";
 import { type NodeRun, BlockPanel } from "./BlockPanel";
 import { BlockLibrary } from "./BlockLibrary";
 import { Canvas } from "./Canvas";
+import { type TestResult, TestBar } from "./TestBar";
 import { BLOCK_HEIGHT } from "./layout";
 import {
   addNode,
@@ -28,16 +29,29 @@ type Props = {
   /** Over a run: what each node did. */
   run?: Record<string, NodeRun>;
   onChange?: (next: PlaybookJson) => void;
+  /** The saved playbook's UUID, for test runs and past runs' events. */
+  playbookUuid?: string;
 };
 
-export function Editor({ playbook, catalogue, problems, warnings = [], run, onChange }: Props) {
+export function Editor({ playbook, catalogue, problems, warnings = [], run, onChange, playbookUuid }: Props) {
   const readOnly = onChange === undefined;
   const [selected, setSelected] = useState<string | null>(null);
+  // Mocked and pinned outputs live here, never in the playbook.
+  const [mocks, setMocks] = useState<Record<string, unknown>>({});
+  const [tested, setTested] = useState<TestResult | null>(null);
+  const shown = run ?? tested?.nodes;
+  const mock = (id: string, value: unknown) =>
+    setMocks((current) => {
+      const next = { ...current };
+      if (value === undefined) delete next[id];
+      else next[id] = value;
+      return next;
+    });
   const change = useCallback((next: PlaybookJson) => onChange?.(next), [onChange]);
   const issues = useMemo(() => countByNode(problems), [problems]);
   const statuses = useMemo(
-    () => (run ? Object.fromEntries(Object.entries(run).map(([id, n]) => [id, n.status])) : undefined),
-    [run],
+    () => (shown ? Object.fromEntries(Object.entries(shown).map(([id, n]) => [id, n.status])) : undefined),
+    [shown],
   );
 
   const insert = (block: Block, position?: Position) => {
@@ -64,7 +78,10 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
           onInsert={(block) => insert(block)}
         />
       )}
-      <div className="graph">
+      <div className={readOnly ? "graph" : "graph with-test"}>
+        {!readOnly && playbookUuid && (
+          <TestBar playbook={playbook} playbookUuid={playbookUuid} mocks={mocks} result={tested} onResult={setTested} />
+        )}
         <ReactFlowProvider>
           <Canvas
             playbook={playbook}
@@ -88,11 +105,16 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
       </div>
       {selected && playbook.nodes[selected] && (
         <BlockPanel
+          key={selected}
           id={selected}
           playbook={playbook}
           catalogue={catalogue}
           problems={problems.concat(warnings)}
-          run={run?.[selected]}
+          run={shown?.[selected]}
+          runNodes={shown}
+          runLabel={run ? "In this run" : "In the test run"}
+          mock={mocks[selected]}
+          onMock={readOnly ? undefined : (value) => mock(selected, value)}
           readOnly={readOnly}
           onChange={(c) => change(updateNode(playbook, selected, c))}
           onArgument={(key, value) => change(setArgument(playbook, selected, key, value))}

@@ -1,10 +1,19 @@
 // A form drawn from a manifest's JSON Schema. Every field takes a template: the server, not the
 // form, says whether `{{ node.0.urgency }}` fits an integer field, so nothing typed is refused here.
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import type { JsonSchema } from "../api/types";
+
+/** Blocks a field may read, each with the expressions of its outputs. */
+export type VariableGroup = { id: string; name: string; expressions: string[] };
+/** What the server renders a field's value to, or why it cannot. */
+export type Preview = { value: unknown } | { error: string };
 
 type Props = {
   schema: JsonSchema | undefined;
+  /** Offered by each field's "Insert a variable" list. */
+  variables?: VariableGroup[];
+  /** Renders a value that holds a template, for the preview under its field. */
+  preview?: (value: unknown, json: boolean) => Promise<Preview>;
   values: Record<string, unknown>;
   onChange: (key: string, value: unknown) => void;
   /** Fields whose value is never shown again once stored (a configuration's secrets). */
@@ -13,7 +22,7 @@ type Props = {
   problems?: Record<string, string>;
 };
 
-export function SchemaForm({ schema, values, onChange, secrets = [], problems = {} }: Props) {
+export function SchemaForm({ schema, values, onChange, secrets = [], problems = {}, variables = [], preview }: Props) {
   const properties = Object.entries(schema?.properties ?? {});
   if (properties.length === 0) return <p className="muted">This block takes no argument.</p>;
   const required = new Set(schema?.required ?? []);
@@ -28,6 +37,8 @@ export function SchemaForm({ schema, values, onChange, secrets = [], problems = 
           secret={secrets.includes(key)}
           value={values[key]}
           problem={problems[key]}
+          variables={variables}
+          preview={preview}
           onChange={(value) => onChange(key, value)}
         />
       ))}
@@ -42,20 +53,37 @@ type FieldProps = {
   secret: boolean;
   value: unknown;
   problem?: string;
+  variables: VariableGroup[];
+  preview?: Props["preview"];
   onChange: (value: unknown) => void;
 };
 
-function Field({ name, schema, required, secret, value, problem, onChange }: FieldProps) {
+function Field({ name, schema, required, secret, value, problem, variables, preview, onChange }: FieldProps) {
   const id = useId();
   const [text, setText] = useState(() => (secret ? "" : display(value)));
+  // A value changed elsewhere (undo, redo, the Code tab) shows here; one typed here stays as typed.
+  useEffect(() => {
+    if (!secret && JSON.stringify(parse(text, schema)) !== JSON.stringify(value)) setText(display(value));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [value]);
   const structured = isStructured(schema);
+  const [element, setElement] = useState<HTMLInputElement | HTMLTextAreaElement | null>(null);
   const change = (next: string) => {
     setText(next);
     onChange(parse(next, schema));
   };
-  const described = [schema.description && `${id}-help`, problem && `${id}-problem`].filter(Boolean).join(" ");
+  const insert = (expression: string, element: HTMLInputElement | HTMLTextAreaElement | null) => {
+    const at = element?.selectionStart ?? text.length;
+    const end = element?.selectionEnd ?? at;
+    change(text.slice(0, at) + expression + text.slice(end));
+  };
+  const rendered = usePreview(value, structured, preview);
+  const described = [schema.description && `${id}-help`, problem && `${id}-problem`, rendered && `${id}-preview`]
+    .filter(Boolean)
+    .join(" ");
   const common = {
     id,
+    ref: setElement,
     value: text,
     "aria-required": required,
     "aria-invalid": problem ? true : undefined,
@@ -87,6 +115,30 @@ function Field({ name, schema, required, secret, value, problem, onChange }: Fie
           ))}
         </datalist>
       )}
+      {!secret && variables.length > 0 && (
+        <select
+          aria-label={`Insert a variable into ${name}`}
+          className="insert"
+          value=""
+          onChange={(e) => insert(e.target.value, element)}
+        >
+          <option value="">Insert a variable…</option>
+          {variables.map((group) => (
+            <optgroup key={group.id} label={`node.${group.id} ${group.name}`}>
+              {group.expressions.map((expression) => (
+                <option key={expression} value={expression}>
+                  {expression}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+      )}
+      {rendered && (
+        <p id={`${id}-preview`} className={"error" in rendered ? "error preview" : "preview"}>
+          {"error" in rendered ? rendered.error : `Preview: ${JSON.stringify(rendered.value)}`}
+        </p>
+      )}
       {schema.description && (
         <p id={`${id}-help`} className="help">
           {schema.description}
@@ -99,6 +151,24 @@ function Field({ name, schema, required, secret, value, problem, onChange }: Fie
       )}
     </div>
   );
+}
+
+/** The server's rendering of a value that holds a template, asked again a moment after it changes. */
+function usePreview(value: unknown, json: boolean, preview: Props["preview"]): Preview | null {
+  const [shown, setShown] = useState<Preview | null>(null);
+  const template = typeof value === "string" && /\{[{%]/.test(value);
+  useEffect(() => {
+    if (!template || !preview) return setShown(null);
+    let live = true;
+    const timer = setTimeout(() => {
+      void preview(value, json).then((result) => live && setShown(result));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [value, json, template, preview]);
+  return shown;
 }
 
 function types(schema: JsonSchema): string[] {

@@ -3,7 +3,9 @@ import { useMemo, useRef, useState } from "react";
 import { useLocation } from "wouter";
 import { api, problem } from "../api/client";
 import { type Block, nodeFor, useCatalogue } from "../api/modules";
+import { readPlaybook } from "../api/playbookText";
 import type { PlaybookJson } from "../api/types";
+import { withPositions } from "../editor/layout";
 
 export function NewPlaybook() {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -43,13 +45,14 @@ function NewPlaybookForm({ onClose }: { onClose: () => void }) {
   };
   const fromTrigger = (block: Block) =>
     create({ name, nodes: { "0": { ...nodeFor(block), position: { x: 0, y: 0 }, outputs: { default: [] } } } });
-  const fromJson = () => {
-    try {
-      const parsed = JSON.parse(json) as { playbook?: PlaybookJson } & PlaybookJson;
-      void create(parsed.playbook ?? parsed);
-    } catch (e) {
-      setError(`Not JSON: ${e instanceof Error ? e.message : String(e)}`);
-    }
+  const fromText = async () => {
+    const read = await readPlaybook(json);
+    if ("error" in read) return setError(read.error);
+    // A playbook without positions (written by hand, or by another tool) is laid out.
+    await create(withPositions(read.playbook));
+  };
+  const fromFile = async (file: File | undefined) => {
+    if (file) setJson(await file.text());
   };
 
   return (
@@ -62,7 +65,7 @@ function NewPlaybookForm({ onClose }: { onClose: () => void }) {
         </label>
         <label className="check">
           <input type="radio" checked={mode === "import"} onChange={() => setMode("import")} />
-          Import a playbook (Sekoia JSON)
+          Import a playbook (Sekoia JSON or YAML)
         </label>
       </div>
       {mode === "scratch" ? (
@@ -83,9 +86,11 @@ function NewPlaybookForm({ onClose }: { onClose: () => void }) {
         </>
       ) : (
         <>
-          <label htmlFor="import-json">Playbook JSON</label>
+          <label htmlFor="import-file">From a file</label>
+          <input id="import-file" type="file" accept=".json,.yaml,.yml,application/json" onChange={(e) => fromFile(e.target.files?.[0])} />
+          <label htmlFor="import-json">Playbook (JSON or YAML)</label>
           <textarea id="import-json" rows={12} value={json} spellCheck={false} onChange={(e) => setJson(e.target.value)} />
-          <button type="button" className="primary" onClick={fromJson} disabled={json.trim() === ""}>
+          <button type="button" className="primary" onClick={fromText} disabled={json.trim() === ""}>
             Import
           </button>
         </>

@@ -97,6 +97,11 @@ function PlaybookRow({ playbook, canEdit, onToggle }: RowProps) {
             {problems.length === 1 ? "1 issue" : `${problems.length} issues`}
           </span>
         )}
+        {(playbook.trigger_status as { state?: string } | null | undefined)?.state === "crashed" && (
+          <Link className="badge issue" href={`/playbooks/${playbook.uuid}/trigger-logs`}>
+            Trigger crashed
+          </Link>
+        )}
         {playbook.deactivation_reason && <span className="reason">{playbook.deactivation_reason}</span>}
       </td>
       <td>

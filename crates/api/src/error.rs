@@ -74,6 +74,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::TooManyAssets { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::NoInstaller => StatusCode::NOT_FOUND,
             ServiceError::ImportRunning(_) => StatusCode::CONFLICT,
+            ServiceError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Key(_) | ServiceError::Sealed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {

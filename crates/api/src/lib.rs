@@ -22,6 +22,8 @@ mod runs;
 mod serve;
 mod sessions;
 mod state;
+mod templates;
+mod test_runs;
 mod uri;
 
 use axum::Extension;
@@ -129,8 +131,11 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let symphony = OpenApiRouter::new()
         .routes(routes!(playbooks::list, playbooks::create))
         .routes(routes!(playbooks::get, playbooks::update, playbooks::delete))
+        .routes(routes!(playbooks::versions))
         .routes(routes!(playbooks::version))
         .routes(routes!(playbooks::validate_draft))
+        .routes(routes!(test_runs::test))
+        .routes(routes!(templates::render))
         .routes(routes!(playbooks::activate))
         .routes(routes!(playbooks::deactivate))
         .routes(routes!(playbooks::run))

@@ -184,6 +184,44 @@ pub async fn validate_draft(
     Ok(Json(Validation { problems, warnings }))
 }
 
+/// A saved version, as the list of versions shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionSummary {
+    pub version: i64,
+    /// The playbook's name in that version.
+    pub name: String,
+    /// How many blocks that version has.
+    pub blocks: usize,
+    /// Whether it is the version the playbook runs now.
+    pub current: bool,
+}
+
+/// The playbook's saved versions, newest first (each is read whole with `.../versions/{version}`).
+#[utoipa::path(operation_id = "list_playbook_versions", get, path = "/api/v1/symphony/playbooks/{uuid}/versions", tag = "playbooks", params(("uuid" = String, Path), PageQuery), responses((status = 200, body = Object), crate::error::Refused))]
+pub async fn versions(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    params: Result<Query<PageQuery>, QueryRejection>,
+) -> ApiResult<Json<Paged<VersionSummary>>> {
+    let Query(params) = query(params)?;
+    let page = page(params.offset, params.limit)?;
+    let record =
+        state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    let newest = record.version.saturating_sub(i64::try_from(page.offset).unwrap_or(i64::MAX));
+    let oldest = newest.saturating_sub(i64::try_from(page.limit).unwrap_or(i64::MAX)).max(0);
+    let mut items = Vec::new();
+    for version in ((oldest + 1)..=newest).rev() {
+        let Some(definition) = state.services.store.get_version(&uuid, version).await? else { continue };
+        items.push(VersionSummary {
+            version,
+            name: definition.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+            blocks: definition.get("nodes").and_then(Value::as_object).map_or(0, |nodes| nodes.len()),
+            current: version == record.version,
+        });
+    }
+    Ok(Json(Paged { total: u64::try_from(record.version).unwrap_or(0), items }))
+}
+
 /// One saved version of a playbook, as it was saved: what a run pinned to that version ran.
 #[utoipa::path(operation_id = "get_playbook_version", get, path = "/api/v1/symphony/playbooks/{uuid}/versions/{version}", tag = "playbooks", params(("uuid" = String, Path), ("version" = i64, Path, minimum = 1)), responses((status = 200, body = PlaybookVersion), crate::error::Refused))]
 pub async fn version(
@@ -280,12 +318,12 @@ pub(crate) async fn require_stored(state: &AppState, caller: &Caller, record: &P
     }
 }
 
-fn definition(playbook: &Playbook) -> ApiResult<Value> {
+pub(crate) fn definition(playbook: &Playbook) -> ApiResult<Value> {
     serde_json::to_value(playbook).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
 /// Diagnostics point into the playbook; in a request they sit under `$.playbook`.
-fn within_body(mut error: ApiError) -> ApiError {
+pub(crate) fn within_body(mut error: ApiError) -> ApiError {
     for item in &mut error.errors {
         if let Some(path) = &mut item.path {
             *path = path.replacen('$', "$.playbook", 1);
@@ -296,7 +334,7 @@ fn within_body(mut error: ApiError) -> ApiError {
 
 /// The trigger node a manual run starts from: the one asked for, else the Manual Trigger, else
 /// the first.
-fn manual_trigger(definition: &Value, asked: Option<&str>) -> ApiResult<Option<String>> {
+pub(crate) fn manual_trigger(definition: &Value, asked: Option<&str>) -> ApiResult<Option<String>> {
     let triggers = triggers_of(definition);
     let chosen = match asked {
         Some(node) => triggers.iter().find(|t| t.node_id == node).ok_or_else(|| {

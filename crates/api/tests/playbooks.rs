@@ -210,3 +210,105 @@ async fn each_saved_version_can_be_read_back() {
         server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{uuid}/versions/3"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
 }
+
+#[tokio::test]
+async fn a_test_run_stores_nothing_and_mocked_blocks_answer_their_given_results() {
+    let server = TestApp::start().await;
+    let (sink_url, sink) = Sink::start().await;
+    let (_, alert) = server
+        .call(
+            Method::POST,
+            "/api/v1/sic/alerts",
+            Some(json!({"title": "t", "rule": {"name": "Beacon", "severity": 70}})),
+        )
+        .await;
+    let draft = playbooks::seed(&sink_url);
+    let body = json!({"playbook": draft, "event": {"alert_uuid": alert["uuid"]}, "mocks": {"2": {"status_code": 202}}});
+    let (status, tested) = server.call(Method::POST, "/api/v1/symphony/playbooks/test", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{tested}");
+    assert_eq!(tested["status"], "succeeded");
+    assert_eq!(tested["mocked"], json!(["2"]));
+    assert_eq!(tested["nodes"]["1"]["results"]["rule"]["name"], "Beacon", "Get Alert ran for real");
+    assert_eq!(tested["nodes"]["2"]["results"], json!({"status_code": 202}));
+    assert_eq!(
+        tested["nodes"]["2"]["arguments"]["json"]["rule_name"], "Beacon",
+        "the mocked block's arguments are rendered"
+    );
+    assert_eq!(sink.count(), 0, "the mocked Request URL called nothing");
+    let (_, runs) = server.call(Method::GET, "/api/v1/symphony/runs", None).await;
+    assert_eq!(runs["total"], 0, "a test run is not stored");
+
+    // Without the mock, the draft's Request URL is called.
+    let body = json!({"playbook": playbooks::seed(&sink_url), "event": {"alert_uuid": alert["uuid"]}});
+    let (_, tested) = server.call(Method::POST, "/api/v1/symphony/playbooks/test", Some(body)).await;
+    assert_eq!(tested["nodes"]["2"]["results"]["status_code"], 200, "{tested}");
+    assert_eq!(sink.count(), 1);
+
+    for (mocks, path) in [(json!({"9": {}}), "$.mocks[\"9\"]"), (json!({"0": {}}), "$.mocks[\"0\"]")] {
+        let body = json!({"playbook": playbooks::seed(&sink_url), "mocks": mocks});
+        let (status, refused) = server.call(Method::POST, "/api/v1/symphony/playbooks/test", Some(body)).await;
+        assert_eq!((status, refused["errors"][0]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!(path)));
+    }
+    let mut broken = playbooks::seed(&sink_url);
+    broken["nodes"]["2"]["arguments"]["method"] = json!("fetch");
+    let (status, refused) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks/test", Some(json!({"playbook": broken}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["errors"][0]["path"], "$.playbook.nodes[\"2\"].arguments.method");
+}
+
+#[tokio::test]
+async fn a_template_renders_against_given_outputs_and_a_missing_key_names_its_expression() {
+    let server = TestApp::start().await;
+    let nodes = json!({"1": {"rule": {"name": "Beacon", "severity": 70}}});
+    let render = |template: Value, json_mode: bool| {
+        let body = json!({"template": template, "nodes": nodes, "json": json_mode});
+        server.call(Method::POST, "/api/v1/symphony/templates/render", Some(body))
+    };
+    let (status, rendered) = render(json!("{{ node.1.rule.severity }}"), false).await;
+    assert_eq!((status, rendered["value"].clone()), (StatusCode::OK, json!(70)));
+    let (_, rendered) = render(json!("{\"rule\": \"{{ node.1.rule.name }}\"}"), true).await;
+    assert_eq!(rendered["value"], json!({"rule": "Beacon"}));
+    let (status, refused) = render(json!("{{ node.1['rule']['nmae'] }}"), false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["errors"][0]["path"], "$.template");
+    let detail = refused["errors"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("`node.1['rule']['nmae']`"), "{detail}");
+}
+
+#[tokio::test]
+async fn the_versions_are_listed_newest_first_in_pages() {
+    let server = TestApp::start().await;
+    let mut playbook = playbooks::seed("http://127.0.0.1:1/sink");
+    let (_, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook.clone()}))).await;
+    let uuid = created["uuid"].as_str().unwrap();
+    for name in ["second", "third"] {
+        playbook["name"] = json!(name);
+        server
+            .call(Method::PUT, &format!("/api/v1/symphony/playbooks/{uuid}"), Some(json!({"playbook": playbook})))
+            .await;
+    }
+    let (status, list) = server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{uuid}/versions"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["total"], 3);
+    let versions: Vec<(i64, String, bool)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["version"].as_i64().unwrap(), v["name"].as_str().unwrap().to_string(), v["current"] == true))
+        .collect();
+    assert_eq!(
+        versions,
+        vec![
+            (3, "third".into(), true),
+            (2, "second".into(), false),
+            (1, "Synchronize Alerts with an external tool".into(), false)
+        ]
+    );
+    assert_eq!(list["items"][0]["blocks"], 3);
+    let (_, page) =
+        server.call(Method::GET, &format!("/api/v1/symphony/playbooks/{uuid}/versions?offset=1&limit=1"), None).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["items"][0]["version"], 2);
+}

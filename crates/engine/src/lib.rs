@@ -11,6 +11,7 @@ mod build;
 mod diagnostic;
 mod graph;
 mod plan;
+mod preview;
 mod run;
 mod schema;
 
@@ -20,5 +21,6 @@ pub use plan::{
     ActionStep, Checked, DEFAULT_FOREACH_CONCURRENCY, DEFAULT_TIMEOUT_MS, JoinMode, MAX_ATTEMPTS, MAX_DELAY_MS,
     MAX_FOREACH_ITEMS, MAX_FOREACH_ITEMS_CEILING, Plan, PlanNode, Step, check, validate,
 };
+pub use preview::preview;
 pub use riposte_model::{ActionOutcome, Failure, FailureKind};
 pub use run::*;

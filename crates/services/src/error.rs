@@ -26,6 +26,8 @@ pub enum ServiceError {
     NoInstaller,
     #[error("import {0} is running; one import runs at a time")]
     ImportRunning(String),
+    #[error("{0} test runs are going on, the most at once; try again when one ends")]
+    Busy(usize),
     #[error("{sent} assets in one push; at most {max} are taken at once")]
     TooManyAssets { sent: usize, max: usize },
 }

@@ -18,6 +18,7 @@ mod retention;
 mod schedule;
 mod sealer;
 mod starts;
+mod test_runs;
 mod trigger_events;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use local_alerts::StoreAlerts;
 pub use retention::{RetentionPolicy, run_retention};
 pub use schedule::run_schedule;
 pub use sealer::Sealer;
+pub use test_runs::{MAX_TEST_RUNS, TEST_RUN_TIMEOUT};
 
 /// The services of one server, sharing its store, run service and modules.
 pub struct Services {
@@ -51,6 +53,7 @@ pub struct Services {
     triggers: dispatch::TriggerCache,
     components: components::Components,
     imports: imports::Imports,
+    test_runs: test_runs::TestRuns,
 }
 
 impl Services {
@@ -70,6 +73,7 @@ impl Services {
             triggers: dispatch::TriggerCache::default(),
             components: components::Components::default(),
             imports: imports::Imports::default(),
+            test_runs: test_runs::TestRuns::default(),
         }
     }
 

@@ -114,6 +114,12 @@ impl TemplateSet {
         Ok(compiled)
     }
 
+    /// Compiles `text` as text, even when it is a single expression: rendering it prints the
+    /// expression, which fails on an undefined value where a native render gives null.
+    pub fn compile_text(&mut self, text: &str) -> Result<Compiled, TemplateError> {
+        Ok(Compiled::Text(self.add(text.to_string(), false)?))
+    }
+
     /// Renders a compiled value in `ctx`.
     pub fn render(&self, compiled: &Compiled, ctx: &RenderContext) -> Result<serde_json::Value, TemplateError> {
         let root = ctx.to_value();

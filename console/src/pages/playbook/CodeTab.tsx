@@ -1,5 +1,6 @@
 // The playbook as Sekoia's JSON: read, copied, downloaded, or edited and applied to the draft.
 import { useState } from "react";
+import { jsonMessage, toYaml } from "../../api/playbookText";
 import type { PlaybookJson } from "../../api/types";
 
 type Props = { playbook: PlaybookJson; onChange?: (next: PlaybookJson) => void };
@@ -18,14 +19,15 @@ export function CodeTab({ playbook, onChange }: Props) {
       setError(null);
       onChange?.(parsed);
     } catch (e) {
-      setError(jsonError(text, e));
+      setError(jsonMessage(text, e));
     }
   };
-  const download = () => {
-    const url = URL.createObjectURL(new Blob([shown], { type: "application/json" }));
+  const download = async (format: "json" | "yaml") => {
+    const text = format === "json" ? shown : await toYaml(playbook);
+    const url = URL.createObjectURL(new Blob([text], { type: format === "json" ? "application/json" : "application/yaml" }));
     const link = document.createElement("a");
     link.href = url;
-    link.download = `${playbook.name || "playbook"}.json`;
+    link.download = `${playbook.name || "playbook"}.${format}`;
     link.click();
     URL.revokeObjectURL(url);
   };
@@ -51,19 +53,13 @@ export function CodeTab({ playbook, onChange }: Props) {
             Apply to the draft
           </button>
         )}
-        <button type="button" onClick={download}>
+        <button type="button" onClick={() => download("json")}>
           Export JSON
+        </button>
+        <button type="button" onClick={() => download("yaml")}>
+          Export YAML
         </button>
       </div>
     </section>
   );
-}
-
-/** The parser's complaint with the line it points at, where the browser says the position. */
-function jsonError(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const position = /position (\d+)/.exec(message)?.[1];
-  if (position === undefined) return `Not JSON: ${message}`;
-  const line = text.slice(0, Number(position)).split("\n").length;
-  return `Not JSON, line ${line}: ${message}`;
 }

@@ -1,6 +1,6 @@
 // A playbook: Save and Off/On in the header, then its tabs (Workflow, Runs, Code, Overview).
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Link } from "wouter";
+import { Link, useLocation } from "wouter";
 import { api, problem } from "../../api/client";
 import { type Catalogue, useCatalogue } from "../../api/modules";
 import type { components } from "../../api/schema";
@@ -11,12 +11,16 @@ import { type Draft, useDraft } from "../../editor/useDraft";
 import { CodeTab } from "./CodeTab";
 import { OverviewTab } from "./OverviewTab";
 import { RunsTab } from "./RunsTab";
+import { TriggerLogsTab } from "./TriggerLogsTab";
+import { VersionsTab } from "./VersionsTab";
 
 export type PlaybookView = components["schemas"]["PlaybookView"];
 
 const TABS = [
   { id: "workflow", label: "Workflow" },
   { id: "runs", label: "Runs" },
+  { id: "versions", label: "Versions" },
+  { id: "trigger-logs", label: "Trigger logs" },
   { id: "code", label: "Code" },
   { id: "overview", label: "Overview" },
 ] as const;
@@ -67,6 +71,22 @@ function Loaded({ initial, catalogue, tab, canEdit }: LoadedProps) {
     } else setMessage({ text: `Not turned on: ${problem(error)}`, bad: true });
   };
 
+  const [, navigate] = useLocation();
+  const runNow = async () => {
+    const { data, error } = await api.POST("/api/v1/symphony/playbooks/{uuid}/run", {
+      params: { path: { uuid: view.uuid } },
+      body: { event: {} },
+    });
+    if (data) navigate(`/runs/${data.uuid}`);
+    else setMessage({ text: `Not run: ${problem(error)}`, bad: true });
+  };
+
+  const restore = (playbook: PlaybookJson, version: number) => {
+    draft.change(withPositions(playbook));
+    setMessage({ text: `v${version} restored into the draft: Save to make it v${view.version + 1}.`, bad: false });
+    navigate(`/playbooks/${view.uuid}/workflow`);
+  };
+
   useShortcuts(draft, save, canEdit);
 
   return (
@@ -95,6 +115,14 @@ function Loaded({ initial, catalogue, tab, canEdit }: LoadedProps) {
             </button>
             <button
               type="button"
+              onClick={runNow}
+              disabled={draft.dirty}
+              title={draft.dirty ? "Save first: a run starts from the saved version" : `Start a run of v${view.version} now, with an empty event`}
+            >
+              Run now
+            </button>
+            <button
+              type="button"
               role="switch"
               aria-checked={view.active}
               aria-label={view.active ? "On" : "Off"}
@@ -118,9 +146,19 @@ function Loaded({ initial, catalogue, tab, canEdit }: LoadedProps) {
           problems={checked.problems}
           warnings={checked.warnings}
           onChange={canEdit ? draft.change : undefined}
+          playbookUuid={view.uuid}
         />
       )}
       {tab === "runs" && <RunsTab view={view} />}
+      {tab === "versions" && (
+        <VersionsTab
+          uuid={view.uuid}
+          current={view.version}
+          catalogue={catalogue}
+          onRestore={canEdit ? restore : undefined}
+        />
+      )}
+      {tab === "trigger-logs" && <TriggerLogsTab view={view} />}
       {tab === "code" && <CodeTab playbook={draft.playbook} onChange={canEdit ? draft.change : undefined} />}
       {tab === "overview" && <OverviewTab view={view} playbook={draft.playbook} onChange={canEdit ? draft.change : undefined} />}
     </section>

@@ -1,0 +1,88 @@
+// "Test with...": the draft run now by the server, on an event typed or taken from a past run,
+// with mocked and pinned blocks answering their given results. Nothing is saved.
+import { useState } from "react";
+import { api, problem } from "../api/client";
+import type { PlaybookJson } from "../api/types";
+import type { NodeRun } from "./BlockPanel";
+import { StatusText } from "../StatusText";
+
+export type TestResult = { status: string; duration_ms?: number | null; nodes: Record<string, NodeRun>; mocked: string[] };
+
+type Props = {
+  playbook: PlaybookJson;
+  playbookUuid: string;
+  mocks: Record<string, unknown>;
+  result: TestResult | null;
+  onResult: (result: TestResult | null) => void;
+};
+
+export function TestBar({ playbook, playbookUuid, mocks, result, onResult }: Props) {
+  const [event, setEvent] = useState("{}");
+  const [error, setError] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+
+  const test = async () => {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(event) as Record<string, unknown>;
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("an event is a JSON object");
+    } catch (e) {
+      setError(`Test event: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    setRunning(true);
+    setError(null);
+    const { data, error } = await api.POST("/api/v1/symphony/playbooks/test", {
+      body: { playbook: playbook as never, event: parsed, mocks: mocks as Record<string, never> },
+    });
+    setRunning(false);
+    if (data) onResult(data as unknown as TestResult);
+    else setError(problem(error));
+  };
+
+  const fromLastRun = async () => {
+    const { data } = await api.GET("/api/v1/symphony/runs", { params: { query: { playbook_uuid: playbookUuid, limit: 1 } } });
+    const last = (data as { items?: { uuid: string }[] } | undefined)?.items?.[0];
+    if (!last) return setError("This playbook has no run yet.");
+    const run = await api.GET("/api/v1/symphony/runs/{uuid}", { params: { path: { uuid: last.uuid } } });
+    setEvent(JSON.stringify(run.data?.event ?? {}, null, 2));
+    setError(null);
+  };
+
+  return (
+    <section className="testbar" aria-label="Test">
+      <details>
+        <summary>Test with…</summary>
+        <label htmlFor="test-event">Test event (JSON)</label>
+        <textarea id="test-event" rows={5} value={event} spellCheck={false} onChange={(e) => setEvent(e.target.value)} />
+        <button type="button" onClick={fromLastRun}>
+          Use the last run's event
+        </button>
+      </details>
+      <div className="row">
+        <button type="button" className="primary" onClick={test} disabled={running}>
+          {running ? "Testing…" : "Test"}
+        </button>
+        {Object.keys(mocks).length > 0 && (
+          <span className="muted">
+            {Object.keys(mocks).length === 1 ? "1 block mocked" : `${Object.keys(mocks).length} blocks mocked`}
+          </span>
+        )}
+        {result && (
+          <span role="status">
+            Test run: <StatusText status={result.status} />
+            {result.duration_ms != null && ` in ${result.duration_ms} ms`}{" "}
+            <button type="button" className="link" onClick={() => onResult(null)}>
+              Clear
+            </button>
+          </span>
+        )}
+      </div>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
