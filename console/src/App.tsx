@@ -1,8 +1,14 @@
 import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { Link, Redirect, Route, Router, Switch, useRoute } from "wouter";
-import { api } from "./api/client";
+import { LOGGED_OUT, api } from "./api/client";
 import { Login } from "./pages/Login";
+import { AlertPage, Alerts } from "./pages/Alerts";
+import { ApiKeys } from "./pages/ApiKeys";
+import { Configurations } from "./pages/Configurations";
+import { Intakes } from "./pages/Intakes";
+import { Modules } from "./pages/Modules";
 import { Playbooks } from "./pages/Playbooks";
+import { Runs } from "./pages/Runs";
 
 // The editor and its graph library load only when a playbook or a run is opened.
 const PlaybookPage = lazy(() => import("./pages/playbook/PlaybookPage").then((m) => ({ default: m.PlaybookPage })));
@@ -22,6 +28,12 @@ export function App() {
   useEffect(() => {
     void refresh();
   }, [refresh]);
+  // A request refused for want of a session (a revoked key, an expired session) logs out.
+  useEffect(() => {
+    const loggedOut = () => setSession(null);
+    window.addEventListener(LOGGED_OUT, loggedOut);
+    return () => window.removeEventListener(LOGGED_OUT, loggedOut);
+  }, []);
 
   const logOut = async () => {
     await api.POST("/api/v1/auth/logout");
@@ -42,6 +54,30 @@ export function App() {
             <NavLink href="/" match="/playbooks/*?">
               Playbooks
             </NavLink>
+            <NavLink href="/runs" match="/runs/*?">
+              Runs
+            </NavLink>
+            {session.permissions.includes("SIC_READ_ALERTS") && (
+              <NavLink href="/alerts" match="/alerts/*?">
+                Alerts
+              </NavLink>
+            )}
+            <NavLink href="/configurations" match="/configurations">
+              Module configurations
+            </NavLink>
+            <NavLink href="/modules" match="/modules">
+              Modules
+            </NavLink>
+            {session.permissions.includes("SIC_READ_INTAKES") && (
+              <NavLink href="/intakes" match="/intakes">
+                Intakes
+              </NavLink>
+            )}
+            {session.permissions.includes("API_KEYS") && (
+              <NavLink href="/api-keys" match="/api-keys">
+                API keys
+              </NavLink>
+            )}
           </nav>
           <button type="button" className="quiet" onClick={logOut}>
             Log out
@@ -55,6 +91,27 @@ export function App() {
               </Route>
               <Route path="/playbooks/:uuid">{(p) => <Redirect to={`/playbooks/${p.uuid}/workflow`} replace />}</Route>
               <Route path="/playbooks/:uuid/:tab">{(p) => <PlaybookPage uuid={p.uuid} tab={p.tab} canEdit={canEdit} />}</Route>
+              <Route path="/runs">
+                <Runs canEdit={canEdit} />
+              </Route>
+              <Route path="/alerts">
+                <Alerts canWrite={session.permissions.includes("SIC_WRITE_ALERTS")} />
+              </Route>
+              <Route path="/alerts/:uuid">
+                {(p) => <AlertPage uuid={p.uuid} canWrite={session.permissions.includes("SIC_WRITE_ALERTS")} />}
+              </Route>
+              <Route path="/configurations">
+                <Configurations canEdit={canEdit} />
+              </Route>
+              <Route path="/modules">
+                <Modules />
+              </Route>
+              <Route path="/intakes">
+                <Intakes canWrite={session.permissions.includes("SIC_WRITE_INTAKES")} />
+              </Route>
+              <Route path="/api-keys">
+                <ApiKeys held={session.permissions} />
+              </Route>
               <Route path="/runs/:uuid">{(p) => <RunPage uuid={p.uuid} canEdit={canEdit} />}</Route>
               <Route>
                 <p>There is no page here. <Link href="/">Back to the playbooks</Link></p>

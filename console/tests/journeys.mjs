@@ -65,6 +65,30 @@ async function until(what, condition, seconds = 20) {
   }
 }
 
+/**
+ * Presses Tab until the focused element is named `name` (a string, or a pattern): its
+ * aria-label, its label, or its text. Journey 8 moves only this way.
+ */
+async function tabTo(page, name, presses = 250) {
+  for (let i = 0; i < presses; i += 1) {
+    await page.keyboard.press("Tab");
+    const here = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e) return "";
+      return (e.getAttribute("aria-label") ?? e.labels?.[0]?.textContent ?? e.textContent ?? "").trim();
+    });
+    if (typeof name === "string" ? here === name : name.test(here)) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
+}
+
+/** Types the test event in the "Test with…" popover, then closes it. */
+async function setTestEvent(testBar, event) {
+  await testBar.getByText("Test with…").click();
+  await testBar.getByLabel("Test event (JSON)").fill(JSON.stringify(event));
+  await testBar.getByText("Test with…").click();
+}
+
 /** A block on the graph, by its name and id. */
 function block(page, name, id) {
   return page.getByLabel(`${name}, node.${id}`, { exact: true });
@@ -125,7 +149,7 @@ export const journeys = {
       check(JSON.stringify(JSON.parse(received.body)) === JSON.stringify(expected), `the tool received ${received.body}`);
 
       // See the runs: the run succeeded, and each block shows what it did.
-      await page.getByRole("link", { name: "Runs" }).click();
+      await page.getByRole("navigation", { name: "Playbook" }).getByRole("link", { name: "Runs" }).click();
       const row = page.getByRole("row", { name: /Succeeded/ });
       await row.waitFor();
       await accessible(page, "the playbook's runs");
@@ -233,8 +257,7 @@ export const journeys = {
       let panel = page.getByRole("complementary", { name: "Block Request URL" });
       await panel.getByLabel("Mock this action").check();
       await panel.getByLabel("Mocked results (JSON)").fill('{"status_code": 202, "text": "mocked answer"}');
-      await testBar.getByText("Test with…").click();
-      await testBar.getByLabel("Test event (JSON)").fill(JSON.stringify({ alert_uuid: alert.body.uuid }));
+      await setTestEvent(testBar, { alert_uuid: alert.body.uuid });
       await accessible(page, "the editor with a mocked block");
       await testBar.getByRole("button", { name: "Test", exact: true }).click();
       await testBar.getByRole("status").getByText("Succeeded").waitFor();
@@ -248,7 +271,7 @@ export const journeys = {
       check((await panel.getByLabel("Results", { exact: true }).textContent()).includes("Phishing link clicked"), "Get Alert read the alert");
       await panel.getByRole("button", { name: "Pin this output" }).click();
       check(await panel.getByLabel("Mock this action").isChecked(), "pinning mocks the block with its output");
-      await testBar.getByLabel("Test event (JSON)").fill(JSON.stringify({ alert_uuid: "no-such-alert" }));
+      await setTestEvent(testBar, { alert_uuid: "no-such-alert" });
       await testBar.getByRole("button", { name: "Test", exact: true }).click();
       await until("the second test run", async () => (await testBar.getByRole("status").textContent()).includes("Succeeded")
         && (await panel.getByLabel("Arguments", { exact: true }).textContent()).includes("no-such-alert"));
@@ -284,8 +307,7 @@ export const journeys = {
       let panel = page.getByRole("complementary", { name: "Block Request URL" });
       await panel.getByLabel("Mock this action").check();
       const testBar = page.getByRole("region", { name: "Test" });
-      await testBar.getByText("Test with…").click();
-      await testBar.getByLabel("Test event (JSON)").fill(JSON.stringify({ alert_uuid: alert.body.uuid }));
+      await setTestEvent(testBar, { alert_uuid: alert.body.uuid });
       await testBar.getByRole("button", { name: "Test", exact: true }).click();
       await testBar.getByRole("status").getByText("Succeeded").waitFor();
 
@@ -447,6 +469,217 @@ export const journeys = {
     await accessible(page, "trigger logs");
   },
 
+  async "8. keyboard only: the seed playbook built without a pointer is journey 1's"({ page, url, key }) {
+    const sink = await startSink();
+    try {
+      const reader = await call(url, key, "POST", "/api/v1/api-keys", { name: "reader", permissions: ["SIC_READ_ALERTS"] });
+      await page.goto(`${url}/`);
+      await tabTo(page, "API key");
+      await page.keyboard.type(key);
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "Playbooks" }).waitFor();
+
+      await tabTo(page, "+ PLAYBOOK");
+      await page.keyboard.press("Enter");
+      await tabTo(page, "Trigger");
+      await page.keyboard.type("Alert Created");
+      await tabTo(page, /^Alert Created/);
+      await page.keyboard.press("Enter");
+      await block(page, "Alert Created", 0).waitFor();
+      const uuid = /playbooks\/([^/]+)\//.exec(page.url())[1];
+
+      // The trigger selected from the keyboard; its configuration made in the panel.
+      await tabTo(page, "Alert Created, node.0");
+      await page.keyboard.press("Enter");
+      await tabTo(page, "+ Create new configuration");
+      await page.keyboard.press("Enter");
+      await tabTo(page, "Name");
+      await page.keyboard.type("ReadAlertContent");
+      await tabTo(page, "api_key");
+      await page.keyboard.type(reader.body.key);
+      await tabTo(page, "base_url");
+      await page.keyboard.type(url);
+      await page.keyboard.press("Enter");
+      await until("the configuration to be chosen", async () =>
+        (await page.getByLabel("Module configuration").locator("option:checked").textContent()) === "ReadAlertContent");
+      await tabTo(page, "Copy {{ node.0['alert_uuid'] }}");
+      await page.keyboard.press("Enter");
+
+      // Get Alert inserted after the selected trigger, linked to it.
+      await tabTo(page, "Search blocks");
+      await page.keyboard.type("Get Alert");
+      await tabTo(page, /^Get Alert/);
+      await page.keyboard.press("Enter");
+      await block(page, "Get Alert", 1).waitFor();
+      await tabTo(page, "Module configuration");
+      await page.keyboard.press("ArrowDown");
+      await tabTo(page, "uuid");
+      await page.keyboard.press("Control+V");
+
+      // Request URL after Get Alert, its form typed.
+      await tabTo(page, "Search blocks");
+      await page.keyboard.press("Control+A");
+      await page.keyboard.type("Request URL");
+      await tabTo(page, /^Request URL/);
+      await page.keyboard.press("Enter");
+      await block(page, "Request URL", 2).waitFor();
+      for (const [field, text] of [["url", sink.url], ["method", "post"], ["json", SEED_JSON],
+        ["headers", '{"Authorization": "Bearer YOUR_EXTERNAL_PRODUCT_API_KEY_NOT_THE_SEKOIAIO_ONE"}']]) {
+        await tabTo(page, field);
+        await page.keyboard.type(text);
+      }
+      await page.getByRole("region", { name: "Issues" }).getByRole("heading", { name: "No issue" }).waitFor();
+      await page.keyboard.press("Control+S");
+      await page.getByRole("status").getByText("Saved as v2.").waitFor();
+      await tabTo(page, "Off");
+      await page.keyboard.press("Space");
+      await page.getByRole("switch", { name: "On" }).waitFor();
+
+      const stored = await call(url, key, "GET", `/api/v1/symphony/playbooks/${uuid}`);
+      check(stored.body.active, "turned on");
+      check(sameJson(await seedShape(stored.body.playbook), await seedShape(await seedExample(sink.url))),
+        `the playbook is the seed's: ${JSON.stringify(stored.body.playbook.nodes)}`);
+      const configurations = (await call(url, key, "GET", "/api/v1/symphony/module-configurations")).body.items;
+      const named = (id) => configurations.find((c) => c.uuid === stored.body.playbook.nodes[id].module_configuration_uuid)?.name;
+      check(named("0") === "ReadAlertContent" && named("1") === "ReadAlertContent", "both Sekoia.io blocks use the configuration");
+    } finally {
+      await sink.close();
+    }
+  },
+
+  async "9. configurations and keys: a secret is never shown again nor sent back, a revoked key logs out"({ browser, page, url, key }) {
+    const secret = "s3cret-tenant-key-0042";
+    const sent = [];
+    page.on("request", (request) => sent.push(`${request.method()} ${request.url()} ${request.postData() ?? ""}`));
+    page.on("dialog", (dialog) => dialog.accept());
+    await logIn(page, url, key);
+
+    await page.getByRole("link", { name: "Module configurations" }).click();
+    await page.getByRole("button", { name: "+ Configuration" }).click();
+    const form = page.getByRole("form", { name: "New configuration" });
+    await form.getByLabel("Module").selectOption({ label: "Sekoia.io" });
+    await form.getByLabel("Name", { exact: true }).fill("Tenant");
+    await form.getByLabel("api_key", { exact: true }).fill(secret);
+    await form.getByLabel("base_url", { exact: true }).fill("https://api.example.test");
+    await accessible(page, "a new configuration");
+    await form.getByRole("button", { name: "Save" }).click();
+    const row = page.getByRole("row", { name: /Tenant/ });
+    await row.getByText("api_key").waitFor();
+    check(!(await page.content()).includes(secret), "the secret is not on the page once saved");
+
+    await row.getByRole("button", { name: "Edit Tenant" }).click();
+    const edit = page.getByRole("form", { name: "Edit Tenant" });
+    check((await edit.getByLabel("api_key", { exact: true }).inputValue()) === "", "the secret field starts empty");
+    check((await edit.getByLabel("base_url", { exact: true }).inputValue()) === "https://api.example.test", "other fields are shown");
+    check(!(await page.content()).includes(secret), "editing does not show the secret");
+    await edit.getByLabel("Name", { exact: true }).fill("Tenant EU");
+    await accessible(page, "a configuration being changed");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("row", { name: /Tenant EU/ }).waitFor();
+    const puts = sent.filter((r) => r.startsWith("PUT "));
+    check(puts.length === 1 && !puts[0].includes("api_key"), `the change leaves the secret out: ${puts}`);
+    check(sent.filter((r) => r.includes(secret)).length === 1, "the secret was sent once, when it was typed");
+    const stored = await call(url, key, "GET", "/api/v1/symphony/module-configurations");
+    const tenant = stored.body.items.find((c) => c.name === "Tenant EU");
+    check(JSON.stringify(tenant.secrets) === '["api_key"]' && !JSON.stringify(stored.body).includes(secret), JSON.stringify(tenant));
+
+    // A key made here, shown once; revoked here, its session ends at its next request.
+    await page.getByRole("link", { name: "API keys" }).click();
+    const made = page.getByRole("form", { name: "New API key" });
+    await made.getByLabel("Name", { exact: true }).fill("analyst");
+    await made.getByLabel("SYMPHONY").check();
+    await made.getByRole("button", { name: "Create the key" }).click();
+    const shown = page.getByRole("status").locator("code");
+    const analystKey = await shown.textContent();
+    check(analystKey.length > 20, "the key is shown once");
+    await accessible(page, "API keys with a key just made");
+    await page.getByRole("button", { name: "Done" }).click();
+    check(!(await page.content()).includes(analystKey), "the key is not shown again");
+
+    const other = await browser.newContext({ bypassCSP: true });
+    try {
+      const analyst = await other.newPage();
+      await logIn(analyst, url, analystKey);
+      await page.getByRole("button", { name: "Revoke analyst" }).click();
+      await page.getByRole("row", { name: /analyst/ }).waitFor({ state: "detached" });
+      await analyst.getByRole("link", { name: "Module configurations" }).click();
+      await analyst.getByLabel("API key").waitFor();
+    } finally {
+      await other.close();
+    }
+  },
+
+  async "10. scale: a 200-block playbook opens, one of its blocks is edited and saved"({ page, url, key }) {
+    const created = await call(url, key, "POST", "/api/v1/symphony/playbooks", { playbook: chain("Two hundred blocks", 200) });
+    check(created.status === 201, JSON.stringify(created.body));
+    await logIn(page, url, key);
+    await page.goto(`${url}/ui/playbooks/${created.body.uuid}/workflow`);
+    await page.getByRole("region", { name: "Issues" }).getByRole("heading", { name: "No issue" }).waitFor();
+    const find = page.getByRole("search", { name: "Find a block" });
+    await find.getByRole("searchbox").fill("node.150");
+    await find.getByRole("button", { name: "Find" }).click();
+    const panel = page.getByRole("complementary", { name: "Block Step 150" });
+    await panel.getByLabel("url", { exact: true }).fill("http://127.0.0.1:9/edited");
+    await accessible(page, "a 200-block playbook");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").getByText("Saved as v2.").waitFor();
+    const stored = await call(url, key, "GET", `/api/v1/symphony/playbooks/${created.body.uuid}`);
+    check(stored.body.playbook.nodes["150"].arguments.url === "http://127.0.0.1:9/edited", "the edit was saved");
+    check(Object.keys(stored.body.playbook.nodes).length === 200, "every block is kept");
+    check(Object.values(stored.body.playbook.nodes).every((n) => typeof n.position?.x === "number"), "laid out when opened");
+  },
+
+  async "alerts, runs, modules and intakes: a test alert starts its runs, which are run again in bulk"({ page, url, key }) {
+    const sink = await startSink();
+    try {
+      const uuid = await seedPlaybook(url, key, "Sync alerts, in bulk", sink.url);
+      await call(url, key, "POST", `/api/v1/symphony/playbooks/${uuid}/activate`);
+      await logIn(page, url, key);
+
+      // A test alert made in the console starts the playbook; its page lists that run.
+      await page.getByRole("link", { name: "Alerts" }).click();
+      await page.getByText("Create a test alert").click();
+      const form = page.getByRole("form", { name: "Test alert" });
+      await form.getByLabel("Title").fill("Beaconing from host-9");
+      await form.getByLabel("Rule name").fill("C2 beacon");
+      await form.getByLabel("Severity (0 to 100)").fill("85");
+      await accessible(page, "the alerts page");
+      await form.getByRole("button", { name: "Create the alert" }).click();
+      await page.getByRole("heading", { name: "Beaconing from host-9" }).waitFor();
+      const started = page.getByRole("table", { name: "Runs it started" });
+      await started.getByText("Succeeded").waitFor();
+      check(JSON.parse(sink.received[0].body).rule_name === "C2 beacon", sink.received[0].body);
+      await page.getByLabel("Comment", { exact: true }).fill("Host isolated by the on-call analyst");
+      await page.getByRole("button", { name: "Add the comment" }).click();
+      await page.getByText("Host isolated by the on-call analyst").waitFor();
+      await accessible(page, "an alert");
+      await screenshot(page, "alert");
+
+      // All runs of the playbook, run again in bulk.
+      await page.getByRole("link", { name: "Runs", exact: true }).click();
+      await page.getByLabel("Playbook").selectOption({ label: "Sync alerts, in bulk" });
+      const boxes = page.getByRole("checkbox", { name: /^Select run/ });
+      await until("the run listed", async () => (await boxes.count()) === 1);
+      await boxes.first().check();
+      await accessible(page, "all runs");
+      await page.getByRole("button", { name: "Run the selected again (current versions)" }).click();
+      await page.getByRole("status").getByText("1 run again.").waitFor();
+      await until("the second run", async () => (await boxes.count()) === 2);
+      await until("the tool to receive it twice", () => sink.received.length === 2);
+
+      await page.getByRole("link", { name: "Modules" }).click();
+      await page.getByRole("table", { name: "Blocks of HTTP" }).getByText("Request URL").waitFor();
+      await accessible(page, "modules");
+      await page.getByRole("link", { name: "Intakes" }).click();
+      await page.getByLabel("Name").fill("Firewall logs");
+      await page.getByRole("button", { name: "Create the intake" }).click();
+      await page.getByRole("row", { name: /Firewall logs/ }).waitFor();
+      await accessible(page, "intakes");
+    } finally {
+      await sink.close();
+    }
+  },
+
   async "log in with a key, turn a playbook on, log out"({ page, context, url, key }) {
     const uuid = await seedPlaybook(url, key, "Push alerts to the ticketing tool");
     await page.goto(`${url}/`);
@@ -585,7 +818,25 @@ async function buildSeedPlaybook(page, url, key, sink) {
   check(JSON.stringify(nodes["0"].outputs) === '{"default":["1"]}', `node 0 links: ${JSON.stringify(nodes["0"].outputs)}`);
   check(JSON.stringify(nodes["1"].outputs) === '{"default":["2"]}', `node 1 links: ${JSON.stringify(nodes["1"].outputs)}`);
   check(nodes["1"].arguments.uuid === "{{ node.0['alert_uuid'] }}", JSON.stringify(nodes["1"].arguments));
+  check(sameJson(await seedShape(stored.body.playbook), await seedShape(await seedExample(sink.url))),
+    `the playbook is the seed's: ${JSON.stringify(stored.body.playbook)}`);
   return uuid;
+}
+
+/** The README's playbook (examples/sync-alerts), which the seed describes, posting to `sinkUrl`. */
+async function seedExample(sinkUrl) {
+  const text = await readFile(new URL("../../examples/sync-alerts/playbook.json", import.meta.url), "utf8");
+  const playbook = JSON.parse(text);
+  playbook.nodes["2"].arguments.url = sinkUrl;
+  return playbook;
+}
+
+/** What a playbook does, leaving out where its blocks sit and which configuration they use. */
+async function seedShape(playbook) {
+  return Object.fromEntries(Object.entries(playbook.nodes).map(([id, node]) => {
+    const { position, module_configuration_uuid, ...rest } = node;
+    return [id, { arguments: {}, ...rest }];
+  }));
 }
 
 /** `+ PLAYBOOK`, import, from text (JSON or YAML); waits for the editor. */
@@ -645,4 +896,16 @@ setInterval(() => {}, 1000);
     description: "Starts a run for each message", arguments: { type: "object", properties: {} }, results: {} }));
   await writeFile(`${dir}/riposte-module.json`, JSON.stringify({ command: ["node", "trigger.mjs"] }));
   return module;
+}
+
+/** A Manual Trigger then `size - 1` Request URL blocks one after another, without positions. */
+export function chain(name, size) {
+  const nodes = { 0: { name: "Manual Trigger", type: "trigger", module_uuid: SEKOIA, trigger_uuid: MANUAL_TRIGGER,
+                       outputs: { default: ["1"] } } };
+  for (let i = 1; i < size; i += 1) {
+    nodes[i] = { name: `Step ${i}`, type: "action", module_uuid: HTTP, action_uuid: REQUEST_URL,
+                 arguments: { url: `http://127.0.0.1:9/step/${i}`, method: "post", json: { step: i, from: `{{ node.${i - 1} }}` } },
+                 outputs: { default: i + 1 < size ? [String(i + 1)] : [] } };
+  }
+  return { name, nodes };
 }

@@ -30,7 +30,7 @@ for (const [name, journey] of Object.entries(journeys)) {
   const pageErrors = [];
   page.on("pageerror", (error) => pageErrors.push(String(error)));
   try {
-    await journey({ page, context, url, key, dataDir: process.env.RIPOSTE_DATA_DIR });
+    await journey({ browser, page, context, url, key, dataDir: process.env.RIPOSTE_DATA_DIR });
     if (pageErrors.length) throw new Error(`errors in the page: ${pageErrors.join("; ")}`);
     passed += 1;
     console.log(`ok   ${name}`);

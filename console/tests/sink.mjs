@@ -8,7 +8,9 @@ export async function startSink() {
   const server = createServer((request, response) => {
     const chunks = [];
     request.on("data", (chunk) => chunks.push(chunk));
-    request.on("end", () => {
+    request.on("end", async () => {
+      // A benchmark holds the answer until it says so.
+      if (sink.hold) await sink.hold;
       received.push({ method: request.method, path: request.url, headers: request.headers, body: Buffer.concat(chunks).toString() });
       const broken = request.url.startsWith("/broken");
       response.writeHead(broken ? 500 : status, { "Content-Type": "application/json" });
@@ -16,7 +18,8 @@ export async function startSink() {
     });
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
+  const sink = {
+    hold: null,
     url: `http://127.0.0.1:${server.address().port}/sink`,
     broken: `http://127.0.0.1:${server.address().port}/broken`,
     received,
@@ -25,4 +28,5 @@ export async function startSink() {
     },
     close: () => new Promise((resolve) => server.close(resolve)),
   };
+  return sink;
 }

@@ -10,6 +10,17 @@ export const api = createClient<paths>({
   headers: { "X-Requested-With": "riposte-console" },
 });
 
+/** Sent on `window` when the server no longer knows the session (expired, logged out, key revoked). */
+export const LOGGED_OUT = "riposte:logged-out";
+
+api.use({
+  onResponse({ response, request }) {
+    if (response.status === 401 && !request.url.endsWith("/api/v1/auth/login")) {
+      window.dispatchEvent(new Event(LOGGED_OUT));
+    }
+  },
+});
+
 /** The first problem the server named, as one line. */
 export function problem(error: unknown): string {
   const errors = (error as { errors?: { detail: string; path?: string }[] } | undefined)?.errors;

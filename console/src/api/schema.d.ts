@@ -401,7 +401,8 @@ export interface paths {
         /**
          * Runs a draft now and answers what each block did. Actions that are not mocked are called
          *     for real. Nothing is stored; at most 4 test runs go on at once (429), each for at most 60
-         *     seconds (then cancelled).
+         *     seconds (then cancelled). A draft that cannot run is answered with its problems and runs
+         *     nothing.
          */
         post: operations["test_playbook"];
         delete?: never;
@@ -535,6 +536,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/symphony/run-counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Run counters by playbook and status, over a period. */
+        get: operations["count_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/symphony/runs": {
         parameters: {
             query?: never;
@@ -578,6 +596,26 @@ export interface paths {
         put?: never;
         /** Cancels a run that has not finished: running actions are stopped, nothing else starts. */
         post: operations["cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/symphony/runs/{uuid}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's view now, then again each time it changes, as `run` events; the stream ends once
+         *     the run has ended. A run that does not exist is a 404; too many streams open, a 503.
+         */
+        get: operations["run_events"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -647,8 +685,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Renders a template with the engine's semantics and limits, storing nothing. A template that
-         *     fails (a key that does not exist, a syntax error, a limit) is a 422 naming the expression.
+         * Renders a template with the engine's semantics and limits, storing nothing: the editor's
+         *     previews. A template that fails is answered with why, not refused.
          */
         post: operations["render_template"];
         delete?: never;
@@ -1035,15 +1073,24 @@ export interface components {
              */
             json?: boolean;
         };
+        /** @description What a template gives, or why it fails: one of the two. */
         Rendered: {
-            /** @description What the template gives: a single expression keeps its type. */
-            value: unknown;
+            /** @description What the template gives (a single expression keeps its type); absent when it fails. */
+            value?: unknown;
+            /** @description Why it fails (a key that does not exist, a syntax error, a limit), naming the expression. */
+            error?: string | null;
         };
         RerunBody: {
             mode: components["schemas"]["RerunMode"];
         };
         /** @enum {string} */
         RerunMode: "all" | "failed";
+        RunCounts: {
+            /** @description Playbook UUID -> its counts; playbooks without a run in the period are left out. */
+            playbooks: {
+                [key: string]: components["schemas"]["StatusCounts"];
+            };
+        };
         /**
          * @description A run's status.
          * @enum {string}
@@ -1087,6 +1134,21 @@ export interface components {
             intake_key?: string | null;
             /** @description The event as a string, usually JSON. */
             json: string;
+        };
+        /** @description How many runs a playbook has, in all and by status. */
+        StatusCounts: {
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            pending: number;
+            /** Format: int64 */
+            running: number;
+            /** Format: int64 */
+            succeeded: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            cancelled: number;
         };
         TestRunBody: {
             /** @description A playbook in Sekoia's playbook JSON; unknown fields are kept */
@@ -1167,8 +1229,12 @@ export interface components {
              */
             mocks?: Record<string, never>;
         };
-        /** @description What a test run did, node by node, as a run view shows it. */
+        /**
+         * @description What a test run did, node by node, as a run view shows it; or, for a draft that cannot run,
+         *     why (`status` is then `invalid`).
+         */
         TestRunView: {
+            /** @description The run's status, or `invalid` when the draft could not run. */
             status: string;
             /** Format: int64 */
             duration_ms?: number | null;
@@ -1178,6 +1244,11 @@ export interface components {
             };
             /** @description The nodes that answered the results given in `mocks`. */
             mocked: string[];
+            /**
+             * @description Why the draft could not run, each with its path in the request (`$.playbook...`,
+             *     `$.mocks...`, `$.trigger`); empty when it ran.
+             */
+            problems: components["schemas"]["Diagnostic"][];
         };
         /** @description What the validator finds in a playbook that is not saved: the editor's live issues. */
         Validation: {
@@ -2624,6 +2695,39 @@ export interface operations {
             };
         };
     };
+    count_runs: {
+        parameters: {
+            query?: {
+                playbook_uuid?: string;
+                /** @description Epoch milliseconds, inclusive: `now - 7 days` gives the week's counts. */
+                created_from?: number;
+                created_to?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunCounts"];
+                };
+            };
+            /** @description Bad input, missing permission, unknown id */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_runs: {
         parameters: {
             query?: {
@@ -2632,6 +2736,8 @@ export interface operations {
                 /** @description Epoch milliseconds, inclusive. */
                 created_from?: number;
                 created_to?: number;
+                /** @description The run's name exactly: `Sekoia.io Alert: <short id>` gives the runs an alert started. */
+                name?: string;
                 offset?: number;
                 /** @description 1 to 1000; 100 when absent. A page also stops at 8 MiB. */
                 limit?: number;
@@ -2708,6 +2814,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Bad input, missing permission, unknown id */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    run_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream`: `run` events, each a run view (as `GET .../runs/{uuid}`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
                 };
             };
             /** @description Bad input, missing permission, unknown id */

@@ -331,6 +331,7 @@ function usePreviewer(runNodes: Record<string, NodeRun> | undefined) {
       const { data, error } = await api.POST("/api/v1/symphony/templates/render", {
         body: { template: template as never, nodes: nodes as Record<string, never>, json },
       });
+      if (data?.error != null) return { error: data.error };
       if (data) return { value: data.value };
       return { error: (error as { errors?: { detail: string }[] })?.errors?.[0]?.detail ?? "The preview failed." };
     },

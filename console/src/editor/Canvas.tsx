@@ -12,7 +12,7 @@ import {
   type Connection,
   type EdgeChange,
 } from "@xyflow/react";
-import { type DragEvent, type RefObject, useEffect, useMemo, useRef, useState } from "react";
+import { type DragEvent, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Catalogue } from "../api/modules";
 import type { PlaybookJson, Position } from "../api/types";
 import { BlockNode, type BlockFlowNode } from "./BlockNode";
@@ -31,6 +31,8 @@ type Props = {
   selected: string | null;
   readOnly: boolean;
   onSelect: (id: string | null) => void;
+  /** Every block selected (several with Shift, or a box drawn with Shift held). */
+  onSelection: (ids: string[]) => void;
   onMove: (positions: Record<string, Position>) => void;
   onConnect: (link: Link) => void;
   onDisconnect: (links: Link[]) => void;
@@ -71,6 +73,21 @@ export function Canvas(props: Props) {
   const onConnect = (connection: Connection) =>
     props.onConnect({ source: connection.source, branch: connection.sourceHandle ?? "default", target: connection.target });
 
+  // React Flow calls this on every change of its nodes: the selection is passed on only when it
+  // is another one, and the callback keeps its identity.
+  const { onSelection } = props;
+  const lastSelection = useRef("");
+  const onSelectionChange = useCallback(
+    ({ nodes: chosen }: { nodes: BlockFlowNode[] }) => {
+      const ids = chosen.map((n) => n.id);
+      const key = ids.join("\u0000");
+      if (key === lastSelection.current) return;
+      lastSelection.current = key;
+      onSelection(ids);
+    },
+    [onSelection],
+  );
+
   const onDragOver = (event: DragEvent) => {
     if (event.dataTransfer.types.includes(BLOCK_MIME)) {
       event.preventDefault();
@@ -96,6 +113,7 @@ export function Canvas(props: Props) {
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onPaneClick={() => props.onSelect(null)}
+        onSelectionChange={onSelectionChange}
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
         deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}

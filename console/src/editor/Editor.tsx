@@ -2,20 +2,25 @@
 // server's validator finds. Over a run it shows that run on the graph, read-only.
 import { ReactFlowProvider } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useMemo, useState } from "react";
+import { type KeyboardEvent, useCallback, useMemo, useRef, useState } from "react";
 import { type Block, type Catalogue, nodeFor } from "../api/modules";
 import type { Diagnostic, PlaybookJson, Position } from "../api/types";
 import { type NodeRun, BlockPanel } from "./BlockPanel";
 import { BlockLibrary } from "./BlockLibrary";
 import { Canvas } from "./Canvas";
+import { Shortcuts } from "./Shortcuts";
 import { type TestResult, TestBar } from "./TestBar";
-import { BLOCK_HEIGHT } from "./layout";
+import { copyText } from "./Variables";
+import { BLOCK_HEIGHT, layoutPositions } from "./layout";
 import {
   addNode,
   connect,
   disconnect,
+  fragmentOf,
   moveNodes,
   nodeOfProblem,
+  pasteFragment,
+  readFragment,
   removeNodes,
   setArgument,
   updateNode,
@@ -39,6 +44,9 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
   // Mocked and pinned outputs live here, never in the playbook.
   const [mocks, setMocks] = useState<Record<string, unknown>>({});
   const [tested, setTested] = useState<TestResult | null>(null);
+  const [selection, setSelection] = useState<string[]>([]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const sheet = useRef<HTMLDialogElement>(null);
   const shown = run ?? tested?.nodes;
   const mock = (id: string, value: unknown) =>
     setMocks((current) => {
@@ -69,8 +77,39 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
     if (block) insert(block, position);
   };
 
+  const chosen = () => (selection.length > 0 ? selection : selected ? [selected] : []);
+  const paste = (text: string) => {
+    const fragment = readFragment(text);
+    if (!fragment) return setNotice("The clipboard holds no blocks.");
+    const pasted = pasteFragment(playbook, fragment, { x: 40, y: 40 });
+    change(pasted.playbook);
+    setSelected(pasted.ids[0] ?? null);
+    setNotice(`${pasted.ids.length === 1 ? "1 block" : `${pasted.ids.length} blocks`} pasted.`);
+  };
+  // Shortcuts on the graph; in a field, keys type as usual.
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.target instanceof HTMLElement && event.target.closest("input, textarea, select, [contenteditable]")) return;
+    const command = event.ctrlKey || event.metaKey;
+    const key = event.key.toLowerCase();
+    if (event.key === "?") {
+      event.preventDefault();
+      sheet.current?.showModal();
+    } else if (command && key === "c" && chosen().length > 0) {
+      event.preventDefault();
+      void copyText(JSON.stringify(fragmentOf(playbook, chosen()), null, 2));
+      setNotice(`${chosen().length === 1 ? "1 block" : `${chosen().length} blocks`} copied as Sekoia JSON.`);
+    } else if (!readOnly && command && key === "v") {
+      event.preventDefault();
+      void navigator.clipboard.readText().then(paste, () => setNotice("The browser did not give the clipboard."));
+    } else if (!readOnly && command && key === "d" && chosen().length > 0) {
+      event.preventDefault();
+      paste(JSON.stringify(fragmentOf(playbook, chosen())));
+    }
+  };
+  const layOut = () => change(moveNodes(playbook, layoutPositions(playbook)));
+
   return (
-    <div className={readOnly ? "editor read-only" : "editor"}>
+    <div className={readOnly ? "editor read-only" : "editor"} onKeyDown={onKeyDown}>
       {!readOnly && (
         <BlockLibrary
           catalogue={catalogue}
@@ -78,10 +117,27 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
           onInsert={(block) => insert(block)}
         />
       )}
-      <div className={readOnly ? "graph" : "graph with-test"}>
-        {!readOnly && playbookUuid && (
-          <TestBar playbook={playbook} playbookUuid={playbookUuid} mocks={mocks} result={tested} onResult={setTested} />
-        )}
+      <div className="graph">
+        <div className="toolbar row">
+          {!readOnly && playbookUuid && (
+            <TestBar playbook={playbook} playbookUuid={playbookUuid} mocks={mocks} result={tested} onResult={setTested} />
+          )}
+          <FindBlock playbook={playbook} onFound={setSelected} />
+          {!readOnly && (
+            <button type="button" onClick={layOut}>
+              Auto-layout
+            </button>
+          )}
+          <button type="button" onClick={() => sheet.current?.showModal()} aria-keyshortcuts="?">
+            Shortcuts
+          </button>
+          {notice && (
+            <span role="status" className="muted">
+              {notice}
+            </span>
+          )}
+        </div>
+        <Shortcuts dialog={sheet} />
         <ReactFlowProvider>
           <Canvas
             playbook={playbook}
@@ -91,6 +147,7 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
             selected={selected}
             readOnly={readOnly}
             onSelect={setSelected}
+            onSelection={setSelection}
             onMove={(positions) => change(moveNodes(playbook, positions))}
             onConnect={(link) => change(connect(playbook, link))}
             onDisconnect={(links) => change(links.reduce(disconnect, playbook))}
@@ -127,6 +184,39 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
         />
       )}
     </div>
+  );
+}
+
+/** Finds a block by its name or `node.N` id and selects it (the graph brings it into view). */
+function FindBlock({ playbook, onFound }: { playbook: PlaybookJson; onFound: (id: string) => void }) {
+  const [text, setText] = useState("");
+  const [missing, setMissing] = useState(false);
+  const find = () => {
+    const wanted = text.trim().toLowerCase().replace(/^node\./, "");
+    const found = Object.entries(playbook.nodes).find(([id, node]) => id === wanted || node.name.toLowerCase().includes(wanted));
+    setMissing(!found);
+    if (found) onFound(found[0]);
+  };
+  return (
+    <form
+      className="find row"
+      role="search"
+      aria-label="Find a block"
+      onSubmit={(e) => {
+        e.preventDefault();
+        find();
+      }}
+    >
+      <input
+        type="search"
+        aria-label="Find a block"
+        placeholder="Find a block: name or node.N"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+      />
+      <button type="submit">Find</button>
+      {missing && <span className="error">No block matches.</span>}
+    </form>
   );
 }
 

@@ -6,7 +6,13 @@ import type { PlaybookJson } from "../api/types";
 import type { NodeRun } from "./BlockPanel";
 import { StatusText } from "../StatusText";
 
-export type TestResult = { status: string; duration_ms?: number | null; nodes: Record<string, NodeRun>; mocked: string[] };
+export type TestResult = {
+  status: string;
+  duration_ms?: number | null;
+  nodes: Record<string, NodeRun>;
+  mocked: string[];
+  problems: { path: string; message: string }[];
+};
 
 type Props = {
   playbook: PlaybookJson;
@@ -36,8 +42,12 @@ export function TestBar({ playbook, playbookUuid, mocks, result, onResult }: Pro
       body: { playbook: playbook as never, event: parsed, mocks: mocks as Record<string, never> },
     });
     setRunning(false);
-    if (data) onResult(data as unknown as TestResult);
-    else setError(problem(error));
+    if (!data) return setError(problem(error));
+    const result = data as unknown as TestResult;
+    if (result.status === "invalid") {
+      onResult(null);
+      setError(`Not run: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+    } else onResult(result);
   };
 
   const fromLastRun = async () => {
@@ -51,18 +61,20 @@ export function TestBar({ playbook, playbookUuid, mocks, result, onResult }: Pro
 
   return (
     <section className="testbar" aria-label="Test">
-      <details>
+      <button type="button" className="primary" onClick={test} disabled={running}>
+        {running ? "Testing…" : "Test"}
+      </button>
+      <details className="popover">
         <summary>Test with…</summary>
-        <label htmlFor="test-event">Test event (JSON)</label>
-        <textarea id="test-event" rows={5} value={event} spellCheck={false} onChange={(e) => setEvent(e.target.value)} />
-        <button type="button" onClick={fromLastRun}>
-          Use the last run's event
-        </button>
+        <div>
+          <label htmlFor="test-event">Test event (JSON)</label>
+          <textarea id="test-event" rows={8} value={event} spellCheck={false} onChange={(e) => setEvent(e.target.value)} />
+          <button type="button" onClick={fromLastRun}>
+            Use the last run's event
+          </button>
+        </div>
       </details>
       <div className="row">
-        <button type="button" className="primary" onClick={test} disabled={running}>
-          {running ? "Testing…" : "Test"}
-        </button>
         {Object.keys(mocks).length > 0 && (
           <span className="muted">
             {Object.keys(mocks).length === 1 ? "1 block mocked" : `${Object.keys(mocks).length} blocks mocked`}

@@ -122,3 +122,74 @@ export function expressionFor(id: string, path: string[]): string {
 export function nodeOfProblem(problem: { node?: string | null; path: string }): string | undefined {
   return problem.node ?? /^\$\.nodes\["([^"]+)"\]/.exec(problem.path)?.[1];
 }
+
+/** A copied part of a playbook: Sekoia's JSON for those nodes, as `{"nodes": {...}}`. */
+export type Fragment = { nodes: Record<string, NodeJson> };
+
+/** The nodes `ids` as a fragment, keeping only the links between them. */
+export function fragmentOf(playbook: PlaybookJson, ids: string[]): Fragment {
+  const kept = new Set(ids.filter((id) => playbook.nodes[id]));
+  const nodes: Record<string, NodeJson> = {};
+  for (const id of kept) {
+    const node = playbook.nodes[id];
+    const outputs = Object.fromEntries(
+      Object.entries(node.outputs ?? {}).map(([branch, targets]) => [branch, targets.filter((t) => kept.has(t))]),
+    );
+    nodes[id] = node.loop ? { ...node, outputs, loop: node.loop.filter((t) => kept.has(t)) } : { ...node, outputs };
+  }
+  return { nodes };
+}
+
+/**
+ * Adds a fragment's nodes under new ids, `offset` away from where they were: links between
+ * them and their templates' `node.N` references follow the new ids. Answers the new ids.
+ */
+export function pasteFragment(playbook: PlaybookJson, fragment: Fragment, offset: Position): { playbook: PlaybookJson; ids: string[] } {
+  const renamed = new Map<string, string>();
+  let next = Number(nextNodeId(playbook));
+  for (const id of Object.keys(fragment.nodes)) renamed.set(id, String(next++));
+  const nodes = { ...playbook.nodes };
+  for (const [id, node] of Object.entries(fragment.nodes)) {
+    const moved = renameReferences(node, renamed) as NodeJson;
+    const at = node.position ?? { x: 0, y: 0 };
+    nodes[renamed.get(id) as string] = {
+      ...moved,
+      position: { x: at.x + offset.x, y: at.y + offset.y },
+      outputs: Object.fromEntries(
+        Object.entries(node.outputs ?? {}).map(([branch, targets]) => [
+          branch,
+          targets.filter((t) => renamed.has(t)).map((t) => renamed.get(t) as string),
+        ]),
+      ),
+      ...(node.loop ? { loop: node.loop.filter((t) => renamed.has(t)).map((t) => renamed.get(t) as string) } : {}),
+    };
+  }
+  return { playbook: { ...playbook, nodes }, ids: [...renamed.values()] };
+}
+
+/** `value` with each `node.N` / `node['N']` / `node[N]` of a renamed node pointing at its new id. */
+function renameReferences(value: unknown, renamed: Map<string, string>): unknown {
+  if (typeof value === "string") {
+    return value.replace(/\bnode(\.|\[\s*['"]?)(\d+)/g, (whole, between: string, id: string) =>
+      renamed.has(id) ? `node${between}${renamed.get(id)}` : whole,
+    );
+  }
+  if (Array.isArray(value)) return value.map((item) => renameReferences(item, renamed));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renameReferences(v, renamed)]));
+  }
+  return value;
+}
+
+/** Reads a fragment from pasted text: a fragment, a whole playbook, or nothing usable. */
+export function readFragment(text: string): Fragment | null {
+  try {
+    const parsed = JSON.parse(text) as { nodes?: unknown; playbook?: { nodes?: unknown } };
+    const nodes = parsed?.nodes ?? parsed?.playbook?.nodes;
+    if (!nodes || typeof nodes !== "object" || Array.isArray(nodes)) return null;
+    const valid = Object.values(nodes).every((n) => n && typeof n === "object" && typeof (n as NodeJson).name === "string");
+    return valid ? { nodes: nodes as Record<string, NodeJson> } : null;
+  } catch {
+    return null;
+  }
+}

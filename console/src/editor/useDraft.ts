@@ -1,5 +1,5 @@
 // The playbook being edited and every state it went through: undo and redo walk that list.
-import { useCallback, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import type { PlaybookJson } from "../api/types";
 
 /** Enough to undo a long session without keeping a playbook's whole life in memory. */
@@ -32,9 +32,13 @@ export function useDraft(initial: PlaybookJson): Draft {
   const redo = useCallback(() => setHistory((h) => ({ ...h, index: Math.min(h.states.length - 1, h.index + 1) })), []);
   const reset = useCallback((saved: PlaybookJson) => setHistory({ states: [saved], index: 0, saved }), []);
   const playbook = history.states[history.index];
+  const dirty = useMemo(
+    () => playbook !== history.saved && JSON.stringify(playbook) !== JSON.stringify(history.saved),
+    [playbook, history.saved],
+  );
   return {
     playbook,
-    dirty: JSON.stringify(playbook) !== JSON.stringify(history.saved),
+    dirty,
     canUndo: history.index > 0,
     canRedo: history.index < history.states.length - 1,
     change,

@@ -9,6 +9,9 @@ type Diagnostic = { path?: string; message?: string };
 
 /** The most playbooks one page of the API gives. */
 const PAGE = 1000;
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+type Counts = components["schemas"]["StatusCounts"];
 
 /** The playbooks: each with its version, what stops it from running, and an On/Off switch. */
 export function Playbooks({ canEdit }: { canEdit: boolean }) {
@@ -16,7 +19,10 @@ export function Playbooks({ canEdit }: { canEdit: boolean }) {
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
 
+  const [counts, setCounts] = useState<Record<string, Counts>>({});
   const load = useCallback(async () => {
+    const week = await api.GET("/api/v1/symphony/run-counts", { params: { query: { created_from: Date.now() - WEEK_MS } } });
+    if (week.data) setCounts(week.data.playbooks);
     const { data, error } = await api.GET("/api/v1/symphony/playbooks", { params: { query: { limit: PAGE } } });
     if (data) {
       const page = data as { items: Playbook[]; total: number };
@@ -60,12 +66,19 @@ export function Playbooks({ canEdit }: { canEdit: boolean }) {
               <th scope="col">Name</th>
               <th scope="col">Version</th>
               <th scope="col">Issues</th>
+              <th scope="col">Runs, 7 days</th>
               <th scope="col">State</th>
             </tr>
           </thead>
           <tbody>
             {playbooks.map((playbook) => (
-              <PlaybookRow key={playbook.uuid} playbook={playbook} canEdit={canEdit} onToggle={toggle} />
+              <PlaybookRow
+                key={playbook.uuid}
+                playbook={playbook}
+                counts={counts[playbook.uuid]}
+                canEdit={canEdit}
+                onToggle={toggle}
+              />
             ))}
           </tbody>
         </table>
@@ -79,9 +92,9 @@ export function Playbooks({ canEdit }: { canEdit: boolean }) {
   );
 }
 
-type RowProps = { playbook: Playbook; canEdit: boolean; onToggle: (playbook: Playbook) => void };
+type RowProps = { playbook: Playbook; counts?: Counts; canEdit: boolean; onToggle: (playbook: Playbook) => void };
 
-function PlaybookRow({ playbook, canEdit, onToggle }: RowProps) {
+function PlaybookRow({ playbook, counts, canEdit, onToggle }: RowProps) {
   const problems = playbook.problems as Diagnostic[];
   return (
     <tr>
@@ -103,6 +116,16 @@ function PlaybookRow({ playbook, canEdit, onToggle }: RowProps) {
           </Link>
         )}
         {playbook.deactivation_reason && <span className="reason">{playbook.deactivation_reason}</span>}
+      </td>
+      <td>
+        {counts ? (
+          <Link href={`/playbooks/${playbook.uuid}/runs`}>
+            {counts.total === 1 ? "1 run" : `${counts.total} runs`}
+            {counts.failed > 0 && <span className="error"> · {counts.failed} failed</span>}
+          </Link>
+        ) : (
+          <span className="muted">0 runs</span>
+        )}
       </td>
       <td>
         <button

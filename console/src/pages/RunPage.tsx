@@ -4,15 +4,12 @@ import { useEffect, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { api, problem } from "../api/client";
 import { useCatalogue } from "../api/modules";
-import { usePolled } from "../api/polling";
-import type { components } from "../api/schema";
+import { useRun } from "../api/runStream";
 import type { PlaybookJson } from "../api/types";
 import type { NodeRun } from "../editor/BlockPanel";
 import { Editor } from "../editor/Editor";
 import { withPositions } from "../editor/layout";
 import { StatusText } from "../StatusText";
-
-type Run = components["schemas"]["RunView"];
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -22,11 +19,7 @@ export function RunPage({ uuid, canEdit }: { uuid: string; canEdit: boolean }) {
   const [message, setMessage] = useState<string | null>(null);
   // A rerun of the failed blocks continues this run: reading starts again.
   const [round, setRound] = useState(0);
-  const run = usePolled(
-    async () => (await api.GET("/api/v1/symphony/runs/{uuid}", { params: { path: { uuid } } })).data,
-    [uuid, round],
-    (r) => FINISHED.has(r.status),
-  );
+  const run = useRun(uuid, round);
   const [pinned, setPinned] = useState<PlaybookJson | null>(null);
   const [current, setCurrent] = useState<{ version: number; name: string } | null>(null);
   useEffect(() => {
@@ -89,5 +82,3 @@ export function RunPage({ uuid, canEdit }: { uuid: string; canEdit: boolean }) {
     </section>
   );
 }
-
-export type { Run };

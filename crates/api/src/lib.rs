@@ -17,6 +17,7 @@ mod modules;
 mod playbook_access;
 mod playbook_schema;
 mod playbooks;
+mod run_events;
 mod run_view;
 mod runs;
 mod serve;
@@ -142,6 +143,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(configurations::list, configurations::create))
         .routes(routes!(configurations::get, configurations::update, configurations::delete))
         .routes(routes!(runs::list))
+        .routes(routes!(runs::counts))
+        .routes(routes!(run_events::events))
         .routes(routes!(runs::get))
         .routes(routes!(runs::cancel))
         .routes(routes!(runs::rerun))

@@ -81,7 +81,7 @@ fn checked(state: &AppState, definition: &Value) -> Checked {
 #[derive(utoipa::ToSchema)]
 #[schema(as = Diagnostic)]
 #[allow(dead_code)] // describes what the engine's `Diagnostic` serialises to
-struct DiagnosticDoc {
+pub(crate) struct DiagnosticDoc {
     /// The node at fault, when there is one.
     node: Option<String>,
     /// JSON path of the value at fault, e.g. `$.nodes["3"].arguments.url`.

@@ -44,6 +44,9 @@ pub struct RunQuery {
     pub created_from: Option<i64>,
     #[serde(default)]
     pub created_to: Option<i64>,
+    /// The run's name exactly: `Sekoia.io Alert: <short id>` gives the runs an alert started.
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default)]
     #[param(maximum = 9223372036854775807_u64)]
     pub offset: Option<u64>,
@@ -159,9 +162,67 @@ pub async fn list(
         status: params.status,
         created_from: params.created_from,
         created_to: params.created_to,
+        name: params.name,
     };
     let paged = state.services.store.list_runs(&filter, page(params.offset, params.limit)?).await?;
     Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(r, false)).collect() }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountQuery {
+    #[serde(default)]
+    pub playbook_uuid: Option<String>,
+    /// Epoch milliseconds, inclusive: `now - 7 days` gives the week's counts.
+    #[serde(default)]
+    pub created_from: Option<i64>,
+    #[serde(default)]
+    pub created_to: Option<i64>,
+}
+
+/// How many runs a playbook has, in all and by status.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct StatusCounts {
+    pub total: u64,
+    pub pending: u64,
+    pub running: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunCounts {
+    /// Playbook UUID -> its counts; playbooks without a run in the period are left out.
+    pub playbooks: BTreeMap<String, StatusCounts>,
+}
+
+/// Run counters by playbook and status, over a period.
+#[utoipa::path(operation_id = "count_runs", get, path = "/api/v1/symphony/run-counts", tag = "runs", params(CountQuery), responses((status = 200, body = RunCounts), crate::error::Refused))]
+pub async fn counts(
+    State(state): State<AppState>,
+    params: Result<Query<CountQuery>, QueryRejection>,
+) -> ApiResult<Json<RunCounts>> {
+    let Query(params) = query(params)?;
+    let filter = RunFilter {
+        playbook_uuid: params.playbook_uuid,
+        created_from: params.created_from,
+        created_to: params.created_to,
+        ..Default::default()
+    };
+    let mut playbooks: BTreeMap<String, StatusCounts> = BTreeMap::new();
+    for count in state.services.store.count_runs(&filter).await? {
+        let counts = playbooks.entry(count.playbook_uuid).or_default();
+        counts.total += count.count;
+        *match count.status {
+            RunStatus::Pending => &mut counts.pending,
+            RunStatus::Running => &mut counts.running,
+            RunStatus::Succeeded => &mut counts.succeeded,
+            RunStatus::Failed => &mut counts.failed,
+            RunStatus::Cancelled => &mut counts.cancelled,
+        } += count.count;
+    }
+    Ok(Json(RunCounts { playbooks }))
 }
 
 #[utoipa::path(operation_id = "get_run", get, path = "/api/v1/symphony/runs/{uuid}", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, body = RunView), crate::error::Refused))]

@@ -31,6 +31,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// The budget of request bodies being read.
     pub bodies: Bodies,
+    /// The run streams open (server-sent events).
+    pub run_streams: crate::run_events::RunStreams,
 }
 
 /// The Prometheus registry `/metrics` shows, and the gauges read when it is scraped.

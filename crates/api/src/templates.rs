@@ -2,11 +2,9 @@
 //! against outputs the caller gives: the editor's inline previews.
 
 use axum::Json;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -26,18 +24,24 @@ pub struct RenderBody {
     pub json: bool,
 }
 
+/// What a template gives, or why it fails: one of the two.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Rendered {
-    /// What the template gives: a single expression keeps its type.
-    pub value: Value,
+    /// What the template gives (a single expression keeps its type); absent when it fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// Why it fails (a key that does not exist, a syntax error, a limit), naming the expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
-/// Renders a template with the engine's semantics and limits, storing nothing. A template that
-/// fails (a key that does not exist, a syntax error, a limit) is a 422 naming the expression.
+/// Renders a template with the engine's semantics and limits, storing nothing: the editor's
+/// previews. A template that fails is answered with why, not refused.
 #[utoipa::path(operation_id = "render_template", post, path = "/api/v1/symphony/templates/render", tag = "playbooks", request_body = RenderBody, responses((status = 200, body = Rendered), crate::error::Refused))]
-pub async fn render(Body(body): Body<RenderBody>) -> ApiResult<Json<Rendered>> {
+pub async fn render(Body(body): Body<RenderBody>) -> Json<Rendered> {
     let store = Value::Object(body.store);
-    riposte_engine::preview(&body.template, &body.nodes, &store, body.json, riposte_worker::now_ms())
-        .map(|value| Json(Rendered { value }))
-        .map_err(|message| ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.template", message))
+    Json(match riposte_engine::preview(&body.template, &body.nodes, &store, body.json, riposte_worker::now_ms()) {
+        Ok(value) => Rendered { value: Some(value), error: None },
+        Err(error) => Rendered { value: None, error: Some(error) },
+    })
 }

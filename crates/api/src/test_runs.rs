@@ -4,17 +4,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::{Extension, Json};
-use riposte_engine::Plan;
-use riposte_model::{NodeType, Playbook, RunStatus};
+use riposte_engine::{Diagnostic, Plan};
+use riposte_model::{NodeType, Playbook};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::json::Body;
-use crate::playbooks::{definition, manual_trigger, within_body};
+use crate::playbooks::{definition, manual_trigger};
 use crate::runs::{NodeView, node_key};
 use crate::state::AppState;
 
@@ -38,21 +37,39 @@ pub struct TestRunBody {
     pub mocks: Map<String, Value>,
 }
 
-/// What a test run did, node by node, as a run view shows it.
+/// What a test run did, node by node, as a run view shows it; or, for a draft that cannot run,
+/// why (`status` is then `invalid`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TestRunView {
-    #[schema(value_type = String)]
-    pub status: RunStatus,
+    /// The run's status, or `invalid` when the draft could not run.
+    pub status: String,
     pub duration_ms: Option<i64>,
     /// Node id (with `[i]` per enclosing loop iteration) -> what that node did.
     pub nodes: BTreeMap<String, NodeView>,
     /// The nodes that answered the results given in `mocks`.
     pub mocked: Vec<String>,
+    /// Why the draft could not run, each with its path in the request (`$.playbook...`,
+    /// `$.mocks...`, `$.trigger`); empty when it ran.
+    #[schema(value_type = Vec<crate::playbooks::DiagnosticDoc>)]
+    pub problems: Vec<Diagnostic>,
+}
+
+impl TestRunView {
+    fn invalid(problems: Vec<Diagnostic>) -> Self {
+        TestRunView {
+            status: "invalid".into(),
+            duration_ms: None,
+            nodes: BTreeMap::new(),
+            mocked: Vec::new(),
+            problems,
+        }
+    }
 }
 
 /// Runs a draft now and answers what each block did. Actions that are not mocked are called
 /// for real. Nothing is stored; at most 4 test runs go on at once (429), each for at most 60
-/// seconds (then cancelled).
+/// seconds (then cancelled). A draft that cannot run is answered with its problems and runs
+/// nothing.
 #[utoipa::path(operation_id = "test_playbook", post, path = "/api/v1/symphony/playbooks/test", tag = "playbooks", request_body = TestRunBody, responses((status = 200, body = TestRunView), crate::error::Refused))]
 pub async fn test(
     State(state): State<AppState>,
@@ -61,47 +78,64 @@ pub async fn test(
 ) -> ApiResult<Json<TestRunView>> {
     let playbook = body.playbook;
     crate::playbook_access::require(&state, &caller, &playbook, "$.playbook").await?;
-    let mocks = checked_mocks(&playbook, body.mocks)?;
-    let plan = Plan::build(&playbook, &state.services.registry.catalogue())
-        .map_err(|problems| within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems)))?;
-    let asked = manual_trigger(&definition(&playbook)?, body.trigger.as_deref())?;
-    let trigger = plan.trigger_node(asked.as_deref()).ok_or_else(|| {
-        ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.playbook.nodes", "a playbook needs a trigger")
-    })?;
-    let mut mocked: Vec<String> = mocks.keys().cloned().collect();
+    let mut problems = mock_problems(&playbook, &body.mocks);
+    let plan = match Plan::build(&playbook, &state.services.registry.catalogue()) {
+        Ok(plan) => Some(plan),
+        Err(found) => {
+            problems.extend(found.into_iter().map(|p| Diagnostic { path: p.path.replacen('$', "$.playbook", 1), ..p }));
+            None
+        }
+    };
+    let trigger = plan.as_ref().and_then(|plan| match trigger_of(plan, &playbook, body.trigger.as_deref()) {
+        Ok(trigger) => Some(trigger),
+        Err(problem) => {
+            problems.push(problem);
+            None
+        }
+    });
+    let (Some(plan), Some(trigger), true) = (plan, trigger, problems.is_empty()) else {
+        return Ok(Json(TestRunView::invalid(problems)));
+    };
+    let mut mocked: Vec<String> = body.mocks.keys().cloned().collect();
     mocked.sort();
+    let mocks: HashMap<String, Value> = body.mocks.into_iter().collect();
     let report = state.services.test_run(&plan, trigger, Value::Object(body.event), mocks).await?;
     let mut nodes: Vec<(String, NodeView)> =
         report.nodes.into_iter().map(|n| (node_key(&n), NodeView::from(n))).collect();
     crate::run_view::fit(&mut nodes);
     Ok(Json(TestRunView {
-        status: report.status,
+        status: report.status.to_string(),
         duration_ms: report.ended_at_ms.map(|end| end - report.started_at_ms),
         nodes: nodes.into_iter().collect(),
         mocked,
+        problems: Vec::new(),
     }))
 }
 
+/// The trigger node the test starts from (as for a manual run), as an index of the plan's
+/// triggers.
+fn trigger_of(plan: &Plan, playbook: &Playbook, asked: Option<&str>) -> Result<usize, Diagnostic> {
+    let definition =
+        definition(playbook).map_err(|_| Diagnostic::new("$.playbook", "the playbook cannot be written as JSON"))?;
+    let chosen = manual_trigger(&definition, asked).map_err(|e| {
+        let detail = e.errors.first().map(|i| i.detail.clone()).unwrap_or_default();
+        Diagnostic::new("$.trigger", detail)
+    })?;
+    plan.trigger_node(chosen.as_deref())
+        .ok_or_else(|| Diagnostic::new("$.playbook.nodes", "a playbook needs a trigger"))
+}
+
 /// Mocks name action nodes of the draft.
-fn checked_mocks(playbook: &Playbook, mocks: Map<String, Value>) -> ApiResult<HashMap<String, Value>> {
-    for id in mocks.keys() {
-        match playbook.nodes.get(id) {
-            Some(node) if node.node_type == NodeType::Action => {}
-            Some(_) => {
-                return Err(ApiError::at(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("$.mocks[{id:?}]"),
-                    format!("node `{id}` is not an action: only actions can be mocked"),
-                ));
-            }
-            None => {
-                return Err(ApiError::at(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("$.mocks[{id:?}]"),
-                    format!("the playbook has no node `{id}`"),
-                ));
-            }
-        }
-    }
-    Ok(mocks.into_iter().collect())
+fn mock_problems(playbook: &Playbook, mocks: &Map<String, Value>) -> Vec<Diagnostic> {
+    mocks
+        .keys()
+        .filter_map(|id| {
+            let message = match playbook.nodes.get(id) {
+                Some(node) if node.node_type == NodeType::Action => return None,
+                Some(_) => format!("node `{id}` is not an action: only actions can be mocked"),
+                None => format!("the playbook has no node `{id}`"),
+            };
+            Some(Diagnostic::new(format!("$.mocks[{id:?}]"), message))
+        })
+        .collect()
 }

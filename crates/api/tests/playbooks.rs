@@ -244,17 +244,22 @@ async fn a_test_run_stores_nothing_and_mocked_blocks_answer_their_given_results(
     assert_eq!(tested["nodes"]["2"]["results"]["status_code"], 200, "{tested}");
     assert_eq!(sink.count(), 1);
 
-    for (mocks, path) in [(json!({"9": {}}), "$.mocks[\"9\"]"), (json!({"0": {}}), "$.mocks[\"0\"]")] {
-        let body = json!({"playbook": playbooks::seed(&sink_url), "mocks": mocks});
-        let (status, refused) = server.call(Method::POST, "/api/v1/symphony/playbooks/test", Some(body)).await;
-        assert_eq!((status, refused["errors"][0]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!(path)));
-    }
+    // A draft that cannot run runs nothing and says why, each problem where the request has it.
     let mut broken = playbooks::seed(&sink_url);
     broken["nodes"]["2"]["arguments"]["method"] = json!("fetch");
-    let (status, refused) =
-        server.call(Method::POST, "/api/v1/symphony/playbooks/test", Some(json!({"playbook": broken}))).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(refused["errors"][0]["path"], "$.playbook.nodes[\"2\"].arguments.method");
+    let cases = [
+        (json!({"playbook": playbooks::seed(&sink_url), "mocks": {"9": {}}}), "$.mocks[\"9\"]"),
+        (json!({"playbook": playbooks::seed(&sink_url), "mocks": {"0": {}}}), "$.mocks[\"0\"]"),
+        (json!({"playbook": playbooks::seed(&sink_url), "trigger": "2"}), "$.trigger"),
+        (json!({"playbook": broken}), "$.playbook.nodes[\"2\"].arguments.method"),
+    ];
+    for (body, path) in cases {
+        let (status, refused) = server.call(Method::POST, "/api/v1/symphony/playbooks/test", Some(body)).await;
+        assert_eq!((status, refused["status"].clone()), (StatusCode::OK, json!("invalid")), "{refused}");
+        assert_eq!(refused["problems"][0]["path"], path, "{refused}");
+        assert_eq!(refused["nodes"], json!({}));
+    }
+    assert_eq!(sink.count(), 1, "nothing ran");
 }
 
 #[tokio::test]
@@ -269,11 +274,13 @@ async fn a_template_renders_against_given_outputs_and_a_missing_key_names_its_ex
     assert_eq!((status, rendered["value"].clone()), (StatusCode::OK, json!(70)));
     let (_, rendered) = render(json!("{\"rule\": \"{{ node.1.rule.name }}\"}"), true).await;
     assert_eq!(rendered["value"], json!({"rule": "Beacon"}));
-    let (status, refused) = render(json!("{{ node.1['rule']['nmae'] }}"), false).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(refused["errors"][0]["path"], "$.template");
-    let detail = refused["errors"][0]["detail"].as_str().unwrap();
-    assert!(detail.contains("`node.1['rule']['nmae']`"), "{detail}");
+    let (status, failed) = render(json!("{{ node.1['rule']['nmae'] }}"), false).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(failed.get("value").is_none(), "{failed}");
+    let error = failed["error"].as_str().unwrap();
+    assert!(error.contains("`node.1['rule']['nmae']`"), "{error}");
+    let (_, null) = render(json!("{{ node.1.rule.nope | default(none) }}"), false).await;
+    assert_eq!(null, json!({"value": null}), "a null value is a value");
 }
 
 #[tokio::test]

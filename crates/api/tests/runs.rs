@@ -98,3 +98,64 @@ async fn large_outputs_are_stored_apart_and_shown_in_full() {
     let text = String::from_utf8_lossy(&db) + String::from_utf8_lossy(&wal);
     assert!(text.contains("$riposte_output"), "the runs table refers to the output kept apart");
 }
+
+#[tokio::test]
+async fn runs_are_counted_by_playbook_and_status() {
+    let server = TestApp::start().await;
+    let (sink_url, _sink) = Sink::start().await;
+    let seed = |url: &str| {
+        let mut playbook = playbooks::seed(url);
+        playbook.as_object_mut().unwrap().remove("uuid");
+        playbook
+    };
+    let ok = server.activated(seed(&sink_url)).await;
+    let broken = server.activated(seed("http://127.0.0.1:9/nothing")).await;
+    for n in 0..3 {
+        server
+            .call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": format!("t{n}"), "rule": {"name": "r"}})))
+            .await;
+    }
+    server.finished_runs(&ok, 3).await;
+    server.finished_runs(&broken, 3).await;
+    let (status, counts) = server.call(Method::GET, "/api/v1/symphony/run-counts", None).await;
+    assert_eq!(status, StatusCode::OK, "{counts}");
+    assert_eq!(
+        counts["playbooks"][&ok],
+        json!({"total": 3, "pending": 0, "running": 0, "succeeded": 3, "failed": 0, "cancelled": 0})
+    );
+    assert_eq!(counts["playbooks"][&broken]["failed"], 3);
+    let (_, one) = server.call(Method::GET, &format!("/api/v1/symphony/run-counts?playbook_uuid={ok}"), None).await;
+    assert_eq!(one["playbooks"].as_object().unwrap().len(), 1);
+    let (_, later) = server.call(Method::GET, "/api/v1/symphony/run-counts?created_from=99999999999999", None).await;
+    assert_eq!(later["playbooks"], json!({}));
+}
+
+#[tokio::test]
+async fn a_run_streams_its_view_until_it_ends() {
+    let server = TestApp::start().await;
+    let (sink_url, _sink) = Sink::start_with(std::time::Duration::from_millis(600), 0).await;
+    let chain = playbooks::chain("slow", playbooks::manual_trigger(), vec![playbooks::post_to(&sink_url, json!({}))]);
+    let (_, created) = server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": chain}))).await;
+    let uuid = created["uuid"].as_str().unwrap();
+    let (_, run) =
+        server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/run"), Some(json!({"event": {}}))).await;
+    let url = format!("{}/api/v1/symphony/runs/{}/events", server.api.base, run["uuid"].as_str().unwrap());
+    let response = reqwest::Client::new().get(&url).bearer_auth(&server.api.key).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    // The whole stream: it ends with the run.
+    let text = tokio::time::timeout(std::time::Duration::from_secs(20), response.text()).await.unwrap().unwrap();
+    let views: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .map(|data| serde_json::from_str(data).unwrap())
+        .collect();
+    assert!(views.len() >= 2, "the run as it went, then as it ended: {text}");
+    assert_ne!(views[0]["status"], "succeeded", "the first view is the run going on");
+    assert_eq!(views.last().unwrap()["status"], "succeeded");
+    assert_eq!(views.last().unwrap()["nodes"]["1"]["status"], "succeeded");
+
+    let missing = format!("{}/api/v1/symphony/runs/nope/events", server.api.base);
+    let response = reqwest::Client::new().get(&missing).bearer_auth(&server.api.key).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

@@ -42,7 +42,8 @@ async fn run_demo(args: &DemoArgs, data_dir: &Path) -> anyhow::Result<ExitCode> 
     let runs = wait_for_runs(&api, &playbook, args.alerts).await?;
 
     println!("Riposte demo: {}  (data in {})", api.base, data_dir.display());
-    println!("Admin API key: {}  (also in {})\n", server.admin_key, data_dir.join("admin.key").display());
+    println!("Admin API key: {}  (also in {})", server.admin_key, data_dir.join("admin.key").display());
+    println!("Console: {}/ui/playbooks/{playbook}/runs  (log in with the admin key)\n", api.base);
     println!("Playbook \"Synchronize Alerts with an external tool\" ({playbook}) is active.");
     println!(
         "Alerts created: {}",

@@ -132,8 +132,13 @@ impl Server {
         tokio::spawn(riposte_services::run_retention(services.store.clone(), options.retention, shutdown.clone()));
         tokio::spawn(installed::watch(registry, modules_dir, shutdown.clone()));
         let components = tokio::spawn(riposte_services::run_components(services.clone(), shutdown.clone()));
-        let state =
-            AppState::from(Shared { services, keys: Arc::new(keys), metrics, bodies: Bodies::new(options.bodies) });
+        let state = AppState::from(Shared {
+            services,
+            keys: Arc::new(keys),
+            metrics,
+            bodies: Bodies::new(options.bodies),
+            run_streams: Default::default(),
+        });
         let http = tokio::spawn(riposte_api::serve(
             listener,
             riposte_api::router(state),

@@ -19,6 +19,8 @@ async fn the_demo_pushes_its_alerts_to_the_external_tool() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("received 2 request(s)"), "{stdout}");
+    let console = stdout.lines().find_map(|l| l.strip_prefix("Console: ")).expect("the console's address");
+    assert!(console.contains("/ui/playbooks/") && console.contains("/runs"), "{console}");
     assert_eq!(stdout.matches(" succeeded ").count(), 2, "{stdout}");
     assert!(stdout.contains("\"rule_name\":\"Mimikatz \\\"sekurlsa\\\" usage\""), "{stdout}");
     // A second demo on the same directory updates the playbook instead of adding one.

@@ -3,7 +3,8 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use riposte_model::{NodeReport, RunStatus};
 use riposte_store::{
-    JsonText, NewRun, Page, Paged, Result, RunFilter, RunRecord, RunState, RunStore, StoreError, UnfinishedRun,
+    JsonText, NewRun, Page, Paged, Result, RunCount, RunFilter, RunRecord, RunState, RunStore, StoreError,
+    UnfinishedRun,
 };
 use serde_json::Value;
 
@@ -39,6 +40,18 @@ impl RunStore for MemoryStore {
         matching.reverse();
         matching.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         Ok(Paged { total: matching.len() as u64, items: page_of(matching.iter(), page, json_weight) })
+    }
+
+    async fn count_runs(&self, filter: &RunFilter) -> Result<Vec<RunCount>> {
+        let data = self.lock();
+        let mut counts: std::collections::BTreeMap<(String, &'static str), RunCount> = Default::default();
+        for run in data.runs.values().filter(|r| matches(filter, r)) {
+            counts
+                .entry((run.playbook_uuid.clone(), run.status.as_str()))
+                .or_insert_with(|| RunCount { playbook_uuid: run.playbook_uuid.clone(), status: run.status, count: 0 })
+                .count += 1;
+        }
+        Ok(counts.into_values().collect())
     }
 
     async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[JsonText], state: &RunState) -> Result<()> {
@@ -105,6 +118,7 @@ fn summary(run: &RunRecord) -> RunRecord {
 fn matches(filter: &RunFilter, run: &RunRecord) -> bool {
     filter.playbook_uuid.as_ref().is_none_or(|p| *p == run.playbook_uuid)
         && filter.status.is_none_or(|s| s == run.status)
+        && filter.name.as_ref().is_none_or(|n| *n == run.name)
         && filter.created_from.is_none_or(|from| run.created_at >= from)
         && filter.created_to.is_none_or(|to| run.created_at <= to)
 }

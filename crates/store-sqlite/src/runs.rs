@@ -3,7 +3,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use riposte_model::RunStatus;
 use riposte_store::{
-    JsonText, NewRun, Page, Paged, Result, RunFilter, RunRecord, RunState, RunStore, StoreError, UnfinishedRun,
+    JsonText, NewRun, Page, Paged, Result, RunCount, RunFilter, RunRecord, RunState, RunStore, StoreError,
+    UnfinishedRun,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::Value;
@@ -18,7 +19,7 @@ const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status
 /// The same without the trigger event and the node account, which a list does not show.
 const SUMMARY: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, 'null', '[]', created_at, \
      started_at, ended_at, error, events, NULL FROM runs";
-const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4)";
+const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4) AND (?7 IS NULL OR name = ?7)";
 
 /// A new run with its trigger event encoded, ready to insert: encoding happens before the
 /// write reaches the single writer thread.
@@ -106,12 +107,55 @@ impl RunStore for SqliteStore {
         self.readers.read(move |db| get(db, &uuid)).await
     }
 
+    async fn count_runs(&self, filter: &RunFilter) -> Result<Vec<RunCount>> {
+        let filter = filter.clone();
+        self.readers
+            .read(move |db| {
+                let wanted = filter.status.map(RunStatus::as_str);
+                let args = params![
+                    filter.playbook_uuid,
+                    wanted,
+                    filter.created_from,
+                    filter.created_to,
+                    0_i64,
+                    0_i64,
+                    filter.name
+                ];
+                let mut statement = db
+                    .prepare_cached(&format!(
+                        "SELECT playbook_uuid, status, COUNT(*) FROM runs WHERE {FILTER} GROUP BY playbook_uuid, status"
+                    ))
+                    .map_err(error)?;
+                statement
+                    .query_map(args, |row| {
+                        Ok(RunCount {
+                            playbook_uuid: row.get(0)?,
+                            status: status(&row.get::<_, String>(1)?)?,
+                            count: row.get::<_, i64>(2)?.max(0) as u64,
+                        })
+                    })
+                    .map_err(error)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(error)
+            })
+            .await
+    }
+
     async fn list_runs(&self, filter: &RunFilter, page: Page) -> Result<Paged<RunRecord>> {
         let filter = filter.clone();
         self.readers
             .read(move |db| {
                 let status = filter.status.map(RunStatus::as_str);
-                let args = params![filter.playbook_uuid, status, filter.created_from, filter.created_to];
+                // The count has no page: ?5 and ?6 are bound to nothing it reads.
+                let args = params![
+                    filter.playbook_uuid,
+                    status,
+                    filter.created_from,
+                    filter.created_to,
+                    0_i64,
+                    0_i64,
+                    filter.name
+                ];
                 let total: i64 = db
                     .query_row(&format!("SELECT COUNT(*) FROM runs WHERE {FILTER}"), args, |r| r.get(0))
                     .map_err(error)?;
@@ -128,7 +172,8 @@ impl RunStore for SqliteStore {
                             filter.created_from,
                             filter.created_to,
                             page.limit as i64,
-                            page.offset as i64
+                            page.offset as i64,
+                            filter.name
                         ],
                         record,
                     )

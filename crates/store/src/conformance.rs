@@ -439,6 +439,14 @@ pub async fn runs(store: &dyn Store) {
     let pending = store.list_runs(&filter, Page::new(0, 2)).await.unwrap();
     assert_eq!((pending.total, pending.items.len()), (3, 2));
     assert_eq!(pending.items[0].uuid, runs[3].uuid, "newest first");
+    let named = RunFilter { name: Some("Run 32".into()), ..Default::default() };
+    let named = store.list_runs(&named, Page::default()).await.unwrap();
+    assert_eq!((named.total, named.items[0].uuid.as_str()), (1, runs[2].uuid.as_str()), "runs by their name");
+    let counts =
+        store.count_runs(&RunFilter { playbook_uuid: Some("p-runs".into()), ..Default::default() }).await.unwrap();
+    let count_of = |status| counts.iter().find(|c| c.status == status).map_or(0, |c| c.count);
+    assert_eq!((count_of(RunStatus::Pending), count_of(RunStatus::Failed)), (3, 1), "{counts:?}");
+    assert!(counts.iter().all(|c| c.playbook_uuid == "p-runs"));
     let unfinished = store.unfinished_runs(100).await.unwrap();
     assert!(unfinished.iter().all(|r| r.status == RunStatus::Pending || r.status == RunStatus::Running));
     assert!(!unfinished.iter().any(|r| r.uuid == run.uuid));

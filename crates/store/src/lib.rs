@@ -56,6 +56,8 @@ pub trait RunStore: Send + Sync {
     async fn get_run(&self, uuid: &str) -> Result<Option<RunRecord>>;
     /// Run summaries, newest first: without their trigger event and node account.
     async fn list_runs(&self, filter: &RunFilter, page: Page) -> Result<Paged<RunRecord>>;
+    /// How many runs match `filter`, by playbook and status (only the pairs that have some).
+    async fn count_runs(&self, filter: &RunFilter) -> Result<Vec<RunCount>>;
     /// Appends events to a run's log, starting at `first_seq`, with the run's status and nodes
     /// after them, atomically. Fails with a conflict when `first_seq` is not the next number.
     async fn append_run_events(&self, uuid: &str, first_seq: i64, events: &[JsonText], state: &RunState) -> Result<()>;

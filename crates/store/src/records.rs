@@ -205,6 +205,17 @@ pub struct RunFilter {
     /// Creation time bounds, epoch milliseconds, inclusive.
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
+    /// The run's name exactly: what its trigger names it after (`Sekoia.io Alert: <short id>`
+    /// for the runs an alert started).
+    pub name: Option<String>,
+}
+
+/// How many runs of a playbook are in a status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunCount {
+    pub playbook_uuid: String,
+    pub status: RunStatus,
+    pub count: u64,
 }
 
 /// A module configuration ("connected account"). `secrets` holds the secret fields sealed by

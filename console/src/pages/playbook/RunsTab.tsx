@@ -18,31 +18,36 @@ export function RunsTab({ view }: { view: PlaybookView }) {
     });
     return data as unknown as { items: Run[]; total: number } | undefined;
   }, [view.uuid]);
-  if (!runs) return <p>Loading…</p>;
-  const count = (status: string) => runs.items.filter((r) => r.status === status).length;
+  const counts = usePolled(async () => {
+    const { data } = await api.GET("/api/v1/symphony/run-counts", { params: { query: { playbook_uuid: view.uuid } } });
+    return data?.playbooks[view.uuid] ?? (data ? { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 } : undefined);
+  }, [view.uuid]);
+  if (!runs || !counts) return <p>Loading…</p>;
   return (
     <section aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
       <dl className="counters">
         <div>
           <dt>Total</dt>
-          <dd>{runs.total}</dd>
+          <dd>{counts.total}</dd>
         </div>
         <div>
           <dt>In progress</dt>
-          <dd>{count("running") + count("pending")}</dd>
+          <dd>{counts.running + counts.pending}</dd>
         </div>
         <div>
           <dt>Succeeded</dt>
-          <dd>{count("succeeded")}</dd>
+          <dd>{counts.succeeded}</dd>
         </div>
         <div>
           <dt>Failed</dt>
-          <dd>{count("failed")}</dd>
+          <dd>{counts.failed}</dd>
         </div>
       </dl>
       {runs.total > runs.items.length && (
-        <p className="muted">Counted over the latest {runs.items.length} runs of {runs.total}.</p>
+        <p className="muted">
+          The latest {runs.items.length} runs of {runs.total}; older ones are in Runs, filtered by this playbook.
+        </p>
       )}
       {runs.items.length === 0 ? (
         <p>No run yet.</p>
