@@ -9,6 +9,7 @@ import { Intakes } from "./pages/Intakes";
 import { Modules } from "./pages/Modules";
 import { Playbooks } from "./pages/Playbooks";
 import { Runs } from "./pages/Runs";
+import { ThemeChoice } from "./Theme";
 
 // The editor and its graph library load only when a playbook or a run is opened.
 const PlaybookPage = lazy(() => import("./pages/playbook/PlaybookPage").then((m) => ({ default: m.PlaybookPage })));
@@ -79,6 +80,7 @@ export function App() {
               </NavLink>
             )}
           </nav>
+          <ThemeChoice />
           <button type="button" className="quiet" onClick={logOut}>
             Log out
           </button>

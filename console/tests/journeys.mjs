@@ -211,6 +211,13 @@ export const journeys = {
       await page.getByRole("link", { name: "Workflow" }).click();
       await block(page, "Request URL", 1).click();
       await page.getByRole("complementary", { name: "Block Request URL" }).getByLabel("url", { exact: true }).fill(sink.url);
+      // The tab is lost before saving: the draft was kept by the browser, and is restored.
+      await page.waitForTimeout(800);
+      await page.reload();
+      await page.getByRole("button", { name: "Restore the draft" }).click();
+      await block(page, "Request URL", 1).click();
+      const url1 = page.getByRole("complementary", { name: "Block Request URL" }).getByLabel("url", { exact: true });
+      check((await url1.inputValue()) === sink.url, "the kept draft has the fix");
       await page.getByRole("button", { name: "Save", exact: true }).click();
       await page.getByRole("status").getByText("Saved as v2.").waitFor();
 
@@ -430,6 +437,17 @@ export const journeys = {
       const v4 = await call(url, key, "GET", `/api/v1/symphony/playbooks/${uuid}/versions/4`);
       const first = await call(url, key, "GET", `/api/v1/symphony/playbooks/${uuid}/versions/1`);
       check(sameJson(v4.body.playbook, first.body.playbook), `v4 is v1: ${JSON.stringify(v4.body.playbook)}`);
+
+      // Saved meanwhile elsewhere as v5: this page's edit of v4 is not saved over it unless asked.
+      await call(url, key, "PUT", `/api/v1/symphony/playbooks/${uuid}`, { playbook: v3 });
+      await block(page, "Notify", 1).click();
+      await page.getByRole("complementary", { name: "Block Notify" }).getByLabel("Block name").fill("Notify the team");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      const refused = page.getByRole("alert");
+      await refused.getByText("the playbook was saved as v5 since v4").waitFor();
+      await accessible(page, "a save refused for a newer version");
+      await refused.getByRole("button", { name: "Save over it" }).click();
+      await page.getByRole("status").getByText("Saved as v6.").waitFor();
     } finally {
       await sink.close();
     }
@@ -442,6 +460,11 @@ export const journeys = {
       const modules = await call(url, key, "GET", "/api/v1/modules");
       return modules.body.items.some((m) => m.uuid === module.uuid);
     });
+    const listed = (await call(url, key, "GET", "/api/v1/modules")).body.items.find((m) => m.uuid === module.uuid);
+    check(listed.logo === `/api/v1/modules/${module.uuid}/logo`, `the module's logo: ${listed.logo}`);
+    const logo = await fetch(`${url}${listed.logo}`, { headers: { Authorization: `Bearer ${key}` } });
+    check(logo.headers.get("content-type") === "image/svg+xml" && logo.headers.get("content-security-policy").startsWith("default-src 'none'"),
+      "an SVG logo is served so that nothing in it runs");
     const created = await call(url, key, "POST", "/api/v1/symphony/playbooks", {
       playbook: { name: "Watch the queue", nodes: { 0: { name: "Watch", type: "trigger", module_uuid: module.uuid,
         trigger_uuid: module.trigger, arguments: {}, position: { x: 0, y: 0 }, outputs: { default: [] } } } },
@@ -467,6 +490,10 @@ export const journeys = {
     check(rows === 2, `one critical log under the header: ${rows - 1}`);
     check((await logs.getByText("the queue is slow").count()) === 0, "lower levels are filtered out");
     await accessible(page, "trigger logs");
+    await page.getByRole("link", { name: "Workflow" }).click();
+    const logoShown = block(page, "Watch", 0).locator("img.block-logo");
+    await logoShown.waitFor();
+    check(await logoShown.evaluate((img) => img.complete && img.naturalWidth > 0), "the block shows its module's logo");
   },
 
   async "8. keyboard only: the seed playbook built without a pointer is journey 1's"({ page, url, key }) {
@@ -647,8 +674,9 @@ export const journeys = {
       await form.getByRole("button", { name: "Create the alert" }).click();
       await page.getByRole("heading", { name: "Beaconing from host-9" }).waitFor();
       const started = page.getByRole("table", { name: "Runs it started" });
-      await started.getByText("Succeeded").waitFor();
-      check(JSON.parse(sink.received[0].body).rule_name === "C2 beacon", sink.received[0].body);
+      await started.getByRole("row", { name: /Sync alerts, in bulk/ }).getByText("Succeeded").waitFor();
+      const pushed = await until("the tool to receive the alert", () => sink.received[0]);
+      check(JSON.parse(pushed.body).rule_name === "C2 beacon", pushed.body);
       await page.getByLabel("Comment", { exact: true }).fill("Host isolated by the on-call analyst");
       await page.getByRole("button", { name: "Add the comment" }).click();
       await page.getByText("Host isolated by the on-call analyst").waitFor();
@@ -658,7 +686,7 @@ export const journeys = {
       // All runs of the playbook, run again in bulk.
       await page.getByRole("link", { name: "Runs", exact: true }).click();
       await page.getByLabel("Playbook").selectOption({ label: "Sync alerts, in bulk" });
-      const boxes = page.getByRole("checkbox", { name: /^Select run/ });
+      const boxes = page.getByRole("checkbox", { name: /^Select Run/ });
       await until("the run listed", async () => (await boxes.count()) === 1);
       await boxes.first().check();
       await accessible(page, "all runs");
@@ -691,6 +719,13 @@ export const journeys = {
     const toggle = row.getByRole("switch");
     check((await toggle.getAttribute("aria-checked")) === "false", "the new playbook starts Off");
     await accessible(page, "the playbooks page");
+    await page.getByLabel("Theme").selectOption("dark");
+    check((await page.evaluate(() => document.documentElement.dataset.theme)) === "dark", "the dark theme is applied");
+    await accessible(page, "the playbooks page, dark");
+    await page.reload();
+    await page.getByRole("heading", { name: "Playbooks" }).waitFor();
+    check((await page.getByLabel("Theme").inputValue()) === "dark", "the theme is remembered");
+    await page.getByLabel("Theme").selectOption("light");
     await toggle.click();
     await row.getByRole("switch", { checked: true }).waitFor();
     const stored = await call(url, key, "GET", `/api/v1/symphony/playbooks/${uuid}`);
@@ -894,6 +929,7 @@ setInterval(() => {}, 1000);
     description: "Watches a queue", configuration: { type: "object", properties: {} } }));
   await writeFile(`${dir}/trigger_watch.json`, JSON.stringify({ uuid: module.trigger, name: "Watch", docker_parameters: "watch",
     description: "Starts a run for each message", arguments: { type: "object", properties: {} }, results: {} }));
+  await writeFile(`${dir}/logo.svg`, '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><circle cx="4" cy="4" r="4" fill="#c33"/></svg>');
   await writeFile(`${dir}/riposte-module.json`, JSON.stringify({ command: ["node", "trigger.mjs"] }));
   return module;
 }

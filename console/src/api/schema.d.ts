@@ -292,6 +292,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/modules/{uuid}/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An installed module's logo, as its folder has it (`logo.svg`, `logo.png` or `logo.jpg`, at
+         *     most 1 MiB); built-in modules have none. An SVG is served so that nothing in it runs.
+         */
+        get: operations["module_logo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sic/alerts": {
         parameters: {
             query?: never;
@@ -1017,6 +1037,13 @@ export interface components {
                     };
                 };
             };
+            /**
+             * Format: int64
+             * @description When saving a new version: the version this edit started from. If the playbook was
+             *     saved since, nothing is saved and the answer is 409. Left out, the new version is saved
+             *     whatever came before.
+             */
+            base_version?: number | null;
         };
         /** @description A saved version of a playbook. */
         PlaybookVersion: {
@@ -1945,6 +1972,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description Bad input, missing permission, unknown id */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    module_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": number[];
                 };
             };
             /** @description Bad input, missing permission, unknown id */

@@ -65,6 +65,8 @@ export type ModuleManifest = {
   actions?: BlockManifest[];
   triggers?: BlockManifest[];
   builtin?: boolean;
+  /** Where the module's logo is served, when it has one. */
+  logo?: string;
 };
 
 /** A problem or warning of the server's validator: where (a JSON path) and what. */

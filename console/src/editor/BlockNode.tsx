@@ -12,6 +12,7 @@ export type BlockData = {
   branches: string[];
   issues: number;
   status?: string;
+  logo?: string;
 };
 
 export type BlockFlowNode = Node<BlockData, "block">;
@@ -34,6 +35,7 @@ function BlockNodeView({ data, selected }: NodeProps<BlockFlowNode>) {
         <Handle type="target" position={Position.Top} title={`Link into ${data.name} (node.${data.id})`} />
       )}
       <div className="block-head">
+        {data.logo && <img className="block-logo" src={data.logo} alt="" width={18} height={18} />}
         <span className="block-name">{data.name}</span>
         <code className="block-id">node.{data.id}</code>
       </div>

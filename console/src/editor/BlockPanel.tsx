@@ -177,6 +177,21 @@ function Execution({ node, readOnly, onChange }: { node: NodeJson; readOnly: boo
           value={node.timeout ?? ""}
           onChange={(e) => onChange({ timeout: e.target.value === "" ? undefined : Number(e.target.value) })}
         />
+        <label htmlFor="block-attempts">Attempts in all (1 = no retry)</label>
+        <input
+          id="block-attempts"
+          type="number"
+          min={1}
+          max={100}
+          value={node.retry?.max_attempts ?? ""}
+          placeholder="3, the default"
+          onChange={(e) =>
+            onChange({
+              retry: e.target.value === "" ? undefined : { ...(node.retry ?? {}), max_attempts: Number(e.target.value) },
+            })
+          }
+        />
+        <p className="help">Timeouts and network failures are retried with a growing delay; errors the action reports are not.</p>
         <label className="check">
           <input
             type="checkbox"

@@ -126,7 +126,7 @@ export function Canvas(props: Props) {
       >
         <Background />
         <Controls />
-        <MiniMap pannable zoomable ariaLabel="Minimap of the playbook" />
+        <MiniMap pannable zoomable ariaLabel="Minimap of the playbook" nodeColor={minimapColor} />
       </ReactFlow>
     </div>
   );
@@ -145,6 +145,14 @@ function useRevealed(selected: string | null, box: RefObject<HTMLDivElement | nu
     const inside = left >= 0 && top >= 0 && left + BLOCK_WIDTH * zoom <= size.width && top + BLOCK_HEIGHT * zoom <= size.height;
     if (!inside) void flow.setCenter(node.position.x + BLOCK_WIDTH / 2, node.position.y + BLOCK_HEIGHT / 2, { zoom });
   }, [selected, flow, box]);
+}
+
+/** Blocks on the minimap: by status over a run, else one colour readable on both themes. */
+function minimapColor(node: BlockFlowNode): string {
+  const status = node.data.status;
+  if (status === "succeeded") return "#2f8f4e";
+  if (status === "failed") return "#c4353b";
+  return "#5b84b1";
 }
 
 function flowNodes(
@@ -171,6 +179,7 @@ function flowNodes(
         branches: branchesOf(node).concat(node.subtype?.toLowerCase() === "foreach" ? ["loop"] : []),
         issues: issues[id] ?? 0,
         status: statuses?.[id],
+        logo: block?.module.logo,
       },
     };
   });

@@ -5,6 +5,7 @@ import { Link, useLocation } from "wouter";
 import { api, problem } from "../api/client";
 import { usePolled } from "../api/polling";
 import { StatusText } from "../StatusText";
+import { runLabel } from "../runLabel";
 
 type Alert = {
   uuid: string;
@@ -147,6 +148,11 @@ export function AlertPage({ uuid, canWrite }: { uuid: string; canWrite: boolean 
   useEffect(() => {
     void load();
   }, [load]);
+  const playbooks = usePolled(async () => {
+    const { data } = await api.GET("/api/v1/symphony/playbooks", { params: { query: { limit: 1000 } } });
+    const items = (data as unknown as { items?: { uuid: string; name: string }[] } | undefined)?.items;
+    return items ? new Map(items.map((p) => [p.uuid, p.name])) : undefined;
+  }, [], () => true);
   const runs = usePolled(async () => {
     if (!alert) return undefined;
     const { data } = await api.GET("/api/v1/symphony/runs", {
@@ -198,6 +204,7 @@ export function AlertPage({ uuid, canWrite }: { uuid: string; canWrite: boolean 
           <thead>
             <tr>
               <th scope="col">Run</th>
+              <th scope="col">Playbook</th>
               <th scope="col">Status</th>
               <th scope="col">Started</th>
               <th scope="col">Duration</th>
@@ -207,8 +214,11 @@ export function AlertPage({ uuid, canWrite }: { uuid: string; canWrite: boolean 
             {runs.items.map((run) => (
               <tr key={run.uuid}>
                 <th scope="row">
-                  <Link href={`/runs/${run.uuid}`}>Run {run.uuid.slice(0, 8)}</Link>
+                  <Link href={`/runs/${run.uuid}`}>{runLabel(run.uuid)}</Link>
                 </th>
+                <td>
+                  {playbooks?.get(run.playbook_uuid) ?? run.playbook_uuid} <span className="muted">v{run.playbook_version}</span>
+                </td>
                 <td>
                   <StatusText status={run.status} />
                 </td>

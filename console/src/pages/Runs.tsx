@@ -6,6 +6,7 @@ import { api, problem } from "../api/client";
 import { usePolled } from "../api/polling";
 import type { components } from "../api/schema";
 import { StatusText } from "../StatusText";
+import { runLabel } from "../runLabel";
 
 type Run = components["schemas"]["RunView"];
 type Playbook = { uuid: string; name: string };
@@ -41,7 +42,7 @@ export function Runs({ canEdit }: { canEdit: boolean }) {
         what === "rerun"
           ? await api.POST("/api/v1/symphony/runs/{uuid}/rerun", { params: { path: { uuid: run.uuid } }, body: { mode: "all" } })
           : await api.POST("/api/v1/symphony/runs/{uuid}/cancel", { params: { path: { uuid: run.uuid } } });
-      if (error) refused.push(`${run.uuid.slice(0, 8)}: ${problem(error)}`);
+      if (error) refused.push(`${runLabel(run.uuid)}: ${problem(error)}`);
     }
     const skipped = chosen.length - eligible.length;
     const done = eligible.length - refused.length;
@@ -123,14 +124,14 @@ export function Runs({ canEdit }: { canEdit: boolean }) {
                   <td>
                     <input
                       type="checkbox"
-                      aria-label={`Select run ${run.uuid.slice(0, 8)}`}
+                      aria-label={`Select ${runLabel(run.uuid)}`}
                       checked={selected.has(run.uuid)}
                       onChange={(e) => toggle(run.uuid, e.target.checked)}
                     />
                   </td>
                 )}
                 <th scope="row">
-                  <Link href={`/runs/${run.uuid}`}>Run {run.uuid.slice(0, 8)}</Link> <span className="muted">{run.name}</span>
+                  <Link href={`/runs/${run.uuid}`}>{runLabel(run.uuid)}</Link> <span className="muted">{run.name}</span>
                 </th>
                 <td>
                   {names.get(run.playbook_uuid) ?? run.playbook_uuid} <span className="muted">v{run.playbook_version}</span>

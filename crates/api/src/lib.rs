@@ -151,6 +151,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(run_view::output))
         .routes(routes!(run_view::node))
         .routes(routes!(modules::list))
+        .routes(routes!(modules::logo))
         .route_layer(requires(Permission::Symphony));
     let read_intakes = OpenApiRouter::new()
         .routes(routes!(intakes::list))

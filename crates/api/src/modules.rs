@@ -38,6 +38,11 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModuleList>> 
             let mut item = serde_json::to_value(module).unwrap_or_default();
             let registry = &state.services.registry;
             item["builtin"] = Value::Bool(registry.is_builtin(&module.uuid) && !registry.is_replaced(&module.uuid));
+            if let Some(installed) = registry.installed(&module.uuid)
+                && logo_file(&installed.dir).is_some()
+            {
+                item["logo"] = Value::String(format!("/api/v1/modules/{}/logo", module.uuid));
+            }
             if let (Some(installed), Some(host)) = (registry.installed(&module.uuid), registry.host()) {
                 item["warm_workers"] = serde_json::to_value(host.warm_status(&installed)).unwrap_or_default();
                 if let Some(origin) = &installed.launch.source {
@@ -48,6 +53,40 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModuleList>> 
         })
         .collect();
     Ok(Json(ModuleList { total: items.len(), items }))
+}
+
+/// A logo larger than this is not served: a module's logo is an icon.
+const MAX_LOGO_BYTES: u64 = 1024 * 1024;
+
+/// The logo file in an installed module's folder, with its media type.
+fn logo_file(dir: &std::path::Path) -> Option<(std::path::PathBuf, &'static str)> {
+    [("logo.svg", "image/svg+xml"), ("logo.png", "image/png"), ("logo.jpg", "image/jpeg"), ("logo.jpeg", "image/jpeg")]
+        .into_iter()
+        .map(|(name, media)| (dir.join(name), media))
+        .find(|(path, _)| path.metadata().is_ok_and(|m| m.is_file() && m.len() <= MAX_LOGO_BYTES))
+}
+
+/// An installed module's logo, as its folder has it (`logo.svg`, `logo.png` or `logo.jpg`, at
+/// most 1 MiB); built-in modules have none. An SVG is served so that nothing in it runs.
+#[utoipa::path(operation_id = "module_logo", get, path = "/api/v1/modules/{uuid}/logo", tag = "modules", params(("uuid" = String, Path)), responses((status = 200, description = "The image", content_type = "image/png", body = Vec<u8>), crate::error::Refused))]
+pub async fn logo(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Response> {
+    let missing = || ApiError::not_found("logo of module", &uuid);
+    let installed = state.services.registry.installed(&uuid).ok_or_else(missing)?;
+    let (path, media) = logo_file(&installed.dir).ok_or_else(missing)?;
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|_| missing())?
+        .map_err(|_| missing())?;
+    let mut response = Response::new(axum::body::Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(media));
+    headers.insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    headers.insert(axum::http::header::X_CONTENT_TYPE_OPTIONS, axum::http::HeaderValue::from_static("nosniff"));
+    headers.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, max-age=300"));
+    Ok(response)
 }
 
 #[utoipa::path(patch, path = "/api/v1/module-calls/{id}/callback", tag = "module protocol", security(("call token" = [])), params(("id" = String, Path, description = "The call")), request_body = Object, responses((status = 200, description = "For `running` with `need_secrets`: `{\"module_configuration\": {\"value\": {...}}}`", body = Object), (status = "4XX", description = "Unknown call, wrong token, bad body, already finished", body = crate::error::ErrorEnvelope)))]

@@ -26,6 +26,11 @@ use crate::{PageQuery, page, query};
 pub struct PlaybookBody {
     #[schema(schema_with = crate::playbook_schema::playbook)]
     pub playbook: Playbook,
+    /// When saving a new version: the version this edit started from. If the playbook was
+    /// saved since, nothing is saved and the answer is 409. Left out, the new version is saved
+    /// whatever came before.
+    #[serde(default)]
+    pub base_version: Option<i64>,
 }
 
 /// A playbook as the API shows it: its current version and what stops it from running.
@@ -278,7 +283,8 @@ pub async fn update(
             return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems)));
         }
     }
-    let record = state.services.store.save_version(&uuid, &definition(&playbook)?, &playbook.name).await?;
+    let record =
+        state.services.store.save_version(&uuid, &definition(&playbook)?, &playbook.name, body.base_version).await?;
     Ok(Json(view(&state, record)))
 }
 

@@ -319,3 +319,23 @@ async fn the_versions_are_listed_newest_first_in_pages() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["version"], 2);
 }
+
+#[tokio::test]
+async fn an_edit_of_an_older_version_is_not_saved_over_a_newer_one() {
+    let server = TestApp::start().await;
+    let playbook = playbooks::seed("http://127.0.0.1:1/sink");
+    let (_, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook.clone()}))).await;
+    let path = format!("/api/v1/symphony/playbooks/{}", created["uuid"].as_str().unwrap());
+    let (status, saved) =
+        server.call(Method::PUT, &path, Some(json!({"playbook": playbook.clone(), "base_version": 1}))).await;
+    assert_eq!((status, saved["version"].clone()), (StatusCode::OK, json!(2)));
+    let (status, refused) =
+        server.call(Method::PUT, &path, Some(json!({"playbook": playbook.clone(), "base_version": 1}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(refused["errors"][0]["detail"].as_str().unwrap().contains("saved as v2 since v1"), "{refused}");
+    let (_, current) = server.call(Method::GET, &path, None).await;
+    assert_eq!(current["version"], 2, "nothing was saved");
+    let (status, forced) = server.call(Method::PUT, &path, Some(json!({"playbook": playbook}))).await;
+    assert_eq!((status, forced["version"].clone()), (StatusCode::OK, json!(3)), "without base_version, it is saved");
+}

@@ -26,9 +26,18 @@ impl PlaybookStore for MemoryStore {
         Ok(record)
     }
 
-    async fn save_version(&self, uuid: &str, definition: &Value, name: &str) -> Result<PlaybookRecord> {
+    async fn save_version(
+        &self,
+        uuid: &str,
+        definition: &Value,
+        name: &str,
+        expected: Option<i64>,
+    ) -> Result<PlaybookRecord> {
         let mut data = self.lock();
         let record = data.playbooks.get_mut(uuid).ok_or_else(|| StoreError::not_found("playbook", uuid))?;
+        if let Some(conflict) = riposte_store::moved_since(record.version, expected) {
+            return Err(conflict);
+        }
         record.version += 1;
         record.name = name.to_string();
         record.definition = definition.clone();

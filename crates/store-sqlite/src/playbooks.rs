@@ -56,12 +56,22 @@ impl PlaybookStore for SqliteStore {
             .await
     }
 
-    async fn save_version(&self, uuid: &str, definition: &Value, name: &str) -> Result<PlaybookRecord> {
+    async fn save_version(
+        &self,
+        uuid: &str,
+        definition: &Value,
+        name: &str,
+        expected: Option<i64>,
+    ) -> Result<PlaybookRecord> {
         let (uuid, definition, name) = (uuid.to_string(), to_json(definition)?, name.to_string());
         self.writer
             .write_then(
                 move |tx| {
-                    let next = existing(tx, &uuid)?.version + 1;
+                    let current = existing(tx, &uuid)?.version;
+                    if let Some(conflict) = riposte_store::moved_since(current, expected) {
+                        return Err(conflict);
+                    }
+                    let next = current + 1;
                     tx.execute(
                         "INSERT INTO playbook_versions (playbook_uuid, version, definition) VALUES (?1, ?2, ?3)",
                         params![uuid, next, definition],

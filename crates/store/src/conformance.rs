@@ -346,12 +346,12 @@ pub async fn playbooks(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!((created.version, created.active), (1, false));
-    let saved = store.save_version("pb-1", &json!({"v": 2}), "One bis").await.unwrap();
+    let saved = store.save_version("pb-1", &json!({"v": 2}), "One bis", Some(1)).await.unwrap();
     assert_eq!((saved.version, saved.name.as_str()), (2, "One bis"));
     assert_eq!(store.get_version("pb-1", 1).await.unwrap(), Some(json!({"v": 1})), "old versions stay");
     assert_eq!(store.get_playbook("pb-1").await.unwrap().unwrap().definition, json!({"v": 2}));
     assert!(store.get_version("pb-1", 3).await.unwrap().is_none());
-    assert!(matches!(store.save_version("nope", &json!({}), "x").await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(store.save_version("nope", &json!({}), "x", None).await, Err(StoreError::NotFound { .. })));
     assert!(matches!(
         store
             .create_playbook(&NewPlaybook { uuid: "pb-1".into(), name: "Dup".into(), definition: json!({}), now: 6 })
@@ -365,7 +365,12 @@ pub async fn playbooks(store: &dyn Store) {
     let heads = store.active_playbook_heads().await.unwrap();
     assert_eq!((heads.len(), heads[0].uuid.as_str(), heads[0].version), (1, "pb-1", 2));
     // Heads follow every change (a store may keep them in memory between writes).
-    store.save_version("pb-1", &json!({"v": 3}), "One ter").await.unwrap();
+    assert!(
+        matches!(store.save_version("pb-1", &json!({"v": 9}), "Stale", Some(1)).await, Err(StoreError::Conflict(_))),
+        "an edit of v1 does not overwrite v2"
+    );
+    assert_eq!(store.get_playbook("pb-1").await.unwrap().unwrap().version, 2, "nothing was saved");
+    store.save_version("pb-1", &json!({"v": 3}), "One ter", None).await.unwrap();
     assert_eq!(store.active_playbook_heads().await.unwrap()[0].version, 3, "a new version shows at once");
     let off = store.set_active("pb-1", false, Some("5 technical failures in a row")).await.unwrap();
     assert_eq!(off.deactivation_reason.as_deref(), Some("5 technical failures in a row"));

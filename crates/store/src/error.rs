@@ -38,6 +38,14 @@ impl StoreError {
     }
 }
 
+/// The conflict of saving a playbook edited from version `expected` when it is at `current`.
+pub fn moved_since(current: i64, expected: Option<i64>) -> Option<StoreError> {
+    let expected = expected.filter(|&v| v != current)?;
+    Some(StoreError::Conflict(format!(
+        "the playbook was saved as v{current} since v{expected}, the version this edit started from"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use riposte_model::{Alert, AlertComment};
 use serde_json::Value;
 
-pub use error::StoreError;
+pub use error::{StoreError, moved_since};
 pub use records::*;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -36,8 +36,16 @@ pub trait AlertStore: Send + Sync {
 pub trait PlaybookStore: Send + Sync {
     /// Creates a playbook with its first version.
     async fn create_playbook(&self, playbook: &NewPlaybook) -> Result<PlaybookRecord>;
-    /// Saves a new immutable version; the playbook now points at it.
-    async fn save_version(&self, uuid: &str, definition: &Value, name: &str) -> Result<PlaybookRecord>;
+    /// Saves a new immutable version; the playbook now points at it. With `expected`, only if
+    /// the playbook is still at that version (`Conflict` otherwise): an edit made from an older
+    /// version does not overwrite one saved meanwhile.
+    async fn save_version(
+        &self,
+        uuid: &str,
+        definition: &Value,
+        name: &str,
+        expected: Option<i64>,
+    ) -> Result<PlaybookRecord>;
     async fn get_playbook(&self, uuid: &str) -> Result<Option<PlaybookRecord>>;
     async fn get_version(&self, uuid: &str, version: i64) -> Result<Option<Value>>;
     async fn list_playbooks(&self, page: Page) -> Result<Paged<PlaybookRecord>>;

@@ -7,6 +7,7 @@ import type { components } from "../../api/schema";
 import type { Diagnostic, PlaybookJson } from "../../api/types";
 import { Editor } from "../../editor/Editor";
 import { withPositions } from "../../editor/layout";
+import { useKeptDraft } from "../../editor/keptDraft";
 import { type Draft, useDraft } from "../../editor/useDraft";
 import { CodeTab } from "./CodeTab";
 import { OverviewTab } from "./OverviewTab";
@@ -45,20 +46,26 @@ type LoadedProps = { initial: PlaybookView; catalogue: Catalogue; tab: string; c
 function Loaded({ initial, catalogue, tab, canEdit }: LoadedProps) {
   const [view, setView] = useState(initial);
   const draft = useDraft(withPositions(initial.playbook as PlaybookJson));
-  const [message, setMessage] = useState<{ text: string; bad: boolean } | null>(null);
+  const [message, setMessage] = useState<{ text: string; bad: boolean; conflict?: boolean } | null>(null);
   const checked = useValidation(draft.playbook, draft.dirty, view);
+  const kept = useKeptDraft(view.uuid, view.version, draft.playbook, draft.dirty);
 
-  const save = useCallback(async () => {
-    const { data, error } = await api.PUT("/api/v1/symphony/playbooks/{uuid}", {
-      params: { path: { uuid: view.uuid } },
-      body: { playbook: draft.playbook as never },
-    });
-    if (data) {
-      setView(data);
-      draft.reset(data.playbook as PlaybookJson);
-      setMessage({ text: `Saved as v${data.version}.`, bad: false });
-    } else setMessage({ text: `Not saved: ${problem(error)}`, bad: true });
-  }, [view.uuid, draft]);
+  // Saved over the version the draft started from: a version saved meanwhile (another tab,
+  // another analyst) is not overwritten unless asked.
+  const save = useCallback(
+    async (overwrite = false) => {
+      const { data, error, response } = await api.PUT("/api/v1/symphony/playbooks/{uuid}", {
+        params: { path: { uuid: view.uuid } },
+        body: { playbook: draft.playbook as never, base_version: overwrite ? undefined : view.version },
+      });
+      if (data) {
+        setView(data);
+        draft.reset(data.playbook as PlaybookJson);
+        setMessage({ text: `Saved as v${data.version}.`, bad: false });
+      } else setMessage({ text: `Not saved: ${problem(error)}`, bad: true, conflict: response.status === 409 });
+    },
+    [view.uuid, view.version, draft],
+  );
 
   const toggle = async () => {
     const path = view.active
@@ -110,7 +117,7 @@ function Loaded({ initial, catalogue, tab, canEdit }: LoadedProps) {
             <button type="button" onClick={draft.redo} disabled={!draft.canRedo} title="Redo (Ctrl+Shift+Z)">
               Redo
             </button>
-            <button type="button" className="primary" onClick={save} disabled={!draft.dirty} title="Save (Ctrl+S)">
+            <button type="button" className="primary" onClick={() => save()} disabled={!draft.dirty} title="Save (Ctrl+S)">
               Save
             </button>
             <button
@@ -134,9 +141,34 @@ function Loaded({ initial, catalogue, tab, canEdit }: LoadedProps) {
           </div>
         )}
       </header>
+      {kept.offered && (
+        <p role="status" className="kept">
+          A draft of v{view.version} not saved ({new Date(kept.offered.at).toLocaleString()}) was kept in this browser.{" "}
+          <button
+            type="button"
+            onClick={() => {
+              draft.change(withPositions(kept.offered?.playbook ?? draft.playbook));
+              kept.dismiss();
+            }}
+          >
+            Restore the draft
+          </button>{" "}
+          <button type="button" className="quiet" onClick={kept.forget}>
+            Discard it
+          </button>
+        </p>
+      )}
       {message && (
         <p role={message.bad ? "alert" : "status"} className={message.bad ? "error" : "ok"}>
           {message.text}
+          {message.conflict && (
+            <>
+              {" "}
+              <button type="button" onClick={() => save(true)}>
+                Save over it
+              </button>
+            </>
+          )}
         </p>
       )}
       {tab === "workflow" && (
@@ -196,7 +228,7 @@ function useValidation(playbook: PlaybookJson, dirty: boolean, view: PlaybookVie
 }
 
 /** Ctrl+S saves, Ctrl+Z undoes, Ctrl+Shift+Z and Ctrl+Y redo. */
-function useShortcuts(draft: Draft, save: () => Promise<void>, canEdit: boolean) {
+function useShortcuts(draft: Draft, save: (overwrite?: boolean) => Promise<void>, canEdit: boolean) {
   useEffect(() => {
     if (!canEdit) return;
     const onKey = (event: KeyboardEvent) => {

@@ -5,6 +5,7 @@ import { api } from "../../api/client";
 import type { components } from "../../api/schema";
 import { StatusText } from "../../StatusText";
 import type { PlaybookView } from "./PlaybookPage";
+import { runLabel } from "../../runLabel";
 
 type Run = components["schemas"]["RunView"];
 
@@ -66,7 +67,7 @@ export function RunsTab({ view }: { view: PlaybookView }) {
             {runs.items.map((run) => (
               <tr key={run.uuid}>
                 <th scope="row">
-                  <Link href={`/runs/${run.uuid}`}>Run {run.uuid.slice(0, 8)}</Link>
+                  <Link href={`/runs/${run.uuid}`}>{runLabel(run.uuid)}</Link>
                 </th>
                 <td>
                   <StatusText status={run.status} />
