@@ -1037,11 +1037,76 @@ export interface components {
                     };
                 };
             };
+        };
+        /** @description A new version of a playbook. */
+        PlaybookUpdate: {
+            /** @description A playbook in Sekoia's playbook JSON; unknown fields are kept */
+            playbook: {
+                name: string;
+                uuid?: string | null;
+                description?: string | null;
+                /** @description Nodes by id */
+                nodes: {
+                    [key: string]: {
+                        name: string;
+                        /** @enum {string} */
+                        type: "trigger" | "action" | "operator";
+                        subtype?: string | null;
+                        module_uuid?: string | null;
+                        action_uuid?: string | null;
+                        trigger_uuid?: string | null;
+                        module_configuration_uuid?: string | null;
+                        trigger_configuration_uuid?: string | null;
+                        arguments?: Record<string, never> | null;
+                        outputs?: {
+                            [key: string]: string[];
+                        };
+                        cases?: {
+                            name: string;
+                            left: unknown;
+                            right: unknown;
+                            /** @enum {string} */
+                            comparison: "==" | "!=" | "<" | ">" | "<=" | ">=" | "in" | "not in" | "range";
+                            description?: string | null;
+                            value_type?: string | null;
+                        }[] | null;
+                        /** @description Foreach: a template giving the list */
+                        items?: unknown;
+                        loop?: string[] | null;
+                        modifications?: {
+                            key: string;
+                            /** @enum {string} */
+                            type: "set" | "unset" | "append" | "remove";
+                            value?: unknown;
+                        }[] | null;
+                        /** @description Riposte extension: how an action node is retried */
+                        retry?: {
+                            /** @description 1 (no retry) to 100 */
+                            max_attempts?: number;
+                            /** @description Milliseconds, at most 86400000 (a day) */
+                            initial_backoff_ms?: number;
+                            /** @description Milliseconds, at most 86400000 (a day) */
+                            max_backoff_ms?: number;
+                            /** @description 1 to 100 */
+                            multiplier?: number;
+                            /** @description 0 to 1 */
+                            jitter?: number;
+                            retry_on?: ("timeout" | "transient" | "action_error")[];
+                        } | null;
+                        /** @description Seconds, above 0 and at most a day */
+                        timeout?: number | null;
+                        continue_on_error?: boolean;
+                        /** @description At least 1 */
+                        concurrency?: number | null;
+                        /** @description 1 to 100000 */
+                        max_items?: number | null;
+                    };
+                };
+            };
             /**
              * Format: int64
-             * @description When saving a new version: the version this edit started from. If the playbook was
-             *     saved since, nothing is saved and the answer is 409. Left out, the new version is saved
-             *     whatever came before.
+             * @description The version this edit started from. If the playbook was saved since, nothing is saved
+             *     and the answer is 409. Left out, the new version is saved whatever came before.
              */
             base_version?: number | null;
         };
@@ -2543,7 +2608,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PlaybookBody"];
+                "application/json": components["schemas"]["PlaybookUpdate"];
             };
         };
         responses: {

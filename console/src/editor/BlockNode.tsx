@@ -3,6 +3,7 @@
 // title says which); from the keyboard, links are made in the block's panel.
 import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
+import { STATUS_ICONS } from "../StatusText";
 
 export type BlockData = {
   id: string;
@@ -17,15 +18,6 @@ export type BlockData = {
 
 export type BlockFlowNode = Node<BlockData, "block">;
 
-const STATUS_ICON: Record<string, string> = {
-  succeeded: "✓",
-  failed: "✕",
-  running: "◔",
-  pending: "…",
-  skipped: "⤼",
-  cancelled: "⊘",
-  dead: "–",
-};
 
 function BlockNodeView({ data, selected }: NodeProps<BlockFlowNode>) {
   const status = data.status;
@@ -48,7 +40,7 @@ function BlockNodeView({ data, selected }: NodeProps<BlockFlowNode>) {
         )}
         {status && (
           <span className="block-status">
-            <span aria-hidden="true">{STATUS_ICON[status] ?? "•"}</span> {status}
+            <span aria-hidden="true">{STATUS_ICONS[status] ?? "•"}</span> {status}
           </span>
         )}
       </div>

@@ -4,8 +4,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { api, problem } from "../api/client";
 import { usePolled } from "../api/polling";
-import { StatusText } from "../StatusText";
-import { runLabel } from "../runLabel";
+import { RunsTable, type RunRow } from "../RunsTable";
 
 type Alert = {
   uuid: string;
@@ -131,7 +130,6 @@ function TestAlert() {
 }
 
 type Comment = { uuid?: string; content: string; author?: string; date?: number; created_at?: number };
-type Run = { uuid: string; playbook_uuid: string; playbook_version: number; status: string; created_at: string; duration_ms?: number | null };
 
 export function AlertPage({ uuid, canWrite }: { uuid: string; canWrite: boolean }) {
   const [alert, setAlert] = useState<Alert | null>(null);
@@ -158,7 +156,7 @@ export function AlertPage({ uuid, canWrite }: { uuid: string; canWrite: boolean 
     const { data } = await api.GET("/api/v1/symphony/runs", {
       params: { query: { name: `Sekoia.io Alert: ${alert.short_id}`, limit: 100 } },
     });
-    return data as unknown as { items: Run[] } | undefined;
+    return data as unknown as { items: RunRow[] } | undefined;
   }, [alert?.short_id]);
   const add = async () => {
     const { error } = await api.POST("/api/v1/sic/alerts/{id}/comments", {
@@ -200,34 +198,7 @@ export function AlertPage({ uuid, canWrite }: { uuid: string; canWrite: boolean 
       ) : runs.items.length === 0 ? (
         <p>No run: no active playbook reacted to this alert.</p>
       ) : (
-        <table aria-label="Runs it started">
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Playbook</th>
-              <th scope="col">Status</th>
-              <th scope="col">Started</th>
-              <th scope="col">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.items.map((run) => (
-              <tr key={run.uuid}>
-                <th scope="row">
-                  <Link href={`/runs/${run.uuid}`}>{runLabel(run.uuid)}</Link>
-                </th>
-                <td>
-                  {playbooks?.get(run.playbook_uuid) ?? run.playbook_uuid} <span className="muted">v{run.playbook_version}</span>
-                </td>
-                <td>
-                  <StatusText status={run.status} />
-                </td>
-                <td>{run.created_at}</td>
-                <td>{run.duration_ms == null ? "" : `${run.duration_ms} ms`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable runs={runs.items} label="Runs it started" playbooks={playbooks} />
       )}
       <h2>Comments</h2>
       {comments.length === 0 ? (

@@ -1,12 +1,11 @@
 // All runs, newest first, filtered by playbook and status; several selected are run again or
 // cancelled at once.
 import { useState } from "react";
-import { Link } from "wouter";
 import { api, problem } from "../api/client";
 import { usePolled } from "../api/polling";
 import type { components } from "../api/schema";
-import { StatusText } from "../StatusText";
 import { runLabel } from "../runLabel";
+import { RunsTable } from "../RunsTable";
 
 type Run = components["schemas"]["RunView"];
 type Playbook = { uuid: string; name: string };
@@ -106,45 +105,12 @@ export function Runs({ canEdit }: { canEdit: boolean }) {
       ) : runs.items.length === 0 ? (
         <p>No run.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              {canEdit && <th scope="col">Select</th>}
-              <th scope="col">Run</th>
-              <th scope="col">Playbook</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.items.map((run) => (
-              <tr key={run.uuid}>
-                {canEdit && (
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${runLabel(run.uuid)}`}
-                      checked={selected.has(run.uuid)}
-                      onChange={(e) => toggle(run.uuid, e.target.checked)}
-                    />
-                  </td>
-                )}
-                <th scope="row">
-                  <Link href={`/runs/${run.uuid}`}>{runLabel(run.uuid)}</Link> <span className="muted">{run.name}</span>
-                </th>
-                <td>
-                  {names.get(run.playbook_uuid) ?? run.playbook_uuid} <span className="muted">v{run.playbook_version}</span>
-                </td>
-                <td>
-                  <StatusText status={run.status} />
-                </td>
-                <td>{run.created_at}</td>
-                <td>{run.duration_ms == null ? "" : `${run.duration_ms} ms`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable
+          runs={runs.items}
+          playbooks={names}
+          names
+          selection={canEdit ? { selected, onToggle: toggle } : undefined}
+        />
       )}
       {runs && runs.total > runs.items.length && (
         <p className="muted">

@@ -26,10 +26,17 @@ use crate::{PageQuery, page, query};
 pub struct PlaybookBody {
     #[schema(schema_with = crate::playbook_schema::playbook)]
     pub playbook: Playbook,
-    /// When saving a new version: the version this edit started from. If the playbook was
-    /// saved since, nothing is saved and the answer is 409. Left out, the new version is saved
-    /// whatever came before.
-    #[serde(default)]
+}
+
+/// A new version of a playbook.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PlaybookUpdate {
+    #[schema(schema_with = crate::playbook_schema::playbook)]
+    pub playbook: Playbook,
+    /// The version this edit started from. If the playbook was saved since, nothing is saved
+    /// and the answer is 409. Left out, the new version is saved whatever came before.
+    #[serde(default, deserialize_with = "riposte_model::whole::optional_unsigned")]
+    #[schema(minimum = 1)]
     pub base_version: Option<i64>,
 }
 
@@ -265,13 +272,16 @@ pub async fn list(
 
 /// Saves a new version. An active playbook keeps running its current version unless the new
 /// one is free of problems.
-#[utoipa::path(operation_id = "update_playbook", put, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), request_body = PlaybookBody, responses((status = 200, body = PlaybookView), crate::error::Refused))]
+#[utoipa::path(operation_id = "update_playbook", put, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), request_body = PlaybookUpdate, responses((status = 200, body = PlaybookView), crate::error::Refused))]
 pub async fn update(
     State(state): State<AppState>,
     Path(uuid): Path<String>,
     Extension(caller): Extension<Caller>,
-    Body(body): Body<PlaybookBody>,
+    Body(body): Body<PlaybookUpdate>,
 ) -> ApiResult<Json<PlaybookView>> {
+    if body.base_version == Some(0) {
+        return Err(ApiError::at(StatusCode::UNPROCESSABLE_ENTITY, "$.base_version", "versions start at 1"));
+    }
     let current =
         state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     let mut playbook = body.playbook;

@@ -339,3 +339,18 @@ async fn an_edit_of_an_older_version_is_not_saved_over_a_newer_one() {
     let (status, forced) = server.call(Method::PUT, &path, Some(json!({"playbook": playbook}))).await;
     assert_eq!((status, forced["version"].clone()), (StatusCode::OK, json!(3)), "without base_version, it is saved");
 }
+
+#[tokio::test]
+async fn a_base_version_of_zero_is_refused() {
+    let server = TestApp::start().await;
+    let playbook = playbooks::seed("http://127.0.0.1:1/sink");
+    let (_, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook.clone()}))).await;
+    let path = format!("/api/v1/symphony/playbooks/{}", created["uuid"].as_str().unwrap());
+    let (status, refused) =
+        server.call(Method::PUT, &path, Some(json!({"playbook": playbook, "base_version": 0}))).await;
+    assert_eq!(
+        (status, refused["errors"][0]["path"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("$.base_version"))
+    );
+}

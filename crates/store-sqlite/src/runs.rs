@@ -51,6 +51,23 @@ pub(crate) fn insert_runs(tx: &Transaction, runs: &[RunRow]) -> Result<()> {
     Ok(())
 }
 
+type FilterParams = (Option<String>, Option<&'static str>, Option<i64>, Option<i64>, i64, i64, Option<String>);
+
+/// The values of `FILTER`'s parameters; `?5` and `?6` are the page's limit and offset (bound to
+/// nothing a count reads).
+fn filter_params(filter: &RunFilter, page: Option<Page>) -> FilterParams {
+    let (limit, offset) = page.map_or((0, 0), |p| (p.limit as i64, p.offset as i64));
+    (
+        filter.playbook_uuid.clone(),
+        filter.status.map(RunStatus::as_str),
+        filter.created_from,
+        filter.created_to,
+        limit,
+        offset,
+        filter.name.clone(),
+    )
+}
+
 fn status(text: &str) -> rusqlite::Result<RunStatus> {
     from_json(&format!("\"{text}\""))
 }
@@ -111,23 +128,13 @@ impl RunStore for SqliteStore {
         let filter = filter.clone();
         self.readers
             .read(move |db| {
-                let wanted = filter.status.map(RunStatus::as_str);
-                let args = params![
-                    filter.playbook_uuid,
-                    wanted,
-                    filter.created_from,
-                    filter.created_to,
-                    0_i64,
-                    0_i64,
-                    filter.name
-                ];
                 let mut statement = db
                     .prepare_cached(&format!(
                         "SELECT playbook_uuid, status, COUNT(*) FROM runs WHERE {FILTER} GROUP BY playbook_uuid, status"
                     ))
                     .map_err(error)?;
                 statement
-                    .query_map(args, |row| {
+                    .query_map(filter_params(&filter, None), |row| {
                         Ok(RunCount {
                             playbook_uuid: row.get(0)?,
                             status: status(&row.get::<_, String>(1)?)?,
@@ -145,19 +152,12 @@ impl RunStore for SqliteStore {
         let filter = filter.clone();
         self.readers
             .read(move |db| {
-                let status = filter.status.map(RunStatus::as_str);
-                // The count has no page: ?5 and ?6 are bound to nothing it reads.
-                let args = params![
-                    filter.playbook_uuid,
-                    status,
-                    filter.created_from,
-                    filter.created_to,
-                    0_i64,
-                    0_i64,
-                    filter.name
-                ];
                 let total: i64 = db
-                    .query_row(&format!("SELECT COUNT(*) FROM runs WHERE {FILTER}"), args, |r| r.get(0))
+                    .query_row(
+                        &format!("SELECT COUNT(*) FROM runs WHERE {FILTER}"),
+                        filter_params(&filter, None),
+                        |r| r.get(0),
+                    )
                     .map_err(error)?;
                 let mut statement = db
                     .prepare_cached(&format!(
@@ -165,18 +165,7 @@ impl RunStore for SqliteStore {
                     ))
                     .map_err(error)?;
                 let items = statement
-                    .query_map(
-                        params![
-                            filter.playbook_uuid,
-                            status,
-                            filter.created_from,
-                            filter.created_to,
-                            page.limit as i64,
-                            page.offset as i64,
-                            filter.name
-                        ],
-                        record,
-                    )
+                    .query_map(filter_params(&filter, Some(page)), record)
                     .map_err(error)?
                     .collect::<rusqlite::Result<Vec<_>>>()
                     .map_err(error)?;

@@ -1,11 +1,9 @@
 // A playbook's runs: counters, then the latest runs, each opening on the graph.
-import { Link } from "wouter";
 import { usePolled } from "../../api/polling";
 import { api } from "../../api/client";
 import type { components } from "../../api/schema";
-import { StatusText } from "../../StatusText";
 import type { PlaybookView } from "./PlaybookPage";
-import { runLabel } from "../../runLabel";
+import { RunsTable } from "../../RunsTable";
 
 type Run = components["schemas"]["RunView"];
 
@@ -53,32 +51,7 @@ export function RunsTab({ view }: { view: PlaybookView }) {
       {runs.items.length === 0 ? (
         <p>No run yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Status</th>
-              <th scope="col">Started</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Version</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.items.map((run) => (
-              <tr key={run.uuid}>
-                <th scope="row">
-                  <Link href={`/runs/${run.uuid}`}>{runLabel(run.uuid)}</Link>
-                </th>
-                <td>
-                  <StatusText status={run.status} />
-                </td>
-                <td>{run.started_at ?? run.created_at}</td>
-                <td>{run.duration_ms == null ? "" : `${run.duration_ms} ms`}</td>
-                <td>v{run.playbook_version}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable runs={runs.items} />
       )}
     </section>
   );
