@@ -347,6 +347,12 @@ export const journeys = {
       await accessible(page, "a field whose preview fails");
       await body.fill('{"rule": "{{ node.1[\'rule\'][\'name\'] }}"}');
       await panel.getByText('Preview: {"rule":"Malware beacon"}').waitFor();
+
+      // "Test this block": Get Alert alone, on the test event; the block after it does not run.
+      await block(page, "Get Alert", 1).click();
+      await page.getByRole("complementary", { name: "Block Get Alert" }).getByRole("button", { name: "Test this block" }).click();
+      await until("the block's test", async () => (await block(page, "Request URL", 2).locator(".block-status").count()) === 0);
+      await block(page, "Get Alert", 1).getByText("succeeded").waitFor();
       check(sink.received.length === 0, "previews and mocked tests reach no tool");
     } finally {
       await sink.close();

@@ -1320,6 +1320,11 @@ export interface components {
              *     action, or one pinned to a past run's output. Used for this run only, never saved.
              */
             mocks?: Record<string, never>;
+            /**
+             * @description Run only this node and the nodes before it: "Test this block" (with the blocks before it
+             *     mocked, it runs alone on their outputs).
+             */
+            stop_after?: string | null;
         };
         /**
          * @description What a test run did, node by node, as a run view shows it; or, for a draft that cannot run,

@@ -33,6 +33,8 @@ type Props = {
   /** What this block answers in test runs instead of being called; undefined when it is not mocked. */
   mock?: unknown;
   onMock?: (value: unknown) => void;
+  /** "Test this block". */
+  onTest?: () => void;
   readOnly: boolean;
   onChange: (change: Partial<NodeJson>) => void;
   onArgument: (key: string, value: unknown) => void;
@@ -67,7 +69,9 @@ export function BlockPanel(props: Props) {
         {block?.manifest.description && <p className="help">{block.manifest.description}</p>}
       </div>
       {run && <RunResult run={run} label={props.runLabel ?? "In this run"} />}
-      {node.type === "action" && props.onMock && <Mock run={run} mock={props.mock} onMock={props.onMock} />}
+      {node.type === "action" && props.onMock && (
+        <Mock run={run} mock={props.mock} onMock={props.onMock} onTest={props.onTest} />
+      )}
       {block && configurable && (
         <Account
           module={block.module}
@@ -244,7 +248,9 @@ function RunResult({ run, label }: { run: NodeRun; label: string }) {
 }
 
 /** "Mock this action" and "Pin this output": what the block answers in test runs, never saved. */
-function Mock({ run, mock, onMock }: { run?: NodeRun; mock: unknown; onMock: (value: unknown) => void }) {
+type MockProps = { run?: NodeRun; mock: unknown; onMock: (value: unknown) => void; onTest?: () => void };
+
+function Mock({ run, mock, onMock, onTest }: MockProps) {
   const mocked = mock !== undefined;
   const [text, setText] = useState(() => (mocked ? JSON.stringify(mock, null, 2) : "{}"));
   const [error, setError] = useState<string | null>(null);
@@ -265,6 +271,17 @@ function Mock({ run, mock, onMock }: { run?: NodeRun; mock: unknown; onMock: (va
   return (
     <section className="panel-section" aria-labelledby="mock-title">
       <h3 id="mock-title">Test</h3>
+      {onTest && (
+        <>
+          <button type="button" onClick={onTest}>
+            Test this block
+          </button>
+          <p className="help">
+            Runs this block and the blocks before it on the test event; those that gave an output in the run shown give it
+            again instead of being called.
+          </p>
+        </>
+      )}
       <label className="check">
         <input
           type="checkbox"

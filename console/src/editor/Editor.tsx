@@ -9,7 +9,7 @@ import { type NodeRun, BlockPanel } from "./BlockPanel";
 import { BlockLibrary } from "./BlockLibrary";
 import { Canvas } from "./Canvas";
 import { Shortcuts } from "./Shortcuts";
-import { type TestResult, TestBar } from "./TestBar";
+import { type TestResult, TestBar, useTester } from "./TestBar";
 import { copyText } from "./Variables";
 import { BLOCK_HEIGHT, layoutPositions } from "./layout";
 import {
@@ -24,6 +24,7 @@ import {
   removeNodes,
   setArgument,
   updateNode,
+  upstreamOf,
 } from "./playbook";
 
 type Props = {
@@ -44,6 +45,17 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
   // Mocked and pinned outputs live here, never in the playbook.
   const [mocks, setMocks] = useState<Record<string, unknown>>({});
   const [tested, setTested] = useState<TestResult | null>(null);
+  const tester = useTester(playbook, mocks, setTested);
+  // "Test this block": it and the blocks before it, those that gave an output in the run shown
+  // answering that output again rather than being called.
+  const testBlock = (id: string) => {
+    const pinned: Record<string, unknown> = {};
+    for (const upstream of upstreamOf(playbook, id)) {
+      const results = shown?.[upstream]?.results;
+      if (playbook.nodes[upstream]?.type === "action" && results !== undefined) pinned[upstream] = results;
+    }
+    void tester.run(pinned, id);
+  };
   const [selection, setSelection] = useState<string[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const sheet = useRef<HTMLDialogElement>(null);
@@ -120,7 +132,7 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
       <div className="graph">
         <div className="toolbar row">
           {!readOnly && playbookUuid && (
-            <TestBar playbook={playbook} playbookUuid={playbookUuid} mocks={mocks} result={tested} onResult={setTested} />
+            <TestBar tester={tester} playbookUuid={playbookUuid} mocks={mocks} result={tested} onResult={setTested} />
           )}
           <FindBlock playbook={playbook} onFound={setSelected} />
           {!readOnly && (
@@ -172,6 +184,7 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
           runLabel={run ? "In this run" : "In the test run"}
           mock={mocks[selected]}
           onMock={readOnly ? undefined : (value) => mock(selected, value)}
+          onTest={readOnly || !playbookUuid ? undefined : () => testBlock(selected)}
           readOnly={readOnly}
           onChange={(c) => change(updateNode(playbook, selected, c))}
           onArgument={(key, value) => change(setArgument(playbook, selected, key, value))}

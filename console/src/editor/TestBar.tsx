@@ -14,20 +14,22 @@ export type TestResult = {
   problems: { path: string; message: string }[];
 };
 
-type Props = {
-  playbook: PlaybookJson;
-  playbookUuid: string;
-  mocks: Record<string, unknown>;
-  result: TestResult | null;
-  onResult: (result: TestResult | null) => void;
+/** The test event and runs of the draft: shared by the Test bar and "Test this block". */
+export type Tester = {
+  event: string;
+  setEvent: (event: string) => void;
+  error: string | null;
+  setError: (error: string | null) => void;
+  running: boolean;
+  /** Runs the draft; with `stopAfter`, only that block and the blocks before it. */
+  run: (extraMocks?: Record<string, unknown>, stopAfter?: string) => Promise<void>;
 };
 
-export function TestBar({ playbook, playbookUuid, mocks, result, onResult }: Props) {
+export function useTester(playbook: PlaybookJson, mocks: Record<string, unknown>, onResult: (r: TestResult | null) => void): Tester {
   const [event, setEvent] = useState("{}");
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
-
-  const test = async () => {
+  const run = async (extraMocks: Record<string, unknown> = {}, stopAfter?: string) => {
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(event) as Record<string, unknown>;
@@ -39,7 +41,12 @@ export function TestBar({ playbook, playbookUuid, mocks, result, onResult }: Pro
     setRunning(true);
     setError(null);
     const { data, error } = await api.POST("/api/v1/symphony/playbooks/test", {
-      body: { playbook: playbook as never, event: parsed, mocks: mocks as Record<string, never> },
+      body: {
+        playbook: playbook as never,
+        event: parsed,
+        mocks: { ...extraMocks, ...mocks } as Record<string, never>,
+        stop_after: stopAfter,
+      },
     });
     setRunning(false);
     if (!data) return setError(problem(error));
@@ -49,6 +56,14 @@ export function TestBar({ playbook, playbookUuid, mocks, result, onResult }: Pro
       setError(`Not run: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
     } else onResult(result);
   };
+  return { event, setEvent, error, setError, running, run };
+}
+
+type Props = { tester: Tester; playbookUuid: string; mocks: Record<string, unknown>; result: TestResult | null; onResult: (r: TestResult | null) => void };
+
+export function TestBar({ tester, playbookUuid, mocks, result, onResult }: Props) {
+  const { event, setEvent, error, setError, running } = tester;
+  const test = () => tester.run();
 
   const fromLastRun = async () => {
     const { data } = await api.GET("/api/v1/symphony/runs", { params: { query: { playbook_uuid: playbookUuid, limit: 1 } } });

@@ -1,7 +1,7 @@
 //! `POST /api/v1/symphony/playbooks/test`: a draft run now, in-process, stored nowhere, with
 //! some blocks answering given results: the console's "Test".
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use axum::extract::State;
 use axum::{Extension, Json};
@@ -35,6 +35,10 @@ pub struct TestRunBody {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub mocks: Map<String, Value>,
+    /// Run only this node and the nodes before it: "Test this block" (with the blocks before it
+    /// mocked, it runs alone on their outputs).
+    #[serde(default)]
+    pub stop_after: Option<String>,
 }
 
 /// What a test run did, node by node, as a run view shows it; or, for a draft that cannot run,
@@ -76,9 +80,15 @@ pub async fn test(
     Extension(caller): Extension<Caller>,
     Body(body): Body<TestRunBody>,
 ) -> ApiResult<Json<TestRunView>> {
-    let playbook = body.playbook;
+    let mut playbook = body.playbook;
     crate::playbook_access::require(&state, &caller, &playbook, "$.playbook").await?;
     let mut problems = mock_problems(&playbook, &body.mocks);
+    if let Some(last) = &body.stop_after {
+        match playbook.nodes.contains_key(last) {
+            true => playbook = up_to(playbook, last),
+            false => problems.push(Diagnostic::new("$.stop_after", format!("the playbook has no node `{last}`"))),
+        }
+    }
     let plan = match Plan::build(&playbook, &state.services.registry.catalogue()) {
         Ok(plan) => Some(plan),
         Err(found) => {
@@ -123,6 +133,32 @@ fn trigger_of(plan: &Plan, playbook: &Playbook, asked: Option<&str>) -> Result<u
     })?;
     plan.trigger_node(chosen.as_deref())
         .ok_or_else(|| Diagnostic::new("$.playbook.nodes", "a playbook needs a trigger"))
+}
+
+/// The playbook cut after `last`: that node and the nodes a run passes through before it,
+/// without the links that leave them for the rest.
+fn up_to(mut playbook: Playbook, last: &str) -> Playbook {
+    let mut kept: HashSet<String> = HashSet::from([last.to_string()]);
+    let mut queue = vec![last.to_string()];
+    while let Some(id) = queue.pop() {
+        for (parent, node) in &playbook.nodes {
+            let leads_here =
+                node.outputs.values().flatten().chain(node.loop_entries.iter().flatten()).any(|t| *t == id);
+            if leads_here && kept.insert(parent.clone()) {
+                queue.push(parent.clone());
+            }
+        }
+    }
+    playbook.nodes.retain(|id, _| kept.contains(id));
+    for (id, node) in playbook.nodes.iter_mut() {
+        for targets in node.outputs.values_mut() {
+            targets.retain(|t| kept.contains(t) && id != last);
+        }
+        if let Some(entries) = &mut node.loop_entries {
+            entries.retain(|t| kept.contains(t) && id != last);
+        }
+    }
+    playbook
 }
 
 /// Mocks name action nodes of the draft.

@@ -244,6 +244,15 @@ async fn a_test_run_stores_nothing_and_mocked_blocks_answer_their_given_results(
     assert_eq!(tested["nodes"]["2"]["results"]["status_code"], 200, "{tested}");
     assert_eq!(sink.count(), 1);
 
+    // "Test this block": Get Alert alone, on the trigger's event; what follows it does not run.
+    let body =
+        json!({"playbook": playbooks::seed(&sink_url), "event": {"alert_uuid": alert["uuid"]}, "stop_after": "1"});
+    let (_, tested) = server.call(Method::POST, "/api/v1/symphony/playbooks/test", Some(body)).await;
+    assert_eq!(tested["status"], "succeeded", "{tested}");
+    assert_eq!(tested["nodes"]["1"]["results"]["rule"]["name"], "Beacon");
+    assert!(tested["nodes"].get("2").is_none(), "{tested}");
+    assert_eq!(sink.count(), 1, "the block after it was not called");
+
     // A draft that cannot run runs nothing and says why, each problem where the request has it.
     let mut broken = playbooks::seed(&sink_url);
     broken["nodes"]["2"]["arguments"]["method"] = json!("fetch");
@@ -251,6 +260,7 @@ async fn a_test_run_stores_nothing_and_mocked_blocks_answer_their_given_results(
         (json!({"playbook": playbooks::seed(&sink_url), "mocks": {"9": {}}}), "$.mocks[\"9\"]"),
         (json!({"playbook": playbooks::seed(&sink_url), "mocks": {"0": {}}}), "$.mocks[\"0\"]"),
         (json!({"playbook": playbooks::seed(&sink_url), "trigger": "2"}), "$.trigger"),
+        (json!({"playbook": playbooks::seed(&sink_url), "stop_after": "7"}), "$.stop_after"),
         (json!({"playbook": broken}), "$.playbook.nodes[\"2\"].arguments.method"),
     ];
     for (body, path) in cases {
