@@ -13,8 +13,15 @@ export default defineConfig({
     sourcemap: false,
     rolldownOptions: {
       output: {
-        // The graph editor is one chunk, loaded when a playbook or a run is opened.
-        advancedChunks: { groups: [{ name: "editor", test: /@xyflow|@dagrejs|zustand|classcat|d3-|src\/editor/ }] },
+        // The graph libraries are one chunk, loaded when a playbook or a run is opened. React (and
+        // the store shim it shares with them) is a group of its own, loaded with the first page:
+        // otherwise the graph's group would take it in as one of its dependencies.
+        advancedChunks: {
+          groups: [
+            { name: "react", test: /node_modules[\\/](react|react-dom|scheduler|use-sync-external-store)[\\/]/, priority: 2 },
+            { name: "graph", test: /@xyflow|@dagrejs|zustand|classcat|d3-/, priority: 1 },
+          ],
+        },
       },
     },
   },

@@ -2,18 +2,20 @@ import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { Link, Redirect, Route, Router, Switch, useRoute } from "wouter";
 import { LOGGED_OUT, api } from "./api/client";
 import { Login } from "./pages/Login";
-import { AlertPage, Alerts } from "./pages/Alerts";
-import { ApiKeys } from "./pages/ApiKeys";
-import { Configurations } from "./pages/Configurations";
-import { Intakes } from "./pages/Intakes";
-import { Modules } from "./pages/Modules";
 import { Playbooks } from "./pages/Playbooks";
-import { Runs } from "./pages/Runs";
 import { ThemeChoice } from "./Theme";
 
-// The editor and its graph library load only when a playbook or a run is opened.
+// The first page is the playbooks' list; every other page loads when it is opened, the editor
+// and its graph library with a playbook or a run.
 const PlaybookPage = lazy(() => import("./pages/playbook/PlaybookPage").then((m) => ({ default: m.PlaybookPage })));
 const RunPage = lazy(() => import("./pages/RunPage").then((m) => ({ default: m.RunPage })));
+const Alerts = lazy(() => import("./pages/Alerts").then((m) => ({ default: m.Alerts })));
+const AlertPage = lazy(() => import("./pages/Alerts").then((m) => ({ default: m.AlertPage })));
+const ApiKeys = lazy(() => import("./pages/ApiKeys").then((m) => ({ default: m.ApiKeys })));
+const Configurations = lazy(() => import("./pages/Configurations").then((m) => ({ default: m.Configurations })));
+const Intakes = lazy(() => import("./pages/Intakes").then((m) => ({ default: m.Intakes })));
+const Modules = lazy(() => import("./pages/Modules").then((m) => ({ default: m.Modules })));
+const Runs = lazy(() => import("./pages/Runs").then((m) => ({ default: m.Runs })));
 
 type Session = { permissions: string[]; expires_at: number };
 

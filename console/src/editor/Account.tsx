@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, problem } from "../api/client";
 import type { JsonSchema, ModuleManifest } from "../api/types";
-import { SchemaForm } from "./SchemaForm";
+import { SchemaForm, secretFields } from "./SchemaForm";
 
 type Configuration = { uuid: string; name: string; module_uuid: string };
 
@@ -110,13 +110,6 @@ function NewConfiguration({ module, onCancel, onCreated }: NewProps) {
   );
 }
 
-/** Sekoia's manifests list secret fields in `secrets`; schemas may also mark them one by one. */
-export function secretFields(schema: JsonSchema): string[] {
-  const marked = Object.entries(schema.properties ?? {})
-    .filter(([, property]) => property.secret === true || property.format === "password")
-    .map(([key]) => key);
-  return [...new Set([...(schema.secrets ?? []), ...marked])];
-}
 
 function withValue(current: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
   const next = { ...current };

@@ -10,7 +10,7 @@ import { BlockLibrary } from "./BlockLibrary";
 import { Canvas } from "./Canvas";
 import { Shortcuts } from "./Shortcuts";
 import { type TestResult, TestBar, useTester } from "./TestBar";
-import { copyText } from "./Variables";
+import { copyText } from "../clipboard";
 import { BLOCK_HEIGHT, layoutPositions } from "./layout";
 import {
   addNode,

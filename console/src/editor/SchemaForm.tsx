@@ -206,3 +206,11 @@ export function parse(text: string, schema: JsonSchema): unknown {
     return text;
   }
 }
+
+/** Sekoia's manifests list secret fields in `secrets`; schemas may also mark them one by one. */
+export function secretFields(schema: JsonSchema): string[] {
+  const marked = Object.entries(schema.properties ?? {})
+    .filter(([, property]) => property.secret === true || property.format === "password")
+    .map(([key]) => key);
+  return [...new Set([...(schema.secrets ?? []), ...marked])];
+}

@@ -2,6 +2,7 @@
 // run, the values it really gave. Each field copies (or drags) as the expression that reads it.
 import { type DragEvent, useState } from "react";
 import type { JsonSchema } from "../api/types";
+import { copyText } from "../clipboard";
 import { expressionFor } from "./playbook";
 
 /** Deep or wide result schemas stay readable: past these, the rest is left out and said so. */
@@ -97,18 +98,4 @@ function valueAt(data: unknown, path: string[]): unknown {
 function preview(value: unknown): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
-}
-
-/** The clipboard where the browser allows it; a hidden text area where it does not (plain HTTP). */
-export async function copyText(text: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    const area = document.createElement("textarea");
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    document.execCommand("copy");
-    area.remove();
-  }
 }

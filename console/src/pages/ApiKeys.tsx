@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, problem } from "../api/client";
 import type { components } from "../api/schema";
-import { copyText } from "../editor/Variables";
+import { copyText } from "../clipboard";
 
 type Key = components["schemas"]["KeyView"];
 type Permission = components["schemas"]["Permission"];

@@ -6,8 +6,7 @@ import { api, problem } from "../api/client";
 import { useCatalogue } from "../api/modules";
 import type { components } from "../api/schema";
 import type { ModuleManifest } from "../api/types";
-import { secretFields } from "../editor/Account";
-import { SchemaForm } from "../editor/SchemaForm";
+import { SchemaForm, secretFields } from "../editor/SchemaForm";
 
 type Configuration = components["schemas"]["ConfigurationView"];
 

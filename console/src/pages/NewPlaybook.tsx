@@ -5,7 +5,6 @@ import { api, problem } from "../api/client";
 import { type Block, nodeFor, useCatalogue } from "../api/modules";
 import { readPlaybook } from "../api/playbookText";
 import type { PlaybookJson } from "../api/types";
-import { withPositions } from "../editor/layout";
 
 export function NewPlaybook() {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -49,6 +48,7 @@ function NewPlaybookForm({ onClose }: { onClose: () => void }) {
     const read = await readPlaybook(json);
     if ("error" in read) return setError(read.error);
     // A playbook without positions (written by hand, or by another tool) is laid out.
+    const { withPositions } = await import("../editor/layout");
     await create(withPositions(read.playbook));
   };
   const fromFile = async (file: File | undefined) => {

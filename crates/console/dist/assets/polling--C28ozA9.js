@@ -1,0 +1,1 @@
+import{r as e}from"./rolldown-runtime-QQ38H6s1.js";import{o as t}from"./react-D65PMD5D.js";var n=e(t(),1),r=1e3;function i(e,t,i){let[a,o]=(0,n.useState)(void 0);return(0,n.useEffect)(()=>{let t=!0,n,a=async()=>{let s=await e().catch(()=>void 0);t&&(s!==void 0&&o(s),s!==void 0&&i?.(s)||(n=setTimeout(a,r)))};return a(),()=>{t=!1,clearTimeout(n)}},t),a}export{i as n,r as t};
