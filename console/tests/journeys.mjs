@@ -321,6 +321,7 @@ export const journeys = {
       // Get Alert may read the trigger only; Request URL the trigger and Get Alert, never itself.
       await block(page, "Get Alert", 1).click();
       const offered = async (field) => {
+        await page.getByLabel(`Insert a variable into ${field}`, { exact: true }).focus();
         const choices = page.getByLabel(`Insert a variable into ${field}`, { exact: true }).locator("option");
         return (await choices.allTextContents()).filter((text) => text.startsWith("{{"));
       };
@@ -336,6 +337,7 @@ export const journeys = {
       const address = panel.getByLabel("url", { exact: true });
       await address.fill(`${sink.url}?alert=`);
       await address.press("End");
+      await page.getByLabel("Insert a variable into url", { exact: true }).focus();
       await page.getByLabel("Insert a variable into url", { exact: true }).selectOption("{{ node.0['alert_uuid'] }}");
       check((await address.inputValue()) === `${sink.url}?alert={{ node.0['alert_uuid'] }}`, await address.inputValue());
       await panel.getByText(`Preview: "${sink.url}?alert=${alert.body.uuid}"`).waitFor();
@@ -660,6 +662,43 @@ export const journeys = {
     check(stored.body.playbook.nodes["150"].arguments.url === "http://127.0.0.1:9/edited", "the edit was saved");
     check(Object.keys(stored.body.playbook.nodes).length === 200, "every block is kept");
     check(Object.values(stored.body.playbook.nodes).every((n) => typeof n.position?.x === "number"), "laid out when opened");
+  },
+
+  async "on the graph: copy and paste blocks as Sekoia JSON, undo, redo, auto-layout"({ page, url, key }) {
+    const uuid = await seedPlaybook(url, key, "Copied blocks", "http://127.0.0.1:9/sink");
+    await logIn(page, url, key);
+    await page.goto(`${url}/ui/playbooks/${uuid}/workflow`);
+    await block(page, "Get Alert", 1).click();
+    await block(page, "Request URL", 2).click({ modifiers: ["Shift"] });
+    await page.keyboard.press("Control+C");
+    await page.getByRole("status").getByText("2 blocks copied as Sekoia JSON.").waitFor();
+    const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+    check(Object.keys(copied.nodes).join() === "1,2", `the clipboard holds the two blocks: ${Object.keys(copied.nodes)}`);
+    await page.keyboard.press("Control+V");
+    await page.getByRole("status").getByText("2 blocks pasted.").waitFor();
+    await block(page, "Request URL", 4).waitFor();
+    await page.getByRole("link", { name: "Code" }).click();
+    const pasted = JSON.parse(await page.getByLabel("Playbook JSON").inputValue());
+    check(JSON.stringify(pasted.nodes["3"].outputs) === '{"default":["4"]}', "the link between the copies follows them");
+    check(pasted.nodes["4"].arguments.json.includes("node.3['rule']") && pasted.nodes["4"].arguments.json.includes("node.0['alert_uuid']"),
+      `references to a copied block follow it, others stay: ${pasted.nodes["4"].arguments.json}`);
+    await accessible(page, "the Code tab");
+    await page.getByRole("link", { name: "Overview" }).click();
+    await page.getByLabel("Name", { exact: true }).waitFor();
+    await accessible(page, "the Overview tab");
+    await page.getByRole("link", { name: "Workflow" }).click();
+
+    await page.getByRole("button", { name: "Undo" }).click();
+    check((await block(page, "Request URL", 4).count()) === 0, "undo removes the pasted blocks");
+    await page.getByRole("button", { name: "Redo" }).click();
+    await block(page, "Request URL", 4).waitFor();
+    await page.getByRole("button", { name: "Auto-layout" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").getByText("Saved as v2.").waitFor();
+    const stored = (await call(url, key, "GET", `/api/v1/symphony/playbooks/${uuid}`)).body.playbook.nodes;
+    const at = (id) => `${stored[id].position.x},${stored[id].position.y}`;
+    check(new Set(["0", "1", "2", "3", "4"].map(at)).size === 5, `laid out, no two blocks in one place: ${["0", "1", "2", "3", "4"].map(at)}`);
+    check(stored["0"].position.y < stored["1"].position.y && stored["1"].position.y < stored["2"].position.y, "top to bottom");
   },
 
   async "alerts, runs, modules and intakes: a test alert starts its runs, which are run again in bulk"({ page, url, key }) {

@@ -43,14 +43,26 @@ type Props = {
 export function Canvas(props: Props) {
   const { playbook, catalogue, issues, statuses, selected, readOnly } = props;
   const flow = useReactFlow();
-  const derived = useMemo(
-    () => flowNodes(playbook, catalogue, issues, statuses, selected),
-    [playbook, catalogue, issues, statuses, selected],
-  );
-  // React Flow moves blocks in its own state while they are dragged; the playbook takes the
-  // positions once the drag ends, as one step of the history.
+  const derived = useMemo(() => flowNodes(playbook, catalogue, issues, statuses), [playbook, catalogue, issues, statuses]);
+  // React Flow moves blocks in its own state while they are dragged (the playbook takes the
+  // positions once the drag ends, as one step of the history) and keeps which are selected.
   const [nodes, setNodes] = useState(derived);
-  useEffect(() => setNodes(derived), [derived]);
+  useEffect(
+    () =>
+      setNodes((current) => {
+        const chosen = new Set(current.filter((n) => n.selected).map((n) => n.id));
+        return derived.map((n) => (chosen.has(n.id) ? { ...n, selected: true } : n));
+      }),
+    [derived],
+  );
+  // A block selected from outside the graph (found, inserted, chosen in the issues) is the
+  // selection.
+  useEffect(() => {
+    if (!selected) return;
+    setNodes((current) =>
+      current.some((n) => n.id === selected && n.selected) ? current : current.map((n) => ({ ...n, selected: n.id === selected })),
+    );
+  }, [selected]);
   const edges = useMemo(() => flowEdges(playbook, statuses), [playbook, statuses]);
   const box = useRef<HTMLDivElement>(null);
   useRevealed(selected, box);
@@ -117,6 +129,7 @@ export function Canvas(props: Props) {
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
         deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
+        multiSelectionKeyCode={["Shift", "Control", "Meta"]}
         fitView
         fitViewOptions={{ maxZoom: 1 }}
         minZoom={0.1}
@@ -160,7 +173,6 @@ function flowNodes(
   catalogue: Catalogue,
   issues: Record<string, number>,
   statuses: Record<string, string> | undefined,
-  selected: string | null,
 ): BlockFlowNode[] {
   return Object.entries(playbook.nodes).map(([id, node], index) => {
     const block = catalogue.blockOf(node);
@@ -169,7 +181,6 @@ function flowNodes(
       id,
       type: "block",
       position: node.position ?? { x: 0, y: index * 120 },
-      selected: id === selected,
       ariaLabel: `${node.name}, node.${id}`,
       data: {
         id,

@@ -68,6 +68,9 @@ function Field({ name, schema, required, secret, value, problem, variables, prev
   }, [value]);
   const structured = isStructured(schema);
   const [element, setElement] = useState<HTMLInputElement | HTMLTextAreaElement | null>(null);
+  // The variables are listed once the list is reached: a block deep in a long playbook has
+  // hundreds of them, for each of its fields.
+  const [offering, setOffering] = useState(false);
   const change = (next: string) => {
     setText(next);
     onChange(parse(next, schema));
@@ -120,10 +123,12 @@ function Field({ name, schema, required, secret, value, problem, variables, prev
           aria-label={`Insert a variable into ${name}`}
           className="insert"
           value=""
+          onFocus={() => setOffering(true)}
+          onPointerDown={() => setOffering(true)}
           onChange={(e) => insert(e.target.value, element)}
         >
           <option value="">Insert a variable…</option>
-          {variables.map((group) => (
+          {offering && variables.map((group) => (
             <optgroup key={group.id} label={`node.${group.id} ${group.name}`}>
               {group.expressions.map((expression) => (
                 <option key={expression} value={expression}>

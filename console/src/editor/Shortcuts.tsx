@@ -9,7 +9,7 @@ const KEYS: [string, string][] = [
   ["Delete / Backspace", "Delete the selected blocks or link"],
   ["Ctrl+C / Ctrl+V", "Copy the selected blocks as Sekoia JSON / paste blocks (new ids, references follow)"],
   ["Ctrl+D", "Duplicate the selected blocks"],
-  ["Shift+click, Shift+drag", "Select several blocks, or a box of them"],
+  ["Shift+click or Ctrl+click, Shift+drag", "Select several blocks, or a box of them"],
   ["Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "Undo / redo"],
   ["Ctrl+S", "Save"],
   ["Ctrl+scroll, +/- buttons", "Zoom"],
