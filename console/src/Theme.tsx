@@ -19,6 +19,18 @@ function apply(theme: Theme) {
   else document.documentElement.dataset.theme = theme;
 }
 
+/** The theme chosen now (`system` when none is), followed as it changes: for React Flow's own controls. */
+export function useChosenTheme(): Theme {
+  const read = (): Theme => (document.documentElement.dataset.theme as Theme | undefined) ?? "system";
+  const [theme, setTheme] = useState<Theme>(read);
+  useEffect(() => {
+    const observer = new MutationObserver(() => setTheme(read()));
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    return () => observer.disconnect();
+  }, []);
+  return theme;
+}
+
 export function ThemeChoice() {
   const [theme, setTheme] = useState<Theme>(stored);
   useEffect(() => {

@@ -16,6 +16,7 @@ import { type DragEvent, type RefObject, useCallback, useEffect, useMemo, useRef
 import type { Catalogue } from "../api/modules";
 import type { PlaybookJson, Position } from "../api/types";
 import { BlockNode, type BlockFlowNode } from "./BlockNode";
+import { useChosenTheme } from "../Theme";
 import { BLOCK_HEIGHT, BLOCK_WIDTH } from "./layout";
 import { type Link, branchesOf, linksOf } from "./playbook";
 
@@ -65,6 +66,7 @@ export function Canvas(props: Props) {
   }, [selected]);
   const edges = useMemo(() => flowEdges(playbook, statuses), [playbook, statuses]);
   const box = useRef<HTMLDivElement>(null);
+  const theme = useChosenTheme();
   useRevealed(selected, box);
 
   const onNodesChange = (changes: NodeChange<BlockFlowNode>[]) => {
@@ -124,6 +126,7 @@ export function Canvas(props: Props) {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        colorMode={theme}
         onPaneClick={() => props.onSelect(null)}
         onSelectionChange={onSelectionChange}
         nodesDraggable={!readOnly}

@@ -138,14 +138,19 @@ fn trigger_of(plan: &Plan, playbook: &Playbook, asked: Option<&str>) -> Result<u
 /// The playbook cut after `last`: that node and the nodes a run passes through before it,
 /// without the links that leave them for the rest.
 fn up_to(mut playbook: Playbook, last: &str) -> Playbook {
+    // Each node's parents, read once: the walk back is then linear in the links.
+    let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (id, node) in &playbook.nodes {
+        for target in node.outputs.values().flatten().chain(node.loop_entries.iter().flatten()) {
+            parents.entry(target.as_str()).or_default().push(id.as_str());
+        }
+    }
     let mut kept: HashSet<String> = HashSet::from([last.to_string()]);
-    let mut queue = vec![last.to_string()];
+    let mut queue = vec![last];
     while let Some(id) = queue.pop() {
-        for (parent, node) in &playbook.nodes {
-            let leads_here =
-                node.outputs.values().flatten().chain(node.loop_entries.iter().flatten()).any(|t| *t == id);
-            if leads_here && kept.insert(parent.clone()) {
-                queue.push(parent.clone());
+        for &parent in parents.get(id).into_iter().flatten() {
+            if kept.insert(parent.to_string()) {
+                queue.push(parent);
             }
         }
     }
