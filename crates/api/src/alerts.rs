@@ -2,19 +2,19 @@
 //! starts the runs of the active playbooks whose alert trigger reacts to it, stored with the
 //! change itself.
 
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
-
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use riposte_model::{
-    Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, SHORT_ID_ALPHABET,
+    Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, Permission, SHORT_ID_ALPHABET,
 };
 use riposte_store::{AlertFilter, Paged};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::state::AppState;
@@ -178,13 +178,15 @@ pub async fn list(
     Ok(Json(state.services.store.list_alerts(&filter, page(params.offset, params.limit)?).await?))
 }
 
-#[utoipa::path(operation_id = "update_alert", patch, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = AlertPatch, responses((status = 200, body = Object), crate::error::Refused))]
+#[utoipa::path(operation_id = "update_alert", patch, path = "/api/v1/sic/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = AlertPatch, responses((status = 200, description = "The alert as it now is, to a key that may read alerts", body = Object), (status = 204, description = "Changed, to a key that may not read alerts: a write reveals nothing it may not read"), crate::error::Refused))]
 pub async fn update(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     Body(patch): Body<AlertPatch>,
-) -> ApiResult<Json<Alert>> {
+) -> ApiResult<Response> {
     let mut alert = state.services.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
+    let before = alert.clone();
     let mut status_changed = false;
     if let Some(key) = &patch.status {
         let new = status(key)?;
@@ -200,9 +202,15 @@ pub async fn update(
     if let Some(urgency) = patch.urgency {
         alert.urgency = AlertUrgency::new(percent("$.urgency", urgency)?, alert.rule.severity);
     }
-    alert.updated_at = now_seconds();
-    state.services.update_alert(&alert, status_changed).await?;
-    Ok(Json(alert))
+    // A patch that changes nothing writes nothing and starts no `Alert Updated` run.
+    if alert != before {
+        alert.updated_at = now_seconds();
+        state.services.update_alert(&alert, status_changed).await?;
+    }
+    if !caller.holds(Permission::ReadAlerts) {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    Ok(Json(alert).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/sic/alerts/{id}/comments", tag = "alerts", params(("id" = String, Path, description = "UUID or short id")), request_body = NewComment, responses((status = 201, body = Object), crate::error::Refused))]
@@ -331,22 +339,25 @@ fn percent(path: &str, value: i64) -> ApiResult<i64> {
     Ok(value)
 }
 
-/// `AL` and ten characters of Sekoia's alphabet, as Sekoia's short ids. They grow with time
-/// (milliseconds since 2020 times 65,536, plus a count within the millisecond), so that a new one
-/// lands at the end of its index: random ones rewrote a page of the index for every alert, which
-/// made alerts dearer as the index grew.
+/// `AL` and ten characters of Sekoia's alphabet, as Sekoia's short ids: three for the time and
+/// seven random ones. The time part counts 64-second steps and comes round every 137 days, so
+/// that a new alert lands among the latest ones of its index (ids in time order rewrite one page
+/// of the index, random ones a page per alert); the random part, 57^7 (2^40.8) per step, is what
+/// makes an id unguessable: a key that may write alerts but not read them cannot find them by
+/// trying ids.
 fn short_id() -> String {
-    static LAST: AtomicU64 = AtomicU64::new(0);
-    const SINCE_2020_MS: i64 = 1_577_836_800_000;
-    let now = ((riposte_worker::now_ms() - SINCE_2020_MS).max(0) as u64) << 16;
-    let previous =
-        LAST.fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |last| Some((last + 1).max(now)));
-    let mut n = previous.map_or(now, |last| (last + 1).max(now));
-    let base = SHORT_ID_ALPHABET.len() as u64;
-    let mut digits = [0u8; 10];
-    for digit in digits.iter_mut().rev() {
-        *digit = SHORT_ID_ALPHABET[(n % base) as usize];
-        n /= base;
+    const TIME_DIGITS: usize = 3;
+    const RANDOM_DIGITS: usize = 7;
+    let base = SHORT_ID_ALPHABET.len() as u128;
+    let steps = (riposte_worker::now_ms().max(0) / 64_000) as u128 % base.pow(TIME_DIGITS as u32);
+    let random = uuid::Uuid::new_v4().as_u128() % base.pow(RANDOM_DIGITS as u32);
+    let mut digits = [0u8; TIME_DIGITS + RANDOM_DIGITS];
+    let (time, rest) = digits.split_at_mut(TIME_DIGITS);
+    for (place, mut n) in [(time, steps), (rest, random)] {
+        for digit in place.iter_mut().rev() {
+            *digit = SHORT_ID_ALPHABET[(n % base) as usize];
+            n /= base;
+        }
     }
     format!("AL{}", String::from_utf8_lossy(&digits))
 }
@@ -364,12 +375,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_ids_look_like_sekoia_ones() {
+    fn short_ids_look_like_sekoia_ones_and_cannot_be_guessed() {
         assert_eq!(iso(1_767_225_600), "2026-01-01T00:00:00Z");
-        let id = short_id();
-        assert_eq!(id.len(), 12);
-        assert!(id.starts_with("AL"));
         let ids: Vec<String> = (0..1000).map(|_| short_id()).collect();
-        assert!(ids.windows(2).all(|w| w[0] < w[1]), "each one after the last, in the index's order");
+        for id in &ids {
+            assert_eq!(id.len(), 12, "{id}");
+            assert!(id.starts_with("AL"), "{id}");
+            assert!(id[2..].bytes().all(|b| SHORT_ID_ALPHABET.contains(&b)), "{id}");
+        }
+        // Made within the same few seconds, they share their time part and differ in the rest.
+        let times: std::collections::HashSet<&str> = ids.iter().map(|id| &id[2..5]).collect();
+        assert!(times.len() <= 2, "{times:?}");
+        let unique: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
+        // Consecutive ids are not neighbours: the random part spreads over its whole range.
+        let spread = ids.iter().filter(|id| id.as_bytes()[5] >= SHORT_ID_ALPHABET[28]).count();
+        assert!((300..700).contains(&spread), "{spread} of 1000 in the upper half");
     }
 }

@@ -83,3 +83,37 @@ async fn rule_filters_choose_which_alerts_start_runs() {
     assert_eq!(runs.len(), 1);
     assert_eq!(sink.count(), 1);
 }
+
+/// A key that may write alerts but not read them learns nothing from a write, and a write that
+/// changes nothing starts nothing.
+#[tokio::test]
+async fn a_write_reveals_nothing_and_an_empty_patch_starts_nothing() {
+    let server = TestApp::start().await;
+    let (sink_url, sink) = Sink::start().await;
+    let updated = json!({"name": "Alert Updated", "type": "trigger", "module_uuid": playbooks::SEKOIA_MODULE,
+                         "trigger_uuid": "7e092f68-5e35-40ac-ac0a-46b7bdbbe3ff"});
+    let watcher = playbooks::chain("on update", updated, vec![playbooks::post_to(&sink_url, json!({"n": 1}))]);
+    let watcher = server.activated(watcher).await;
+    let (_, alert) =
+        server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "secret", "rule": {"name": "r"}}))).await;
+    let id = alert["short_id"].as_str().unwrap();
+    let (_, made) = server
+        .call(Method::POST, "/api/v1/api-keys", Some(json!({"name": "writer", "permissions": ["SIC_WRITE_ALERTS"]})))
+        .await;
+    let writer = server.with_key(made["key"].as_str().unwrap());
+
+    for patch in [json!({}), json!({"title": "secret"})] {
+        let (status, body) = writer.call(Method::PATCH, &format!("/api/v1/sic/alerts/{id}"), Some(patch)).await;
+        assert_eq!((status, body), (StatusCode::NO_CONTENT, json!("")));
+    }
+    let (status, body) =
+        writer.call(Method::PATCH, &format!("/api/v1/sic/alerts/{id}"), Some(json!({"status": "Ongoing"}))).await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, json!("")), "a change, still nothing shown");
+    let runs = server.finished_runs(&watcher, 1).await;
+    assert_eq!(runs.len(), 1, "only the change started a run");
+    assert_eq!(sink.count(), 1);
+
+    let (status, body) =
+        server.call(Method::PATCH, &format!("/api/v1/sic/alerts/{id}"), Some(json!({"urgency": 12}))).await;
+    assert_eq!((status, body["title"].clone(), body["urgency"]["value"].clone()), (StatusCode::OK, json!("secret"), json!(12)));
+}

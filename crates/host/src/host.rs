@@ -12,7 +12,7 @@ use tokio::process::Command;
 
 use crate::InstalledModule;
 use crate::callbacks::{Callbacks, OpenCall};
-use crate::process::die_with_server;
+use crate::process::set_apart;
 use crate::warm::{DEFAULT_WARM_IDLE, DEFAULT_WARM_WORKERS, WarmPool};
 
 /// How an installed module's actions run.
@@ -140,6 +140,8 @@ impl Host {
         configuration: Value,
     ) -> Command {
         let mut command = Command::new(module.program());
+        // First: clearing the environment afterwards would clear what is set here too.
+        set_apart(&mut command);
         command
             .args(&module.launch.command[1..])
             .arg(docker_parameters)
@@ -150,7 +152,6 @@ impl Host {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        die_with_server(&mut command);
         command
     }
 

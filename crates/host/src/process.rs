@@ -9,9 +9,45 @@ use tokio::process::Command;
 /// Bytes of a process's stderr kept to explain a crash.
 const STDERR_TAIL: usize = 4096;
 
+/// What a module's process inherits of the server's environment: where programs, the locale,
+/// the time zone, temporary files, certificates and proxies are. Nothing else: the server's own
+/// settings (`RIPOSTE_SECRET_KEY`, database URLs, cloud credentials) stay with the server. What
+/// the module needs of its own comes from its launch file and from the protocol's inputs.
+pub const INHERITED_VARIABLES: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+];
+
+/// Sets a module's process apart from the server: a clean environment (see
+/// [`INHERITED_VARIABLES`]) and an end with the server's process.
+pub(crate) fn set_apart(command: &mut Command) {
+    command.env_clear();
+    for name in INHERITED_VARIABLES {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
+    die_with_server(command);
+}
+
 /// Asks the kernel to end the module's process when this server's process ends, however it
 /// ends: a component left running after a crash would run twice once the server is back.
-pub(crate) fn die_with_server(command: &mut Command) {
+fn die_with_server(command: &mut Command) {
     #[cfg(target_os = "linux")]
     #[allow(unsafe_code)]
     // SAFETY: between fork and exec, only `prctl`, which is async-signal-safe, is called.
@@ -53,4 +89,27 @@ pub(crate) async fn keep_tail(mut stream: impl AsyncRead + Unpin, kept: Arc<Mute
 
 pub(crate) fn stderr_note(stderr: &str) -> String {
     if stderr.is_empty() { String::new() } else { format!("; its stderr ends with:\n{stderr}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cargo runs tests with its own variables set (`CARGO_MANIFEST_DIR`...), as a server runs
+    /// with `RIPOSTE_SECRET_KEY`: a module's process sees none of them.
+    #[tokio::test]
+    async fn a_module_process_sees_only_the_inherited_variables() {
+        assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some(), "cargo sets it for tests");
+        let mut command = Command::new("env");
+        set_apart(&mut command);
+        command.env("MODULE_OWN", "1");
+        let output = command.output().await.unwrap();
+        let seen = String::from_utf8(output.stdout).unwrap();
+        let names: Vec<&str> = seen.lines().filter_map(|line| line.split_once('=').map(|(name, _)| name)).collect();
+        assert!(names.contains(&"MODULE_OWN"), "{names:?}");
+        assert!(names.contains(&"PATH"), "{names:?}");
+        let leaked: Vec<&&str> =
+            names.iter().filter(|name| !INHERITED_VARIABLES.contains(name) && **name != "MODULE_OWN").collect();
+        assert!(leaked.is_empty(), "inherited: {leaked:?}");
+    }
 }

@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::InstalledModule;
-use crate::process::{die_with_server, keep_tail, stderr_note};
+use crate::process::{keep_tail, set_apart, stderr_note};
 
 /// Idle workers kept per module unless told otherwise; more are stopped when they finish.
 pub const DEFAULT_WARM_WORKERS: usize = 4;
@@ -133,6 +133,8 @@ impl Worker {
     async fn start(module: &InstalledModule) -> Result<Worker, Unwarmed> {
         let warm = module.launch.warm.as_ref().ok_or(Unwarmed::Cold(String::new()))?;
         let mut command = Command::new(module.resolve(&warm[0]));
+        // First: clearing the environment afterwards would clear what is set here too.
+        set_apart(&mut command);
         command
             .args(&warm[1..])
             .current_dir(&module.dir)
@@ -141,7 +143,6 @@ impl Worker {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        die_with_server(&mut command);
         let mut child = command
             .spawn()
             .map_err(|e| Unwarmed::Failed(format!("cannot start the module's worker {}: {e}", warm[0])))?;

@@ -51,6 +51,7 @@ impl Action for GetAlert {
 
     async fn run(&self, ctx: &mut ActionContext, args: GetAlertArguments) -> Result<Map<String, Value>, ActionError> {
         let config: SekoiaConfiguration = ctx.configuration()?;
+        alert_id(&args.uuid)?;
         if let (None, Some(local)) = (&config.base_url, &self.local) {
             return match local.get_alert(&args.uuid).await.map_err(ActionError::transient)? {
                 Some(alert) => Ok(alert),
@@ -108,9 +109,31 @@ fn abbreviate(text: &str) -> String {
     text.chars().take(300).collect()
 }
 
+/// An alert is named by its UUID or its short id: anything else is refused before it can reach a
+/// URL, where `../` or `?` would lead the stored key to another path of the host.
+fn alert_id(id: &str) -> Result<(), ActionError> {
+    let well_formed =
+        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if well_formed {
+        return Ok(());
+    }
+    let shown: String = id.chars().take(80).collect();
+    Err(ActionError::action(format!("`{shown}` is not an alert UUID or short id")))
+}
+
 #[cfg(test)]
 mod unit {
-    use super::api_url;
+    use super::{alert_id, api_url};
+
+    #[test]
+    fn only_alert_ids_reach_the_url() {
+        for good in ["ALWJ2jbDP5Xr", "8b1d2d4e-2a1f-4c3b-9e5d-6f7a8b9c0d1e"] {
+            assert!(alert_id(good).is_ok(), "{good}");
+        }
+        for bad in ["", "../../admin/secret", "x?y=1", "a/b", "%2e%2e", "a#b", "a b", &"a".repeat(65)] {
+            assert!(alert_id(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn api_urls_join_and_collapse() {

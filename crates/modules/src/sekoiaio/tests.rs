@@ -26,7 +26,9 @@ async fn alert(Path(uuid): Path<String>, RawQuery(query): RawQuery, headers: Hea
 }
 
 async fn serve() -> String {
-    let app = Router::new().route("/api/v1/sic/alerts/{uuid}", get(alert));
+    let app = Router::new()
+        .route("/api/v1/sic/alerts/{uuid}", get(alert))
+        .fallback(|| async { (StatusCode::IM_A_TEAPOT, axum::Json(json!({"admin": "secret"}))) });
     let address = riposte_testkit::serve(app).await;
     format!("http://{address}")
 }
@@ -60,6 +62,16 @@ async fn refusals_fail_and_server_errors_are_transient() {
     let outcome =
         GetAlert::new(HttpClients::new().unwrap(), None).call(ActionContext::default(), json!({"uuid": "a-1"})).await;
     assert!(outcome.error.unwrap().message.contains("invalid module configuration"));
+}
+
+#[tokio::test]
+async fn an_alert_id_cannot_lead_the_key_to_another_path() {
+    let base = serve().await;
+    for uuid in ["../../admin/secret", "a-1/../../../admin", "x?admin=1", "%2e%2e%2fadmin"] {
+        let error = get_alert(&base, "k3y", uuid).await.error.unwrap();
+        assert_eq!(error.kind, FailureKind::Action, "{uuid}");
+        assert!(error.message.contains("is not an alert UUID or short id"), "{uuid}: {}", error.message);
+    }
 }
 
 #[test]
