@@ -294,6 +294,28 @@ async fn a_template_renders_against_given_outputs_and_a_missing_key_names_its_ex
 }
 
 #[tokio::test]
+async fn a_template_that_builds_huge_values_is_stopped_with_its_reason() {
+    let server = TestApp::start().await;
+    let doubled = "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}";
+    let kept = "{% set ns = namespace(l=[]) %}{% for i in range(40) %}{% set ns.l = ns.l + [('a' * 3000000) ~ i] %}{% endfor %}{{ ns.l|length }}";
+    let cases = [
+        (doubled.to_string() + "{{ ns.s|length }}", "`~` would build a value of 8.0 MiB"),
+        ("{{ ([0] * 100000000)|length }}".to_string(), "`*` would build a value of"),
+        ("{{ 'a' * 100000000 }}".to_string(), "`*` would build a value of 95.4 MiB"),
+        (kept.to_string(), "it would hold more than 64.0 MiB of memory"),
+    ];
+    for (template, reason) in cases {
+        let body = json!({"template": template, "nodes": {}});
+        let (status, rendered) = server.call(Method::POST, "/api/v1/symphony/templates/render", Some(body)).await;
+        assert_eq!(status, StatusCode::OK);
+        let error = rendered["error"].as_str().unwrap_or_default();
+        assert!(error.starts_with("template stopped: ") && error.contains(reason), "{template}: {rendered}");
+    }
+    let (status, _) = server.call(Method::GET, "/health", None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_versions_are_listed_newest_first_in_pages() {
     let server = TestApp::start().await;
     let mut playbook = playbooks::seed("http://127.0.0.1:1/sink");

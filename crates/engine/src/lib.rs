@@ -23,4 +23,6 @@ pub use plan::{
 };
 pub use preview::preview;
 pub use riposte_model::{ActionOutcome, Failure, FailureKind};
+/// The allocator a program installs for renders to know the memory they hold.
+pub use riposte_template::CountingAllocator;
 pub use run::*;

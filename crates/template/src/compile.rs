@@ -1,11 +1,13 @@
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
+use crate::budget;
 use crate::context::RenderContext;
 use crate::error::{TemplateError, within};
 use crate::filters;
 use crate::guards;
 use crate::limits::{BoundedBuffer, Limits};
 use crate::refs::is_template;
+use crate::rewrite::{self, Guarded};
 use riposte_model::key_segment;
 
 /// How a template string is turned into a value.
@@ -44,9 +46,25 @@ const NATIVE_VAR: &str = "__value";
 /// The compiled templates of one playbook version. Compile once, render many times.
 pub struct TemplateSet {
     env: Environment<'static>,
-    /// Name and source of each template, by id.
-    templates: Vec<(String, String)>,
+    /// Each template by id.
+    templates: Vec<Source>,
     limits: Limits,
+}
+
+/// A template as the user wrote it, and as it is compiled when it needed memory checks.
+struct Source {
+    name: String,
+    text: String,
+    guarded: Option<Guarded>,
+}
+
+impl Source {
+    fn error(&self, err: &minijinja::Error) -> TemplateError {
+        TemplateError::from_render(err, &self.text, |offset| match &self.guarded {
+            Some(guarded) => guarded.original(offset),
+            None => offset,
+        })
+    }
 }
 
 impl std::fmt::Debug for TemplateSet {
@@ -73,6 +91,7 @@ impl TemplateSet {
         env.set_formatter(format_value);
         filters::register(&mut env);
         guards::register(&mut env, limits.max_output_bytes);
+        budget::register(&mut env);
         TemplateSet { env, templates: Vec::new(), limits }
     }
 
@@ -120,6 +139,12 @@ impl TemplateSet {
         Ok(Compiled::Text(self.add(text.to_string(), false)?))
     }
 
+    /// Whether a render may take long (up to its fuel and memory bounds): some template loops or
+    /// builds values with operators. Others take time in proportion to their length.
+    pub fn may_take_long(&self) -> bool {
+        self.templates.iter().any(|t| t.guarded.is_some())
+    }
+
     /// Renders a compiled value in `ctx`.
     pub fn render(&self, compiled: &Compiled, ctx: &RenderContext) -> Result<serde_json::Value, TemplateError> {
         let root = ctx.to_value();
@@ -148,38 +173,59 @@ impl TemplateSet {
         })
     }
 
-    fn add(&mut self, source: String, json: bool) -> Result<usize, TemplateError> {
+    fn add(&mut self, text: String, json: bool) -> Result<usize, TemplateError> {
         let id = self.templates.len();
         let name = if json { format!("{id}.json") } else { id.to_string() };
-        self.env.add_template_owned(name.clone(), source.clone()).map_err(|e| TemplateError::from_syntax(&e))?;
-        self.templates.push((name, source));
+        if let Some(at) = text.find(rewrite::RESERVED) {
+            let line = text[..at].matches('\n').count() + 1;
+            let message = format!("names starting with `{}` are reserved", rewrite::RESERVED);
+            return Err(TemplateError::Syntax { at: String::new(), line, message });
+        }
+        // Compiled as written first, so that a syntax error quotes what the user wrote.
+        self.env.add_template_owned(name.clone(), text.clone()).map_err(|e| TemplateError::from_syntax(&e))?;
+        let guarded = rewrite::guarded(&text);
+        if let Some(guarded) = &guarded {
+            self.env
+                .add_template_owned(name.clone(), guarded.source.clone())
+                .map_err(|e| TemplateError::from_syntax(&e))?;
+        }
+        self.templates.push(Source { name, text, guarded });
         Ok(id)
     }
 
     fn template(&self, id: usize) -> minijinja::Template<'_, '_> {
-        self.env.get_template(&self.templates[id].0).expect("compiled templates are never removed")
+        self.env.get_template(&self.templates[id].name).expect("compiled templates are never removed")
+    }
+
+    /// The error a render ended with: the memory budget's first, when it stopped the render.
+    fn failure(&self, id: usize, scope: &budget::Scope, err: Option<&minijinja::Error>) -> Option<TemplateError> {
+        if let Some(reason) = scope.stopped() {
+            return Some(TemplateError::Limit(reason));
+        }
+        err.map(|err| self.templates[id].error(err))
     }
 
     fn render_text(&self, id: usize, root: &Value) -> Result<String, TemplateError> {
         let mut buffer = BoundedBuffer::new(self.limits.max_output_bytes);
+        let scope = budget::begin(self.limits);
         let result = self.template(id).render_captured_to(root, &mut buffer);
-        if let Err(err) = result {
-            if buffer.overflowed {
-                return Err(TemplateError::Limit(format!(
-                    "its output exceeded {} bytes",
-                    self.limits.max_output_bytes
-                )));
-            }
-            return Err(TemplateError::from_render(&err, &self.templates[id].1));
+        if buffer.overflowed {
+            return Err(TemplateError::Limit(format!("its output exceeded {} bytes", self.limits.max_output_bytes)));
         }
+        if let Some(failure) = self.failure(id, &scope, result.as_ref().err()) {
+            return Err(failure);
+        }
+        drop(result);
         String::from_utf8(buffer.bytes).map_err(|e| TemplateError::Render { message: e.to_string() })
     }
 
     fn render_native(&self, id: usize, root: &Value) -> Result<serde_json::Value, TemplateError> {
-        let captured = self
-            .template(id)
-            .render_captured(root)
-            .map_err(|e| TemplateError::from_render(&e, &self.templates[id].1))?;
+        let scope = budget::begin(self.limits);
+        let result = self.template(id).render_captured(root);
+        if let Some(failure) = self.failure(id, &scope, result.as_ref().err()) {
+            return Err(failure);
+        }
+        let captured = result.expect("failures are returned above");
         let value = captured.state().lookup(NATIVE_VAR).unwrap_or_default();
         let too_large = || TemplateError::Limit(format!("its value exceeded {} bytes", self.limits.max_output_bytes));
         if guards::size(&value, self.limits.max_output_bytes) > self.limits.max_output_bytes {
@@ -210,6 +256,7 @@ fn format_value(
     state: &mut minijinja::State,
     value: &Value,
 ) -> Result<(), minijinja::Error> {
+    budget::check("writing a value")?;
     if !matches!(state.auto_escape(), AutoEscape::Custom(name) if name == JSON_ESCAPE_NAME) {
         return minijinja::escape_formatter(out, state, value);
     }

@@ -115,7 +115,7 @@ fn runaway_templates_stop() {
     let err =
         render(json!("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}")).unwrap_err();
     assert!(matches!(err, TemplateError::Limit(_)), "{err:?}");
-    let mut set = TemplateSet::new(Limits { fuel: 10_000_000, max_output_bytes: 1000 });
+    let mut set = TemplateSet::new(Limits { fuel: 10_000_000, max_output_bytes: 1000, ..Limits::default() });
     let compiled = set.compile(&json!("{% for i in range(5000) %}xx{% endfor %}"), Mode::Value).unwrap();
     let err = set.render(&compiled, &context()).unwrap_err();
     assert!(err.to_string().contains("exceeded 1000 bytes"), "{err}");
@@ -230,5 +230,139 @@ fn bounded_filters_keep_their_meaning() {
         ("{{ node.0.flags|map('string')|list }}", json!(["1", "2"])),
     ] {
         assert_eq!(render(json!(template)).unwrap(), expected, "{template}");
+    }
+}
+
+fn limit_reason(template: &str) -> String {
+    match render(json!(template)) {
+        Err(TemplateError::Limit(reason)) => reason,
+        other => panic!("{template} was not stopped by a limit: {other:?}"),
+    }
+}
+
+#[test]
+fn strings_doubled_by_operators_stop_at_the_value_limit() {
+    for op in ["~", "+"] {
+        let template = format!(
+            "{{% set ns = namespace(s='x') %}}{{% for i in range(40) %}}{{% set ns.s = ns.s {op} ns.s %}}{{% endfor %}}{{{{ ns.s|length }}}}"
+        );
+        let reason = limit_reason(&template);
+        assert!(reason.contains(&format!("`{op}` would build a value of 8.0 MiB")), "{reason}");
+    }
+    assert!(limit_reason("{{ 'a' * 100000000 }}").contains("`*` would build a value of 95.4 MiB"));
+    assert!(limit_reason("{{ ([0] * 100000000)|length }}").contains("`*` would build"));
+    let lazy = "{% set ns = namespace(l=[0]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l|length }}";
+    assert!(limit_reason(lazy).contains("`+` would build"));
+}
+
+#[test]
+fn what_a_render_holds_is_bounded() {
+    // 40 strings of 3 MB, each within the value limit, kept in a list: 120 MB in all.
+    let kept = "{% set ns = namespace(l=[]) %}{% for i in range(40) %}{% set ns.l = ns.l + [('a' * 3000000) ~ i] %}{% endfor %}{{ ns.l|length }}";
+    let reason = limit_reason(kept);
+    assert!(reason.contains("it would hold more than 64.0 MiB of memory"), "{reason}");
+    // Literal text written into a `set` block by a loop: no operator at all.
+    let captured = format!(
+        "{{% set x %}}{{% for i in range(100000) %}}{}{{% endfor %}}{{% endset %}}{{{{ x|length }}}}",
+        "y".repeat(1000)
+    );
+    let reason = limit_reason(&captured);
+    assert!(reason.contains("a loop stopped"), "{reason}");
+}
+
+#[test]
+fn what_a_render_builds_in_all_is_bounded() {
+    let mut set = TemplateSet::new(Limits { max_built_bytes: 10_000_000, ..Limits::default() });
+    let template = format!(
+        "{{% set ns = namespace(s='') %}}{{% for i in range(2000) %}}{{% set ns.s = ns.s ~ '{}' %}}{{% endfor %}}{{{{ ns.s|length }}}}",
+        "z".repeat(50)
+    );
+    let compiled = set.compile(&json!(template), Mode::Value).unwrap();
+    let err = set.render(&compiled, &context()).unwrap_err();
+    assert!(err.to_string().contains("built more than 9.5 MiB in all"), "{err}");
+}
+
+/// Renders `template` with plain minijinja, as it was before the memory checks.
+fn unchecked(template: &str) -> String {
+    let mut env = minijinja::Environment::new();
+    env.add_template("t", template).unwrap();
+    let ctx = minijinja::context! { x => 3, y => 4.5, s => "ab", l => vec![1, 2, 3], d => minijinja::context! { a => 1, b => 2 } };
+    env.get_template("t").unwrap().render(ctx).unwrap()
+}
+
+#[test]
+fn checked_operators_and_loops_keep_minijinja_semantics() {
+    let templates = [
+        "{{ s ~ 1 ~ none ~ l }}",
+        "{{ s + 'c' }}|{{ x + y }}|{{ x + 1 }}|{{ (l + [4])|list }}|{{ l + l }}",
+        "{{ s * 3 }}|{{ 3 * s }}|{{ x * y }}|{{ (l * 2)|list }}|{{ 2 * 3 }}",
+        "{{ (s ~ s)|upper ~ (x + x) * 2 }}{{ [s ~ 'x', x * 2]|join(',') }}",
+        "{% for i in l %}{{ loop.index }}/{{ loop.length }}{{ '!' if loop.last }}{% endfor %}",
+        "{% for k in d %}{{ k }}{% endfor %}{% for k, v in d|items %}{{ k ~ v }}{% endfor %}",
+        "{% for i in [] %}x{% else %}empty{% endfor %}{% for c in s %}{{ c }}{% endfor %}",
+        "{% for i in l if i > 1 %}{{ i }}{% endfor %}{% for i in range(3) %}{{ loop.revindex }}{% endfor %}",
+        "{% set ns = namespace(t='') %}{% for i in l %}{% set ns.t = ns.t ~ i %}{% endfor %}{{ ns.t }}",
+        "{% macro m(a) %}[{{ a ~ a }}]{% endmacro %}{{ m(s) ~ m('z') }}",
+    ];
+    let mut set = TemplateSet::default();
+    let mut nodes = NodeOutputs::new();
+    nodes.insert_json("0", &json!({}));
+    let ctx = RenderContext { nodes: Arc::new(nodes), store: crate::to_value(json!({})), now_ms: 0 };
+    for template in templates {
+        let with_vars = format!(
+            "{{% set x = 3 %}}{{% set y = 4.5 %}}{{% set s = 'ab' %}}{{% set l = [1, 2, 3] %}}{{% set d = {{'a': 1, 'b': 2}} %}}{template}"
+        );
+        let compiled = set.compile_text(&with_vars).unwrap();
+        let checked = set.render(&compiled, &ctx).unwrap();
+        assert_eq!(checked, json!(unchecked(template)), "{template}");
+    }
+}
+
+#[test]
+fn errors_quote_the_expression_as_written() {
+    let err = render(json!("{{ 'a' ~ node.1.nope.deeper ~ 'b' }}")).unwrap_err();
+    assert!(err.to_string().contains("in `'a' ~ node.1.nope.deeper ~ 'b'`"), "{err}");
+    let err = TemplateSet::default().compile(&json!("{{ __riposte_left(1) }}"), Mode::Value).unwrap_err();
+    assert!(err.to_string().contains("reserved"), "{err}");
+}
+
+fn expression() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let leaf = prop::sample::select(vec!["x", "y", "s", "l", "'q'", "2", "none", "d", "(s|upper)", "[x]"])
+        .prop_map(str::to_string);
+    leaf.prop_recursive(4, 24, 2, |inner| {
+        (inner.clone(), prop::sample::select(vec!["~", "+", "*", "-", " ~ ", " + ", "|string ~ "]), inner)
+            .prop_flat_map(|(a, op, b)| {
+                prop::sample::select(vec![
+                    format!("{a}{op}{b}"),
+                    format!("({a}{op}{b})"),
+                    format!("({a}){op}({b})|length"),
+                    format!("[{a}, {b}]{op}[{b}]"),
+                ])
+            })
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_expression_renders_as_minijinja_renders_it(expr in expression()) {
+        let template = format!("{{{{ {expr} }}}}");
+        let vars = "{% set x = 3 %}{% set y = 4.5 %}{% set s = 'ab' %}{% set l = [1, 2] %}{% set d = {'a': 1} %}";
+        let mut env = minijinja::Environment::new();
+        let unchecked = env
+            .add_template_owned("t", format!("{vars}{template}"))
+            .and_then(|()| env.get_template("t").and_then(|t| t.render(())));
+        let mut set = TemplateSet::default();
+        let mut nodes = NodeOutputs::new();
+        nodes.insert_json("0", &json!({}));
+        let ctx = RenderContext { nodes: Arc::new(nodes), store: crate::to_value(json!({})), now_ms: 0 };
+        let checked = set
+            .compile_text(&format!("{vars}{template}"))
+            .and_then(|compiled| set.render(&compiled, &ctx));
+        match (unchecked, checked) {
+            (Ok(a), Ok(b)) => proptest::prop_assert_eq!(json!(a), b),
+            (Err(_), Err(_)) => {}
+            (a, b) => proptest::prop_assert!(false, "{template}: minijinja {a:?}, checked {b:?}"),
+        }
     }
 }

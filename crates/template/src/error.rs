@@ -16,15 +16,23 @@ pub enum TemplateError {
 }
 
 impl TemplateError {
-    /// Turns a minijinja error into ours, quoting the part of `source` it points at.
-    pub(crate) fn from_render(err: &minijinja::Error, source: &str) -> TemplateError {
+    /// Turns a minijinja error into ours, quoting the part of `source` it points at; `original`
+    /// maps the error's offsets (in the source as compiled) to offsets in `source`.
+    pub(crate) fn from_render(
+        err: &minijinja::Error,
+        source: &str,
+        original: impl Fn(usize) -> usize,
+    ) -> TemplateError {
         use minijinja::ErrorKind;
         if err.kind() == ErrorKind::OutOfFuel {
             return TemplateError::Limit("it did too much work (a loop too long?)".into());
         }
         let line = err.line().unwrap_or(1);
-        let at =
-            err.range().and_then(|r| enclosing_expression(source, r)).map(|s| format!(" in `{s}`")).unwrap_or_default();
+        let at = err
+            .range()
+            .and_then(|r| enclosing_expression(source, original(r.start)..original(r.end)))
+            .map(|s| format!(" in `{s}`"))
+            .unwrap_or_default();
         let message = match err.kind() {
             ErrorKind::UndefinedError => {
                 format!("undefined value{at} at line {line}: no such node output, key or variable")

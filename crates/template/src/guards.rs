@@ -79,13 +79,16 @@ pub(crate) fn register(env: &mut Environment<'static>, max_bytes: usize) {
                     return Err(too_large(name, max_bytes));
                 }
             }
-            if predicted(name, &args, max_bytes)? > max_bytes {
+            let predicted = predicted(name, &args, max_bytes)?;
+            if predicted > max_bytes {
                 return Err(too_large(name, max_bytes));
             }
+            crate::budget::charge(name, predicted, predicted)?;
             let result = builtin.call(state, &args)?;
             if size(&result, max_bytes) > max_bytes {
                 return Err(too_large(name, max_bytes));
             }
+            crate::budget::check(name)?;
             Ok(result)
         });
     }

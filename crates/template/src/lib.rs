@@ -9,8 +9,10 @@
 //! - Sekoia's filters (`timestamp_to_iso8601`, `iso8601_to_timestamp`, `time_with_delta`,
 //!   `jsonpath`, `regex_match`, `fromjson`) are available beside Jinja's usual ones.
 //! - Templates are compiled once into a [`TemplateSet`] and rendered many times; every render is
-//!   bounded in work (fuel) and in output size.
+//!   bounded in work (fuel), in output size and in memory: the operators that build strings and
+//!   lists and every loop are checked (`rewrite.rs`, `budget.rs`).
 
+mod budget;
 mod compile;
 mod context;
 mod error;
@@ -19,7 +21,9 @@ mod guards;
 mod limits;
 mod literal;
 mod refs;
+mod rewrite;
 
+pub use budget::CountingAllocator;
 pub use compile::{Compiled, Mode, TemplateSet};
 pub use context::{NodeOutputs, RenderContext};
 pub use error::TemplateError;
@@ -27,6 +31,11 @@ pub use limits::Limits;
 pub use literal::literal_eval;
 pub use minijinja::Value;
 pub use refs::{is_template, node_references};
+
+/// The tests count allocations as the `riposte` binary does, so that the memory budget is tested.
+#[cfg(test)]
+#[global_allocator]
+static ALLOCATOR: CountingAllocator<std::alloc::System> = CountingAllocator(std::alloc::System);
 
 /// Converts JSON (or anything serialisable) into a template value.
 pub fn to_value<T: serde::Serialize>(value: T) -> Value {

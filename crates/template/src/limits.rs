@@ -5,13 +5,23 @@ use std::io;
 pub struct Limits {
     /// Instructions one render may execute (minijinja "fuel").
     pub fuel: u64,
-    /// Bytes one render may output.
+    /// Bytes one render may output, and the largest value (a string, a list) it may build.
     pub max_output_bytes: usize,
+    /// Memory one render may hold at once: what it allocated and did not free yet.
+    pub max_render_bytes: usize,
+    /// Bytes one render's operators and filters may build in all: a bound on the time it spends
+    /// copying, as `ns.s = ns.s ~ x` in a loop copies the whole string each time.
+    pub max_built_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { fuel: 1_000_000, max_output_bytes: 4 * 1024 * 1024 }
+        Limits {
+            fuel: 1_000_000,
+            max_output_bytes: 4 * 1024 * 1024,
+            max_render_bytes: 64 * 1024 * 1024,
+            max_built_bytes: 1024 * 1024 * 1024,
+        }
     }
 }
 
