@@ -33,6 +33,17 @@ pub(crate) async fn require(state: &AppState, caller: &Caller, playbook: &Playbo
     Ok(())
 }
 
+/// Whether `playbook`'s runs may hold this server's alerts (its trigger's event, an action's
+/// results): what a key without `SIC_READ_ALERTS` may not see of them.
+pub(crate) async fn reads_alerts_of(state: &AppState, playbook: &Playbook) -> ApiResult<bool> {
+    for node in playbook.nodes.values() {
+        if reads_alerts(state, node).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// A Sekoia.io configuration without `base_url` reads this server's alerts: making one, or
 /// changing one into that, takes what reading them takes.
 pub(crate) fn require_for_configuration(

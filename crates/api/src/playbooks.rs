@@ -425,5 +425,5 @@ pub async fn run(
     let run =
         new_run(&record.uuid, record.version, uuid.clone(), "Manual run".into(), trigger, Value::Object(body.event));
     state.services.start(run).await?;
-    Ok((StatusCode::ACCEPTED, Json(crate::runs::detailed(&state, &uuid).await?)))
+    Ok((StatusCode::ACCEPTED, Json(crate::runs::detailed(&state, &caller, &uuid).await?)))
 }

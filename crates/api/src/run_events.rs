@@ -6,12 +6,14 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::runs::{RunView, detailed};
 use crate::state::AppState;
@@ -38,6 +40,7 @@ type Mark = (String, i64);
 
 struct Watch {
     state: AppState,
+    caller: Caller,
     uuid: String,
     next: Option<RunView>,
     seen: Mark,
@@ -50,6 +53,7 @@ struct Watch {
 #[utoipa::path(operation_id = "run_events", get, path = "/api/v1/symphony/runs/{uuid}/events", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, description = "`text/event-stream`: `run` events, each a run view (as `GET .../runs/{uuid}`)", content_type = "text/event-stream", body = String), crate::error::Refused))]
 pub async fn events(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(uuid): Path<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let permit = state.run_streams.0.clone().try_acquire_owned().map_err(|_| {
@@ -60,8 +64,8 @@ pub async fn events(
     })?;
     let record = state.services.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
     let seen = (record.status.to_string(), record.journal_len);
-    let first = detailed(&state, &uuid).await?;
-    let watch = Watch { state, uuid, next: Some(first), seen, started: Instant::now(), _permit: permit };
+    let first = detailed(&state, &caller, &uuid).await?;
+    let watch = Watch { state, caller, uuid, next: Some(first), seen, started: Instant::now(), _permit: permit };
     Ok(Sse::new(futures::stream::unfold(watch, next_event)).keep_alive(KeepAlive::default()))
 }
 
@@ -80,7 +84,7 @@ async fn next_event(mut watch: Watch) -> Option<(Result<Event, Infallible>, Watc
         let mark: Mark = (record.status.to_string(), record.journal_len);
         if mark != watch.seen {
             watch.seen = mark;
-            watch.next = detailed(&watch.state, &watch.uuid).await.ok();
+            watch.next = detailed(&watch.state, &watch.caller, &watch.uuid).await.ok();
         }
     }
 }

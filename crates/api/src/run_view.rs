@@ -4,15 +4,16 @@
 
 use std::io::{self, Write};
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use riposte_model::NodeReport;
 use riposte_store::{OutputRef, RunRecord};
 use serde_json::{Value, json};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::runs::{NodeView, node_key};
+use crate::runs::{NodeView, node_key, require_data};
 use crate::state::AppState;
 
 /// Bytes of node arguments, results and logs a run view holds at most.
@@ -91,8 +92,11 @@ fn json_len<T: serde::Serialize>(value: &T) -> usize {
 #[utoipa::path(get, path = "/api/v1/symphony/runs/{uuid}/outputs/{key}", tag = "runs", params(("uuid" = String, Path), ("key" = String, Path, description = "The `$riposte_output` of a link in the run view")), responses((status = 200, description = "The output, as the action gave it", body = Object), (status = "4XX", description = "Missing permission, unknown run or output", body = crate::error::ErrorEnvelope)))]
 pub async fn output(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((uuid, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
+    let run = state.services.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    require_data(&state, &caller, &run).await?;
     let mut outputs = state.services.store.run_outputs(&uuid, std::slice::from_ref(&key)).await?;
     outputs.remove(&key).map(Json).ok_or_else(|| ApiError::not_found("run output", &key))
 }
@@ -102,9 +106,11 @@ pub async fn output(
 #[utoipa::path(get, path = "/api/v1/symphony/runs/{uuid}/nodes/{node}", tag = "runs", params(("uuid" = String, Path), ("node" = String, Path, description = "A key of the run view's `nodes`")), responses((status = 200, body = NodeView), (status = "4XX", description = "Missing permission, unknown run or node", body = crate::error::ErrorEnvelope)))]
 pub async fn node(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((uuid, wanted)): Path<(String, String)>,
 ) -> ApiResult<Json<NodeView>> {
     let mut run = state.services.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
+    require_data(&state, &caller, &run).await?;
     if let Ok(nodes) = state.services.runs.runner().nodes(&run).await {
         run.nodes = nodes;
     }

@@ -6,7 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use riposte_model::{LogEntry, NodeReport, NodeStatus, RunStatus};
+use riposte_model::{LogEntry, NodeReport, NodeStatus, Permission, Playbook, RunStatus};
 use riposte_services::new_run;
 use riposte_store::{Paged, RunFilter, RunRecord, RunState};
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,10 @@ pub struct RunView {
     /// Node id (with `[i]` per enclosing loop iteration) -> what that node did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nodes: Option<BTreeMap<String, NodeView>>,
+    /// Present when the run's data (event, arguments, results, logs, errors) is withheld from
+    /// this key, saying why: the run's playbook reads the server's alerts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -148,12 +152,52 @@ pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
         trigger_node: run.trigger_node,
         event: detailed.then_some(run.trigger_event),
         nodes,
+        withheld: None,
     }
+}
+
+/// Why a run's data is withheld from a key without `SIC_READ_ALERTS`.
+const WITHHELD: &str = "this run's playbook reads the server's alerts: a key needs SIC_READ_ALERTS to see its event, arguments, results, logs and errors";
+
+/// Whether `caller` may not see `run`'s data: it lacks `SIC_READ_ALERTS`, and the version that ran
+/// reads the server's alerts (or can no longer be read to tell).
+pub(crate) async fn withholds(state: &AppState, caller: &Caller, run: &RunRecord) -> ApiResult<bool> {
+    if caller.holds(Permission::ReadAlerts) {
+        return Ok(false);
+    }
+    let definition = state.services.store.get_version(&run.playbook_uuid, run.playbook_version).await?;
+    match definition.and_then(|d| serde_json::from_value::<Playbook>(d).ok()) {
+        Some(playbook) => crate::playbook_access::reads_alerts_of(state, &playbook).await,
+        None => Ok(true),
+    }
+}
+
+/// Refuses with 403 when `caller` may not see `run`'s data.
+pub(crate) async fn require_data(state: &AppState, caller: &Caller, run: &RunRecord) -> ApiResult<()> {
+    if withholds(state, caller, run).await? {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, WITHHELD));
+    }
+    Ok(())
+}
+
+/// The run's course alone: statuses, times and attempts.
+fn withhold(view: &mut RunView) {
+    let hidden = || Some("withheld".to_string());
+    view.event = None;
+    view.error = view.error.as_ref().and(hidden());
+    for node in view.nodes.iter_mut().flat_map(|nodes| nodes.values_mut()) {
+        node.arguments = None;
+        node.results = None;
+        node.logs = Vec::new();
+        node.error = node.error.as_ref().and(hidden());
+    }
+    view.withheld = Some(WITHHELD.to_string());
 }
 
 #[utoipa::path(operation_id = "list_runs", get, path = "/api/v1/symphony/runs", tag = "runs", params(RunQuery), responses((status = 200, body = Object), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     params: Result<Query<RunQuery>, QueryRejection>,
 ) -> ApiResult<Json<Paged<RunView>>> {
     let Query(params) = query(params)?;
@@ -165,7 +209,22 @@ pub async fn list(
         name: params.name,
     };
     let paged = state.services.store.list_runs(&filter, page(params.offset, params.limit)?).await?;
-    Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(r, false)).collect() }))
+    // Read once per version the page holds.
+    let mut withheld: BTreeMap<(String, i64), bool> = BTreeMap::new();
+    let mut items = Vec::with_capacity(paged.items.len());
+    for run in paged.items {
+        let version = (run.playbook_uuid.clone(), run.playbook_version);
+        let hide = match withheld.get(&version) {
+            Some(hide) => *hide,
+            None => *withheld.entry(version).or_insert(withholds(&state, &caller, &run).await?),
+        };
+        let mut shown = view(run, false);
+        if hide {
+            withhold(&mut shown);
+        }
+        items.push(shown);
+    }
+    Ok(Json(Paged { total: paged.total, items }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -226,18 +285,28 @@ pub async fn counts(
 }
 
 #[utoipa::path(operation_id = "get_run", get, path = "/api/v1/symphony/runs/{uuid}", tag = "runs", params(("uuid" = String, Path)), responses((status = 200, body = RunView), crate::error::Refused))]
-pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<RunView>> {
-    Ok(Json(detailed(&state, &uuid).await?))
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(uuid): Path<String>,
+) -> ApiResult<Json<RunView>> {
+    Ok(Json(detailed(&state, &caller, &uuid).await?))
 }
 
 /// A run with its per-node account (replayed from its journal while it goes on) and its large
-/// outputs put back.
-pub(crate) async fn detailed(state: &AppState, uuid: &str) -> ApiResult<RunView> {
+/// outputs put back, as `caller` may see it.
+pub(crate) async fn detailed(state: &AppState, caller: &Caller, uuid: &str) -> ApiResult<RunView> {
     let mut run = state.services.store.get_run(uuid).await?.ok_or_else(|| ApiError::not_found("run", uuid))?;
+    let hide = withholds(state, caller, &run).await?;
     match state.services.runs.runner().nodes(&run).await {
         Ok(nodes) => run.nodes = nodes,
         // The stored account is the best there is; the runner reports the same error on the run.
         Err(e) => tracing::warn!(run = %uuid, error = %e, "cannot replay the run's journal"),
+    }
+    if hide {
+        let mut shown = view(run, true);
+        withhold(&mut shown);
+        return Ok(shown);
     }
     crate::run_view::load_outputs(state, &mut run).await?;
     Ok(view(run, true))
@@ -245,7 +314,11 @@ pub(crate) async fn detailed(state: &AppState, uuid: &str) -> ApiResult<RunView>
 
 /// Cancels a run that has not finished: running actions are stopped, nothing else starts.
 #[utoipa::path(post, path = "/api/v1/symphony/runs/{uuid}/cancel", tag = "runs", params(("uuid" = String, Path)), responses((status = 202, body = RunView), crate::error::Refused))]
-pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<(StatusCode, Json<RunView>)> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(uuid): Path<String>,
+) -> ApiResult<(StatusCode, Json<RunView>)> {
     let run = state.services.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
     if run.status.is_final() {
         return Err(ApiError::new(StatusCode::CONFLICT, format!("run {uuid} is already {}", run.status)));
@@ -262,7 +335,7 @@ pub async fn cancel(State(state): State<AppState>, Path(uuid): Path<String>) -> 
         let state_now = RunState::ended_unstarted(RunStatus::Cancelled, now, None);
         state.services.store.append_run_events(&uuid, run.journal_len, &[], &state_now).await?;
     }
-    Ok((StatusCode::ACCEPTED, Json(detailed(&state, &uuid).await?)))
+    Ok((StatusCode::ACCEPTED, Json(detailed(&state, &caller, &uuid).await?)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -292,9 +365,9 @@ pub async fn rerun(
         state.services.store.get_playbook(&run.playbook_uuid).await?.ok_or_else(|| {
             ApiError::new(StatusCode::CONFLICT, format!("playbook {} was deleted", run.playbook_uuid))
         })?;
-    crate::playbooks::require_stored(&state, &caller, &playbook).await?;
     let target = match body.mode {
         RerunMode::All => {
+            crate::playbooks::require_stored(&state, &caller, &playbook).await?;
             if let Some(node) = &run.trigger_node
                 && !riposte_services::triggers_of(&playbook.definition).iter().any(|t| &t.node_id == node)
             {
@@ -319,9 +392,23 @@ pub async fn rerun(
             new_uuid
         }
         RerunMode::Failed => {
+            // The version that ran is the one that runs again.
+            require_version(&state, &caller, &run).await?;
             state.services.rerun_failed(&uuid).await?;
             uuid
         }
     };
-    Ok((StatusCode::ACCEPTED, Json(detailed(&state, &target).await?)))
+    Ok((StatusCode::ACCEPTED, Json(detailed(&state, &caller, &target).await?)))
+}
+
+/// Refuses unless `caller` may run the version `run` ran (as saving it would require).
+async fn require_version(state: &AppState, caller: &Caller, run: &RunRecord) -> ApiResult<()> {
+    let definition = state.services.store.get_version(&run.playbook_uuid, run.playbook_version).await?;
+    let definition = definition.ok_or_else(|| {
+        ApiError::new(StatusCode::CONFLICT, format!("version {} of the playbook is gone", run.playbook_version))
+    })?;
+    match serde_json::from_value::<Playbook>(definition) {
+        Ok(playbook) => crate::playbook_access::require(state, caller, &playbook, "$").await,
+        Err(e) => Err(ApiError::new(StatusCode::CONFLICT, format!("the version that ran is unreadable: {e}"))),
+    }
 }

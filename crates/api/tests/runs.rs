@@ -45,6 +45,51 @@ async fn failed_runs_rerun_their_failed_nodes_or_everything() {
 }
 
 #[tokio::test]
+async fn a_key_that_may_not_read_alerts_sees_the_course_of_their_runs_not_their_data() {
+    let server = TestApp::start().await;
+    let (sink_url, _sink) = Sink::start_with(std::time::Duration::ZERO, 1).await;
+    let seed = playbooks::seed(&sink_url);
+    let playbook = server.activated(seed.clone()).await;
+    let alert = json!({"title": "Secret title", "rule": {"name": "Secret rule"}});
+    server.call(Method::POST, "/api/v1/sic/alerts", Some(alert)).await;
+    let runs = server.finished_runs(&playbook, 1).await;
+    let run = runs[0]["uuid"].as_str().unwrap().to_string();
+    let (_, made) = server
+        .call(Method::POST, "/api/v1/api-keys", Some(json!({"name": "builder", "permissions": ["SYMPHONY"]})))
+        .await;
+    let builder = server.with_key(made["key"].as_str().unwrap());
+
+    let (status, shown) = builder.get(&format!("/api/v1/symphony/runs/{run}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(shown["withheld"].as_str().unwrap().contains("SIC_READ_ALERTS"), "{shown}");
+    assert_eq!(shown["nodes"]["1"]["status"], "succeeded", "the course is shown: {shown}");
+    let text = shown.to_string();
+    assert!(!text.contains("Secret"), "{text}");
+    let (status, _) = builder.get(&format!("/api/v1/symphony/runs/{run}/nodes/1")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, listed) = builder.get(&format!("/api/v1/symphony/runs?playbook_uuid={playbook}")).await;
+    assert!(listed["items"][0]["withheld"].is_string(), "{listed}");
+    let url = format!("{}/api/v1/symphony/runs/{run}/events", builder.base);
+    let streamed =
+        reqwest::Client::new().get(&url).bearer_auth(&builder.key).send().await.unwrap().text().await.unwrap();
+    assert!(streamed.contains("withheld") && !streamed.contains("Secret"), "{streamed}");
+    let (_, whole) = server.get(&format!("/api/v1/symphony/runs/{run}")).await;
+    assert!(whole.to_string().contains("Secret rule") && whole.get("withheld").is_none(), "{whole}");
+
+    // The failed version reads alerts; the current one no longer does: rerunning the failed
+    // nodes runs the version that failed, which this key may not run.
+    let manual =
+        playbooks::chain("manual", playbooks::manual_trigger(), vec![playbooks::post_to(&sink_url, json!({}))]);
+    let (status, _) = server
+        .call(Method::PUT, &format!("/api/v1/symphony/playbooks/{playbook}"), Some(json!({"playbook": manual})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, refused) =
+        builder.post(&format!("/api/v1/symphony/runs/{run}/rerun"), json!({"mode": "failed"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+}
+
+#[tokio::test]
 async fn a_running_run_can_be_cancelled() {
     let server = TestApp::start().await;
     let (sink_url, _sink) = Sink::start_with(std::time::Duration::from_secs(60), 0).await;
