@@ -13,6 +13,11 @@ use riposte_model::Alert;
 /// Alerts kept: at 5,000 alerts a second, the last 0.2 s of them (about 2 MB). A run starts
 /// within milliseconds of its alert unless runs queue up; then Get Alert reads the database.
 const CAPACITY: usize = 1024;
+/// Bytes of alerts kept at most (as JSON), whatever their number: large alerts are few.
+const CAPACITY_BYTES: usize = 8 * 1024 * 1024;
+/// An alert larger than this is not kept: reading it back from the database costs little
+/// next to what it holds.
+const MAX_ALERT_BYTES: usize = 256 * 1024;
 
 #[derive(Default)]
 pub(crate) struct RecentAlerts {
@@ -21,7 +26,10 @@ pub(crate) struct RecentAlerts {
 
 #[derive(Default)]
 struct State {
-    alerts: HashMap<String, Alert>,
+    /// Each alert with its size as JSON.
+    alerts: HashMap<String, (Alert, usize)>,
+    /// The sum of the sizes.
+    bytes: usize,
     /// Short id to UUID.
     short_ids: HashMap<String, String>,
     /// UUIDs, oldest first: the first to go when full.
@@ -37,22 +45,30 @@ impl RecentAlerts {
     pub(crate) fn get(&self, id: &str) -> Option<Alert> {
         let state = self.lock();
         let uuid = state.short_ids.get(id).map(String::as_str).unwrap_or(id);
-        state.alerts.get(uuid).cloned()
+        state.alerts.get(uuid).map(|(alert, _)| alert.clone())
     }
 
     /// `alert` as just committed.
     pub(crate) fn remember(&self, alert: Alert) {
+        let weight = json_len(&alert);
         let uuid = alert.uuid.clone();
         let mut state = self.lock();
-        state.short_ids.insert(alert.short_id.clone(), uuid.clone());
-        if state.alerts.insert(uuid.clone(), alert).is_none() {
-            state.order.push_back(uuid);
+        if weight > MAX_ALERT_BYTES {
+            state.remove(&uuid);
+            return;
         }
-        while state.order.len() > CAPACITY {
+        state.short_ids.insert(alert.short_id.clone(), uuid.clone());
+        state.bytes += weight;
+        match state.alerts.insert(uuid.clone(), (alert, weight)) {
+            Some((_, before)) => state.bytes -= before,
+            None => state.order.push_back(uuid),
+        }
+        while state.order.len() > CAPACITY || state.bytes > CAPACITY_BYTES {
             let Some(oldest) = state.order.pop_front() else { break };
-            if let Some(gone) = state.alerts.remove(&oldest) {
-                state.short_ids.remove(&gone.short_id);
-            }
+            state.remove(&oldest);
+        }
+        if state.order.capacity() > 2 * CAPACITY {
+            state.order.shrink_to(CAPACITY);
         }
     }
 
@@ -69,11 +85,35 @@ impl RecentAlerts {
 
     /// The alert is about to change in a way only the database knows.
     pub(crate) fn forget(&self, uuid: &str) {
-        let mut state = self.lock();
-        if let Some(gone) = state.alerts.remove(uuid) {
-            state.short_ids.remove(&gone.short_id);
+        self.lock().remove(uuid);
+    }
+}
+
+impl State {
+    /// Takes the alert out of the maps (its UUID may stay in `order`, and is skipped there).
+    fn remove(&mut self, uuid: &str) {
+        if let Some((gone, weight)) = self.alerts.remove(uuid) {
+            self.short_ids.remove(&gone.short_id);
+            self.bytes -= weight;
         }
     }
+}
+
+/// The length of `alert` as JSON, counted without writing it out.
+fn json_len(alert: &Alert) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    let _ = serde_json::to_writer(&mut counter, alert);
+    counter.0
 }
 
 #[cfg(test)]
@@ -112,5 +152,31 @@ mod tests {
         assert!(recent.get(&format!("AL{}", CAPACITY + 9)).is_some());
         let state = recent.lock();
         assert_eq!((state.alerts.len(), state.short_ids.len(), state.order.len()), (CAPACITY, CAPACITY, CAPACITY));
+    }
+
+    #[test]
+    fn keeps_alerts_up_to_a_size() {
+        let recent = RecentAlerts::default();
+        let large = |n: usize| {
+            let mut alert = alert(n);
+            alert.title = "x".repeat(200 * 1024);
+            alert
+        };
+        for n in 0..100 {
+            recent.remember(large(n));
+        }
+        let state = recent.lock();
+        assert!(
+            state.bytes <= CAPACITY_BYTES && state.alerts.len() < 45,
+            "{} alerts, {} bytes",
+            state.alerts.len(),
+            state.bytes
+        );
+        drop(state);
+        assert!(recent.get("uuid-99").is_some() && recent.get("uuid-0").is_none());
+        let mut huge = alert(100);
+        huge.title = "x".repeat(MAX_ALERT_BYTES);
+        recent.remember(huge);
+        assert!(recent.get("uuid-100").is_none(), "too large to keep");
     }
 }
