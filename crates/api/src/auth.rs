@@ -78,7 +78,16 @@ pub async fn authorise(
     next: Next,
 ) -> Result<Response, ApiError> {
     let permissions = match bearer(request.headers()) {
-        Some(token) => key_permissions(&state, token).await?,
+        Some(token) => {
+            let client = crate::guesses::client_of(&request);
+            let attempt = match state.guesses.check(client) {
+                Ok(attempt) => attempt,
+                Err(too_many) => return Ok(crate::guesses::refused(too_many)),
+            };
+            let permissions = key_permissions(&state, token).await;
+            state.guesses.settle(attempt, matches!(&permissions, Err(e) if e.status == StatusCode::UNAUTHORIZED));
+            permissions?
+        }
         None => match sessions::token(request.headers()) {
             Some(token) => {
                 sessions::refuse_cross_site(request.method(), request.headers())?;

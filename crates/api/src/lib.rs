@@ -8,6 +8,7 @@ pub mod auth;
 mod body;
 mod configurations;
 mod error;
+mod guesses;
 mod intake_key;
 mod intakes;
 mod json;
@@ -45,6 +46,7 @@ use utoipa_axum::routes;
 
 pub use body::{Bodies, BodyLimits, MAX_BODY_BYTES};
 pub use error::{ApiError, ApiResult};
+pub use guesses::Guesses;
 pub use serve::{ConnectionLimits, serve};
 pub use state::{AppState, Metrics, Shared};
 

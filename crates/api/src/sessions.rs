@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::key_permissions;
 use crate::error::{ApiError, ApiResult};
+use crate::guesses::{self, Client};
 use crate::json::Body;
 use crate::keys::key_hash;
 use crate::state::AppState;
@@ -47,9 +48,23 @@ pub struct SessionView {
 }
 
 /// Opens a session for an API key; the answer sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "sessions", security(()), request_body = Login, responses((status = 200, body = SessionView, description = "The session; `Set-Cookie` carries it"), crate::error::Refused))]
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, Body(login): Body<Login>) -> ApiResult<Response> {
-    let permissions = key_permissions(&state, login.api_key.trim()).await?;
+///
+/// Unknown keys are limited per client address and overall, counted with unknown bearer keys:
+/// past the limit, 429 with `Retry-After`.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "sessions", security(()), request_body = Login, responses((status = 200, body = SessionView, description = "The session; `Set-Cookie` carries it"), (status = 429, body = crate::error::ErrorEnvelope, description = "Too many unknown keys from this address (or from all, and this address sent one lately)", headers(("Retry-After" = u64, description = "Seconds to wait"))), crate::error::Refused))]
+pub async fn login(
+    State(state): State<AppState>,
+    Client(client): Client,
+    headers: HeaderMap,
+    Body(login): Body<Login>,
+) -> ApiResult<Response> {
+    let attempt = match state.guesses.check(client) {
+        Ok(attempt) => attempt,
+        Err(too_many) => return Ok(guesses::refused(too_many)),
+    };
+    let permissions = key_permissions(&state, login.api_key.trim()).await;
+    state.guesses.settle(attempt, matches!(&permissions, Err(e) if e.status == StatusCode::UNAUTHORIZED));
+    let permissions = permissions?;
     let token = crate::keys::new_key();
     let now = riposte_worker::now_ms();
     let session = SessionRecord {

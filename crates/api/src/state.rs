@@ -33,6 +33,8 @@ pub struct Shared {
     pub bodies: Bodies,
     /// The run streams open (server-sent events).
     pub run_streams: crate::run_events::RunStreams,
+    /// Unknown API keys per client address and overall: past their limits, 429.
+    pub guesses: crate::guesses::Guesses,
 }
 
 /// The Prometheus registry `/metrics` shows, and the gauges read when it is scraped.

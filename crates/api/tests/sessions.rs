@@ -123,3 +123,66 @@ async fn a_session_holds_what_its_key_holds_and_ends_with_it() {
     let forged = Browser { base: server.base.clone(), cookie: "riposte_session=rp_forged".into(), http };
     assert_eq!(forged.get("/api/v1/sic/alerts").await, StatusCode::UNAUTHORIZED);
 }
+
+/// A client whose connections come from `address` (any of 127.0.0.0/8 reaches the server).
+fn client_from(address: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder().local_address(std::net::IpAddr::from(address)).build().unwrap()
+}
+
+async fn log_in_from(server: &TestApp, client: &reqwest::Client, key: &str) -> reqwest::Response {
+    client.post(format!("{}/api/v1/auth/login", server.base)).json(&json!({"api_key": key})).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_address_without_refusing_others() {
+    let server = TestApp::start().await;
+    let guesser = client_from([127, 0, 0, 2]);
+    for n in 0..10 {
+        let answer = log_in_from(&server, &guesser, &format!("rp_guess{n}")).await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let refused = log_in_from(&server, &guesser, "rp_guess10").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=6).contains(&wait), "Retry-After: {wait}");
+    let body: Value = refused.json().await.unwrap();
+    let detail = body["errors"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("too many unknown API keys from this address"), "{detail}");
+    let bearer =
+        guesser.get(format!("{}/api/v1/sic/alerts", server.base)).bearer_auth("rp_another_guess").send().await.unwrap();
+    assert_eq!(bearer.status(), StatusCode::TOO_MANY_REQUESTS, "bearer keys are the same guesses");
+
+    let elsewhere = client_from([127, 0, 0, 3]);
+    assert_eq!(log_in_from(&server, &elsewhere, &server.key).await.status(), StatusCode::OK, "another address");
+    assert_eq!(log_in_from(&server, &elsewhere, "rp_typo").await.status(), StatusCode::UNAUTHORIZED);
+    for _ in 0..20 {
+        let answer = log_in_from(&server, &elsewhere, &server.key).await;
+        assert_eq!(answer.status(), StatusCode::OK, "a right key costs nothing");
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_from_all_addresses_together_are_limited_but_a_right_key_from_elsewhere_logs_in() {
+    let server = TestApp::start().await;
+    let mut overall_refusals = 0;
+    for address in 10..50 {
+        let guesser = client_from([127, 0, 0, address]);
+        for n in 0..5 {
+            let answer = log_in_from(&server, &guesser, &format!("rp_guess{n}")).await;
+            match answer.status() {
+                StatusCode::UNAUTHORIZED => {}
+                StatusCode::TOO_MANY_REQUESTS => {
+                    let body: Value = answer.json().await.unwrap();
+                    let detail = body["errors"][0]["detail"].as_str().unwrap().to_string();
+                    assert!(detail.contains("from all addresses"), "{detail}");
+                    overall_refusals += 1;
+                }
+                other => panic!("{other}"),
+            }
+        }
+    }
+    assert!(overall_refusals > 50, "only {overall_refusals} guesses of 200 from 40 addresses refused");
+    let clean = client_from([127, 0, 0, 200]);
+    assert_eq!(log_in_from(&server, &clean, &server.key).await.status(), StatusCode::OK);
+    assert_eq!(log_in_from(&server, &clean, "rp_typo").await.status(), StatusCode::UNAUTHORIZED, "heard");
+}

@@ -229,6 +229,15 @@ pub struct ServeArgs {
     /// Connections open at once; more wait until one closes.
     #[arg(long, env = "RIPOSTE_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
+    /// Connections open at once from one client address (an IPv6 client's /64); past it, a new
+    /// one is answered 429 and closed. Half of `--max-connections` when not given, at most seven
+    /// eighths. Behind a reverse proxy every client has the proxy's address.
+    #[arg(long, env = "RIPOSTE_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<usize>,
+    /// Unknown API keys (at login or as bearer keys) one client address may send at once, then
+    /// in a minute; ten times as many from all addresses together. Past it, 429. 0 sets no limit.
+    #[arg(long, env = "RIPOSTE_KEY_FAILURES_PER_ADDRESS", default_value_t = 10)]
+    pub key_failures_per_address: u32,
     /// Seconds a client has to send a request's head; an idle keep-alive connection is closed
     /// after as long.
     #[arg(long, env = "RIPOSTE_HEADER_TIMEOUT", default_value_t = 10)]

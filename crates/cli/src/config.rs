@@ -25,6 +25,8 @@ struct ServeFile {
     module_python: Option<String>,
     module_python_env: Option<PathBuf>,
     max_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
+    key_failures_per_address: Option<u32>,
     header_timeout: Option<u64>,
     body_timeout: Option<u64>,
     body_memory: Option<usize>,
@@ -79,6 +81,12 @@ pub fn apply_file(args: &mut ServeArgs, matches: &ArgMatches) -> anyhow::Result<
     if let Some(v) = file.max_connections.filter(|_| unset("max_connections")) {
         args.max_connections = v;
     }
+    if let Some(v) = file.max_connections_per_address.filter(|_| unset("max_connections_per_address")) {
+        args.max_connections_per_address = Some(v);
+    }
+    if let Some(v) = file.key_failures_per_address.filter(|_| unset("key_failures_per_address")) {
+        args.key_failures_per_address = v;
+    }
     if let Some(v) = file.header_timeout.filter(|_| unset("header_timeout")) {
         args.header_timeout = v;
     }
@@ -126,6 +134,13 @@ mod tests {
         assert_eq!(args.listen, "127.0.0.1:9999");
         assert_eq!(args.max_runs, 3);
         assert_eq!(args.shutdown_grace, 10);
+    }
+
+    #[test]
+    fn the_file_sets_connections_per_address() {
+        let args = serve_args("max_connections_per_address = 900\nkey_failures_per_address = 0\n", &[]).unwrap();
+        assert_eq!((args.max_connections_per_address, args.key_failures_per_address), (Some(900), 0));
+        assert_eq!(serve_args("", &[]).unwrap().max_connections_per_address, None);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             warm_idle: Duration::from_secs(args.warm_idle.max(1)),
             connections: ConnectionLimits {
                 max_connections: args.max_connections,
+                max_connections_per_address: args.max_connections_per_address,
+                key_failures_per_address: args.key_failures_per_address,
                 header_timeout: Duration::from_secs(args.header_timeout),
                 ..ConnectionLimits::default()
             },

@@ -138,6 +138,7 @@ impl Server {
             metrics,
             bodies: Bodies::new(options.bodies),
             run_streams: Default::default(),
+            guesses: riposte_api::Guesses::new(options.connections.key_failures_per_address),
         });
         let http = tokio::spawn(riposte_api::serve(
             listener,

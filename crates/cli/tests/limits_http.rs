@@ -193,3 +193,56 @@ async fn refusals_of_the_address_or_the_media_type_answer_in_the_envelope() {
     assert_eq!((created["entity"]["name"].as_str(), created["urgency"]["value"].as_i64()), (Some("Main"), Some(80)));
     assert!(created["entity"]["uuid"].as_str().is_some_and(|u| u.len() == 36));
 }
+
+/// A connection to `address` from `from` (any of 127.0.0.0/8 reaches the server).
+async fn connect_from(from: [u8; 4], address: &str) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(std::net::SocketAddr::from((from, 0))).unwrap();
+    socket.connect(address.parse().unwrap()).await.unwrap()
+}
+
+/// What the server answers to `GET /health` on `stream`, up to its status line.
+async fn health_on(stream: &mut TcpStream) -> String {
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut answer = vec![0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await;
+    String::from_utf8_lossy(&answer[..read.map_or(0, |r| r.unwrap_or(0))]).into_owned()
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_every_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--max-connections", "8", "--max-connections-per-address", "3"];
+    let server = start_server_with(dir.path(), free_port(), &flags).await;
+    let address = server.base.trim_start_matches("http://").to_string();
+
+    // Half-open: connected, a partial head, nothing more.
+    let mut held = Vec::new();
+    for from in [[127, 0, 0, 2], [127, 0, 0, 3]] {
+        for _ in 0..3 {
+            let mut stream = connect_from(from, &address).await;
+            stream.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+            held.push(stream);
+        }
+        let mut over = connect_from(from, &address).await;
+        let mut answer = String::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), over.read_to_string(&mut answer)).await;
+        assert!(read.is_ok(), "a fourth connection from one address is left open");
+        assert!(answer.starts_with("HTTP/1.1 429"), "answered 429 before it is closed: {answer}");
+        assert!(answer.contains("too many connections from this address"), "{answer}");
+    }
+    let (status, _) = server.call(Method::GET, "/api/v1/intakes", None).await;
+    assert_eq!(status, 200, "another address is served");
+    assert_eq!(reqwest::get(format!("{}/health", server.base)).await.unwrap().status(), 200);
+
+    held.truncate(2);
+    let started = Instant::now();
+    loop {
+        let mut next = connect_from([127, 0, 0, 2], &address).await;
+        if health_on(&mut next).await.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "a closed connection does not make room again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
