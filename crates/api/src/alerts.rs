@@ -115,7 +115,10 @@ pub struct AlertPatch {
 pub struct NewComment {
     #[schema(pattern = r"\S")]
     pub content: String,
+    /// Accepted as Sekoia's API accepts it, not used: a comment's author is the API key (its
+    /// name) that posts it, or the key of the console's session.
     #[serde(default)]
+    #[allow(dead_code)]
     pub author: Option<String>,
 }
 
@@ -217,6 +220,7 @@ pub async fn update(
 pub async fn comment(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Extension(caller): Extension<Caller>,
     Body(input): Body<NewComment>,
 ) -> ApiResult<(StatusCode, Json<AlertComment>)> {
     let mut alert = state.services.store.get_alert(&id).await?.ok_or_else(|| ApiError::not_found("alert", &id))?;
@@ -224,7 +228,7 @@ pub async fn comment(
         uuid: riposte_services::new_record_uuid(),
         alert_uuid: alert.uuid.clone(),
         content: non_empty("$.content", input.content)?,
-        author: input.author.unwrap_or_else(|| "api".into()),
+        author: caller.name.to_string(),
         date: now_seconds(),
     };
     alert.number_of_total_comments += 1;

@@ -7,7 +7,7 @@ use axum::{Extension, Json};
 use riposte_store::{ApiKey, Paged};
 use serde::{Deserialize, Serialize};
 
-use riposte_model::Permission;
+use riposte_model::{Permission, Permissions};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -94,7 +94,21 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Paged<KeyView
 }
 
 #[utoipa::path(operation_id = "delete_api_key", delete, path = "/api/v1/api-keys/{uuid}", tag = "api keys", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
-pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(uuid): Path<String>,
+) -> ApiResult<StatusCode> {
+    // A key revokes only keys that hold no more than it does, as it grants only what it holds.
+    let keys = state.services.store.list_api_keys().await?;
+    if let Some(target) = keys.iter().find(|k| k.uuid == uuid)
+        && let Some(missing) = Permissions::from_names(&target.permissions).iter().find(|p| !caller.holds(*p))
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("this key cannot revoke a key that holds {missing}, which it does not hold"),
+        ));
+    }
     state.services.store.delete_api_key(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,7 @@
 //! The one authorisation layer: the API key a request comes with, and what it may do.
 
+use std::sync::Arc;
+
 use axum::Extension;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -35,11 +37,19 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// The permissions of the key a request came with, for handlers that act on the caller's behalf.
-#[derive(Debug, Clone, Copy)]
+/// The key a request came with (itself or through a session), for handlers that act on the
+/// caller's behalf.
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub permissions: Permissions,
+    /// The key's hash: what the per-key shares of limited resources are counted by.
+    pub key: Arc<str>,
+    /// The key's name (`admin` for the key the server holds): the author of what it writes.
+    pub name: Arc<str>,
 }
+
+/// The name of the keys the server holds in memory.
+pub const ADMIN: &str = "admin";
 
 impl Caller {
     pub fn holds(&self, permission: Permission) -> bool {
@@ -60,12 +70,18 @@ impl Caller {
 
 /// What the API key `key` holds: the admin key's, or a stored key's; 401 for any other.
 pub(crate) async fn key_permissions(state: &AppState, key: &str) -> Result<Permissions, ApiError> {
+    key_caller(state, key).await.map(|caller| caller.permissions)
+}
+
+/// The caller the API key `key` makes: the admin key, or a stored key; 401 for any other.
+pub(crate) async fn key_caller(state: &AppState, key: &str) -> Result<Caller, ApiError> {
+    let hash = key_hash(key);
     if let Some(permissions) = state.keys.permissions(key) {
-        return Ok(permissions);
+        return Ok(Caller { permissions, key: hash.into(), name: ADMIN.into() });
     }
-    let stored = state.services.store.find_api_key(&key_hash(key)).await?;
+    let stored = state.services.store.find_api_key(&hash).await?;
     let stored = stored.ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown API key"))?;
-    Ok(Permissions::from_names(&stored.permissions))
+    Ok(Caller { permissions: Permissions::from_names(&stored.permissions), key: hash.into(), name: stored.name.into() })
 }
 
 /// The one authorisation layer, with the permission a group of routes needs as its state:
@@ -77,21 +93,21 @@ pub async fn authorise(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let permissions = match bearer(request.headers()) {
+    let caller = match bearer(request.headers()) {
         Some(token) => {
             let client = crate::guesses::client_of(&request);
             let attempt = match state.guesses.check(client) {
                 Ok(attempt) => attempt,
                 Err(too_many) => return Ok(crate::guesses::refused(too_many)),
             };
-            let permissions = key_permissions(&state, token).await;
-            state.guesses.settle(attempt, matches!(&permissions, Err(e) if e.status == StatusCode::UNAUTHORIZED));
-            permissions?
+            let caller = key_caller(&state, token).await;
+            state.guesses.settle(attempt, matches!(&caller, Err(e) if e.status == StatusCode::UNAUTHORIZED));
+            caller?
         }
         None => match sessions::token(request.headers()) {
             Some(token) => {
                 sessions::refuse_cross_site(request.method(), request.headers())?;
-                sessions::permissions(&state, token).await?
+                sessions::caller(&state, token).await?
             }
             None => {
                 return Err(ApiError::new(
@@ -101,9 +117,9 @@ pub async fn authorise(
             }
         },
     };
-    if !permissions.holds(permission) {
+    if !caller.holds(permission) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, format!("this API key lacks the {permission} permission")));
     }
-    request.extensions_mut().insert(Caller { permissions });
+    request.extensions_mut().insert(caller);
     Ok(next.run(request).await)
 }

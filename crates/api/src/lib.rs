@@ -23,6 +23,7 @@ mod run_view;
 mod runs;
 mod serve;
 mod sessions;
+mod slots;
 mod state;
 mod templates;
 mod test_runs;
@@ -116,55 +117,83 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// `routes` behind `permission`, which each of their operations names in the description
+/// (`x-permission`): what a client, and the authorisation tests, read.
+fn behind(mut routes: OpenApiRouter<AppState>, permission: Permission) -> OpenApiRouter<AppState> {
+    for item in routes.get_openapi_mut().paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let extension = [("x-permission", serde_json::json!(permission.to_string()))];
+            operation.extensions.get_or_insert_default().merge(extension.into_iter().collect());
+        }
+    }
+    routes.route_layer(from_fn_with_state(permission, auth::authorise))
+}
+
 /// The routes, each behind the permission it needs, and the OpenAPI description they make.
 /// Their layers find the state in the request's extensions, so that the description is made
 /// without a server.
 fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let requires = |permission: Permission| from_fn_with_state(permission, auth::authorise);
-    let read_alerts = OpenApiRouter::new()
-        .routes(routes!(alerts::list))
-        .routes(routes!(alerts::get))
-        .routes(routes!(alerts::comments))
-        .route_layer(requires(Permission::ReadAlerts));
-    let write_alerts = OpenApiRouter::new()
-        .routes(routes!(alerts::create))
-        .routes(routes!(alerts::update))
-        .routes(routes!(alerts::comment))
-        .route_layer(requires(Permission::WriteAlerts));
-    let symphony = OpenApiRouter::new()
-        .routes(routes!(playbooks::list, playbooks::create))
-        .routes(routes!(playbooks::get, playbooks::update, playbooks::delete))
-        .routes(routes!(playbooks::versions))
-        .routes(routes!(playbooks::version))
-        .routes(routes!(playbooks::validate_draft))
-        .routes(routes!(test_runs::test))
-        .routes(routes!(templates::render))
-        .routes(routes!(playbooks::activate))
-        .routes(routes!(playbooks::deactivate))
-        .routes(routes!(playbooks::run))
-        .routes(routes!(configurations::list, configurations::create))
-        .routes(routes!(configurations::get, configurations::update, configurations::delete))
-        .routes(routes!(runs::list))
-        .routes(routes!(runs::counts))
-        .routes(routes!(run_events::events))
-        .routes(routes!(runs::get))
-        .routes(routes!(runs::cancel))
-        .routes(routes!(runs::rerun))
-        .routes(routes!(run_view::output))
-        .routes(routes!(run_view::node))
-        .routes(routes!(modules::list))
-        .routes(routes!(modules::logo))
-        .route_layer(requires(Permission::Symphony));
-    let read_intakes = OpenApiRouter::new()
-        .routes(routes!(intakes::list))
-        .routes(routes!(intakes::get))
-        .routes(routes!(intakes::events))
-        .routes(routes!(assets::list))
-        .route_layer(requires(Permission::ReadIntakes));
-    let write_intakes = OpenApiRouter::new()
-        .routes(routes!(intakes::create))
-        .routes(routes!(intakes::delete))
-        .route_layer(requires(Permission::WriteIntakes));
+    let read_alerts = behind(
+        OpenApiRouter::new()
+            .routes(routes!(alerts::list))
+            .routes(routes!(alerts::get))
+            .routes(routes!(alerts::comments)),
+        Permission::ReadAlerts,
+    );
+    let write_alerts = behind(
+        OpenApiRouter::new()
+            .routes(routes!(alerts::create))
+            .routes(routes!(alerts::update))
+            .routes(routes!(alerts::comment)),
+        Permission::WriteAlerts,
+    );
+    let symphony = behind(
+        OpenApiRouter::new()
+            .routes(routes!(playbooks::list, playbooks::create))
+            .routes(routes!(playbooks::get, playbooks::update, playbooks::delete))
+            .routes(routes!(playbooks::versions))
+            .routes(routes!(playbooks::version))
+            .routes(routes!(playbooks::validate_draft))
+            .routes(routes!(test_runs::test))
+            .routes(routes!(templates::render))
+            .routes(routes!(playbooks::activate))
+            .routes(routes!(playbooks::deactivate))
+            .routes(routes!(playbooks::run))
+            .routes(routes!(configurations::list, configurations::create))
+            .routes(routes!(configurations::get, configurations::update, configurations::delete))
+            .routes(routes!(runs::list))
+            .routes(routes!(runs::counts))
+            .routes(routes!(run_events::events))
+            .routes(routes!(runs::get))
+            .routes(routes!(runs::cancel))
+            .routes(routes!(runs::rerun))
+            .routes(routes!(run_view::output))
+            .routes(routes!(run_view::node))
+            .routes(routes!(modules::list))
+            .routes(routes!(modules::logo)),
+        Permission::Symphony,
+    );
+    let read_intakes = behind(
+        OpenApiRouter::new()
+            .routes(routes!(intakes::list))
+            .routes(routes!(intakes::get))
+            .routes(routes!(intakes::events))
+            .routes(routes!(assets::list)),
+        Permission::ReadIntakes,
+    );
+    let write_intakes = behind(
+        OpenApiRouter::new().routes(routes!(intakes::create)).routes(routes!(intakes::delete)),
+        Permission::WriteIntakes,
+    );
     // Authenticated by the intake key, before the body is read; a connector's chunks are
     // larger than API requests.
     let intake_http = OpenApiRouter::new()
@@ -182,14 +211,16 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sessions::login))
         .routes(routes!(sessions::logout))
         .routes(routes!(sessions::current));
-    let imports = OpenApiRouter::new()
-        .routes(routes!(module_imports::create, module_imports::list))
-        .routes(routes!(module_imports::get))
-        .route_layer(requires(Permission::InstallModules));
-    let keys = OpenApiRouter::new()
-        .routes(routes!(api_keys::list, api_keys::create))
-        .routes(routes!(api_keys::delete))
-        .route_layer(requires(Permission::ApiKeys));
+    let imports = behind(
+        OpenApiRouter::new()
+            .routes(routes!(module_imports::create, module_imports::list))
+            .routes(routes!(module_imports::get)),
+        Permission::InstallModules,
+    );
+    let keys = behind(
+        OpenApiRouter::new().routes(routes!(api_keys::list, api_keys::create)).routes(routes!(api_keys::delete)),
+        Permission::ApiKeys,
+    );
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(keys)
         .merge(sessions)

@@ -1,6 +1,6 @@
 //! `GET /api/v1/symphony/runs/{uuid}/events`: a run's view as server-sent events, sent again each
 //! time the run moves, until it ends. A connection lasts at most a minute (browsers reconnect by
-//! themselves); at most 64 are open at once.
+//! themselves); at most 64 are open at once, 16 per key.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -46,6 +46,7 @@ struct Watch {
     seen: Mark,
     started: Instant,
     _permit: OwnedSemaphorePermit,
+    _share: crate::slots::KeySlot,
 }
 
 /// The run's view now, then again each time it changes, as `run` events; the stream ends once
@@ -56,6 +57,7 @@ pub async fn events(
     Extension(caller): Extension<Caller>,
     Path(uuid): Path<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let share = state.shares.run_streams.take(&caller.key)?;
     let permit = state.run_streams.0.clone().try_acquire_owned().map_err(|_| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -65,7 +67,8 @@ pub async fn events(
     let record = state.services.store.get_run(&uuid).await?.ok_or_else(|| ApiError::not_found("run", &uuid))?;
     let seen = (record.status.to_string(), record.journal_len);
     let first = detailed(&state, &caller, &uuid).await?;
-    let watch = Watch { state, caller, uuid, next: Some(first), seen, started: Instant::now(), _permit: permit };
+    let watch =
+        Watch { state, caller, uuid, next: Some(first), seen, started: Instant::now(), _permit: permit, _share: share };
     Ok(Sse::new(futures::stream::unfold(watch, next_event)).keep_alive(KeepAlive::default()))
 }
 

@@ -115,9 +115,16 @@ pub fn token(headers: &HeaderMap) -> Option<&str> {
         .filter(|token| !token.is_empty())
 }
 
-/// What the session of `token` holds: its key's permissions, while both exist.
-pub async fn permissions(state: &AppState, token: &str) -> ApiResult<Permissions> {
-    open(state, token).await.map(|(_, permissions)| permissions)
+/// The caller the session of `token` makes: its key, while both exist.
+pub async fn caller(state: &AppState, token: &str) -> ApiResult<crate::auth::Caller> {
+    let (session, permissions) = open(state, token).await?;
+    let name: std::sync::Arc<str> = match state.keys.permissions_by_hash(&session.key_hash) {
+        Some(_) => crate::auth::ADMIN.into(),
+        None => {
+            state.services.store.find_api_key(&session.key_hash).await?.map_or_else(|| "".into(), |k| k.name.into())
+        }
+    };
+    Ok(crate::auth::Caller { permissions, key: session.key_hash.into(), name })
 }
 
 async fn open(state: &AppState, token: &str) -> ApiResult<(SessionRecord, Permissions)> {

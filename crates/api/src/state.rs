@@ -33,6 +33,8 @@ pub struct Shared {
     pub bodies: Bodies,
     /// The run streams open (server-sent events).
     pub run_streams: crate::run_events::RunStreams,
+    /// Each key's share of test runs and run streams.
+    pub shares: crate::slots::Shares,
     /// Unknown API keys per client address and overall: past their limits, 429.
     pub guesses: crate::guesses::Guesses,
 }

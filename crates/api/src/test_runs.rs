@@ -71,7 +71,7 @@ impl TestRunView {
 }
 
 /// Runs a draft now and answers what each block did. Actions that are not mocked are called
-/// for real. Nothing is stored; at most 4 test runs go on at once (429), each for at most 60
+/// for real. Nothing is stored; at most 4 test runs go on at once, 2 per key (429), each for at most 60
 /// seconds (then cancelled). A draft that cannot run is answered with its problems and runs
 /// nothing.
 #[utoipa::path(operation_id = "test_playbook", post, path = "/api/v1/symphony/playbooks/test", tag = "playbooks", request_body = TestRunBody, responses((status = 200, body = TestRunView), crate::error::Refused))]
@@ -82,6 +82,8 @@ pub async fn test(
 ) -> ApiResult<Json<TestRunView>> {
     let mut playbook = body.playbook;
     crate::playbook_access::require(&state, &caller, &playbook, "$.playbook").await?;
+    // Held until the test run is answered: a key's share of the test runs going on.
+    let _share = state.shares.test_runs.take(&caller.key)?;
     let mut problems = mock_problems(&playbook, &body.mocks);
     if let Some(last) = &body.stop_after {
         match playbook.nodes.contains_key(last) {

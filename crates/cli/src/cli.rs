@@ -226,6 +226,14 @@ pub struct ServeArgs {
     /// DIR/secret.key is used (made on first start, mode 0600): back it up with the database.
     #[arg(long, env = "RIPOSTE_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// Networks the built-in modules (Request URL, Get Alert) may connect to, and only those
+    /// (addresses or CIDR networks, comma-separated). Any network when not given.
+    #[arg(long, env = "RIPOSTE_OUTBOUND_ALLOW", value_delimiter = ',')]
+    pub outbound_allow: Vec<String>,
+    /// Networks the built-in modules may not connect to, beside the cloud metadata services
+    /// (169.254.169.254, 169.254.170.2, fd00:ec2::254, 100.100.100.200), always denied.
+    #[arg(long, env = "RIPOSTE_OUTBOUND_DENY", value_delimiter = ',')]
+    pub outbound_deny: Vec<String>,
     /// Connections open at once; more wait until one closes.
     #[arg(long, env = "RIPOSTE_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,

@@ -24,6 +24,8 @@ struct ServeFile {
     warm_idle: Option<u64>,
     module_python: Option<String>,
     module_python_env: Option<PathBuf>,
+    outbound_allow: Option<Vec<String>>,
+    outbound_deny: Option<Vec<String>>,
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     key_failures_per_address: Option<u32>,
@@ -77,6 +79,12 @@ pub fn apply_file(args: &mut ServeArgs, matches: &ArgMatches) -> anyhow::Result<
     }
     if let Some(v) = file.module_python_env.filter(|_| unset("module_python_env")) {
         args.module_python_env = Some(v);
+    }
+    if let Some(v) = file.outbound_allow.filter(|_| unset("outbound_allow")) {
+        args.outbound_allow = v;
+    }
+    if let Some(v) = file.outbound_deny.filter(|_| unset("outbound_deny")) {
+        args.outbound_deny = v;
     }
     if let Some(v) = file.max_connections.filter(|_| unset("max_connections")) {
         args.max_connections = v;

@@ -14,6 +14,7 @@ use crate::server::{Server, ServerOptions, wait_for_signal};
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let runtime = crate::memory::runtime()?;
     runtime.block_on(async {
+        let outbound = outbound(&args)?;
         let server = Server::start(ServerOptions {
             data_dir: args.data_dir.clone(),
             listen: args.listen,
@@ -40,6 +41,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 memory: args.body_memory.saturating_mul(1024 * 1024),
             },
             module_python: PythonOptions { python: args.module_python.clone(), env: args.module_python_env.clone() },
+            database_pages: Default::default(),
+            outbound,
         })
         .await?;
         if server.new_admin_key {
@@ -51,4 +54,15 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         server.stop().await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The outbound policy the flags give: the cloud metadata services denied, and what they add.
+fn outbound(args: &ServeArgs) -> anyhow::Result<riposte_modules::Destinations> {
+    let mut destinations = riposte_modules::Destinations::default();
+    destinations.allow = riposte_modules::Destinations::networks(&args.outbound_allow)
+        .map_err(|e| anyhow::anyhow!("--outbound-allow: {e}"))?;
+    let deny = riposte_modules::Destinations::networks(&args.outbound_deny)
+        .map_err(|e| anyhow::anyhow!("--outbound-deny: {e}"))?;
+    destinations.deny.extend(deny);
+    Ok(destinations)
 }

@@ -13,7 +13,7 @@ use riposte_model::Permissions;
 use riposte_modules::HttpClients;
 use riposte_services::{RetentionPolicy, Sealer, Services, StoreAlerts, StoredConfigurations};
 use riposte_store::Store;
-use riposte_store_sqlite::SqliteStore;
+use riposte_store_sqlite::{PageLimit, SqliteStore};
 use riposte_worker::{
     ConfigurationSource, Configurations, DurableRunner, Executor, Registry, RunLimits, RunService, WorkerMetrics,
 };
@@ -41,6 +41,10 @@ pub struct ServerOptions {
     pub retention: RetentionPolicy,
     /// How modules imported through the API get their Python environment.
     pub module_python: PythonOptions,
+    /// Where the built-in modules may connect.
+    pub outbound: riposte_modules::Destinations,
+    /// The most pages the database may grow to (none by default): what tests fill it with.
+    pub database_pages: PageLimit,
 }
 
 impl ServerOptions {
@@ -59,6 +63,8 @@ impl ServerOptions {
             bodies: BodyLimits::default(),
             retention: RetentionPolicy::default(),
             module_python: PythonOptions { python: "python3".into(), env: None },
+            database_pages: PageLimit::default(),
+            outbound: riposte_modules::Destinations::default(),
         }
     }
 }
@@ -84,8 +90,10 @@ impl Server {
         // Module processes start in their own folders: every path handed to them is absolute.
         let dir = &dir.canonicalize().with_context(|| format!("cannot resolve {}", dir.display()))?;
         let (admin_key, new_admin_key) = admin_key(dir)?;
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(&dir.join("riposte.db")).context("cannot open the database")?);
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open_with_limit(&dir.join("riposte.db"), options.database_pages.clone())
+                .context("cannot open the database")?,
+        );
         let listener = tokio::net::TcpListener::bind(&options.listen)
             .await
             .with_context(|| format!("cannot listen on {}", options.listen))?;
@@ -96,7 +104,8 @@ impl Server {
 
         // The built-in Sekoia.io module's default configuration (no base_url) reads this server's
         // alerts directly.
-        let clients = HttpClients::new().context("cannot set up the HTTP client")?;
+        let clients =
+            HttpClients::with_destinations(options.outbound.clone()).context("cannot set up the HTTP client")?;
         let local_alerts = Arc::new(StoreAlerts(store.clone()));
         let host = Arc::new(
             Host::new(Arc::new(Callbacks::default()), callback_base(address))
@@ -138,6 +147,7 @@ impl Server {
             metrics,
             bodies: Bodies::new(options.bodies),
             run_streams: Default::default(),
+            shares: Default::default(),
             guesses: riposte_api::Guesses::new(options.connections.key_failures_per_address),
         });
         let http = tokio::spawn(riposte_api::serve(

@@ -2,11 +2,13 @@
 //! counterpart, so that playbooks exported from Sekoia run unchanged.
 
 mod client;
+pub mod destinations;
 pub mod http;
 pub mod scheduler;
 pub mod sekoiaio;
 
 pub use client::HttpClients;
+pub use destinations::Destinations;
 use std::sync::Arc;
 
 use riposte_sdk::Module;

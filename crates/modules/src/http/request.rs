@@ -144,6 +144,7 @@ impl Action for RequestUrl {
         ctx.info(format!("Request URL module started. Target URL: {}", args.url));
         let url = reqwest::Url::parse(&args.url)
             .map_err(|e| ActionError::fatal(format!("invalid url `{}`: {e}", args.url)))?;
+        self.clients.check(&url).map_err(ActionError::fatal)?;
         let client = self.clients.get(args.verify_ssl);
         let started = Instant::now();
         let key = ctx.idempotency_key().to_string();

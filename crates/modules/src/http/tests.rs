@@ -182,3 +182,39 @@ fn manifest_keeps_sekoia_identifiers() {
     assert_eq!(action.arguments["properties"]["json"]["type"], json!(["object", "null"]));
     assert_eq!(action.arguments["properties"]["params"]["type"], json!(["object", "string", "null"]));
 }
+
+#[tokio::test]
+async fn the_outbound_policy_refuses_metadata_services_and_what_it_denies() {
+    let outcome = request(json!({"url": "http://169.254.169.254/latest/meta-data/", "method": "get"})).await;
+    let error = outcome.error.unwrap();
+    assert_eq!(error.kind, FailureKind::Fatal);
+    assert!(error.message.contains("169.254.169.254 is in 169.254.169.254/32, which the outbound policy denies"));
+
+    let base = serve().await;
+    let port = base.rsplit(':').next().unwrap();
+    let deny = crate::Destinations::networks(&["127.0.0.0/8".into(), "::1/128".into()]).unwrap();
+    let denying = HttpClients::with_destinations(crate::Destinations { deny, ..Default::default() }).unwrap();
+    for url in [format!("{base}/echo"), format!("http://localhost:{port}/echo")] {
+        let ctx = ActionContext::new(json!({}), "run-1:2");
+        let outcome = RequestUrl::new(denying.clone()).call(ctx, json!({"url": url, "method": "get"})).await;
+        let message = outcome.error.map(|e| e.message).unwrap_or_default();
+        assert!(message.contains("which the outbound policy denies"), "{url}: {message}");
+    }
+
+    // Allowed to reach the first server, but not where it redirects.
+    let allow = crate::Destinations::networks(&["127.0.0.1".into()]).unwrap();
+    let deny = crate::Destinations::networks(&["169.254.169.254".into()]).unwrap();
+    let allowing = HttpClients::with_destinations(crate::Destinations { allow, deny }).unwrap();
+    let ctx = ActionContext::new(json!({}), "run-1:2");
+    let outcome =
+        RequestUrl::new(allowing.clone()).call(ctx, json!({"url": format!("{base}/echo"), "method": "get"})).await;
+    assert!(outcome.error.is_none(), "{outcome:?}");
+    let app =
+        Router::new().route("/", any(|| async { axum::response::Redirect::temporary("http://169.254.169.254/") }));
+    let redirecting = riposte_testkit::serve(app).await;
+    let ctx = ActionContext::new(json!({}), "run-1:2");
+    let outcome =
+        RequestUrl::new(allowing).call(ctx, json!({"url": format!("http://{redirecting}/"), "method": "get"})).await;
+    let message = outcome.error.map(|e| e.message).unwrap_or_default();
+    assert!(message.contains("outbound policy denies"), "{message}");
+}

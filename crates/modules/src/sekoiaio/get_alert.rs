@@ -62,6 +62,7 @@ impl Action for GetAlert {
         let api_key =
             config.api_key.as_deref().ok_or_else(|| ActionError::fatal("the module configuration has no api_key"))?;
         let url = api_url(base_url, &format!("api/v1/sic/alerts/{}", args.uuid))?;
+        self.clients.check(&url).map_err(ActionError::fatal)?;
         let mut query: Vec<(&str, String)> = Vec::new();
         if let Some(stix) = args.stix {
             query.push(("stix", stix.to_string()));
@@ -105,15 +106,16 @@ fn api_url(base_url: &str, path: &str) -> Result<reqwest::Url, ActionError> {
     reqwest::Url::parse(&joined).map_err(|e| ActionError::fatal(format!("invalid base_url `{base_url}`: {e}")))
 }
 
+/// The start of an error body, marked where it is cut: the scrubber then takes out even one
+/// character of a secret the cut left.
 fn abbreviate(text: &str) -> String {
-    text.chars().take(300).collect()
+    riposte_sdk::abbreviate(text, 300)
 }
 
 /// An alert is named by its UUID or its short id: anything else is refused before it can reach a
 /// URL, where `../` or `?` would lead the stored key to another path of the host.
 fn alert_id(id: &str) -> Result<(), ActionError> {
-    let well_formed =
-        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let well_formed = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if well_formed {
         return Ok(());
     }
