@@ -54,21 +54,35 @@ fn link(run_uuid: &str, reference: &OutputRef) -> Value {
     })
 }
 
-/// Empties the nodes past the view's budget, in order, and marks them `truncated`.
-pub(crate) fn fit(nodes: &mut [(String, NodeView)]) {
+/// Empties the nodes past the view's budget, in order, and marks them `truncated`; past it,
+/// the iterations of loops are left out altogether (a 100,000-item foreach would otherwise take
+/// tens of megabytes of statuses alone). Returns how many were left out.
+pub(crate) fn fit(nodes: &mut Vec<(String, NodeView)>) -> u64 {
     let mut left = VIEW_BYTES;
-    for (_, node) in nodes {
-        let weight = json_len(&node.arguments) + json_len(&node.results) + json_len(&node.logs);
+    let mut omitted = 0;
+    nodes.retain_mut(|(key, node)| {
+        // The key and its quotes and separators count too.
+        let weight = json_len(&*node) + key.len() + 4;
         if weight <= left {
             left -= weight;
-            continue;
+            return true;
         }
-        left = 0;
         node.arguments = None;
         node.results = None;
         node.logs = Vec::new();
         node.truncated = true;
-    }
+        let status_only = json_len(&*node) + key.len() + 4;
+        if status_only <= left {
+            left -= status_only;
+            return true;
+        }
+        left = 0;
+        // A playbook's own nodes stay (their number is bounded by the playbook's size).
+        let iteration = key.ends_with(']');
+        omitted += u64::from(iteration);
+        !iteration
+    });
+    omitted
 }
 
 /// The length of `value` as JSON, counted without writing it out.
@@ -139,9 +153,27 @@ mod tests {
     fn nodes_past_the_budget_are_left_out_and_marked() {
         let big = Value::String("x".repeat(VIEW_BYTES / 3));
         let mut nodes: Vec<_> = (0..5).map(|_| node(big.clone())).collect();
-        fit(&mut nodes);
+        assert_eq!(fit(&mut nodes), 0);
         let kept: Vec<bool> = nodes.iter().map(|(_, n)| n.truncated).collect();
         assert_eq!(kept, [false, false, true, true, true]);
         assert!(nodes[2].1.results.is_none());
+    }
+
+    #[test]
+    fn iterations_past_the_budget_are_left_out_and_counted() {
+        let mut nodes: Vec<(String, NodeView)> = (0..100_000)
+            .map(|i| {
+                let (_, mut view) = node(Value::String("r".repeat(100)));
+                view.name = "Request URL".into();
+                (format!("2[{i}]"), view)
+            })
+            .collect();
+        nodes.push(node(json!(1)));
+        let omitted = fit(&mut nodes);
+        assert!(omitted > 0 && omitted < 100_000, "{omitted}");
+        assert_eq!(nodes.len() as u64 + omitted, 100_001);
+        assert_eq!(nodes.last().unwrap().0, "1", "the playbook's own nodes stay");
+        let shown: std::collections::BTreeMap<_, _> = nodes.into_iter().collect();
+        assert!(json_len(&shown) <= VIEW_BYTES + 1024, "{}", json_len(&shown));
     }
 }

@@ -79,6 +79,10 @@ pub struct RunView {
     /// Node id (with `[i]` per enclosing loop iteration) -> what that node did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nodes: Option<BTreeMap<String, NodeView>>,
+    /// Iterations of loops left out of `nodes`, past the view's size: each is still read by
+    /// `GET .../runs/{uuid}/nodes/{node}[i]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub omitted_iterations: Option<u64>,
     /// Present when the run's data (event, arguments, results, logs, errors) is withheld from
     /// this key, saying why: the run's playbook reads the server's alerts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,10 +136,11 @@ pub(crate) fn node_key(node: &NodeReport) -> String {
 }
 
 pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
+    let mut omitted = 0;
     let nodes = detailed.then(|| {
         let mut nodes: Vec<(String, NodeView)> =
             run.nodes.into_iter().map(|n| (node_key(&n), NodeView::from(n))).collect();
-        crate::run_view::fit(&mut nodes);
+        omitted = crate::run_view::fit(&mut nodes);
         nodes.into_iter().collect()
     });
     RunView {
@@ -152,6 +157,7 @@ pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
         trigger_node: run.trigger_node,
         event: detailed.then_some(run.trigger_event),
         nodes,
+        omitted_iterations: (omitted > 0).then_some(omitted),
         withheld: None,
     }
 }

@@ -50,6 +50,9 @@ pub struct TestRunView {
     pub duration_ms: Option<i64>,
     /// Node id (with `[i]` per enclosing loop iteration) -> what that node did.
     pub nodes: BTreeMap<String, NodeView>,
+    /// Iterations of loops left out of `nodes`, past the view's size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub omitted_iterations: Option<u64>,
     /// The nodes that answered the results given in `mocks`.
     pub mocked: Vec<String>,
     /// Why the draft could not run, each with its path in the request (`$.playbook...`,
@@ -64,6 +67,7 @@ impl TestRunView {
             status: "invalid".into(),
             duration_ms: None,
             nodes: BTreeMap::new(),
+            omitted_iterations: None,
             mocked: Vec::new(),
             problems,
         }
@@ -114,8 +118,9 @@ pub async fn test(
     let report = state.services.test_run(&plan, trigger, Value::Object(body.event), mocks).await?;
     let mut nodes: Vec<(String, NodeView)> =
         report.nodes.into_iter().map(|n| (node_key(&n), NodeView::from(n))).collect();
-    crate::run_view::fit(&mut nodes);
+    let omitted = crate::run_view::fit(&mut nodes);
     Ok(Json(TestRunView {
+        omitted_iterations: (omitted > 0).then_some(omitted),
         status: report.status.to_string(),
         duration_ms: report.ended_at_ms.map(|end| end - report.started_at_ms),
         nodes: nodes.into_iter().collect(),
