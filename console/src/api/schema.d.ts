@@ -45,7 +45,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Opens a session for an API key; the answer sets the session cookie. */
+        /**
+         * Opens a session for an API key; the answer sets the session cookie.
+         * @description Unknown keys are limited per client address and overall, counted with unknown bearer keys:
+         *     past the limit, 429 with `Retry-After`.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -420,7 +424,7 @@ export interface paths {
         put?: never;
         /**
          * Runs a draft now and answers what each block did. Actions that are not mocked are called
-         *     for real. Nothing is stored; at most 4 test runs go on at once (429), each for at most 60
+         *     for real. Nothing is stored; at most 4 test runs go on at once, 2 per key (429), each for at most 60
          *     seconds (then cancelled). A draft that cannot run is answered with its problems and runs
          *     nothing.
          */
@@ -546,7 +550,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One saved version of a playbook, as it was saved: what a run pinned to that version ran. */
+        /**
+         * One saved version of a playbook, as it was saved: what a run pinned to that version ran. A
+         *     deleted playbook has none (its runs still show what they ran).
+         */
         get: operations["get_playbook_version"];
         put?: never;
         post?: never;
@@ -739,6 +746,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description How the API shows what an account validator said (`riposte_store::AccountCheckRecord`). */
+        AccountCheck: {
+            /** @description Whether the validator accepted the configuration. */
+            success: boolean;
+            /**
+             * @description Why it refused it (its error, else the latest warning or error it logged), secrets taken
+             *     out.
+             */
+            error?: string | null;
+            /**
+             * Format: int64
+             * @description When it was checked, epoch milliseconds.
+             */
+            checked_at: number;
+        };
         AlertPatch: {
             /** @description A status name (`Ongoing`, `Closed`, ...) or UUID. */
             status?: string | null;
@@ -758,7 +780,7 @@ export interface components {
         Batch: {
             /** @description Or the `X-SEKOIAIO-INTAKE-KEY` header. In a body over 64 KiB, it must come first. */
             intake_key?: string | null;
-            /** @description Each event as a string, usually JSON. */
+            /** @description Each event as a string, usually JSON; at most 100,000 events. */
             jsons: string[];
         };
         ConfigurationUpdate: {
@@ -775,11 +797,7 @@ export interface components {
             value: unknown;
             /** @description Secret fields that hold a value. */
             secrets: string[];
-            /**
-             * @description What the module's account validator said of the configuration just made or changed,
-             *     when the module has one: `{"success": bool, "error"?}`.
-             */
-            account_check?: Record<string, never> | null;
+            account_check?: components["schemas"]["AccountCheck"] | null;
             /** Format: int64 */
             created_at: number;
             /** Format: int64 */
@@ -896,6 +914,10 @@ export interface components {
         };
         NewComment: {
             content: string;
+            /**
+             * @description Accepted as Sekoia's API accepts it, not used: a comment's author is the API key (its
+             *     name) that posts it, or the key of the console's session.
+             */
             author?: string | null;
         };
         NewConfiguration: {
@@ -1211,6 +1233,11 @@ export interface components {
             nodes?: {
                 [key: string]: components["schemas"]["NodeView"];
             } | null;
+            /**
+             * @description Present when the run's data (event, arguments, results, logs, errors) is withheld from
+             *     this key, saying why: the run's playbook reads the server's alerts.
+             */
+            withheld?: string | null;
         };
         SessionView: {
             /** @description What the session's key holds. */
@@ -1473,6 +1500,17 @@ export interface operations {
                     "application/json": components["schemas"]["SessionView"];
                 };
             };
+            /** @description Too many unknown keys from this address (or from all, and this address sent one lately) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Bad input, missing permission, unknown id */
             "4XX": {
                 headers: {
@@ -1564,6 +1602,15 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description The body is over 12 MiB or the event over 250,000 characters */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Unknown intake key, bad event */
             "4XX": {
                 headers: {
@@ -1598,6 +1645,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description The body is over 12 MiB, the batch over 100,000 events or an event over 250,000 characters */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description Unknown intake key, bad event */
@@ -2205,6 +2261,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The alert as it now is, to a key that may read alerts */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2212,6 +2269,13 @@ export interface operations {
                 content: {
                     "application/json": Record<string, never>;
                 };
+            };
+            /** @description Changed, to a key that may not read alerts: a write reveals nothing it may not read */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input, missing permission, unknown id */
             "4XX": {

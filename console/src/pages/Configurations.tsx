@@ -67,6 +67,7 @@ export function Configurations({ canEdit }: { canEdit: boolean }) {
               <th scope="col">Name</th>
               <th scope="col">Module</th>
               <th scope="col">Secrets stored</th>
+              <th scope="col">Account check</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -76,6 +77,9 @@ export function Configurations({ canEdit }: { canEdit: boolean }) {
                 <th scope="row">{c.name}</th>
                 <td>{catalogue.module(c.module_uuid)?.name ?? c.module_uuid}</td>
                 <td>{c.secrets.length === 0 ? "none" : c.secrets.join(", ")}</td>
+                <td>
+                  <AccountCheck check={c.account_check} />
+                </td>
                 <td className="row">
                   {canEdit && (
                     <>
@@ -95,6 +99,13 @@ export function Configurations({ canEdit }: { canEdit: boolean }) {
       )}
     </section>
   );
+}
+
+/// What the module's account validator said when the configuration was made or last changed.
+function AccountCheck({ check }: { check: Configuration["account_check"] }) {
+  if (!check) return <span className="muted">not checked</span>;
+  if (check.success) return <span>accepted</span>;
+  return <span className="error">refused: {check.error ?? "no reason given"}</span>;
 }
 
 type FormProps = { modules: ModuleManifest[]; existing: Configuration | null; onDone: () => void };

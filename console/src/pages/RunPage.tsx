@@ -21,19 +21,24 @@ export function RunPage({ uuid, canEdit }: { uuid: string; canEdit: boolean }) {
   const [round, setRound] = useState(0);
   const run = useRun(uuid, round);
   const [pinned, setPinned] = useState<PlaybookJson | null>(null);
+  // The playbook was deleted: its versions are no longer served, the run's account still is.
+  const [gone, setGone] = useState(false);
   const [current, setCurrent] = useState<{ version: number; name: string } | null>(null);
   useEffect(() => {
     if (!run) return;
     const path = { uuid: run.playbook_uuid, version: run.playbook_version };
-    void api.GET("/api/v1/symphony/playbooks/{uuid}/versions/{version}", { params: { path } }).then(({ data }) => {
-      if (data) setPinned(withPositions(data.playbook as PlaybookJson));
-    });
+    void api
+      .GET("/api/v1/symphony/playbooks/{uuid}/versions/{version}", { params: { path } })
+      .then(({ data, response }) => {
+        if (data) setPinned(withPositions(data.playbook as PlaybookJson));
+        setGone(!data && response.status === 404);
+      });
     void api.GET("/api/v1/symphony/playbooks/{uuid}", { params: { path: { uuid: run.playbook_uuid } } }).then(({ data }) => {
       if (data) setCurrent({ version: data.version, name: data.name });
     });
   }, [run?.playbook_uuid, run?.playbook_version]);
 
-  if (!run || !catalogue || !pinned) return <p>Loading…</p>;
+  if (!run || !catalogue || (!pinned && !gone)) return <p>Loading…</p>;
 
   const rerun = async (mode: "all" | "failed") => {
     const { data, error } = await api.POST("/api/v1/symphony/runs/{uuid}/rerun", {
@@ -77,8 +82,46 @@ export function RunPage({ uuid, canEdit }: { uuid: string; canEdit: boolean }) {
           {message}
         </p>
       )}
-      <p className="muted">Select a block to see what it did in this run.</p>
-      <Editor playbook={pinned} catalogue={catalogue} problems={[]} run={(run.nodes ?? {}) as Record<string, NodeRun>} />
+      {pinned ? (
+        <>
+          <p className="muted">Select a block to see what it did in this run.</p>
+          <Editor
+            playbook={pinned}
+            catalogue={catalogue}
+            problems={[]}
+            run={(run.nodes ?? {}) as Record<string, NodeRun>}
+          />
+        </>
+      ) : (
+        <DeletedPlaybookRun nodes={(run.nodes ?? {}) as Record<string, NodeRun & { name?: string }>} />
+      )}
     </section>
+  );
+}
+
+/// A run whose playbook was deleted: its blocks as a list, without the graph.
+function DeletedPlaybookRun({ nodes }: { nodes: Record<string, NodeRun & { name?: string }> }) {
+  return (
+    <>
+      <p className="muted">The playbook of this run was deleted: its blocks are listed without the graph.</p>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Block</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(nodes).map(([id, node]) => (
+            <tr key={id}>
+              <th scope="row">{node.name ?? id}</th>
+              <td>
+                <StatusText status={node.status} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use riposte_model::ModuleManifest;
 use riposte_services::redirected_fields;
-use riposte_store::{ModuleConfiguration, Paged};
+use riposte_store::{AccountCheckRecord, ModuleConfiguration, Paged};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -53,13 +53,27 @@ pub struct ConfigurationView {
     pub value: Value,
     /// Secret fields that hold a value.
     pub secrets: Vec<String>,
-    /// What the module's account validator said of the configuration just made or changed,
-    /// when the module has one: `{"success": bool, "error"?}`.
+    /// What the module's account validator said of the configuration when it was made or last
+    /// changed, kept with it; absent when the module has no validator.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub account_check: Option<riposte_host::AccountCheck>,
+    #[schema(value_type = Option<AccountCheckDoc>)]
+    pub account_check: Option<AccountCheckRecord>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// How the API shows what an account validator said (`riposte_store::AccountCheckRecord`).
+#[derive(utoipa::ToSchema)]
+#[schema(as = AccountCheck)]
+#[allow(dead_code)] // describes what the store's record serialises to
+pub(crate) struct AccountCheckDoc {
+    /// Whether the validator accepted the configuration.
+    success: bool,
+    /// Why it refused it (its error, else the latest warning or error it logged), secrets taken
+    /// out.
+    error: Option<String>,
+    /// When it was checked, epoch milliseconds.
+    checked_at: i64,
 }
 
 fn secret_fields(module: &ModuleManifest) -> Vec<String> {
@@ -110,7 +124,7 @@ fn pointer_path(root: &str, pointer: &str) -> String {
 
 fn view(record: ModuleConfiguration, secrets: Vec<String>) -> ConfigurationView {
     ConfigurationView {
-        account_check: None,
+        account_check: record.account_check,
         uuid: record.uuid,
         module_uuid: record.module_uuid,
         name: record.name,
@@ -150,7 +164,7 @@ pub async fn create(
         updated_at: now,
     };
     state.services.store.insert_configuration(&record).await?;
-    Ok((StatusCode::CREATED, Json(ConfigurationView { account_check, ..view(record, split.secret_names) })))
+    Ok((StatusCode::CREATED, Json(view(record, split.secret_names))))
 }
 
 #[utoipa::path(operation_id = "get_module_configuration", get, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 200, body = ConfigurationView), crate::error::Refused))]
@@ -171,6 +185,7 @@ pub async fn list(
     params: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<Paged<ConfigurationView>>> {
     let Query(params) = query(params)?;
+        account_check,
     let mut items = Vec::new();
     for record in state.services.store.list_configurations(params.module_uuid.as_deref()).await? {
         let names = secret_names(&state, &record)?;
@@ -224,7 +239,7 @@ pub async fn update(
     }
     record.updated_at = riposte_worker::now_ms();
     state.services.store.update_configuration(&record).await?;
-    Ok(Json(ConfigurationView { account_check, ..view(record, split.secret_names) }))
+    Ok(Json(view(record, split.secret_names)))
 }
 
 #[utoipa::path(operation_id = "delete_module_configuration", delete, path = "/api/v1/symphony/module-configurations/{uuid}", tag = "module configurations", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
@@ -232,3 +247,4 @@ pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> 
     state.services.store.delete_configuration(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+    record.account_check = account_check;

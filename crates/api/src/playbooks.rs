@@ -8,10 +8,10 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use riposte_engine::{Checked, Diagnostic, check, validate};
 use riposte_host::ComponentStatus;
-use riposte_model::Playbook;
+use riposte_model::{Catalogue, Playbook};
 use riposte_modules::{scheduler, sekoiaio};
 use riposte_services::{Owner, TriggerOf, new_run, triggers_of};
-use riposte_store::{NewPlaybook, Paged, PlaybookRecord};
+use riposte_store::{NewPlaybook, Paged, PlaybookRecord, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -74,7 +74,12 @@ pub struct PlaybookView {
 /// The engine's findings, and the platform's own about triggers, each path named once.
 fn checked(state: &AppState, definition: &Value) -> Checked {
     let Checked { mut problems, warnings } = match serde_json::from_value::<Playbook>(definition.clone()) {
-        Ok(playbook) => check(&playbook, &state.services.registry.catalogue()),
+        Ok(playbook) => {
+            let catalogue = state.services.registry.catalogue();
+            let mut checked = check(&playbook, &catalogue);
+            checked.problems.extend(configuration_problems(&playbook, &catalogue));
+            checked
+        }
         Err(e) => Checked {
             problems: vec![Diagnostic::new("$", format!("stored playbook is unreadable: {e}"))],
             ..Checked::default()
@@ -163,7 +168,10 @@ pub async fn create(
         definition: definition(&playbook)?,
         now: riposte_worker::now_ms(),
     };
-    let record = state.services.store.create_playbook(&new).await?;
+    let record = state.services.store.create_playbook(&new).await.map_err(|e| match e {
+        StoreError::Conflict(message) => ApiError::at(StatusCode::CONFLICT, "$.playbook.uuid", message),
+        other => other.into(),
+    })?;
     Ok((StatusCode::CREATED, Json(view(&state, record))))
 }
 
@@ -219,8 +227,9 @@ pub async fn versions(
     let page = page(params.offset, params.limit)?;
     let record =
         state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
+    // A playbook that took a deleted one's UUID numbers its versions on from the deleted one's.
     let newest = record.version.saturating_sub(i64::try_from(page.offset).unwrap_or(i64::MAX));
-    let oldest = newest.saturating_sub(i64::try_from(page.limit).unwrap_or(i64::MAX)).max(0);
+    let oldest = newest.saturating_sub(i64::try_from(page.limit).unwrap_or(i64::MAX)).max(record.first_version - 1);
     let mut items = Vec::new();
     for version in ((oldest + 1)..=newest).rev() {
         let Some(definition) = state.services.store.get_version(&uuid, version).await? else { continue };
@@ -231,10 +240,12 @@ pub async fn versions(
             current: version == record.version,
         });
     }
-    Ok(Json(Paged { total: u64::try_from(record.version).unwrap_or(0), items }))
+    let total = u64::try_from(record.version - record.first_version + 1).unwrap_or(0);
+    Ok(Json(Paged { total, items }))
 }
 
-/// One saved version of a playbook, as it was saved: what a run pinned to that version ran.
+/// One saved version of a playbook, as it was saved: what a run pinned to that version ran. A
+/// deleted playbook has none (its runs still show what they ran).
 #[utoipa::path(operation_id = "get_playbook_version", get, path = "/api/v1/symphony/playbooks/{uuid}/versions/{version}", tag = "playbooks", params(("uuid" = String, Path), ("version" = i64, Path, minimum = 1)), responses((status = 200, body = PlaybookVersion), crate::error::Refused))]
 pub async fn version(
     State(state): State<AppState>,
@@ -243,12 +254,12 @@ pub async fn version(
     let version: i64 = version.parse().map_err(|_| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("a version is a whole number, not `{version}`"))
     })?;
-    let definition = state
-        .services
-        .store
-        .get_version(&uuid, version)
-        .await?
-        .ok_or_else(|| ApiError::not_found("playbook version", &format!("{uuid} v{version}")))?;
+    let not_found = || ApiError::not_found("playbook version", &format!("{uuid} v{version}"));
+    let record = state.services.store.get_playbook(&uuid).await?.ok_or_else(not_found)?;
+    if !(record.first_version..=record.version).contains(&version) {
+        return Err(not_found());
+    }
+    let definition = state.services.store.get_version(&uuid, version).await?.ok_or_else(not_found)?;
     Ok(Json(PlaybookVersion { uuid, version, playbook: definition }))
 }
 
@@ -288,7 +299,9 @@ pub async fn update(
     playbook_access::require(&state, &caller, &playbook, "$.playbook").await?;
     playbook.uuid = Some(uuid.clone());
     if current.active {
-        let problems = validate(&playbook, &state.services.registry.catalogue());
+        let catalogue = state.services.registry.catalogue();
+        let mut problems = validate(&playbook, &catalogue);
+        problems.extend(configuration_problems(&playbook, &catalogue));
         if !problems.is_empty() {
             return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems)));
         }
@@ -367,6 +380,41 @@ pub(crate) fn manual_trigger(definition: &Value, asked: Option<&str>) -> ApiResu
         },
     };
     Ok(Some(chosen.node_id.clone()))
+}
+
+/// What the engine cannot know about configurations: on a server, a block that names no module
+/// configuration runs with none, so a block of a module whose configuration has required fields
+/// would fail each time it runs. A problem, not a warning: the playbook saves, and it is turned on
+/// once each such block names an account (an imported template is fixed in the editor first).
+fn configuration_problems(playbook: &Playbook, catalogue: &Catalogue) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for (id, node) in &playbook.nodes {
+        let named = node.module_configuration_uuid.as_deref().is_some_and(|uuid| !uuid.trim().is_empty());
+        let Some(module) = node.module_uuid.as_deref().and_then(|uuid| catalogue.module(uuid)) else { continue };
+        let required: Vec<&str> = module
+            .configuration
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|fields| fields.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if named || required.is_empty() {
+            continue;
+        }
+        problems.push(
+            Diagnostic::at_node(
+                id,
+                ".module_configuration_uuid",
+                format!(
+                    "block `{}` needs a configuration of the module {} (it requires {}) and names none: it would fail when it runs",
+                    node.name,
+                    module.name,
+                    required.join(", ")
+                ),
+            )
+            .hint("choose one of the module's configurations for the block, or create one (/api/v1/symphony/module-configurations)"),
+        );
+    }
+    problems
 }
 
 /// What the engine cannot know about platform triggers: a cron expression must parse.

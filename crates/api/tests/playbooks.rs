@@ -315,6 +315,112 @@ async fn a_template_that_builds_huge_values_is_stopped_with_its_reason() {
     assert_eq!(status, StatusCode::OK);
 }
 
+/// Every Community template has a fixed UUID: importing one again after deleting it works, and
+/// the new playbook shows nothing of the deleted one. A deleted playbook's versions are not served.
+#[tokio::test]
+async fn a_deleted_playbook_uuid_can_be_imported_again_without_its_past() {
+    let server = TestApp::start().await;
+    let uuid = "0b0a9a62-5f0c-4b8e-9d57-3c2a35f7a3f1";
+    let mut playbook = playbooks::seed("http://127.0.0.1:1/sink");
+    playbook["uuid"] = json!(uuid);
+    let (status, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook.clone()}))).await;
+    assert_eq!((status, created["uuid"].clone()), (StatusCode::CREATED, json!(uuid)), "{created}");
+    let path = format!("/api/v1/symphony/playbooks/{uuid}");
+    server.call(Method::PUT, &path, Some(json!({"playbook": playbook.clone()}))).await;
+    let (status, run) = server.call(Method::POST, &format!("{path}/run"), Some(json!({"event": {}}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{run}");
+    server.finished_runs(uuid, 1).await;
+
+    let (status, live) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook.clone()}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{live}");
+    assert_eq!(live["errors"][0]["path"], "$.playbook.uuid", "{live}");
+    assert!(!live.to_string().to_lowercase().contains("constraint"), "no raw SQL error: {live}");
+
+    assert_eq!(server.call(Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
+    for gone in ["/versions/1", "/versions/2", "/versions"] {
+        let (status, body) = server.call(Method::GET, &format!("{path}{gone}"), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{gone} of a deleted playbook: {body}");
+    }
+
+    playbook["name"] = json!("Imported again");
+    let (status, again) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!((again["uuid"].clone(), again["version"].clone()), (json!(uuid), json!(3)), "numbered on: {again}");
+    let (_, versions) = server.call(Method::GET, &format!("{path}/versions"), None).await;
+    assert_eq!(versions["total"], 1, "{versions}");
+    assert_eq!(versions["items"].as_array().unwrap().len(), 1, "{versions}");
+    assert_eq!(versions["items"][0]["name"], "Imported again");
+    let (status, _) = server.call(Method::GET, &format!("{path}/versions/1"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the deleted playbook's v1 is not the new one's");
+    assert_eq!(server.call(Method::GET, &format!("{path}/versions/3"), None).await.0, StatusCode::OK);
+    let run_path = format!("/api/v1/symphony/runs/{}", run["uuid"].as_str().unwrap());
+    let (status, _) = server.call(Method::GET, &run_path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the deleted playbook's runs went with it");
+    let (_, runs) = server.call(Method::GET, &format!("/api/v1/symphony/runs?playbook_uuid={uuid}"), None).await;
+    assert_eq!(runs["total"], 0, "{runs}");
+}
+
+const LOOKUP_MODULE: &str = "2f8ad4f8-7740-4ce9-ab1d-9903d79c0739";
+const LOOKUP_ACTION: &str = "5d7a3c1e-1b7e-4b1f-9a39-4a44f1d6c0a2";
+
+/// A module, slug `ipinfo.io` as Sekoia's, whose configuration requires an `api_token`, in the
+/// modules folder of the data directory `data`.
+fn lookup_module_in(data: &std::path::Path) {
+    let dir = data.join("modules/ipinfo.io");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = json!({"uuid": LOOKUP_MODULE, "name": "IPInfo", "slug": "ipinfo.io", "version": "1.2.0",
+        "configuration": {"type": "object", "properties": {"api_token": {"type": "string"}},
+                          "required": ["api_token"], "secrets": ["api_token"]}});
+    let action = json!({"uuid": LOOKUP_ACTION, "name": "Lookup", "docker_parameters": "lookup",
+        "arguments": {"type": "object"}, "results": {"type": "object"}});
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+    std::fs::write(dir.join("action_lookup.json"), action.to_string()).unwrap();
+    std::fs::write(dir.join("riposte-module.json"), r#"{"command": ["sh", "run.sh"]}"#).unwrap();
+}
+
+/// A block of a module that needs a configuration and names none would fail at each run: the
+/// playbook saves with the problem at that block, and turns on once the block names an account.
+#[tokio::test]
+async fn a_block_whose_module_needs_an_account_names_one_before_the_playbook_turns_on() {
+    let server = TestApp::start_with(|options| lookup_module_in(&options.data_dir)).await;
+    let lookup = playbooks::action("Lookup", LOOKUP_MODULE, LOOKUP_ACTION, json!({}));
+    let mut playbook = playbooks::chain("Needs an account", playbooks::manual_trigger(), vec![lookup]);
+    let path = "$.nodes[\"1\"].module_configuration_uuid";
+
+    let (status, checked) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks/validate", Some(json!({"playbook": playbook}))).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    let problem = checked["problems"].as_array().unwrap().iter().find(|p| p["path"] == path).cloned();
+    let problem = problem.unwrap_or_else(|| panic!("the draft's problems name the block: {checked}"));
+    assert_eq!(problem["node"], "1");
+    assert!(problem["message"].as_str().unwrap().contains("api_token"), "{problem}");
+
+    let (status, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook.clone()}))).await;
+    assert_eq!(status, StatusCode::CREATED, "saved all the same: {created}");
+    assert_eq!(created["problems"][0]["path"], path, "{created}");
+    let uuid = created["uuid"].as_str().unwrap();
+    let (status, refused) =
+        server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["path"], "$.playbook.nodes[\"1\"].module_configuration_uuid", "{refused}");
+
+    let account = json!({"module_uuid": LOOKUP_MODULE, "name": "Token", "value": {"api_token": "t0ken"}});
+    let (status, account) = server.call(Method::POST, "/api/v1/symphony/module-configurations", Some(account)).await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    playbook["nodes"]["1"]["module_configuration_uuid"] = account["uuid"].clone();
+    let (_, saved) = server
+        .call(Method::PUT, &format!("/api/v1/symphony/playbooks/{uuid}"), Some(json!({"playbook": playbook})))
+        .await;
+    assert_eq!(saved["problems"], json!([]), "{saved}");
+    let (status, active) =
+        server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    assert_eq!(status, StatusCode::OK, "{active}");
+}
+
 #[tokio::test]
 async fn the_versions_are_listed_newest_first_in_pages() {
     let server = TestApp::start().await;

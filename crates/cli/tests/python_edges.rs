@@ -29,8 +29,11 @@ async fn the_protocol_edges_of_a_python_module() {
     let account = account(&server, &module, json!({"api_key": "edge-s3cret"})).await;
     let node = |name: &str, arguments, outputs| action(&module, &account, name, arguments, outputs);
 
-    // The module's account validator checks each configuration made or changed, with its secret.
-    assert_eq!(account["account_check"], json!({"success": true}), "{account}");
+    // The module's account validator checks each configuration made or changed, with its secret;
+    // what it said is kept with the configuration, with its reason when it refuses.
+    let said = |view: &Value| (view["account_check"]["success"].clone(), view["account_check"]["error"].clone());
+    assert_eq!(said(&account), (json!(true), Value::Null), "{account}");
+    assert!(account["account_check"]["checked_at"].is_i64(), "{account}");
     let (status, refused) = server
         .call(
             Method::POST,
@@ -39,7 +42,26 @@ async fn the_protocol_edges_of_a_python_module() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "a configuration the validator refuses is kept, and says so");
-    assert_eq!(refused["account_check"], json!({"success": false, "error": "not an edge key: ***"}), "{refused}");
+    assert_eq!(said(&refused), (json!(false), json!("not an edge key: ***")), "{refused}");
+    let (status, quiet) = server
+        .call(
+            Method::POST,
+            "/api/v1/symphony/module-configurations",
+            Some(json!({"module_uuid": module["uuid"], "name": "quiet", "value": {"api_key": "quiet-k3y"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{quiet}");
+    let reason = quiet["account_check"]["error"].as_str().unwrap_or_default().to_string();
+    assert!(reason.contains("is revoked") && !reason.contains("k3y"), "the reason it logged, scrubbed: {quiet}");
+    for (made, check) in [(&refused, said(&refused)), (&quiet, said(&quiet))] {
+        let path = format!("/api/v1/symphony/module-configurations/{}", made["uuid"].as_str().unwrap());
+        let (_, shown) = server.call(Method::GET, &path, None).await;
+        assert_eq!(said(&shown), check, "kept with the configuration: {shown}");
+    }
+    let listed = format!("/api/v1/symphony/module-configurations?module_uuid={}", module["uuid"].as_str().unwrap());
+    let (_, listed) = server.call(Method::GET, &listed, None).await;
+    let refusals = listed["items"].as_array().unwrap().iter().filter(|c| c["account_check"]["success"] == false);
+    assert_eq!(refusals.count(), 2, "{listed}");
 
     // The secret is asked for (`need_secrets`) and delivered; it never shows on the run.
     let run = manual_run(&server, json!({"1": node("secret", json!({"reversed": "terc3s-egde"}), json!({}))})).await;

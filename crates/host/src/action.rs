@@ -1,7 +1,7 @@
 //! One action attempt as a process: inputs in its environment, its report through the callback
 //! URLs, its exit awaited.
 
-use riposte_model::{ActionManifest, ActionOutcome, Failure, FailureKind, LogEntry};
+use riposte_model::{ActionManifest, ActionOutcome, Failure, FailureKind, LogEntry, LogLevel};
 use serde_json::Value;
 
 use crate::callbacks::OpenCall;
@@ -62,19 +62,12 @@ impl Host {
             idempotency_key: call.id.clone(),
         };
         // Dropped at the deadline, the process is killed with it.
-        let Ok(report) = tokio::time::timeout(VALIDATION_TIMEOUT, self.run_cold(request, &call)).await else {
+        let Ok((report, stderr)) = tokio::time::timeout(VALIDATION_TIMEOUT, self.run_process(request, &call)).await
+        else {
             let error = format!("the account validator did not answer within {} s", VALIDATION_TIMEOUT.as_secs());
             return AccountCheck { success: false, error: Some(error) };
         };
-        let outcome = report.outcome;
-        let success = outcome.results.as_ref().and_then(|r| r.get("success")).and_then(Value::as_bool);
-        AccountCheck {
-            success: success == Some(true) && outcome.error.is_none(),
-            error: outcome
-                .error
-                .map(|e| e.message)
-                .or_else(|| (success.is_none()).then(|| "the account validator reported no result".to_string())),
-        }
+        account_check(report.outcome, &stderr)
     }
 
     /// Runs the action to its end. Dropping the future (a timeout, a cancelled run) kills the
@@ -93,6 +86,11 @@ impl Host {
     }
 
     async fn run_cold(&self, request: ActionRequest<'_>, call: &OpenCall) -> ActionReport {
+        self.run_process(request, call).await.0
+    }
+
+    /// The attempt as a process of its own: its report, and the end of its stderr.
+    async fn run_process(&self, request: ActionRequest<'_>, call: &OpenCall) -> (ActionReport, String) {
         let mut command = self.command(request.module, &request.action.docker_parameters, call, request.configuration);
         command.env("ARGUMENTS", request.arguments.to_string()).env("NODE_RUN_UUID", &request.idempotency_key);
         if let Some(path) = self.run_data_path(&request.run_id) {
@@ -102,7 +100,7 @@ impl Host {
             Ok(child) => child,
             Err(e) => {
                 let program = request.module.program().display().to_string();
-                return failure(FailureKind::Fatal, format!("cannot start {program}: {e}"));
+                return (failure(FailureKind::Fatal, format!("cannot start {program}: {e}")), String::new());
             }
         };
         let stderr = child.stderr.take().map(|s| tokio::spawn(tail(s)));
@@ -112,14 +110,15 @@ impl Host {
             None => String::new(),
         };
         let report = call.report();
-        match (report.finished, status) {
+        let report = match (report.finished, status) {
             (Some(finished), _) => outcome(&finished, &report.logs),
             (None, Ok(status)) => failure(
                 FailureKind::Action,
                 format!("the module exited ({status}) without reporting a result{}", stderr_note(&stderr)),
             ),
             (None, Err(e)) => failure(FailureKind::Action, format!("the module process was lost: {e}")),
-        }
+        };
+        (report, stderr)
     }
 
     /// The action on a warm worker of its module.
@@ -180,9 +179,86 @@ fn outcome_of(finished: &Value, posted: &[Value]) -> ActionOutcome {
     }
 }
 
+/// What a validator's outcome says: accepted, or refused with a reason: its error, else the
+/// latest warning or error it sent as a log, else the last line it wrote to stderr (where Sekoia's
+/// SDK logs what an account validator logs), else that it gave none (`validate()` may simply
+/// return `False`).
+fn account_check(outcome: ActionOutcome, stderr: &str) -> AccountCheck {
+    let success = outcome.results.as_ref().and_then(|r| r.get("success")).and_then(Value::as_bool);
+    let error = match (outcome.error, success) {
+        (Some(error), _) => Some(error.message),
+        (None, Some(true)) => None,
+        (None, None) => Some("the account validator reported no result".to_string()),
+        (None, Some(false)) => Some(
+            outcome
+                .logs
+                .iter()
+                .rev()
+                .find(|log| log.level >= LogLevel::Warning && !log.message.trim().is_empty())
+                .map(|log| log.message.clone())
+                .or_else(|| last_stderr_line(stderr))
+                .unwrap_or_else(|| "the account validator refused the configuration without giving a reason".into()),
+        ),
+    };
+    AccountCheck { success: error.is_none(), error }
+}
+
+/// The last line of `stderr` that Python's logging wrote at warning level or above, else its last
+/// line.
+fn last_stderr_line(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let logged = |l: &&&str| ["WARNING", "ERROR", "CRITICAL"].iter().any(|level| l.contains(level));
+    lines.iter().rev().find(logged).or(lines.last()).map(|l| l.to_string())
+}
+
 fn failure(kind: FailureKind, message: String) -> ActionReport {
     ActionReport {
         outcome: ActionOutcome { error: Some(Failure { kind, message }), ..Default::default() },
         secrets: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn refused_with(logs: Vec<LogEntry>) -> ActionOutcome {
+        ActionOutcome { results: Some(json!({"success": false})), logs, ..Default::default() }
+    }
+
+    fn log(level: LogLevel, message: &str) -> LogEntry {
+        LogEntry { date: "2026-01-01T00:00:00Z".into(), level, message: message.into() }
+    }
+
+    #[test]
+    fn a_refused_account_always_says_why() {
+        let silent = account_check(refused_with(vec![]), "\n");
+        assert!(!silent.success);
+        assert_eq!(
+            silent.error.as_deref(),
+            Some("the account validator refused the configuration without giving a reason")
+        );
+        let logged = account_check(
+            refused_with(vec![
+                log(LogLevel::Error, "401 Unauthorized from https://tenant.okta.com"),
+                log(LogLevel::Info, "done"),
+            ]),
+            "INFO:validator:starting",
+        );
+        assert_eq!(logged.error.as_deref(), Some("401 Unauthorized from https://tenant.okta.com"));
+        let said = ActionOutcome {
+            error: Some(Failure { kind: FailureKind::Action, message: "bad key".into() }),
+            ..refused_with(vec![log(LogLevel::Error, "other")])
+        };
+        assert_eq!(account_check(said, "").error.as_deref(), Some("bad key"));
+        let stderr = "INFO:validator:calling the API\nERROR:validator:the key is revoked\nINFO:urllib3:PATCH\n\n";
+        let printed = account_check(refused_with(vec![log(LogLevel::Info, "hello")]), stderr);
+        assert_eq!(printed.error.as_deref(), Some("ERROR:validator:the key is revoked"), "Python's logging");
+        let ok = ActionOutcome { results: Some(json!({"success": true})), ..Default::default() };
+        let accepted = account_check(ok, "ERROR:validator:noise");
+        assert_eq!(accepted, AccountCheck { success: true, error: None });
+        let nothing = account_check(ActionOutcome::default(), "");
+        assert_eq!(nothing.error.as_deref(), Some("the account validator reported no result"));
     }
 }

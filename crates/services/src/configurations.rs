@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use riposte_host::AccountCheck;
-use riposte_store::{ModuleConfiguration, Store};
+use riposte_store::{AccountCheckRecord, ModuleConfiguration, Store};
 use riposte_worker::{ConfigurationSource, Configurations, Resolved, Scrubber, WorkerError};
 use serde_json::{Map, Value};
 
@@ -93,8 +92,9 @@ impl Services {
     }
 
     /// What `module_uuid`'s account validator says of `value` (secrets included), when the
-    /// module is installed and registers one. Its secrets never show in what it says.
-    pub async fn check_account(&self, module_uuid: &str, value: &Map<String, Value>) -> Option<AccountCheck> {
+    /// module is installed and registers one, as the configuration keeps it. Its secrets never
+    /// show in what it says.
+    pub async fn check_account(&self, module_uuid: &str, value: &Map<String, Value>) -> Option<AccountCheckRecord> {
         let module = self.registry.installed(module_uuid).filter(|m| m.launch.account_validator)?;
         let host = self.registry.host()?;
         let mut check = host.check_account(&module, Value::Object(value.clone())).await;
@@ -105,7 +105,7 @@ impl Services {
         if let (Some(error), Some(scrubber)) = (check.error.as_mut(), Scrubber::new(&secrets)) {
             scrubber.text(error);
         }
-        Some(check)
+        Some(AccountCheckRecord { success: check.success, error: check.error, checked_at: riposte_worker::now_ms() })
     }
 }
 

@@ -1,27 +1,28 @@
 use async_trait::async_trait;
-use riposte_store::{NewPlaybook, Page, Paged, PlaybookHead, PlaybookRecord, PlaybookStore, Result, StoreError};
+use riposte_store::{
+    NewPlaybook, Page, Paged, PlaybookHead, PlaybookRecord, PlaybookStore, Result, RunRecord, StoreError,
+};
 use serde_json::Value;
 
-use crate::{MemoryStore, conflict, json_weight, page_of};
+use crate::{Data, MemoryStore, conflict, json_weight, page_of};
 
 #[async_trait]
 impl PlaybookStore for MemoryStore {
     async fn create_playbook(&self, playbook: &NewPlaybook) -> Result<PlaybookRecord> {
         let mut data = self.lock();
-        if data.playbooks.contains_key(&playbook.uuid) {
-            return Err(conflict(format!("playbook {}", playbook.uuid)));
-        }
+        let first = take_over(&mut data, &playbook.uuid)?;
         let record = PlaybookRecord {
             uuid: playbook.uuid.clone(),
             name: playbook.name.clone(),
             active: false,
-            version: 1,
+            version: first,
+            first_version: first,
             definition: playbook.definition.clone(),
             deactivation_reason: None,
             created_at: playbook.now,
             updated_at: playbook.now,
         };
-        data.versions.insert((playbook.uuid.clone(), 1), playbook.definition.clone());
+        data.versions.insert((playbook.uuid.clone(), first), playbook.definition.clone());
         data.playbooks.insert(playbook.uuid.clone(), record.clone());
         Ok(record)
     }
@@ -86,9 +87,32 @@ impl PlaybookStore for MemoryStore {
     async fn delete_playbook(&self, uuid: &str) -> Result<()> {
         let mut data = self.lock();
         data.playbooks.shift_remove(uuid).ok_or_else(|| StoreError::not_found("playbook", uuid))?;
-        data.versions.retain(|(playbook, _), _| playbook != uuid);
         Ok(())
     }
+}
+
+/// Makes `uuid` free for a new playbook and gives its first version number, as the trait says.
+fn take_over(data: &mut Data, uuid: &str) -> Result<i64> {
+    if data.playbooks.contains_key(uuid) {
+        return Err(conflict(format!("playbook {uuid}")));
+    }
+    let of_it = |r: &&RunRecord| r.playbook_uuid == uuid;
+    let unfinished = data.runs.values().filter(of_it).filter(|r| !r.status.is_final()).count();
+    if unfinished > 0 {
+        return Err(StoreError::Conflict(format!(
+            "{unfinished} runs of the deleted playbook {uuid} are not finished: cancel them, or wait for them to end, \
+             before a new playbook takes its UUID"
+        )));
+    }
+    let runs: Vec<String> = data.runs.values().filter(of_it).map(|r| r.uuid.clone()).collect();
+    for run in &runs {
+        data.runs.shift_remove(run);
+        data.journals.remove(run);
+        data.outputs.retain(|(of, _), _| of != run);
+    }
+    let last = data.versions.keys().filter(|(of, _)| of == uuid).map(|(_, v)| *v).max().unwrap_or(0);
+    data.versions.retain(|(of, _), _| of != uuid);
+    Ok(last + 1)
 }
 
 fn now_ms() -> i64 {

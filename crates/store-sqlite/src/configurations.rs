@@ -5,8 +5,8 @@ use rusqlite::{OptionalExtension, Row, params};
 use crate::SqliteStore;
 use crate::connection::{error, from_json, to_json};
 
-const SELECT: &str =
-    "SELECT uuid, module_uuid, name, value, sealed_secrets, created_at, updated_at FROM module_configurations";
+const SELECT: &str = "SELECT uuid, module_uuid, name, value, sealed_secrets, created_at, updated_at, account_check \
+     FROM module_configurations";
 
 fn record(row: &Row) -> rusqlite::Result<ModuleConfiguration> {
     Ok(ModuleConfiguration {
@@ -17,6 +17,7 @@ fn record(row: &Row) -> rusqlite::Result<ModuleConfiguration> {
         sealed_secrets: row.get(4)?,
         created_at: row.get(5)?,
         updated_at: row.get(6)?,
+        account_check: row.get::<_, Option<String>>(7)?.map(|text| from_json(&text)).transpose()?,
     })
 }
 
@@ -24,12 +25,13 @@ fn record(row: &Row) -> rusqlite::Result<ModuleConfiguration> {
 impl ConfigurationStore for SqliteStore {
     async fn insert_configuration(&self, configuration: &ModuleConfiguration) -> Result<()> {
         let (c, value) = (configuration.clone(), to_json(&configuration.value)?);
+        let check = configuration.account_check.as_ref().map(to_json).transpose()?;
         self.writer
             .write(move |tx| {
                 tx.execute(
-                    "INSERT INTO module_configurations (uuid, module_uuid, name, value, sealed_secrets, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![c.uuid, c.module_uuid, c.name, value, c.sealed_secrets, c.created_at, c.updated_at],
+                    "INSERT INTO module_configurations (uuid, module_uuid, name, value, sealed_secrets, created_at, updated_at, \
+                     account_check) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![c.uuid, c.module_uuid, c.name, value, c.sealed_secrets, c.created_at, c.updated_at, check],
                 )
                 .map_err(error)?;
                 Ok(())
@@ -39,12 +41,14 @@ impl ConfigurationStore for SqliteStore {
 
     async fn update_configuration(&self, configuration: &ModuleConfiguration) -> Result<()> {
         let (c, value) = (configuration.clone(), to_json(&configuration.value)?);
+        let check = configuration.account_check.as_ref().map(to_json).transpose()?;
         self.writer
             .write(move |tx| {
                 let changed = tx
                     .execute(
-                        "UPDATE module_configurations SET name = ?2, value = ?3, sealed_secrets = ?4, updated_at = ?5 WHERE uuid = ?1",
-                        params![c.uuid, c.name, value, c.sealed_secrets, c.updated_at],
+                        "UPDATE module_configurations SET name = ?2, value = ?3, sealed_secrets = ?4, updated_at = ?5, \
+                         account_check = ?6 WHERE uuid = ?1",
+                        params![c.uuid, c.name, value, c.sealed_secrets, c.updated_at, check],
                     )
                     .map_err(error)?;
                 if changed == 0 { Err(StoreError::not_found("module configuration", &c.uuid)) } else { Ok(()) }

@@ -61,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_assets.sql"),
     include_str!("../migrations/0008_sessions.sql"),
 ];
+    include_str!("../migrations/0009_account_checks.sql"),
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date. Fails

@@ -6,7 +6,8 @@ use serde_json::Value;
 use crate::SqliteStore;
 use crate::connection::{error, from_json, to_json, within_bytes};
 
-const SELECT: &str = "SELECT p.uuid, p.name, p.active, p.version, v.definition, p.deactivation_reason, p.created_at, p.updated_at \
+const SELECT: &str = "SELECT p.uuid, p.name, p.active, p.version, v.definition, p.deactivation_reason, p.created_at, p.updated_at, \
+     (SELECT MIN(f.version) FROM playbook_versions f WHERE f.playbook_uuid = p.uuid) \
      FROM playbooks p JOIN playbook_versions v ON v.playbook_uuid = p.uuid AND v.version = p.version";
 
 const NOW_MS: &str = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
@@ -21,6 +22,7 @@ fn record(row: &Row) -> rusqlite::Result<PlaybookRecord> {
         deactivation_reason: row.get(5)?,
         created_at: row.get(6)?,
         updated_at: row.get(7)?,
+        first_version: row.get(8)?,
     })
 }
 
@@ -39,14 +41,15 @@ impl PlaybookStore for SqliteStore {
         self.writer
             .write_then(
                 move |tx| {
+                    let first = take_over(tx, &playbook.uuid)?;
                     tx.execute(
-                    "INSERT INTO playbooks (uuid, name, version, created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?3)",
-                    params![playbook.uuid, playbook.name, playbook.now],
-                )
-                .map_err(error)?;
+                        "INSERT INTO playbooks (uuid, name, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                        params![playbook.uuid, playbook.name, first, playbook.now],
+                    )
+                    .map_err(error)?;
                     tx.execute(
-                        "INSERT INTO playbook_versions (playbook_uuid, version, definition) VALUES (?1, 1, ?2)",
-                        params![playbook.uuid, definition],
+                        "INSERT INTO playbook_versions (playbook_uuid, version, definition) VALUES (?1, ?2, ?3)",
+                        params![playbook.uuid, first, definition],
                     )
                     .map_err(error)?;
                     existing(tx, &playbook.uuid)
@@ -178,6 +181,36 @@ impl PlaybookStore for SqliteStore {
             )
             .await
     }
+}
+
+/// Makes `uuid` free for a new playbook and gives its first version number: refused while a
+/// playbook has it, or while runs of a deleted one with it are unfinished; what a deleted one
+/// left (its versions, its runs and what they wrote) goes, and numbering goes on after its last
+/// version.
+fn take_over(tx: &Connection, uuid: &str) -> Result<i64> {
+    let count = |sql: &str| -> Result<i64> { tx.query_row(sql, [uuid], |r| r.get(0)).map_err(error) };
+    if count("SELECT COUNT(*) FROM playbooks WHERE uuid = ?1")? > 0 {
+        return Err(StoreError::Conflict(format!("playbook {uuid} exists already")));
+    }
+    let unfinished = count("SELECT COUNT(*) FROM runs WHERE playbook_uuid = ?1 AND status IN ('pending', 'running')")?;
+    if unfinished > 0 {
+        return Err(StoreError::Conflict(format!(
+            "{unfinished} runs of the deleted playbook {uuid} are not finished: cancel them, or wait for them to end, \
+             before a new playbook takes its UUID"
+        )));
+    }
+    let last = count("SELECT COALESCE(MAX(version), 0) FROM playbook_versions WHERE playbook_uuid = ?1")?;
+    for sql in [
+        "DELETE FROM run_triggers WHERE run_id IN (SELECT id FROM runs WHERE playbook_uuid = ?1)",
+        "DELETE FROM run_journal WHERE run_id IN (SELECT id FROM runs WHERE playbook_uuid = ?1)",
+        "DELETE FROM run_accounts WHERE run_id IN (SELECT id FROM runs WHERE playbook_uuid = ?1)",
+        "DELETE FROM run_outputs WHERE run_uuid IN (SELECT uuid FROM runs WHERE playbook_uuid = ?1)",
+        "DELETE FROM runs WHERE playbook_uuid = ?1",
+        "DELETE FROM playbook_versions WHERE playbook_uuid = ?1",
+    ] {
+        tx.execute(sql, [uuid]).map_err(error)?;
+    }
+    Ok(last + 1)
 }
 
 impl SqliteStore {

@@ -18,7 +18,7 @@ use crate::*;
 macro_rules! conformance_tests {
     ($fresh:path) => {
         $crate::conformance_tests!(@each $fresh; alerts, alert_runs_are_stored_with_the_alert, comments,
-            playbooks, runs, configurations, api_keys, intakes, retention);
+            playbooks, a_deleted_playbook_uuid_is_taken_again, runs, configurations, api_keys, intakes, retention);
     };
     (@each $fresh:path; $($check:ident),*) => {
         $(
@@ -391,6 +391,55 @@ pub async fn playbooks(store: &dyn Store) {
     assert!(matches!(store.delete_playbook("pb-2").await, Err(StoreError::NotFound { .. })));
 }
 
+/// A deleted playbook's versions stay for its runs; a new playbook with its UUID (a Community
+/// template imported again) starts after its last version number, without what it left.
+pub async fn a_deleted_playbook_uuid_is_taken_again(store: &dyn Store) {
+    let new =
+        |name: &str, now| NewPlaybook { uuid: "pb-r".into(), name: name.into(), definition: json!({"n": name}), now };
+    store.create_playbook(&new("Old", 1)).await.unwrap();
+    store.save_version("pb-r", &json!({"n": "Old 2"}), "Old", None).await.unwrap();
+    let live = store.create_playbook(&new("Again", 2)).await;
+    assert!(
+        matches!(&live, Err(StoreError::Conflict(m)) if m.contains("pb-r") && !m.to_lowercase().contains("constraint")),
+        "a live playbook's UUID is a plain conflict: {live:?}"
+    );
+    let (finished, unfinished) = (new_run(70, "pb-r"), new_run(71, "pb-r"));
+    store.insert_runs(&[finished.clone(), unfinished.clone()]).await.unwrap();
+    let done = RunState {
+        status: RunStatus::Succeeded,
+        nodes: None,
+        started_at: Some(1),
+        ended_at: Some(2),
+        error: None,
+        outputs: vec![StoredOutput { key: "n:1".into(), value: json!("big") }],
+    };
+    store.append_run_events(&finished.uuid, 0, &lines(&[json!({"e": 0})]), &done).await.unwrap();
+    store.delete_playbook("pb-r").await.unwrap();
+    assert_eq!(store.get_version("pb-r", 2).await.unwrap(), Some(json!({"n": "Old 2"})), "runs still read it");
+
+    let refused = store.create_playbook(&new("New", 3)).await;
+    assert!(matches!(&refused, Err(StoreError::Conflict(m)) if m.contains("not finished")), "{refused:?}");
+    store.append_run_events(&unfinished.uuid, 0, &lines(&[json!({"e": 0})]), &done).await.unwrap();
+    let created = store.create_playbook(&new("New", 3)).await.unwrap();
+    assert_eq!((created.version, created.first_version, created.name.as_str()), (3, 3, "New"));
+    assert_eq!(store.get_version("pb-r", 3).await.unwrap(), Some(json!({"n": "New"})));
+    for old in [1, 2] {
+        assert!(store.get_version("pb-r", old).await.unwrap().is_none(), "v{old} of the deleted playbook is gone");
+    }
+    for run in [&finished, &unfinished] {
+        assert!(store.get_run(&run.uuid).await.unwrap().is_none(), "the deleted playbook's runs are gone");
+        assert!(store.run_events(&run.uuid).await.unwrap().is_empty());
+        assert!(store.run_outputs(&run.uuid, &["n:1".into()]).await.unwrap().is_empty());
+    }
+    store.insert_runs(std::slice::from_ref(&finished)).await.unwrap();
+    let saved = store.save_version("pb-r", &json!({"n": "New 2"}), "New", Some(3)).await.unwrap();
+    assert_eq!((saved.version, saved.first_version), (4, 3));
+    let listed = store.list_playbooks(Page::default()).await.unwrap();
+    assert_eq!(listed.items[0].first_version, 3);
+    let fresh = NewPlaybook { uuid: "pb-f".into(), name: "F".into(), definition: json!({}), now: 4 };
+    assert_eq!(store.create_playbook(&fresh).await.unwrap().first_version, 1);
+}
+
 pub async fn runs(store: &dyn Store) {
     let runs: Vec<NewRun> = (30..34).map(|n| new_run(n, "p-runs")).collect();
     store.insert_runs(&runs).await.unwrap();
@@ -476,13 +525,27 @@ pub async fn configurations(store: &dyn Store) {
         sealed_secrets: vec![1, 2, 3],
         created_at: 1,
         updated_at: 1,
+        account_check: Some(AccountCheckRecord {
+            success: false,
+            error: Some("401 from https://x: invalid key".into()),
+            checked_at: 1,
+        }),
     };
     store.insert_configuration(&configuration).await.unwrap();
+    assert_eq!(
+        store.get_configuration("cfg-1").await.unwrap().as_ref(),
+        Some(&configuration),
+        "the account validator's refusal and its reason are kept"
+    );
     assert!(matches!(store.insert_configuration(&configuration).await, Err(StoreError::Conflict(_))));
     configuration.name = "Renamed".into();
     configuration.sealed_secrets = vec![9];
+    configuration.account_check = Some(AccountCheckRecord { success: true, error: None, checked_at: 2 });
     store.update_configuration(&configuration).await.unwrap();
     assert_eq!(store.get_configuration("cfg-1").await.unwrap().as_ref(), Some(&configuration));
+    configuration.account_check = None;
+    store.update_configuration(&configuration).await.unwrap();
+    assert_eq!(store.list_configurations(None).await.unwrap(), vec![configuration.clone()]);
     assert_eq!(store.list_configurations(Some("m-1")).await.unwrap().len(), 1);
     assert!(store.list_configurations(Some("m-2")).await.unwrap().is_empty());
     store.delete_configuration("cfg-1").await.unwrap();

@@ -34,7 +34,11 @@ pub trait AlertStore: Send + Sync {
 
 #[async_trait]
 pub trait PlaybookStore: Send + Sync {
-    /// Creates a playbook with its first version.
+    /// Creates a playbook with its first version. `Conflict` while a playbook has its UUID, or
+    /// while runs of a deleted playbook with that UUID are unfinished. Otherwise what a deleted
+    /// playbook with that UUID left (its versions and runs) goes, and the new playbook's versions
+    /// are numbered on from the deleted one's last, so that a version number never names two
+    /// definitions: runs and caches keyed by (UUID, version) stay right.
     async fn create_playbook(&self, playbook: &NewPlaybook) -> Result<PlaybookRecord>;
     /// Saves a new immutable version; the playbook now points at it. With `expected`, only if
     /// the playbook is still at that version (`Conflict` otherwise): an edit made from an older
@@ -55,6 +59,8 @@ pub trait PlaybookStore: Send + Sync {
     async fn active_playbook_heads(&self) -> Result<Vec<PlaybookHead>>;
     /// Turns a playbook on or off; `reason` says why it went off when the platform did it.
     async fn set_active(&self, uuid: &str, active: bool, reason: Option<&str>) -> Result<PlaybookRecord>;
+    /// Deletes a playbook. Its versions stay, for the runs pinned to them, until a new playbook
+    /// takes its UUID.
     async fn delete_playbook(&self, uuid: &str) -> Result<()>;
 }
 

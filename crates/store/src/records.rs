@@ -59,6 +59,9 @@ pub struct PlaybookRecord {
     pub active: bool,
     /// The current version; every save adds one.
     pub version: i64,
+    /// The playbook's first version: 1, or the number after the last version of a deleted
+    /// playbook whose UUID it took (a number never names two definitions of one UUID).
+    pub first_version: i64,
     pub definition: Value,
     /// Why the platform turned the playbook off, if it did.
     pub deactivation_reason: Option<String>,
@@ -230,6 +233,20 @@ pub struct ModuleConfiguration {
     pub sealed_secrets: Vec<u8>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// What the module's account validator said of the value when it was made or last changed;
+    /// none when the module has no validator.
+    pub account_check: Option<AccountCheckRecord>,
+}
+
+/// What a module's account validator said of a configuration: accepted, or refused with its
+/// reason (secrets taken out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountCheckRecord {
+    pub success: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Epoch milliseconds.
+    pub checked_at: i64,
 }
 
 /// An API key: a name, the hash of its secret, and what it may do.

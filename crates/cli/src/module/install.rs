@@ -211,10 +211,11 @@ fn slug_of(source: &Path) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let manifest: Value = serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
     match manifest["slug"].as_str() {
-        Some(slug) if !slug.is_empty() && slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
-            Ok(slug.to_string())
-        }
-        _ => bail!("{}: `slug` must be lower-case letters, digits and dashes", path.display()),
+        Some(slug) if is_slug(slug) => Ok(slug.to_string()),
+        _ => bail!(
+            "{}: `slug` must be letters, digits, `-`, `_` and `.`, without `..` and not starting with `.`",
+            path.display()
+        ),
     }
 }
 
@@ -234,6 +235,16 @@ fn stage(source: &Path, program: &Path, staging: &Path) -> anyhow::Result<()> {
     std::fs::copy(program, staging.join("bin").join(&name)).context("cannot copy the executable")?;
     let launch = Launch {
         command: vec![format!("bin/{name}")],
+/// Sekoia's slugs: letters, digits, `-`, `_` and `.` (`sekoia.io`, `ipinfo.io`,
+/// `bitdefender_gravityzone`). A slug names the module's folder: never `..`, never `/`, and never
+/// a leading `.` (a hidden folder, as an install in progress is).
+fn is_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && !slug.starts_with('.')
+        && !slug.contains("..")
+        && slug.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
         env: Default::default(),
         warm: None,
         replaces_builtin: false,
@@ -254,4 +265,27 @@ fn swap_in(staging: &Path, target: &Path) -> anyhow::Result<()> {
     std::fs::rename(staging, target).with_context(|| format!("cannot put the module in {}", target.display()))?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slug_in(manifest: serde_json::Value) -> anyhow::Result<String> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).unwrap();
+        slug_of(dir.path())
+    }
+
+    #[test]
+    fn sekoia_slugs_with_dots_and_underscores_install_and_paths_out_of_the_folder_do_not() {
+        for slug in ["sekoia.io", "ipinfo.io", "bitdefender_gravityzone", "paloalto_cortex_xdr", "okta", "my-tool-2"] {
+            assert_eq!(slug_in(serde_json::json!({"slug": slug})).unwrap(), slug);
+        }
+        for slug in ["", ".", "..", ".hidden", "a..b", "../x", "a/b", "/abs", "a\\b", "two words", "é"] {
+            let error = slug_in(serde_json::json!({"slug": slug})).unwrap_err().to_string();
+            assert!(error.contains("`slug` must be"), "{slug}: {error}");
+        }
+        assert!(slug_in(serde_json::json!({"name": "no slug"})).is_err());
+    }
 }
