@@ -115,7 +115,7 @@ def alerts_with_seed(server):
     status, body = server.call("POST", "/api/v1/symphony/playbooks", {"playbook": seed})
     uuid = json.loads(body)["uuid"]
     server.call("POST", f"/api/v1/symphony/playbooks/{uuid}/activate", {})
-    big = {"title": "t", "rule": {"name": "r"}, "details": [i % 10 for i in range(80_000)]}
+    big = {"title": "t", "rule": {"name": "r"}, "numbers": [i % 10 for i in range(80_000)]}
     answers = [server.call("POST", "/api/v1/sic/alerts", big)[0] for _ in range(24)]
     time.sleep(2)
     return f"24 alerts of {len(json.dumps(big)) // 1024} kB: {sorted(set(answers))}"

@@ -74,7 +74,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAllocator<A> {
     }
 }
 
-fn allocated() -> isize {
+pub(crate) fn allocated() -> isize {
     ALLOCATED.try_with(Cell::get).unwrap_or(0)
 }
 

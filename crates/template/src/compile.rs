@@ -181,14 +181,12 @@ impl TemplateSet {
             let message = format!("names starting with `{}` are reserved", rewrite::RESERVED);
             return Err(TemplateError::Syntax { at: String::new(), line, message });
         }
-        // Compiled as written first, so that a syntax error quotes what the user wrote.
-        self.env.add_template_owned(name.clone(), text.clone()).map_err(|e| TemplateError::from_syntax(&e))?;
+        // Only the checked source is compiled: minijinja folds constant operations when it
+        // compiles, and `'x' * 100000000` as written would be built then. A source that does not
+        // parse is compiled as written, for its error to quote what the user wrote.
         let guarded = rewrite::guarded(&text);
-        if let Some(guarded) = &guarded {
-            self.env
-                .add_template_owned(name.clone(), guarded.source.clone())
-                .map_err(|e| TemplateError::from_syntax(&e))?;
-        }
+        let source = guarded.as_ref().map_or(&text, |g| &g.source);
+        self.env.add_template_owned(name.clone(), source.clone()).map_err(|e| TemplateError::from_syntax(&e))?;
         self.templates.push(Source { name, text, guarded });
         Ok(id)
     }

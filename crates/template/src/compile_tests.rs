@@ -366,3 +366,16 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn constant_operations_are_not_built_when_compiled() {
+    // minijinja folds constant operations at compile time: 20 x 100 MB before any render.
+    let template: String = (0..20).map(|i| format!("{{% set s{i} = 'x' * 100000000 %}}")).collect();
+    let mut set = TemplateSet::default();
+    let before = crate::budget::allocated();
+    let compiled = set.compile(&json!(template), Mode::Value).unwrap();
+    let held = crate::budget::allocated() - before;
+    assert!(held < 10 * 1024 * 1024, "compiling holds {held} bytes");
+    let err = set.render(&compiled, &context()).unwrap_err();
+    assert!(err.to_string().contains("`*` would build a value of 95.4 MiB"), "{err}");
+}
