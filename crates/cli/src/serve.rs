@@ -58,11 +58,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 /// The outbound policy the flags give: the cloud metadata services denied, and what they add.
 fn outbound(args: &ServeArgs) -> anyhow::Result<riposte_modules::Destinations> {
-    let mut destinations = riposte_modules::Destinations::default();
-    destinations.allow = riposte_modules::Destinations::networks(&args.outbound_allow)
-        .map_err(|e| anyhow::anyhow!("--outbound-allow: {e}"))?;
-    let deny = riposte_modules::Destinations::networks(&args.outbound_deny)
-        .map_err(|e| anyhow::anyhow!("--outbound-deny: {e}"))?;
-    destinations.deny.extend(deny);
-    Ok(destinations)
+    use riposte_modules::Destinations;
+    let allow = Destinations::networks(&args.outbound_allow).map_err(|e| anyhow::anyhow!("--outbound-allow: {e}"))?;
+    let added = Destinations::networks(&args.outbound_deny).map_err(|e| anyhow::anyhow!("--outbound-deny: {e}"))?;
+    let mut deny = Destinations::default().deny;
+    deny.extend(added);
+    Ok(Destinations { allow, deny })
 }
