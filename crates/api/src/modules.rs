@@ -58,11 +58,14 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModuleList>> 
 /// A logo larger than this is not served: a module's logo is an icon.
 const MAX_LOGO_BYTES: u64 = 1024 * 1024;
 
-/// The logo file in an installed module's folder, with its media type.
+/// The logo file in an installed module's folder (canonical), with its media type: a file of
+/// the folder, or a link to one in it, never a link out of it (to a key elsewhere on the
+/// server, say).
 fn logo_file(dir: &std::path::Path) -> Option<(std::path::PathBuf, &'static str)> {
     [("logo.svg", "image/svg+xml"), ("logo.png", "image/png"), ("logo.jpg", "image/jpeg"), ("logo.jpeg", "image/jpeg")]
         .into_iter()
-        .map(|(name, media)| (dir.join(name), media))
+        .filter_map(|(name, media)| Some((dir.join(name).canonicalize().ok()?, media)))
+        .filter(|(path, _)| path.starts_with(dir))
         .find(|(path, _)| path.metadata().is_ok_and(|m| m.is_file() && m.len() <= MAX_LOGO_BYTES))
 }
 

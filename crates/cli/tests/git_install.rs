@@ -179,3 +179,63 @@ async fn an_administrator_imports_modules_from_a_repository_into_the_running_ser
         server.with_key(reader["key"].as_str().unwrap()).post("/api/v1/modules/imports", json!({"source": repo})).await;
     assert_eq!(status.as_u16(), 403, "importing needs INSTALL_MODULES");
 }
+
+/// A key elsewhere on the server, and a module folder `edges` beside it in `root`.
+const SEALING_KEY: &str = "sealing-key-5f0c2b9e71d4";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_module_is_imported_and_served_without_following_links_out_of_its_folder() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("secret.key"), format!("{SEALING_KEY}\n")).unwrap();
+    module(root.path(), "edges", "7d1c6f0e-52a4-4c1e-9f83-3a0c2f6b9e41", "0.1.0");
+    let folder = root.path().join("edges");
+    std::os::unix::fs::symlink("../secret.key", folder.join("logo.svg")).unwrap();
+    let data = root.path().join("data");
+    let env = sekoia_sdk_env();
+    let server = start_server_with(&data, free_port(), &["--module-python-env", env.to_str().unwrap()]).await;
+
+    let (_, job) = server.post("/api/v1/modules/imports", json!({"source": folder})).await;
+    let job = import_ended(&server, &job).await;
+    assert_eq!(job["status"], "failed", "a logo that links out of the module refuses it: {job}");
+    assert!(job["error"].as_str().unwrap().contains("logo.svg is a link out of the module folder"), "{job}");
+    assert!(!job.to_string().contains(SEALING_KEY), "{job}");
+    assert!(!data.join("modules/edges").exists(), "nothing installed");
+
+    std::fs::remove_file(folder.join("logo.svg")).unwrap();
+    let pyproject = std::fs::read_to_string(folder.join("pyproject.toml")).unwrap();
+    let option = pyproject.replace("\"sekoia-automation-sdk>=1.27\"", "\"-r../secret.key\"");
+    assert_ne!(option, pyproject);
+    std::fs::write(folder.join("pyproject.toml"), option).unwrap();
+    let (_, job) = server.post("/api/v1/modules/imports", json!({"source": folder})).await;
+    let job = import_ended(&server, &job).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    let error = job["error"].as_str().unwrap();
+    assert!(error.contains("`-r` is one of pip's options, not a requirement"), "{job}");
+    assert!(!error.contains(SEALING_KEY) && !error.contains("secret.key"), "{job}");
+
+    std::fs::write(folder.join("pyproject.toml"), pyproject).unwrap();
+    std::fs::write(folder.join("logo.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    let (_, job) = server.post("/api/v1/modules/imports", json!({"source": folder})).await;
+    let job = import_ended(&server, &job).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let logo = format!("/api/v1/modules/{}/logo", job["modules"][0]["uuid"].as_str().unwrap());
+    let (_, reader) = server.post("/api/v1/api-keys", json!({"name": "playbooks", "permissions": ["SYMPHONY"]})).await;
+    let reader = server.with_key(reader["key"].as_str().unwrap());
+    let served = common::eventually("the module's logo", async || {
+        let (status, body) = reader.get(&logo).await;
+        (status.as_u16() == 200).then_some(body)
+    })
+    .await;
+    assert!(served.as_str().unwrap().starts_with("<svg"), "{served}");
+
+    // A link put in the installed folder afterwards is not served either.
+    let installed = data.join("modules/edges/logo.svg");
+    std::fs::remove_file(&installed).unwrap();
+    std::os::unix::fs::symlink(root.path().join("secret.key"), &installed).unwrap();
+    let (status, body) = reader.get(&logo).await;
+    assert_eq!(status.as_u16(), 404, "{body}");
+    assert!(!body.to_string().contains(SEALING_KEY));
+    let (_, modules) = reader.get("/api/v1/modules").await;
+    let listed = modules["items"].as_array().unwrap().iter().find(|m| m["slug"] == "edges").unwrap();
+    assert!(listed.get("logo").is_none(), "{listed}");
+}

@@ -10,6 +10,7 @@ use riposte_host::{INSTALL_FILE, InstalledModule, Launch, Source, load_module};
 use riposte_services::{ImportRequest, ImportedModule, ModuleInstaller};
 use serde_json::Value;
 
+use super::files::{copy_file, read_inside};
 use super::generate::{cargo, rust_module};
 use super::git;
 use super::python::{self, PythonOptions};
@@ -39,13 +40,19 @@ fn install_source(
         return Ok(vec![install_module(Path::new(source), data_dir, options, None)?]);
     }
     let checkout = git::checkout(source, reference)?;
-    let root = checkout.root();
+    let root = checkout.root().canonicalize().context("the repository's checkout is gone")?;
     let mut installed = Vec::new();
     for dir in git::module_dirs(&root, subdir)? {
         let inside = dir.strip_prefix(&root).ok().filter(|p| !p.as_os_str().is_empty());
-        let origin = Source { subdir: inside.map(|p| p.display().to_string()), ..checkout.source.clone() };
-        let module = install_module(&dir, data_dir, options, Some(&origin))
-            .with_context(|| format!("{} in {source}", inside.unwrap_or(Path::new(".")).display()))?;
+        let shown = inside.unwrap_or(Path::new(".")).display();
+        // A folder that links out of the repository is not the repository's module.
+        if !dir.canonicalize().is_ok_and(|real| real.starts_with(&root)) {
+            bail!("{shown} in {source} is a link out of the repository: a module is installed without such links");
+        }
+        let source_of = Source { subdir: inside.map(|p| p.display().to_string()), ..checkout.source.clone() };
+        let origin = Origin { source: source_of, root: &root };
+        let module =
+            install_module(&dir, data_dir, options, Some(&origin)).with_context(|| format!("{shown} in {source}"))?;
         installed.push(module);
     }
     Ok(installed)
@@ -97,6 +104,15 @@ fn say_installed(module: &InstalledModule) {
     );
 }
 
+/// Where a module installed from a repository comes from.
+pub(super) struct Origin<'a> {
+    /// What the install file records.
+    pub source: Source,
+    /// The repository's checkout, canonical: the paths the module's lock file names may reach
+    /// into it (`../AWS`).
+    pub root: &'a Path,
+}
+
 /// How modules are installed.
 pub(super) struct Options<'a> {
     pub debug: bool,
@@ -110,7 +126,7 @@ pub(super) fn install_module(
     path: &Path,
     data_dir: &Path,
     options: &Options,
-    origin: Option<&Source>,
+    origin: Option<&Origin>,
 ) -> anyhow::Result<InstalledModule> {
     let Options { debug, python, replace_builtin } = *options;
     let source = path.canonicalize().with_context(|| format!("no module folder {}", path.display()))?;
@@ -126,12 +142,12 @@ pub(super) fn install_module(
     let staged = if rust {
         rust_module(&source).and_then(|()| build(&source, debug)).and_then(|program| stage(&source, &program, &staging))
     } else {
-        python::stage(&source, &staging, python)
+        python::stage(&source, &staging, python, origin.map_or(source.as_path(), |o| o.root))
     }
     .and_then(|()| load_module(&staging).map_err(|e| anyhow::anyhow!("the module does not load: {e}")))
     .and_then(|module| {
         let replaces_builtin = builtin_choice(&module, replace_builtin)?;
-        complete_launch(&module, &staging, replaces_builtin, origin)
+        complete_launch(&module, &staging, replaces_builtin, origin.map(|o| &o.source))
     });
     if let Err(e) = staged {
         // A failed install leaves nothing behind; the installed version, if any, stays.
@@ -208,7 +224,7 @@ fn build(source: &Path, debug: bool) -> anyhow::Result<PathBuf> {
 
 fn slug_of(source: &Path) -> anyhow::Result<String> {
     let path = source.join("manifest.json");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_inside(&path, source)?.with_context(|| format!("cannot read {}", path.display()))?;
     let manifest: Value = serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
     match manifest["slug"].as_str() {
         Some(slug) if is_slug(slug) => Ok(slug.to_string()),
@@ -217,6 +233,16 @@ fn slug_of(source: &Path) -> anyhow::Result<String> {
             path.display()
         ),
     }
+}
+
+/// Sekoia's slugs: letters, digits, `-`, `_` and `.` (`sekoia.io`, `ipinfo.io`,
+/// `bitdefender_gravityzone`). A slug names the module's folder: never `..`, never `/`, and never
+/// a leading `.` (a hidden folder, as an install in progress is).
+fn is_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && !slug.starts_with('.')
+        && !slug.contains("..")
+        && slug.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// The manifests, logo and changelog, the program in `bin/`, and the install file last.
@@ -228,23 +254,13 @@ fn stage(source: &Path, program: &Path, staging: &Path) -> anyhow::Result<()> {
         let component =
             ["action_", "trigger_", "connector_"].iter().any(|p| name.starts_with(p)) && name.ends_with(".json");
         if component || ["manifest.json", "CHANGELOG.md", "logo.svg", "logo.png"].contains(&name.as_str()) {
-            std::fs::copy(&path, staging.join(&name)).with_context(|| format!("cannot copy {}", path.display()))?;
+            copy_file(&path, &staging.join(&name), source)?;
         }
     }
     let name = program.file_name().context("the executable has no name")?.to_string_lossy().to_string();
     std::fs::copy(program, staging.join("bin").join(&name)).context("cannot copy the executable")?;
     let launch = Launch {
         command: vec![format!("bin/{name}")],
-/// Sekoia's slugs: letters, digits, `-`, `_` and `.` (`sekoia.io`, `ipinfo.io`,
-/// `bitdefender_gravityzone`). A slug names the module's folder: never `..`, never `/`, and never
-/// a leading `.` (a hidden folder, as an install in progress is).
-fn is_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && !slug.starts_with('.')
-        && !slug.contains("..")
-        && slug.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
         env: Default::default(),
         warm: None,
         replaces_builtin: false,

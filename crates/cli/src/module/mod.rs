@@ -2,6 +2,7 @@
 //! module the server runs.
 
 mod bench;
+mod files;
 mod generate;
 mod git;
 mod install;

@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, bail};
 use riposte_host::{INSTALL_FILE, Launch};
 
-use super::python_deps::requirements;
+use super::files::copy_tree;
+use super::python_deps::{Place, Requirements, requirements};
 
 /// The starter the host runs instead of `main.py`; `main.py` runs as `__main__` under it.
 pub const STARTER: &str = "riposte_start.py";
@@ -183,10 +184,12 @@ pub fn is_python_module(dir: &Path) -> bool {
     dir.join("main.py").is_file()
 }
 
-/// Copies the module into `staging`, sets up its environment and writes how to start it.
-pub fn stage(source: &Path, staging: &Path, options: &PythonOptions) -> anyhow::Result<()> {
+/// Copies the module (`source`, canonical) into `staging`, sets up its environment and writes
+/// how to start it. `root` is what the paths its lock file names may reach: the module folder,
+/// or the repository it is installed from.
+pub fn stage(source: &Path, staging: &Path, options: &PythonOptions, root: &Path) -> anyhow::Result<()> {
     copy_tree(source, staging)?;
-    let needed = requirements(source)?;
+    let needed = requirements(&Place { module: source, root })?;
     let python = match &options.env {
         Some(env) => existing_env(env)?,
         None => {
@@ -195,7 +198,7 @@ pub fn stage(source: &Path, staging: &Path, options: &PythonOptions) -> anyhow::
         }
     };
     let absolute = if python.is_absolute() { python.clone() } else { staging.join(&python) };
-    pip_install(&absolute, &needed.lines, needed.pinned)?;
+    pip_install(&absolute, &needed)?;
     check_sdk(&absolute)?;
     std::fs::write(staging.join(SETUP), SETUP_CODE)?;
     std::fs::write(staging.join(STARTER), STARTER_CODE)?;
@@ -222,25 +225,6 @@ pub fn stage(source: &Path, staging: &Path, options: &PythonOptions) -> anyhow::
     Ok(())
 }
 
-/// The module's files, without environments, caches and version control.
-fn copy_tree(source: &Path, target: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(target).with_context(|| format!("cannot create {}", target.display()))?;
-    for entry in std::fs::read_dir(source).with_context(|| format!("cannot read {}", source.display()))? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().to_string();
-        if name.starts_with('.') || ["__pycache__", "node_modules", "data"].contains(&name.as_str()) {
-            continue;
-        }
-        let (from, to) = (entry.path(), target.join(&name));
-        if entry.file_type()?.is_dir() {
-            copy_tree(&from, &to)?;
-        } else {
-            std::fs::copy(&from, &to).with_context(|| format!("cannot copy {}", from.display()))?;
-        }
-    }
-    Ok(())
-}
-
 fn existing_env(env: &Path) -> anyhow::Result<PathBuf> {
     let python = env.join("bin/python");
     if !python.exists() {
@@ -263,7 +247,17 @@ fn make_env(python: &str, venv: &Path) -> anyhow::Result<()> {
     }
 }
 
-fn pip_install(python: &Path, requirements: &[String], pinned: bool) -> anyhow::Result<()> {
+/// Installs what the module needs: from pip's index and the references to where packages are,
+/// then each private index's packages from that index alone.
+fn pip_install(python: &Path, needed: &Requirements) -> anyhow::Result<()> {
+    pip(python, None, &needed.lines, needed.pinned)?;
+    for (index, lines) in &needed.indexes {
+        pip(python, Some(index), lines, needed.pinned)?;
+    }
+    Ok(())
+}
+
+fn pip(python: &Path, index: Option<&str>, requirements: &[String], pinned: bool) -> anyhow::Result<()> {
     if requirements.is_empty() {
         return Ok(());
     }
@@ -273,11 +267,22 @@ fn pip_install(python: &Path, requirements: &[String], pinned: bool) -> anyhow::
         // The lock file already holds every package: nothing to resolve.
         command.arg("--no-deps");
     }
-    let output = command.args(requirements).stdout(Stdio::null()).output().context("cannot run pip")?;
+    if let Some(index) = index {
+        command.args(["--index-url", index]);
+    }
+    // Each requirement was checked: none is one of pip's options.
+    let output = command.arg("--").args(requirements).stdout(Stdio::null()).output().context("cannot run pip")?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let mut stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        if let Some(index) = index {
+            stderr = stderr.replace(index, &riposte_host::without_credentials(index));
+        }
         let reason = stderr.lines().filter(|l| l.starts_with("ERROR")).collect::<Vec<_>>().join("\n");
-        bail!("the module's dependencies do not install:\n{}", if reason.is_empty() { stderr.trim() } else { &reason });
+        let from = index.map(|i| format!(" from {}", riposte_host::without_credentials(i))).unwrap_or_default();
+        bail!(
+            "the module's dependencies do not install{from}:\n{}",
+            if reason.is_empty() { stderr.trim() } else { &reason }
+        );
     }
     Ok(())
 }
