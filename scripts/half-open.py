@@ -5,7 +5,8 @@
 Each of --connections connections comes from --from (any of 127.0.0.0/8 reaches a server on
 127.0.0.1), sends the start of a request head and nothing more, and is opened again as soon as
 the server closes it. Every --every seconds a new connection from the default address asks for
-/health; its time is what is reported.
+/health; its time is what is reported (measured in a process of its own, so that the attackers'
+event loop does not delay it).
 
     python3 scripts/half-open.py http://127.0.0.1:8080 --connections 1100 --seconds 40
 
@@ -15,7 +16,9 @@ Python 3 only, nothing to install. Prints one summary line per run.
 import argparse
 import asyncio
 import math
+import multiprocessing
 import resource
+import socket
 import statistics
 import time
 import urllib.parse
@@ -61,19 +64,31 @@ async def hold(host, port, source, counts, stop):
             writer.close()
 
 
-async def health(host, port, timeout):
+def health(host, port, timeout):
     """Seconds to get /health's status line over a new connection, or None past `timeout`."""
     started = time.monotonic()
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-        writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        line = await asyncio.wait_for(reader.readline(), timeout - (time.monotonic() - started))
-        writer.close()
-        if not line.startswith(b"HTTP/1.1 200"):
-            return None
-    except (OSError, asyncio.TimeoutError):
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            if not sock.recv(64).startswith(b"HTTP/1.1 200"):
+                return None
+    except OSError:
         return None
     return time.monotonic() - started
+
+
+def probe(host, port, seconds, every, results):
+    """/health's times for `seconds`, one every `every`, sent to `results` at the end."""
+    times, lost = [], 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        took = health(host, port, 30)
+        if took is None:
+            lost += 1
+        else:
+            times.append(took)
+        time.sleep(every)
+    results.send((times, lost))
 
 
 async def main():
@@ -90,19 +105,17 @@ async def main():
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
-    baseline = [await health(host, port, 30) for _ in range(5)]
+    baseline = [health(host, port, 30) for _ in range(5)]
     counts, stop = Counts(), asyncio.Event()
     attackers = [asyncio.ensure_future(hold(host, port, args.source, counts, stop)) for _ in range(args.connections)]
     await asyncio.sleep(1)  # let them connect
-    times, lost = [], 0
-    deadline = time.monotonic() + args.seconds
-    while time.monotonic() < deadline:
-        took = await health(host, port, 30)
-        if took is None:
-            lost += 1
-        else:
-            times.append(took)
-        await asyncio.sleep(args.every)
+    results, sender = multiprocessing.Pipe(duplex=False)
+    prober = multiprocessing.Process(target=probe, args=(host, port, args.seconds, args.every, sender))
+    prober.start()
+    while not results.poll():
+        await asyncio.sleep(0.2)
+    times, lost = results.recv()
+    prober.join()
     stop.set()
     await asyncio.gather(*attackers, return_exceptions=True)
 
