@@ -118,13 +118,16 @@ pub fn token(headers: &HeaderMap) -> Option<&str> {
 /// The caller the session of `token` makes: its key, while both exist.
 pub async fn caller(state: &AppState, token: &str) -> ApiResult<crate::auth::Caller> {
     let (session, permissions) = open(state, token).await?;
-    let name: std::sync::Arc<str> = match state.keys.permissions_by_hash(&session.key_hash) {
-        Some(_) => crate::auth::ADMIN.into(),
-        None => {
-            state.services.store.find_api_key(&session.key_hash).await?.map_or_else(|| "".into(), |k| k.name.into())
-        }
-    };
-    Ok(crate::auth::Caller { permissions, key: session.key_hash.into(), name })
+    // The admin key is known by its name, as a bearer key (`auth::key_caller`).
+    let (key, name): (std::sync::Arc<str>, std::sync::Arc<str>) =
+        match state.keys.permissions_by_hash(&session.key_hash) {
+            Some(_) => (crate::auth::ADMIN.into(), crate::auth::ADMIN.into()),
+            None => {
+                let stored = state.services.store.find_api_key(&session.key_hash).await?;
+                (session.key_hash.into(), stored.map_or_else(|| "".into(), |k| k.name.into()))
+            }
+        };
+    Ok(crate::auth::Caller { permissions, key, name })
 }
 
 async fn open(state: &AppState, token: &str) -> ApiResult<(SessionRecord, Permissions)> {

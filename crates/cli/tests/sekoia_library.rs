@@ -126,8 +126,12 @@ async fn okta_on_sdk_1_22_feeds_an_intake_from_the_system_log_and_sends_its_devi
     let module_dir = library_module(root.path(), "Okta");
     let data = root.path().join("data");
     // Okta's own client refuses a tenant URL that is not https unless told it is testing; the
-    // tenant here is a local http server. Module processes inherit the server's environment.
-    let server = start_server_with_env(&data, free_port(), &[("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")]).await;
+    // tenant here is a local http server. Module processes get the variables the server names.
+    let env = [
+        ("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true"),
+        ("RIPOSTE_MODULE_VARIABLES", "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"),
+    ];
+    let server = start_server_with_env(&data, free_port(), &env).await;
     let module = install(&server, &data, module_dir.to_str().unwrap(), "okta", Env::Own).await;
     let (okta, keys) = start_okta().await;
     let account = account(&server, &module, json!({"base_url": okta, "apikey": "okta-k3y"})).await;

@@ -13,6 +13,10 @@ const STDERR_TAIL: usize = 4096;
 /// the time zone, temporary files, certificates and proxies are. Nothing else: the server's own
 /// settings (`RIPOSTE_SECRET_KEY`, database URLs, cloud credentials) stay with the server. What
 /// the module needs of its own comes from its launch file and from the protocol's inputs.
+/// The variable that names more variables for module processes (comma-separated), such as a
+/// library's own settings; the server's `RIPOSTE_*` variables never pass.
+pub const MODULE_VARIABLES: &str = "RIPOSTE_MODULE_VARIABLES";
+
 pub const INHERITED_VARIABLES: &[&str] = &[
     "PATH",
     "HOME",
@@ -37,7 +41,9 @@ pub const INHERITED_VARIABLES: &[&str] = &[
 /// [`INHERITED_VARIABLES`]) and an end with the server's process.
 pub(crate) fn set_apart(command: &mut Command) {
     command.env_clear();
-    for name in INHERITED_VARIABLES {
+    let named = std::env::var(MODULE_VARIABLES).unwrap_or_default();
+    let named = named.split(',').map(str::trim).filter(|n| !n.is_empty() && !n.starts_with("RIPOSTE_"));
+    for name in INHERITED_VARIABLES.iter().copied().chain(named) {
         if let Some(value) = std::env::var_os(name) {
             command.env(name, value);
         }
