@@ -112,6 +112,29 @@ pub(crate) fn check_schema(schema: &Value, instance: &Value, root: &str) -> ApiR
     if errors.is_empty() { Ok(()) } else { Err(ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, errors }) }
 }
 
+/// Refuses with 422 at `path` the configuration `uuid` when it belongs to another module than
+/// `module_uuid`: its secrets go to its own module only. One that does not exist is left to run
+/// time (a playbook imported from elsewhere names configurations of that other platform).
+pub(crate) async fn require_own(
+    state: &AppState,
+    uuid: &str,
+    module_uuid: Option<&str>,
+    path: String,
+) -> ApiResult<()> {
+    let Some(configuration) = state.services.store.get_configuration(uuid).await? else { return Ok(()) };
+    if module_uuid.is_some_and(|module| module.eq_ignore_ascii_case(&configuration.module_uuid)) {
+        return Ok(());
+    }
+    Err(ApiError::at(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        path,
+        format!(
+            "module configuration {uuid} belongs to module {}: a configuration is used by its own module only",
+            configuration.module_uuid
+        ),
+    ))
+}
+
 fn pointer_path(root: &str, pointer: &str) -> String {
     pointer.split('/').filter(|s| !s.is_empty()).fold(root.to_string(), |path, segment| {
         if segment.parse::<usize>().is_ok() {

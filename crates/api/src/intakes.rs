@@ -83,6 +83,11 @@ pub async fn create(
     }
     let intake_key = uuid::Uuid::new_v4().to_string();
     let connector = input.connector.map(|c| connector(&state, c, &intake_key)).transpose()?;
+    if let Some(uuid) = connector.as_ref().and_then(|c| c.module_configuration_uuid.as_deref()) {
+        let module = connector.as_ref().map(|c| c.module_uuid.as_str());
+        let path = "$.connector.module_configuration_uuid".to_string();
+        crate::configurations::require_own(&state, uuid, module, path).await?;
+    }
     let intake = IntakeRecord {
         uuid: uuid::Uuid::new_v4().to_string(),
         name: input.name,

@@ -14,9 +14,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Refuses with 403, naming the first node at fault, unless `caller` holds every permission
-/// `playbook`'s blocks use on this server. `within` is where the playbook sits in the request
-/// (`$.playbook`, or `$` when it is not in the body).
+/// `playbook`'s blocks use on this server; with 422 when a node names a configuration of another
+/// module than its own. `within` is where the playbook sits in the request (`$.playbook`, or `$`
+/// when it is not in the body).
 pub(crate) async fn require(state: &AppState, caller: &Caller, playbook: &Playbook, within: &str) -> ApiResult<()> {
+    for (id, node) in &playbook.nodes {
+        if let Some(uuid) = node.module_configuration_uuid.as_deref() {
+            let path = riposte_engine::diagnostic_path(id, ".module_configuration_uuid").replacen('$', within, 1);
+            crate::configurations::require_own(state, uuid, node.module_uuid.as_deref(), path).await?;
+        }
+    }
     if caller.holds(Permission::ReadAlerts) {
         return Ok(());
     }

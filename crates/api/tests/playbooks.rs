@@ -492,3 +492,32 @@ async fn a_base_version_of_zero_is_refused() {
         (StatusCode::UNPROCESSABLE_ENTITY, json!("$.base_version"))
     );
 }
+
+#[tokio::test]
+async fn a_node_naming_a_configuration_of_another_module_is_refused() {
+    let server = TestApp::start().await;
+    let account = json!({"module_uuid": playbooks::SEKOIA_MODULE, "name": "Admin",
+        "value": {"base_url": "https://api.sekoia.io", "api_key": "adm1n-k3y-value"}});
+    let (status, account) = server.call(Method::POST, "/api/v1/symphony/module-configurations", Some(account)).await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let mut playbook = playbooks::seed("http://127.0.0.1:1/sink");
+    playbook["nodes"]["1"]["module_configuration_uuid"] = account["uuid"].clone();
+    let (status, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook.clone()}))).await;
+    assert_eq!(status, StatusCode::CREATED, "Get Alert takes its own module's configuration: {created}");
+    let uuid = created["uuid"].as_str().unwrap();
+
+    // Request URL is another module: it would be handed the Sekoia.io API key.
+    playbook["nodes"]["2"]["module_configuration_uuid"] = account["uuid"].clone();
+    let path = "$.playbook.nodes[\"2\"].module_configuration_uuid";
+    for (method, route) in [
+        (Method::POST, "/api/v1/symphony/playbooks".to_string()),
+        (Method::PUT, format!("/api/v1/symphony/playbooks/{uuid}")),
+        (Method::POST, "/api/v1/symphony/playbooks/test".to_string()),
+    ] {
+        let (status, refused) = server.call(method, &route, Some(json!({"playbook": playbook.clone()}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{route}: {refused}");
+        assert_eq!(refused["errors"][0]["path"], path, "{refused}");
+        assert!(refused["errors"][0]["detail"].as_str().unwrap().contains("belongs to module"), "{refused}");
+    }
+}

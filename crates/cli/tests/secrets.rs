@@ -10,6 +10,7 @@ use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
+use base64::Engine as _;
 use common::{Sink, free_port, playbooks, start_server};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -28,6 +29,12 @@ async fn start_echoing_tool() -> String {
                 "keyed" => (StatusCode::OK, json!({format!("Bearer {token}"): 1, "rule": {"name": "r"}}).to_string()),
                 "escaped" => (StatusCode::FORBIDDEN, format!("{{\"error\": \"bad token\", \"token\": {escaped}}}")),
                 "unicode" => (StatusCode::FORBIDDEN, format!("{{\"token\": \"{unicode}\"}}")),
+                // Get Alert keeps 300 characters of an error body: 3 of the key would be left.
+                "cut3" => (StatusCode::FORBIDDEN, format!("{}{token}", "x".repeat(297))),
+                "basic" => {
+                    let basic = base64::engine::general_purpose::STANDARD.encode(format!("user:{token}"));
+                    (StatusCode::FORBIDDEN, format!("{{\"authorization\": \"Basic {basic}\"}}"))
+                }
                 _ => (StatusCode::FORBIDDEN, format!("{}{token}", "x".repeat(290))),
             }
         }),
@@ -69,19 +76,22 @@ async fn a_secret_echoed_by_a_tool_in_any_form_is_never_shown_nor_stored() {
     let playbook_uuid = created["uuid"].as_str().unwrap();
 
     let mut shown = String::new();
-    for mode in ["keyed", "escaped", "unicode", "cut"] {
+    for mode in ["keyed", "escaped", "unicode", "cut", "cut3", "basic"] {
         let event = json!({"event": {"alert_uuid": mode}});
         let path = format!("/api/v1/symphony/playbooks/{playbook_uuid}/run");
         let (status, run) = server.call(Method::POST, &path, Some(event)).await;
         assert_eq!(status, 202, "{run}");
     }
-    let runs = server.finished_runs(playbook_uuid, 4).await;
+    let runs = server.finished_runs(playbook_uuid, 6).await;
     for run in &runs {
         let (_, view) =
             server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", run["uuid"].as_str().unwrap()), None).await;
         shown.push_str(&view.to_string());
     }
     assert!(shown.contains("Bearer ***"), "the keyed answer is shown, scrubbed: {shown}");
+    assert!(shown.contains(&format!("{}***[…]", "x".repeat(297))), "3 characters left by a cut: {shown}");
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("user:{SECRET}"));
+    assert!(shown.contains("Basic dXNlcj") && !shown.contains(&basic[8..basic.len() - 4]), "base64: {shown}");
     assert!(shown.contains("\"Authorization\":\"***\""), "the header argument is redacted: {shown}");
     let sent: String = sink.requests().iter().map(|(_, body)| body.clone()).collect();
     assert!(sent.contains("Bearer ***"), "the next node got the scrubbed answer: {sent} {shown}");

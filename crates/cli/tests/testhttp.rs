@@ -103,6 +103,32 @@ async fn the_testhttp_module_triggers_runs_acts_in_them_and_feeds_an_intake() {
         "the secret reached the connector"
     );
 
+    // A connector runs with its own module's configuration only; what it logs shows no secret.
+    let sekoia = json!({"module_uuid": "92d8bb47-7c51-445d-81de-ae04edbb6f0a", "name": "admin",
+        "value": {"base_url": "https://api.sekoia.io", "api_key": "adm1n-k3y-value"}});
+    let (_, sekoia) = server.call(Method::POST, "/api/v1/symphony/module-configurations", Some(sekoia)).await;
+    let connector = |account: &serde_json::Value, url: String| {
+        json!({"name": "posts", "connector": {
+            "module_uuid": module["uuid"], "connector_uuid": module["connectors"][0]["uuid"],
+            "module_configuration_uuid": account["uuid"], "configuration": {"url": url, "polling_interval": 1}}})
+    };
+    let stolen = connector(&sekoia, format!("{feed_url}/posts"));
+    let (status, refused) = server.call(Method::POST, "/api/v1/intakes", Some(stolen)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["path"], "$.connector.module_configuration_uuid", "{refused}");
+    let echoing = connector(&account, format!("{feed_url}/missing/tk-s3cret"));
+    let (status, intake) = server.call(Method::POST, "/api/v1/intakes", Some(echoing)).await;
+    assert_eq!(status, StatusCode::CREATED, "{intake}");
+    let path = format!("/api/v1/intakes/{}", intake["uuid"].as_str().unwrap());
+    let logs = eventually("the connector's failure in its logs", async || {
+        let (_, intake) = server.call(Method::GET, &path, None).await;
+        let logs = intake["connector_status"]["logs"].to_string();
+        logs.contains("404").then_some(logs)
+    })
+    .await;
+    assert!(logs.contains("/missing/***") && !logs.contains("tk-s3cret"), "{logs}");
+    server.call(Method::DELETE, &path, None).await;
+
     // Turned off, the trigger's process stops: no more runs.
     server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{playbook}/deactivate"), None).await;
     eventually("the trigger to stop", async || {

@@ -20,7 +20,7 @@ pub use action::{AccountCheck, ActionReport, ActionRequest, VALIDATE_ACCOUNT};
 pub use callbacks::{CallbackError, Callbacks, TriggerEvent};
 pub use host::{DATA_PATH_VARIABLE, Host, WarmStatus};
 pub use installed::{INSTALL_FILE, InstalledModule, Launch, Source, load_module, load_modules, without_credentials};
-pub use supervise::{ComponentKind, ComponentState, ComponentStatus, LongRunning, Supervised};
+pub use supervise::{ComponentKind, ComponentState, ComponentStatus, LongRunning, Redact, Supervised};
 pub use warm::{DEFAULT_WARM_IDLE, DEFAULT_WARM_WORKERS};
 
 /// What goes wrong with an installed module.

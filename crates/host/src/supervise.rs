@@ -35,6 +35,12 @@ pub enum ComponentKind {
     Connector,
 }
 
+/// Takes secrets out of what a component says (its log lines, why it stopped) before it is kept
+/// or shown.
+pub trait Redact: Send + Sync {
+    fn redact(&self, text: &mut String);
+}
+
 /// A trigger or connector to keep running.
 pub struct LongRunning {
     pub module: Arc<InstalledModule>,
@@ -50,6 +56,17 @@ pub struct LongRunning {
     pub intake_url: Option<String>,
     /// A connector's `connector_configuration_uuid`: the intake it works for.
     pub configuration_uuid: Option<String>,
+    /// What its logs and errors are scrubbed with: the secrets of its configuration.
+    pub redact: Option<Arc<dyn Redact>>,
+}
+
+impl LongRunning {
+    fn redacted(&self, mut text: String) -> String {
+        if let Some(redact) = &self.redact {
+            redact.redact(&mut text);
+        }
+        text
+    }
 }
 
 /// Where a supervised component is.
@@ -132,7 +149,7 @@ impl Host {
         let mut backoff = FIRST_BACKOFF;
         loop {
             let started = Instant::now();
-            let ended = self.run_once(&component, &logs, &mut received, &status, &stop).await;
+            let ended = self.run_once(&component, &logs, &mut received, &status, &stop).await.redacted(&component);
             let state = match ended {
                 Ended::Stopped => ComponentState::Stopped,
                 Ended::Crashed(_) => ComponentState::Crashed,
@@ -228,6 +245,7 @@ impl Host {
                     }
                 }
                 Some(entry) = received.recv() => {
+                    let entry = redacted_log(component, entry);
                     let critical = (entry.level == LogLevel::Critical).then(|| entry.message.clone());
                     keep_log(status, entry);
                     if let Some(message) = critical {
@@ -241,7 +259,7 @@ impl Host {
         }
         // Logs sent just before the end are still shown.
         while let Ok(entry) = received.try_recv() {
-            keep_log(status, entry);
+            keep_log(status, redacted_log(component, entry));
         }
         ended
     }
@@ -254,6 +272,14 @@ enum Ended {
 }
 
 impl Ended {
+    fn redacted(self, component: &LongRunning) -> Ended {
+        match self {
+            Ended::Stopped => Ended::Stopped,
+            Ended::Crashed(message) => Ended::Crashed(component.redacted(message)),
+            Ended::Exited(message) => Ended::Exited(component.redacted(message)),
+        }
+    }
+
     fn reason(&self) -> Option<String> {
         match self {
             Ended::Stopped => None,
@@ -269,6 +295,10 @@ fn set(status: &Mutex<Status>, state: ComponentState, error: Option<String>) {
     if error.is_some() {
         status.error = error;
     }
+}
+
+fn redacted_log(component: &LongRunning, entry: LogEntry) -> LogEntry {
+    LogEntry { date: component.redacted(entry.date), level: entry.level, message: component.redacted(entry.message) }
 }
 
 fn keep_log(status: &Mutex<Status>, entry: LogEntry) {

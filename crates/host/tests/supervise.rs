@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use riposte_host::{Callbacks, ComponentKind, ComponentState, Host, LongRunning, Supervised, load_module};
+use riposte_host::{Callbacks, ComponentKind, ComponentState, Host, LongRunning, Redact, Supervised, load_module};
 use riposte_testkit::until;
 use serde_json::json;
 
@@ -24,6 +24,14 @@ fn module(dir: &Path, script: &str) -> Arc<riposte_host::InstalledModule> {
 }
 
 fn supervise(host: &Arc<Host>, module: Arc<riposte_host::InstalledModule>) -> Supervised {
+    supervise_redacted(host, module, None)
+}
+
+fn supervise_redacted(
+    host: &Arc<Host>,
+    module: Arc<riposte_host::InstalledModule>,
+    redact: Option<Arc<dyn Redact>>,
+) -> Supervised {
     host.supervise(LongRunning {
         module,
         kind: ComponentKind::Trigger,
@@ -33,7 +41,17 @@ fn supervise(host: &Arc<Host>, module: Arc<riposte_host::InstalledModule>) -> Su
         owner: "playbook-1".into(),
         intake_url: None,
         configuration_uuid: None,
+        redact,
     })
+}
+
+/// Hides one value, as the platform's scrubber hides a configuration's secrets.
+struct Hide(&'static str);
+
+impl Redact for Hide {
+    fn redact(&self, text: &mut String) {
+        *text = text.replace(self.0, "***");
+    }
 }
 
 fn host() -> Arc<Host> {
@@ -96,6 +114,29 @@ async fn stopping_sends_sigterm_and_a_critical_log_crashes_it_for_good() {
     until("SIGTERM after the crash", || lines(&dir.path().join("stopped")).len() == 2).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(lines(&dir.path().join("started")).len(), 2, "a crashed component is not restarted");
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn what_a_component_logs_or_prints_is_redacted_before_it_is_kept_or_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "echo \"$TOKEN $URL_LOGS\" >> started\nwhile [ ! -f go ]; do sleep 0.05; done\n\
+                  echo 'the key s3cret-value is refused' >&2\nexit 3\n";
+    let host = host();
+    let running = supervise_redacted(&host, module(dir.path(), script), Some(Arc::new(Hide("s3cret-value"))));
+    until("a start", || lines(&dir.path().join("started")).len() == 1).await;
+    let started = lines(&dir.path().join("started"));
+    let (token, logs_url) = started[0].split_once(' ').unwrap();
+    let id = logs_url.trim_end_matches("/logs").rsplit('/').next().unwrap();
+    let entries = json!({"logs": [{"date": "s3cret-value", "level": "info", "message": "using s3cret-value"}]});
+    host.callbacks().logs(id, token, entries).unwrap();
+    until("the log", || !running.status().logs.is_empty()).await;
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    until("an exit", || running.status().error.is_some()).await;
+    let status = running.status();
+    assert_eq!((status.logs[0].date.as_str(), status.logs[0].message.as_str()), ("***", "using ***"));
+    let error = status.error.unwrap();
+    assert!(error.contains("the key *** is refused") && !error.contains("s3cret"), "{error}");
     running.stop().await;
 }
 

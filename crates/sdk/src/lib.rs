@@ -11,6 +11,7 @@
 //! Sekoia's module protocol (see [`wire`]), so that the platform runs Rust and Python modules the
 //! same way. Riposte's built-in modules use the same traits in-process.
 
+mod abbreviate;
 mod action;
 mod component;
 mod connector;
@@ -22,6 +23,7 @@ mod schema;
 mod trigger;
 pub mod wire;
 
+pub use abbreviate::{CUT_MARK, abbreviate};
 pub use action::{Action, ActionInfo, BoxFuture, DynAction};
 pub use component::{Component, ComponentInfo, RunningContext};
 pub use connector::{

@@ -9,9 +9,9 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use riposte_host::{ComponentKind, ComponentStatus, Host, InstalledModule, LongRunning, Supervised};
+use riposte_host::{ComponentKind, ComponentStatus, Host, InstalledModule, LongRunning, Redact, Supervised};
 use riposte_store::{IntakeRecord, StoreError};
-use serde_json::Value;
+use riposte_worker::{Resolved, Scrubber};
 use tokio_util::sync::CancellationToken;
 
 use crate::Services;
@@ -169,7 +169,8 @@ async fn trigger_component(
     version: i64,
 ) -> Option<Wanted> {
     let docker_parameters = module.trigger(&trigger.trigger_uuid)?.docker_parameters.clone();
-    let configuration = configuration(services, &module, trigger.module_configuration_uuid.as_deref(), owner).await?;
+    let (configuration, redact) =
+        configuration(services, &module, trigger.module_configuration_uuid.as_deref(), owner).await?;
     let fingerprint = digest(&(version, &trigger.configuration, &configuration), &module);
     let component = LongRunning {
         module,
@@ -180,6 +181,7 @@ async fn trigger_component(
         owner: owner.key(),
         intake_url: None,
         configuration_uuid: None,
+        redact,
     };
     Some(Wanted { fingerprint, component })
 }
@@ -199,7 +201,7 @@ async fn connector_component(
     let intake_url = format!("{}{INTAKE_PATH}", host.base_url());
     let server = if manifest.is_asset_connector() { host.base_url().to_string() } else { intake_url.clone() };
     let owner = Owner::Intake(intake.uuid.clone());
-    let configuration =
+    let (configuration, redact) =
         configuration(services, &module, connector.module_configuration_uuid.as_deref(), &owner).await?;
     let mut settings = connector.configuration.clone();
     if let Some(object) = settings.as_object_mut() {
@@ -216,19 +218,23 @@ async fn connector_component(
         owner: owner.key(),
         intake_url: Some(intake_url),
         configuration_uuid: Some(intake.uuid.clone()),
+        redact,
     };
     Some(Wanted { fingerprint, component })
 }
 
-/// The module configuration a component runs with, secrets included.
+/// The module configuration a component runs with, secrets included (one of another module is
+/// refused), and what takes its secrets out of the component's logs and errors.
 async fn configuration(
     services: &Services,
     module: &InstalledModule,
     configuration_uuid: Option<&str>,
     owner: &Owner,
-) -> Option<Value> {
+) -> Option<(serde_json::Value, Option<Arc<dyn Redact>>)> {
     match services.configurations.resolve(&module.manifest.uuid, configuration_uuid).await {
-        Ok(resolved) => Some(resolved.value),
+        Ok(Resolved { value, secrets }) => {
+            Some((value, Scrubber::shared(&secrets).map(|scrubber| scrubber as Arc<dyn Redact>)))
+        }
         Err(message) => {
             tracing::warn!(owner = %owner.key(), "not started: {message}");
             None

@@ -24,13 +24,20 @@ impl ConfigurationSource for StoredConfigurations {
     async fn resolve(&self, module_uuid: &str, configuration_uuid: Option<&str>) -> Result<Resolved, WorkerError> {
         let Some(uuid) = configuration_uuid else { return self.defaults.resolve(module_uuid, None).await };
         let record = self.record(uuid).await?;
+        // A configuration belongs to one module: another one would be handed its secrets.
+        if !record.module_uuid.eq_ignore_ascii_case(module_uuid) {
+            return Err(WorkerError::UnusableConfiguration {
+                uuid: record.uuid,
+                reason: format!("it belongs to module {}, not to module {module_uuid}", record.module_uuid),
+            });
+        }
         let secrets = self.open(&record)?;
         let mut value = record.value;
         let mut secret_values = Vec::new();
         if let Some(target) = value.as_object_mut() {
             for (key, secret) in secrets {
-                if let Some(text) = secret.as_str() {
-                    secret_values.push(text.to_string());
+                if !secret.is_null() {
+                    secret_values.push(secret.clone());
                 }
                 target.insert(key, secret);
             }
@@ -98,11 +105,11 @@ impl Services {
         let module = self.registry.installed(module_uuid).filter(|m| m.launch.account_validator)?;
         let host = self.registry.host()?;
         let mut check = host.check_account(&module, Value::Object(value.clone())).await;
-        let secrets: Vec<String> = riposte_model::schema_secrets(&module.manifest.configuration)
+        let secrets: Vec<Value> = riposte_model::schema_secrets(&module.manifest.configuration)
             .iter()
-            .filter_map(|name| value.get(name)?.as_str().map(str::to_string))
+            .filter_map(|name| value.get(name).cloned())
             .collect();
-        if let (Some(error), Some(scrubber)) = (check.error.as_mut(), Scrubber::new(&secrets)) {
+        if let (Some(error), Some(scrubber)) = (check.error.as_mut(), Scrubber::shared(&secrets)) {
             scrubber.text(error);
         }
         Some(AccountCheckRecord { success: check.success, error: check.error, checked_at: riposte_worker::now_ms() })
@@ -127,4 +134,37 @@ pub fn redirected_fields(stored: &Value, new: &Map<String, Value>) -> Vec<String
         .collect();
     changed.dedup();
     changed
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use std::sync::Arc;
+
+    use riposte_store::{ConfigurationStore, ModuleConfiguration};
+    use riposte_worker::{ConfigurationSource, Configurations, WorkerError};
+    use serde_json::json;
+
+    use super::StoredConfigurations;
+    use crate::Sealer;
+
+    #[tokio::test]
+    async fn a_configuration_is_handed_to_its_own_module_only_with_secrets_of_any_type() {
+        let store = Arc::new(riposte_store_memory::MemoryStore::new());
+        let sealer = Sealer::from_hex(&"ab".repeat(32)).unwrap();
+        let sealed = sealer.seal(&json!({"api_key": "k3y-s3cret", "pin": 73105829, "none": null}));
+        let record: ModuleConfiguration = serde_json::from_value(json!({
+            "uuid": "c-1", "module_uuid": "Module-A", "name": "account",
+            "value": {"base_url": "https://example.test"}, "sealed_secrets": sealed, "created_at": 0, "updated_at": 0,
+        }))
+        .unwrap();
+        store.insert_configuration(&record).await.unwrap();
+        let source = StoredConfigurations { store, sealer, defaults: Configurations::new() };
+
+        let refused = source.resolve("module-b", Some("c-1")).await.unwrap_err();
+        assert!(matches!(&refused, WorkerError::UnusableConfiguration { .. }), "{refused}");
+        assert!(refused.to_string().contains("belongs to module Module-A"), "{refused}");
+        let resolved = source.resolve("module-a", Some("c-1")).await.unwrap();
+        assert_eq!(resolved.value["api_key"], "k3y-s3cret");
+        assert_eq!(resolved.secrets, [json!("k3y-s3cret"), json!(73105829)]);
+    }
 }

@@ -5,12 +5,12 @@ use serde_json::{Map, Value};
 
 use crate::{Result, WorkerError};
 
-/// A configuration ready for an action, and the secret values in it, which must never show in
-/// what the action reports.
+/// A configuration ready for an action, and the secret values in it (of any JSON type), which
+/// must never show in what the action reports.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
     pub value: Value,
-    pub secrets: Vec<String>,
+    pub secrets: Vec<Value>,
 }
 
 /// Where the configuration ("connected account") of an action call comes from.
@@ -45,7 +45,7 @@ impl Configurations {
 
     /// The configuration of a module's nodes that name none; `secret_fields` name its secrets.
     pub fn set_module_default(&mut self, module_uuid: &str, value: Value, secret_fields: &[String]) {
-        let secrets = secret_fields.iter().filter_map(|f| value.get(f)?.as_str().map(str::to_string)).collect();
+        let secrets = secret_fields.iter().filter_map(|f| value.get(f).filter(|v| !v.is_null()).cloned()).collect();
         self.module_defaults.insert(module_uuid.to_ascii_lowercase(), Resolved { value, secrets });
     }
 

@@ -121,7 +121,7 @@ impl Executor {
         run_id: &str,
         call: ActionCall,
         configuration: Value,
-    ) -> (ActionOutcome, Vec<String>) {
+    ) -> (ActionOutcome, Vec<Value>) {
         let (Some(host), Some(action)) = (self.registry.host(), module.action(&call.action_uuid)) else {
             let message = format!("module {} is installed but cannot run here", module.manifest.name);
             return (failure(FailureKind::Fatal, message), Vec::new());
@@ -152,10 +152,10 @@ impl Executor {
         configuration_uuid: Option<&str>,
         mut secrets: serde_json::Map<String, Value>,
         outcome: &mut ActionOutcome,
-    ) -> Vec<String> {
+    ) -> Vec<Value> {
         let names = riposte_model::schema_secrets(&module.manifest.configuration);
         secrets.retain(|name, _| names.contains(name));
-        let values: Vec<String> = secrets.values().filter_map(|v| v.as_str().map(str::to_string)).collect();
+        let values: Vec<Value> = secrets.values().cloned().collect();
         if secrets.is_empty() {
             return values;
         }
@@ -182,9 +182,9 @@ enum Provider {
 }
 
 /// The outcome with every secret value of the configuration taken out, wherever the action put
-/// it (results, logs, error) and however it was escaped.
-fn scrub(outcome: ActionOutcome, secrets: &[String]) -> ActionOutcome {
-    match Scrubber::new(secrets) {
+/// it (results, branch names, logs, error) and however it was encoded.
+fn scrub(outcome: ActionOutcome, secrets: &[Value]) -> ActionOutcome {
+    match Scrubber::shared(secrets) {
         Some(scrubber) => scrubber.outcome(outcome),
         None => outcome,
     }
@@ -228,9 +228,28 @@ mod tests {
             outputs: vec![],
             logs: vec![LogEntry { date: String::new(), level: LogLevel::Info, message: "using k3y-s3cret".into() }],
         };
-        let clean = scrub(outcome, &["k3y-s3cret".to_string(), "ab".to_string()]);
+        let clean = scrub(outcome, &[json!("k3y-s3cret"), json!("ab")]);
         assert_eq!(clean.results, Some(json!({"echo": ["Bearer ***"], "n": 1})));
         assert_eq!(clean.error.unwrap().message, "bad key ***");
         assert_eq!(clean.logs[0].message, "using ***");
+    }
+
+    #[test]
+    fn branch_names_and_secrets_of_any_type_are_scrubbed_too() {
+        let outcome = ActionOutcome {
+            results: Some(json!({"pin": "pin 73105829", "account": "svc-admin:Hunter2-pass"})),
+            error: None,
+            outputs: vec!["token-k3y-s3cret".into(), "found".into()],
+            logs: vec![LogEntry {
+                date: String::new(),
+                level: LogLevel::Info,
+                message: r#"configuration {"user":"svc-admin","password":"Hunter2-pass"}"#.into(),
+            }],
+        };
+        let secrets = [json!("k3y-s3cret"), json!(73105829), json!({"user": "svc-admin", "password": "Hunter2-pass"})];
+        let clean = scrub(outcome, &secrets);
+        assert_eq!(clean.outputs, ["token-***", "found"], "a branch name a module sets is scrubbed");
+        assert_eq!(clean.results, Some(json!({"pin": "pin ***", "account": "***:***"})));
+        assert_eq!(clean.logs[0].message, "configuration ***");
     }
 }
