@@ -185,6 +185,7 @@ pub async fn create(
         sealed_secrets: split.sealed,
         created_at: now,
         updated_at: now,
+        account_check,
     };
     state.services.store.insert_configuration(&record).await?;
     Ok((StatusCode::CREATED, Json(view(record, split.secret_names))))
@@ -208,7 +209,6 @@ pub async fn list(
     params: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<Paged<ConfigurationView>>> {
     let Query(params) = query(params)?;
-        account_check,
     let mut items = Vec::new();
     for record in state.services.store.list_configurations(params.module_uuid.as_deref()).await? {
         let names = secret_names(&state, &record)?;
@@ -261,6 +261,7 @@ pub async fn update(
         record.name = name;
     }
     record.updated_at = riposte_worker::now_ms();
+    record.account_check = account_check;
     state.services.store.update_configuration(&record).await?;
     Ok(Json(view(record, split.secret_names)))
 }
@@ -270,4 +271,3 @@ pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> 
     state.services.store.delete_configuration(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-    record.account_check = account_check;

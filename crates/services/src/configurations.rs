@@ -117,12 +117,12 @@ impl Services {
 }
 
 /// Plain fields that say where a module connects or whom it trusts (`base_url`, `host`,
-/// `verify_certificate`, a proxy...) whose value changes from `stored` to `new`: a stored secret
+/// `instance`, `ca_certificate`, `verify_certificate`, a proxy...) whose value changes from `stored` to `new`: a stored secret
 /// does not follow a configuration to a new destination.
 pub fn redirected_fields(stored: &Value, new: &Map<String, Value>) -> Vec<String> {
-    const DESTINATION: [&str; 14] = [
+    const DESTINATION: [&str; 16] = [
         "url", "uri", "host", "server", "endpoint", "domain", "address", "proxy", "tenant", "region", "port", "verify",
-        "ssl", "tls",
+        "ssl", "tls", "instance", "cert",
     ];
     let names = stored.as_object().into_iter().flat_map(|m| m.keys()).chain(new.keys());
     let mut changed: Vec<String> = names
@@ -134,6 +134,25 @@ pub fn redirected_fields(stored: &Value, new: &Map<String, Value>) -> Vec<String
         .collect();
     changed.dedup();
     changed
+}
+
+#[cfg(test)]
+mod destination_tests {
+    use serde_json::json;
+
+    use super::redirected_fields;
+
+    #[test]
+    fn an_instance_or_a_certificate_is_a_destination() {
+        let stored = json!({"instance": "eu1", "ca_certificate": "A", "name": "x"});
+        for field in ["instance", "ca_certificate"] {
+            let mut new = stored.as_object().unwrap().clone();
+            new.insert(field.into(), json!("other"));
+            assert_eq!(redirected_fields(&stored, &new), vec![field.to_string()]);
+        }
+        let renamed = json!({"instance": "eu1", "ca_certificate": "A", "name": "y"});
+        assert!(redirected_fields(&stored, renamed.as_object().unwrap()).is_empty());
+    }
 }
 
 #[cfg(test)]
