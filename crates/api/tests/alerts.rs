@@ -115,5 +115,8 @@ async fn a_write_reveals_nothing_and_an_empty_patch_starts_nothing() {
 
     let (status, body) =
         server.call(Method::PATCH, &format!("/api/v1/sic/alerts/{id}"), Some(json!({"urgency": 12}))).await;
-    assert_eq!((status, body["title"].clone(), body["urgency"]["value"].clone()), (StatusCode::OK, json!("secret"), json!(12)));
+    assert_eq!(
+        (status, body["title"].clone(), body["urgency"]["value"].clone()),
+        (StatusCode::OK, json!("secret"), json!(12))
+    );
 }
