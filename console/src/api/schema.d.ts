@@ -1234,6 +1234,12 @@ export interface components {
                 [key: string]: components["schemas"]["NodeView"];
             } | null;
             /**
+             * Format: int64
+             * @description Iterations of loops left out of `nodes`, past the view's size: each is still read by
+             *     `GET .../runs/{uuid}/nodes/{node}[i]`.
+             */
+            omitted_iterations?: number | null;
+            /**
              * @description Present when the run's data (event, arguments, results, logs, errors) is withheld from
              *     this key, saying why: the run's playbook reads the server's alerts.
              */
@@ -1366,6 +1372,11 @@ export interface components {
             nodes: {
                 [key: string]: components["schemas"]["NodeView"];
             };
+            /**
+             * Format: int64
+             * @description Iterations of loops left out of `nodes`, past the view's size.
+             */
+            omitted_iterations?: number | null;
             /** @description The nodes that answered the results given in `mocks`. */
             mocked: string[];
             /**
