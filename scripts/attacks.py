@@ -121,6 +121,29 @@ def alerts_with_seed(server):
     return f"24 alerts of {len(json.dumps(big)) // 1024} kB: {sorted(set(answers))}"
 
 
+def intake_batches(events, size, at_once=1):
+    """`at_once` batches of `events` events of `size` characters each, pushed together."""
+    return lambda s: _push_batches(s, events, size, at_once)
+
+
+def _push_batches(server, events, size, at_once):
+    status, body = server.call("POST", "/api/v1/intakes", {"name": "attack"})
+    key = json.loads(body)["intake_key"]
+    batch = json.dumps({"intake_key": key, "jsons": ["x" * size] * events}).encode()
+
+    def push(_):
+        request = urllib.request.Request(server.base + "/api/v1/intake-http/batch", data=batch, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return str(response.status)
+        except urllib.error.HTTPError as e:
+            return f"{e.code} {json.loads(e.read())['errors'][0]['detail']}"
+
+    answers = list(concurrent.futures.ThreadPoolExecutor(at_once).map(push, range(at_once)))
+    return f"{len(batch) >> 20} MiB each: " + ", ".join(f"{answers.count(a)} x {a}" for a in sorted(set(answers)))
+
+
 ATTACKS = [
     ("`~` doubling in a namespace loop", lambda s: render(s, DOUBLED)),
     ("`+` doubling in a namespace loop", lambda s: render(s, PLUS_DOUBLED)),
@@ -131,6 +154,9 @@ ATTACKS = [
         concurrent.futures.ThreadPoolExecutor(8).map(lambda _: render(s, KEPT), range(8)))))),
     ("100 MB of text captured by a loop", lambda s: render(s, CAPTURED)),
     ("24 alerts of 160 kB, the seed playbook on", alerts_with_seed),
+    ("an intake batch of 1,000,000 tiny events", intake_batches(1_000_000, 1)),
+    ("an intake batch at both limits", intake_batches(100_000, 120)),
+    ("16 of those at once", intake_batches(100_000, 120, 16)),
 ]
 
 

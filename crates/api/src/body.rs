@@ -112,6 +112,22 @@ pub(crate) struct Reader {
 pub(crate) struct Held {
     pub bytes: Bytes,
     _permit: Option<OwnedSemaphorePermit>,
+    memory: Arc<Semaphore>,
+}
+
+impl Held {
+    /// Counts `bytes` more against the budget, until the permit is dropped: what a request
+    /// builds from its body (an intake's events, each with its id) weighs on memory as its
+    /// body does.
+    pub fn reserve(&self, bytes: usize) -> ApiResult<OwnedSemaphorePermit> {
+        take(&self.memory, u32::try_from(bytes).unwrap_or(u32::MAX))
+    }
+}
+
+fn take(memory: &Arc<Semaphore>, bytes: u32) -> ApiResult<OwnedSemaphorePermit> {
+    memory.clone().try_acquire_many_owned(bytes).map_err(|_| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is receiving too many request bodies: retry later")
+    })
 }
 
 impl Reader {
@@ -142,12 +158,7 @@ impl Reader {
 
     fn hold(&mut self, data: Bytes) -> ApiResult<()> {
         let size = u32::try_from(data.len()).map_err(|_| too_large(self.max))?;
-        let permit = self.memory.clone().try_acquire_many_owned(size).map_err(|_| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the server is receiving too many request bodies: retry later",
-            )
-        })?;
+        let permit = take(&self.memory, size)?;
         match &mut self.permit {
             Some(held) => held.merge(permit),
             None => self.permit = Some(permit),
@@ -176,12 +187,13 @@ impl Reader {
         let bytes = match self.chunks.len() {
             1 => self.chunks.pop().unwrap_or_default(),
             _ => {
+                // Each piece let go once copied: the body is not held twice over.
                 let mut all = Vec::with_capacity(self.received);
-                self.chunks.iter().for_each(|chunk| all.extend_from_slice(chunk));
+                self.chunks.drain(..).for_each(|chunk| all.extend_from_slice(&chunk));
                 Bytes::from(all)
             }
         };
-        Ok(Held { bytes, _permit: self.permit })
+        Ok(Held { bytes, _permit: self.permit, memory: self.memory })
     }
 }
 

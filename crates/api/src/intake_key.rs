@@ -12,9 +12,10 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
 use riposte_store::IntakeRecord;
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use tokio::sync::OwnedSemaphorePermit;
 
-use crate::body::require_json;
+use crate::body::{Held, require_json};
 use crate::error::{ApiError, ApiResult};
 use crate::intakes::MAX_INTAKE_BODY_BYTES;
 use crate::json::parse;
@@ -36,13 +37,45 @@ pub struct KeyQuery {
     pub intake_key: Option<String>,
 }
 
-/// A push to an intake: the intake its key opens, and the body.
-pub struct Pushed<T> {
-    pub intake: IntakeRecord,
-    pub body: T,
+/// A push to an intake: its body, held within the body budget, and the intake that a key given
+/// outside the body (or first in a large one) opened. [`Pushed::open`] reads the body.
+pub struct Pushed {
+    opened: Option<IntakeRecord>,
+    held: Held,
 }
 
-impl<T: DeserializeOwned + Keyed + Send> FromRequest<AppState> for Pushed<T> {
+impl Pushed {
+    /// The body as `T`, which may borrow from it (events are kept as the text they came as, not
+    /// as a tree of values), and the intake its key opens.
+    pub async fn open<'a, T: Deserialize<'a> + Keyed>(&'a self, state: &AppState) -> ApiResult<(IntakeRecord, T)> {
+        let body: T = parse(&self.held.bytes)?;
+        let intake = match (&self.opened, body.intake_key()) {
+            (Some(intake), Some(key)) if key != intake.intake_key => {
+                return Err(ApiError::at(
+                    StatusCode::UNAUTHORIZED,
+                    "$.intake_key",
+                    "differs from the intake key given outside the body",
+                ));
+            }
+            (Some(intake), _) => intake.clone(),
+            (None, Some(key)) => open(state, key).await?,
+            (None, None) => return Err(missing_key()),
+        };
+        Ok((intake, body))
+    }
+
+    /// Counts what the events of this push weigh, besides its body, against the shared body
+    /// budget until the permit is dropped: each event's text again, `count` ids and rows.
+    pub fn reserve_events(&self, count: usize) -> ApiResult<OwnedSemaphorePermit> {
+        self.held.reserve(self.held.bytes.len().saturating_add(count.saturating_mul(EVENT_OVERHEAD_BYTES)))
+    }
+}
+
+/// What an event costs besides its text while its push is stored and answered: its record, its
+/// id twice over (record and answer) and its intake's.
+const EVENT_OVERHEAD_BYTES: usize = 256;
+
+impl FromRequest<AppState> for Pushed {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
@@ -66,20 +99,7 @@ impl<T: DeserializeOwned + Keyed + Send> FromRequest<AppState> for Pushed<T> {
             opened = Some(open(state, &key).await?);
         }
         let held = reader.finish().await?;
-        let body: T = parse(&held.bytes)?;
-        let intake = match (opened, body.intake_key()) {
-            (Some(intake), Some(key)) if key != intake.intake_key => {
-                return Err(ApiError::at(
-                    StatusCode::UNAUTHORIZED,
-                    "$.intake_key",
-                    "differs from the intake key given outside the body",
-                ));
-            }
-            (Some(intake), _) => intake,
-            (None, Some(key)) => open(state, key).await?,
-            (None, None) => return Err(missing_key()),
-        };
-        Ok(Pushed { intake, body })
+        Ok(Pushed { opened, held })
     }
 }
 

@@ -2,6 +2,8 @@
 //! of an installed module that collects events for it. `/api/v1/intake-http`: Sekoia's public
 //! HTTP intake, where senders (connectors among them) push events with the intake key.
 
+use std::borrow::Cow;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -9,6 +11,7 @@ use riposte_host::ComponentStatus;
 use riposte_services::Owner;
 use riposte_store::{IntakeConnector, IntakeEvent, IntakeRecord, Paged};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::configurations::check_schema;
@@ -21,6 +24,10 @@ use crate::state::AppState;
 pub const MAX_EVENT_CHARS: usize = 250_000;
 /// Largest intake request: Sekoia's SDK sends chunks of up to 9 MiB of events.
 pub const MAX_INTAKE_BODY_BYTES: usize = 12 * 1024 * 1024;
+/// Most events in one batch: what each event costs besides its text (its id, its row) stays
+/// within a few tens of MB, and a 9 MiB chunk of Sekoia's SDK holds fewer unless its events
+/// average under 94 bytes.
+pub const MAX_BATCH_EVENTS: usize = 100_000;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -193,58 +200,129 @@ pub async fn events(
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct Batch {
+pub struct Batch<'a> {
     /// Or the `X-SEKOIAIO-INTAKE-KEY` header. In a body over 64 KiB, it must come first.
     pub intake_key: Option<String>,
-    /// Each event as a string, usually JSON.
-    #[schema(value_type = Vec<String>)]
-    pub jsons: Vec<Value>,
+    /// Each event as a string, usually JSON; at most 100,000 events.
+    #[schema(value_type = Vec<String>, max_items = 100000)]
+    #[serde(borrow)]
+    pub jsons: Events<'a>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct Single {
+pub struct Single<'a> {
     /// Or the `X-SEKOIAIO-INTAKE-KEY` header. In a body over 64 KiB, it must come first.
     pub intake_key: Option<String>,
     /// The event as a string, usually JSON.
     #[schema(value_type = String)]
-    pub json: Value,
+    #[serde(borrow)]
+    pub json: &'a RawValue,
 }
 
-impl Keyed for Batch {
+impl Keyed for Batch<'_> {
     fn intake_key(&self) -> Option<&str> {
         self.intake_key.as_deref()
     }
 }
 
-impl Keyed for Single {
+impl Keyed for Single<'_> {
     fn intake_key(&self) -> Option<&str> {
         self.intake_key.as_deref()
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/intake-http/batch", tag = "intake", security((), ("intake key" = [])), request_body = Batch, params(KeyQuery), responses((status = 200, description = "`{\"event_ids\": [...]}`, in the order sent, once the events are stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
-pub async fn push_batch(State(state): State<AppState>, pushed: Pushed<Batch>) -> ApiResult<Json<Value>> {
-    let Pushed { intake, body: batch } = pushed;
-    let events = batch
-        .jsons
-        .iter()
-        .enumerate()
-        .map(|(i, message)| event(&intake, message, &format!("$.jsons[{i}]")))
-        .collect::<ApiResult<Vec<_>>>()?;
-    state.services.store.insert_intake_events(&events).await?;
-    Ok(Json(json!({"event_ids": events.iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>()})))
+/// The events of a batch, each the JSON text it came as, borrowed from the body: an event costs
+/// its bytes, not a tree of values. Past [`MAX_BATCH_EVENTS`] they are counted, not kept.
+#[derive(Debug, Default)]
+pub struct Events<'a> {
+    kept: Vec<&'a RawValue>,
+    count: usize,
 }
 
-#[utoipa::path(post, path = "/api/v1/intake-http", tag = "intake", security((), ("intake key" = [])), request_body = Single, params(KeyQuery), responses((status = 200, description = "`{\"event_id\": ...}` once the event is stored", body = Object), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
-pub async fn push_one(State(state): State<AppState>, pushed: Pushed<Single>) -> ApiResult<Json<Value>> {
-    let Pushed { intake, body: single } = pushed;
-    let event = event(&intake, &single.json, "$.json")?;
-    state.services.store.insert_intake_events(std::slice::from_ref(&event)).await?;
-    Ok(Json(json!({"event_id": event.uuid})))
+impl<'de: 'a, 'a> Deserialize<'de> for Events<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct List<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for List<'a> {
+            type Value = Events<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of events")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Events<'a>, A::Error> {
+                let mut events = Events::default();
+                while events.kept.len() < MAX_BATCH_EVENTS {
+                    match seq.next_element::<&'de RawValue>()? {
+                        Some(event) => events.kept.push(event),
+                        None => break,
+                    }
+                }
+                events.count = events.kept.len();
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    events.count += 1;
+                }
+                Ok(events)
+            }
+        }
+
+        deserializer.deserialize_seq(List(std::marker::PhantomData))
+    }
 }
 
-fn event(intake: &IntakeRecord, message: &Value, path: &str) -> ApiResult<IntakeEvent> {
-    let Some(message) = message.as_str() else {
+/// What a batch is answered once it is stored.
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    /// In the order sent.
+    pub event_ids: Vec<uuid::Uuid>,
+}
+
+#[utoipa::path(post, path = "/api/v1/intake-http/batch", tag = "intake", security((), ("intake key" = [])), request_body = Batch, params(KeyQuery), responses((status = 200, description = "`{\"event_ids\": [...]}`, in the order sent, once the events are stored", body = Object), (status = 413, description = "The body is over 12 MiB, the batch over 100,000 events or an event over 250,000 characters", body = crate::error::ErrorEnvelope), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
+pub async fn push_batch(State(state): State<AppState>, pushed: Pushed) -> ApiResult<Json<Accepted>> {
+    let (intake, batch) = pushed.open::<Batch>(&state).await?;
+    let Events { kept, count } = batch.jsons;
+    if count > MAX_BATCH_EVENTS {
+        return Err(ApiError::at(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "$.jsons",
+            format!("the batch holds {count} events; an intake takes at most {MAX_BATCH_EVENTS} events per batch"),
+        ));
+    }
+    let _events = pushed.reserve_events(kept.len())?;
+    let received_at = riposte_worker::now_ms();
+    let mut event_ids = Vec::with_capacity(kept.len());
+    let mut events = Vec::with_capacity(kept.len());
+    for (i, message) in kept.into_iter().enumerate() {
+        let uuid = uuid::Uuid::new_v4();
+        events.push(event(&intake, uuid, message, received_at, &format!("$.jsons[{i}]"))?);
+        event_ids.push(uuid);
+    }
+    state.services.store.insert_intake_events(events).await?;
+    Ok(Json(Accepted { event_ids }))
+}
+
+#[utoipa::path(post, path = "/api/v1/intake-http", tag = "intake", security((), ("intake key" = [])), request_body = Single, params(KeyQuery), responses((status = 200, description = "`{\"event_id\": ...}` once the event is stored", body = Object), (status = 413, description = "The body is over 12 MiB or the event over 250,000 characters", body = crate::error::ErrorEnvelope), (status = "4XX", description = "Unknown intake key, bad event", body = crate::error::ErrorEnvelope)))]
+pub async fn push_one(State(state): State<AppState>, pushed: Pushed) -> ApiResult<Json<Value>> {
+    let (intake, single) = pushed.open::<Single>(&state).await?;
+    let _event = pushed.reserve_events(1)?;
+    let uuid = uuid::Uuid::new_v4();
+    let event = event(&intake, uuid, single.json, riposte_worker::now_ms(), "$.json")?;
+    state.services.store.insert_intake_events(vec![event]).await?;
+    Ok(Json(json!({"event_id": uuid})))
+}
+
+/// A JSON string, borrowed unless it has escapes.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+fn event(
+    intake: &IntakeRecord,
+    uuid: uuid::Uuid,
+    message: &RawValue,
+    received_at: i64,
+    path: &str,
+) -> ApiResult<IntakeEvent> {
+    let Ok(Text(message)) = serde_json::from_str::<Text>(message.get()) else {
         return Err(ApiError::at(StatusCode::BAD_REQUEST, path, "expected the event as a string"));
     };
     let length = message.chars().count();
@@ -256,9 +334,9 @@ fn event(intake: &IntakeRecord, message: &Value, path: &str) -> ApiResult<Intake
         ));
     }
     Ok(IntakeEvent {
-        uuid: uuid::Uuid::new_v4().to_string(),
+        uuid: uuid.to_string(),
         intake_uuid: intake.uuid.clone(),
-        message: message.to_string(),
-        received_at: riposte_worker::now_ms(),
+        message: message.into_owned(),
+        received_at,
     })
 }

@@ -5,6 +5,7 @@
 use axum::http::StatusCode;
 use reqwest::Method;
 use riposte_testkit::TestApp;
+use riposte_testkit::playbooks::{self, SEKOIA_MODULE};
 use serde_json::json;
 
 #[tokio::test]
@@ -177,4 +178,71 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() {
 
     let (_, alerts) = server.call(Method::GET, "/api/v1/sic/alerts", None).await;
     assert_eq!(alerts["total"], 1, "only the one good alert was stored: {alerts}");
+}
+
+/// Each kind of write, the `n`th time, with a 200,000-character text that needs new pages.
+fn writes(n: usize, key: &str) -> Vec<(&'static str, serde_json::Value, StatusCode)> {
+    let big = "x".repeat(200_000);
+    let mut playbook = playbooks::chain(&format!("p{n}"), playbooks::manual_trigger(), vec![]);
+    playbook["description"] = json!(big);
+    vec![
+        (
+            "/api/v1/sic/alerts",
+            json!({"title": format!("a{n}"), "details": big, "rule": {"name": "r"}}),
+            StatusCode::CREATED,
+        ),
+        ("/api/v1/intake-http", json!({"intake_key": key, "json": big}), StatusCode::OK),
+        ("/api/v1/intake-http/batch", json!({"intake_key": key, "jsons": ["small", big]}), StatusCode::OK),
+        ("/api/v1/symphony/playbooks", json!({"playbook": playbook}), StatusCode::CREATED),
+        (
+            "/api/v1/symphony/module-configurations",
+            json!({"module_uuid": SEKOIA_MODULE, "name": format!("c{n}"),
+                   "value": {"base_url": "http://127.0.0.1:1", "api_key": big}}),
+            StatusCode::CREATED,
+        ),
+    ]
+}
+
+/// A full disk (the database kept at its size, as a full filesystem keeps it): every write
+/// answers 507 with one message, also when writes share a transaction; none of them is kept;
+/// and writes go through again once there is room, without a restart.
+#[tokio::test]
+async fn every_write_on_a_full_disk_answers_507_and_goes_through_once_there_is_room() {
+    let mut pages = None;
+    let server = TestApp::start_with(|options| pages = Some(options.database_pages.clone())).await;
+    let pages = pages.unwrap();
+    let (_, intake) = server.post("/api/v1/intakes", json!({"name": "firewall"})).await;
+    let (intake, key) = (intake["uuid"].as_str().unwrap(), intake["intake_key"].as_str().unwrap());
+
+    pages.set(1);
+    for round in 0..10 {
+        // All at once, as on a busy server: the writer gathers them into one transaction.
+        let answers = futures::future::join_all(
+            writes(round, key).into_iter().map(|(path, body, _)| server.call(Method::POST, path, Some(body))),
+        )
+        .await;
+        for ((path, _, _), (status, answer)) in writes(round, key).iter().zip(answers) {
+            assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{path}: {answer}");
+            assert_eq!(
+                answer["errors"][0]["detail"], "the database is full or out of disk space: database or disk is full",
+                "{path}"
+            );
+        }
+    }
+
+    pages.lift();
+    for (path, body, expected) in writes(9, key) {
+        let (status, answer) = server.call(Method::POST, path, Some(body)).await;
+        assert_eq!(status, expected, "{path} once there is room: {answer}");
+    }
+    let (_, alerts) = server.get("/api/v1/sic/alerts").await;
+    let (_, events) = server.get(&format!("/api/v1/intakes/{intake}/events")).await;
+    let (_, saved) = server.get("/api/v1/symphony/playbooks").await;
+    let (_, configurations) =
+        server.get(&format!("/api/v1/symphony/module-configurations?module_uuid={SEKOIA_MODULE}")).await;
+    assert_eq!(
+        [&alerts["total"], &events["total"], &saved["total"], &configurations["total"]],
+        [&json!(1), &json!(3), &json!(1), &json!(1)],
+        "only what was answered as written is kept"
+    );
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{free_port, start_server};
+use common::{free_port, start_server, start_server_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -63,4 +63,44 @@ async fn events_pushed_with_the_intake_key_are_stored_in_order_and_bad_ones_are_
     assert_eq!(status.as_u16(), 204);
     let (status, _) = push(&server.base, "/batch", json!({"intake_key": key, "jsons": ["late"]}), None).await;
     assert_eq!(status, 401, "a deleted intake takes no more events");
+}
+
+#[tokio::test]
+async fn a_batch_holds_at_most_100000_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path(), free_port()).await;
+    let (_, intake) = server.call(Method::POST, "/api/v1/intakes", Some(json!({"name": "tiny events"}))).await;
+    let (uuid, key) = (intake["uuid"].as_str().unwrap(), intake["intake_key"].as_str().unwrap());
+
+    let (status, refused) =
+        push(&server.base, "/batch", json!({"intake_key": key, "jsons": vec!["e"; 100_001]}), None).await;
+    assert_eq!(status, 413, "{refused}");
+    assert_eq!(refused["errors"][0]["path"], "$.jsons");
+    assert_eq!(
+        refused["errors"][0]["detail"],
+        "the batch holds 100001 events; an intake takes at most 100000 events per batch"
+    );
+    let (status, answer) =
+        push(&server.base, "/batch", json!({"intake_key": key, "jsons": vec!["e"; 100_000]}), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["event_ids"].as_array().unwrap().len(), 100_000);
+    let (_, events) = server.call(Method::GET, &format!("/api/v1/intakes/{uuid}/events?limit=1"), None).await;
+    assert_eq!((events["total"].as_u64(), events["items"][0]["message"].as_str()), (Some(100_000), Some("e")));
+}
+
+#[tokio::test]
+async fn what_a_batch_s_events_weigh_counts_against_the_body_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server_with(dir.path(), free_port(), &["--body-memory", "16"]).await;
+    let (_, intake) = server.call(Method::POST, "/api/v1/intakes", Some(json!({"name": "tiny events"}))).await;
+    let key = intake["intake_key"].as_str().unwrap();
+
+    // 400 KB of body, but 100,000 records and ids to build: more than 16 MiB.
+    let (status, refused) =
+        push(&server.base, "/batch", json!({"intake_key": key, "jsons": vec!["e"; 100_000]}), None).await;
+    assert_eq!(status, 503, "{}", refused["errors"]);
+    assert_eq!(refused["errors"][0]["detail"], "the server is receiving too many request bodies: retry later");
+    let (status, answer) =
+        push(&server.base, "/batch", json!({"intake_key": key, "jsons": vec!["e"; 10_000]}), None).await;
+    assert_eq!((status, answer["event_ids"].as_array().map(Vec::len)), (200, Some(10_000)));
 }

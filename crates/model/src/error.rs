@@ -10,9 +10,9 @@ pub enum ModelError {
     Parse { path: String, message: String, syntax: bool },
 }
 
-/// Reads JSON into `T`; errors name the JSON path of the offending value, or the line and
-/// column of a syntax error.
-pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ModelError> {
+/// Reads JSON into `T` (which may borrow from `bytes`); errors name the JSON path of the
+/// offending value, or the line and column of a syntax error.
+pub fn parse_json<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ModelError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(ModelError::from_json)?;
     de.end().map_err(|e| ModelError::Parse {

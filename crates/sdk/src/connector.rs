@@ -17,6 +17,9 @@ use crate::{ActionError, schema_with_secrets};
 pub const EVENT_MAX_CHARS: usize = 250_000;
 /// Most characters of events sent in one batch (0.9 × 10 MiB, as Sekoia's SDK).
 pub const CHUNK_MAX_CHARS: usize = 9_437_184;
+/// Most events sent in one batch: what Riposte's intake takes (Sekoia's SDK counts only
+/// characters, and sends more only when its events average under 94 characters).
+pub const CHUNK_MAX_EVENTS: usize = 100_000;
 
 /// Where a connector's batches and logs go: the platform in-process, or over Sekoia's protocol.
 pub trait IntakeHost: Send + Sync {
@@ -57,7 +60,7 @@ impl ConnectorContext {
     }
 
     /// Pushes events (each a JSON text, or any text) into the connector's intake, in batches
-    /// under [`CHUNK_MAX_CHARS`]; events over [`EVENT_MAX_CHARS`] are dropped and logged.
+    /// under [`CHUNK_MAX_CHARS`] and [`CHUNK_MAX_EVENTS`]; events over [`EVENT_MAX_CHARS`] are dropped and logged.
     /// Returns the ids of the events pushed.
     pub async fn push_events_to_intakes(&self, events: Vec<String>) -> Result<Vec<String>, ActionError> {
         let (chunks, dropped) = chunk_events(events);
@@ -91,7 +94,7 @@ impl std::ops::Deref for ConnectorContext {
     }
 }
 
-/// Splits events into batches under [`CHUNK_MAX_CHARS`], leaving out those over
+/// Splits events into batches under [`CHUNK_MAX_CHARS`] and [`CHUNK_MAX_EVENTS`], leaving out those over
 /// [`EVENT_MAX_CHARS`]; returns the batches and how many events were left out.
 pub fn chunk_events(events: Vec<String>) -> (Vec<Vec<String>>, usize) {
     let mut chunks: Vec<Vec<String>> = Vec::new();
@@ -103,7 +106,7 @@ pub fn chunk_events(events: Vec<String>) -> (Vec<Vec<String>>, usize) {
             continue;
         }
         match chunks.last_mut() {
-            Some(chunk) if size + length <= CHUNK_MAX_CHARS => {
+            Some(chunk) if size + length <= CHUNK_MAX_CHARS && chunk.len() < CHUNK_MAX_EVENTS => {
                 chunk.push(event);
                 size += length;
             }
@@ -194,6 +197,13 @@ mod tests {
         assert_eq!(dropped, 1);
         assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), vec![48, 3], "47 big ones and `{{}}` fit in 9 MiB");
         assert!(chunks.iter().all(|c| c.iter().map(|e| e.chars().count()).sum::<usize>() <= CHUNK_MAX_CHARS));
+    }
+
+    #[test]
+    fn a_chunk_holds_at_most_the_events_an_intake_takes() {
+        let (chunks, dropped) = chunk_events(vec!["e".to_string(); 2 * CHUNK_MAX_EVENTS + 1]);
+        assert_eq!(dropped, 0);
+        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), vec![CHUNK_MAX_EVENTS, CHUNK_MAX_EVENTS, 1]);
     }
 
     #[test]

@@ -35,13 +35,13 @@ impl IntakeStore for MemoryStore {
         Ok(())
     }
 
-    async fn insert_intake_events(&self, events: &[IntakeEvent]) -> Result<()> {
+    async fn insert_intake_events(&self, events: Vec<IntakeEvent>) -> Result<()> {
         let mut data = self.lock();
         if let Some(orphan) = events.iter().find(|e| !data.intakes.contains_key(&e.intake_uuid)) {
             return Err(StoreError::not_found("intake", &orphan.intake_uuid));
         }
         for event in events {
-            data.events.entry(event.intake_uuid.clone()).or_default().push(event.clone());
+            data.events.entry(event.intake_uuid.clone()).or_default().push(event);
         }
         Ok(())
     }

@@ -71,8 +71,7 @@ impl IntakeStore for SqliteStore {
             .await
     }
 
-    async fn insert_intake_events(&self, events: &[IntakeEvent]) -> Result<()> {
-        let events = events.to_vec();
+    async fn insert_intake_events(&self, events: Vec<IntakeEvent>) -> Result<()> {
         self.writer
             .write(move |tx| {
                 let mut insert = tx

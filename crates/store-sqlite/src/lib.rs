@@ -32,6 +32,7 @@ use crate::cache::ReadCache;
 use crate::connection::{Readers, open_connection};
 use crate::lock::{DatabaseLock, lock};
 use crate::recent::RecentAlerts;
+pub use crate::writer::PageLimit;
 use crate::writer::Writer;
 
 /// A Riposte store in one SQLite file.
@@ -60,20 +61,25 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_run_trigger_node.sql"),
     include_str!("../migrations/0007_assets.sql"),
     include_str!("../migrations/0008_sessions.sql"),
-];
     include_str!("../migrations/0009_account_checks.sql"),
+];
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date. Fails
     /// while another store, in this process or another, has it open.
     pub fn open(path: &Path) -> Result<SqliteStore> {
+        SqliteStore::open_with_limit(path, PageLimit::default())
+    }
+
+    /// [`SqliteStore::open`], the database growing to at most `pages` pages.
+    pub fn open_with_limit(path: &Path, pages: PageLimit) -> Result<SqliteStore> {
         let lock = lock(path)?;
         owner_only(path)?;
         let mut connection = open_connection(path)?;
         retention::enable_incremental_vacuum(&connection)?;
         migrate(&mut connection)?;
         Ok(SqliteStore {
-            writer: Writer::start(connection),
+            writer: Writer::start(connection, pages),
             readers: Readers::new(path.to_path_buf()),
             active_heads: Arc::new(ReadCache::new()),
             api_keys: Arc::new(ReadCache::new()),

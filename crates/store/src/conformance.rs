@@ -49,7 +49,7 @@ pub async fn retention(store: &dyn Store) {
             received_at: at,
         })
         .collect();
-    store.insert_intake_events(&events).await.unwrap();
+    store.insert_intake_events(events).await.unwrap();
     let (mut old, mut recent) = (sample_alert(50, "old"), sample_alert(51, "recent"));
     (old.created_at, recent.created_at) = (100, 10_000);
     store.insert_alert(&old, &[]).await.unwrap();
@@ -125,9 +125,9 @@ pub async fn intakes(store: &dyn Store) {
             received_at: 10 + n,
         })
         .collect();
-    store.insert_intake_events(&events).await.unwrap();
+    store.insert_intake_events(events.clone()).await.unwrap();
     let orphan = IntakeEvent { uuid: "e-x".into(), intake_uuid: "gone".into(), ..events[0].clone() };
-    assert!(store.insert_intake_events(&[orphan]).await.is_err(), "an event belongs to an existing intake");
+    assert!(store.insert_intake_events(vec![orphan]).await.is_err(), "an event belongs to an existing intake");
     let page = store.list_intake_events("i-1", Page::new(1, 5)).await.unwrap();
     assert_eq!((page.total, page.items), (3, events[1..].to_vec()));
     let small = Page { max_bytes: 12, ..Page::new(0, 5) };

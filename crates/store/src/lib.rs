@@ -120,7 +120,8 @@ pub trait IntakeStore: Send + Sync {
     async fn list_intakes(&self) -> Result<Vec<IntakeRecord>>;
     /// Deletes the intake, its events and its assets.
     async fn delete_intake(&self, uuid: &str) -> Result<()>;
-    async fn insert_intake_events(&self, events: &[IntakeEvent]) -> Result<()>;
+    /// All or none. Taken by value: a batch is kept once, not copied again on its way to disk.
+    async fn insert_intake_events(&self, events: Vec<IntakeEvent>) -> Result<()>;
     /// Oldest first.
     async fn list_intake_events(&self, intake_uuid: &str, page: Page) -> Result<Paged<IntakeEvent>>;
     /// Keeps `assets` of the intake's asset connector, each replacing the one of its key, all or
