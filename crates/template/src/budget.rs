@@ -28,13 +28,22 @@ thread_local! {
     static RENDER: RefCell<Option<Render>> = const { RefCell::new(None) };
 }
 
-/// A global allocator that counts, per thread, what is allocated through it; renders read the
-/// count to know what they hold. A thread-local addition per call: nothing is shared.
+/// A global allocator that counts, per thread, what is allocated through it in blocks of
+/// [`COUNTED_BYTES`] or more; renders read the count to know what they hold. Nothing is shared,
+/// and the small allocations that make most of a server's traffic are not even counted: the
+/// memory a render could run away with is in large blocks (strings and lists that grow), and
+/// what many small values hold is bounded by the value limit and the loop checks.
 pub struct CountingAllocator<A>(pub A);
 
-fn count(delta: isize) {
-    // `try_with`: the count is plain data, but a thread being torn down may still allocate.
-    let _ = ALLOCATED.try_with(|c| c.set(c.get().wrapping_add(delta)));
+/// The smallest allocation counted.
+pub const COUNTED_BYTES: usize = 1024;
+
+#[inline]
+fn count(size: usize, sign: isize) {
+    if size >= COUNTED_BYTES {
+        // `try_with`: the count is plain data, but a thread being torn down may still allocate.
+        let _ = ALLOCATED.try_with(|c| c.set(c.get().wrapping_add(sign * size as isize)));
+    }
 }
 
 // SAFETY: every call is forwarded unchanged to the inner allocator; only a counter is updated.
@@ -44,7 +53,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAllocator<A> {
         // SAFETY: the caller's guarantees are passed on.
         let ptr = unsafe { self.0.alloc(layout) };
         if !ptr.is_null() {
-            count(layout.size() as isize);
+            count(layout.size(), 1);
         }
         ptr
     }
@@ -53,7 +62,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAllocator<A> {
         // SAFETY: the caller's guarantees are passed on.
         let ptr = unsafe { self.0.alloc_zeroed(layout) };
         if !ptr.is_null() {
-            count(layout.size() as isize);
+            count(layout.size(), 1);
         }
         ptr
     }
@@ -61,14 +70,15 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAllocator<A> {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: the caller's guarantees are passed on.
         unsafe { self.0.dealloc(ptr, layout) };
-        count(-(layout.size() as isize));
+        count(layout.size(), -1);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: the caller's guarantees are passed on.
         let new = unsafe { self.0.realloc(ptr, layout, new_size) };
         if !new.is_null() {
-            count(new_size as isize - layout.size() as isize);
+            count(layout.size(), -1);
+            count(new_size, 1);
         }
         new
     }
