@@ -27,7 +27,8 @@ pub use abbreviate::{CUT_MARK, abbreviate};
 pub use action::{Action, ActionInfo, BoxFuture, DynAction};
 pub use component::{Component, ComponentInfo, RunningContext};
 pub use connector::{
-    CHUNK_MAX_CHARS, Connector, ConnectorContext, DynConnector, EVENT_MAX_CHARS, IntakeHost, chunk_events,
+    CHUNK_MAX_CHARS, CHUNK_MAX_EVENTS, Connector, ConnectorContext, DynConnector, EVENT_MAX_CHARS, IntakeHost,
+    chunk_events,
 };
 pub use context::ActionContext;
 pub use error::{ActionError, SdkError};
