@@ -61,19 +61,19 @@ class Server:
         except urllib.error.HTTPError as e:
             return e.code, e.read()
 
-    def peak_mib(self):
+    def status_mib(self, field):
+        """A memory figure of the server's /proc status (VmHWM: the peak; VmRSS: now), in MiB."""
         with open(f"/proc/{self.process.pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
         return float("nan")
 
+    def peak_mib(self):
+        return self.status_mib("VmHWM")
+
     def rss_mib(self):
-        with open(f"/proc/{self.process.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
+        return self.status_mib("VmRSS")
 
     def stop(self):
         alive = self.process.poll() is None

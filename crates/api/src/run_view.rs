@@ -2,12 +2,10 @@
 //! link to fetch it whole, and past a budget, nodes show only their status and are fetched one
 //! by one (`GET .../runs/{uuid}/nodes/{node}`).
 
-use std::io::{self, Write};
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use riposte_model::NodeReport;
+use riposte_model::{NodeReport, json_len};
 use riposte_store::{OutputRef, RunRecord};
 use serde_json::{Value, json};
 
@@ -83,23 +81,6 @@ pub(crate) fn fit(nodes: &mut Vec<(String, NodeView)>) -> u64 {
         !iteration
     });
     omitted
-}
-
-/// The length of `value` as JSON, counted without writing it out.
-fn json_len<T: serde::Serialize>(value: &T) -> usize {
-    struct Counter(usize);
-    impl Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    let _ = serde_json::to_writer(&mut counter, value);
-    counter.0
 }
 
 /// An output of a run kept apart, whole.

@@ -6,6 +6,7 @@
 
 mod alert;
 mod error;
+mod json_len;
 mod manifest;
 mod outcome;
 mod permission;
@@ -19,6 +20,7 @@ pub use alert::{
     ALERT_STATUSES, Alert, AlertComment, AlertRule, AlertStatus, AlertType, AlertUrgency, NameUuid, SHORT_ID_ALPHABET,
 };
 pub use error::{ModelError, key_segment, parse_json};
+pub use json_len::json_len;
 pub use manifest::{ActionManifest, Catalogue, ConnectorManifest, ModuleManifest, TriggerManifest, schema_secrets};
 pub use outcome::{ActionOutcome, Failure, FailureKind};
 pub use permission::{Permission, Permissions, UnknownPermission};

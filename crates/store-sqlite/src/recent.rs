@@ -8,7 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use riposte_model::Alert;
+use riposte_model::{Alert, json_len};
 
 /// Alerts kept: at 5,000 alerts a second, the last 0.2 s of them (about 2 MB). A run starts
 /// within milliseconds of its alert unless runs queue up; then Get Alert reads the database.
@@ -97,23 +97,6 @@ impl State {
             self.bytes -= weight;
         }
     }
-}
-
-/// The length of `alert` as JSON, counted without writing it out.
-fn json_len(alert: &Alert) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    let _ = serde_json::to_writer(&mut counter, alert);
-    counter.0
 }
 
 #[cfg(test)]

@@ -116,14 +116,10 @@ impl Rewriter<'_, '_> {
         let mut depth = 0i32;
         let mut found = None;
         for (token, at) in self.within(span.start_offset, span.end_offset) {
-            match token {
-                Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => depth += 1,
-                Token::ParenClose | Token::BracketClose | Token::BraceClose => depth -= 1,
-                token if depth == 0 && std::mem::discriminant(token) == std::mem::discriminant(wanted) => {
-                    found = Some(*at)
-                }
-                _ => {}
+            if depth == 0 && std::mem::discriminant(token) == std::mem::discriminant(wanted) {
+                found = Some(*at);
             }
+            depth += nesting(token);
         }
         found
     }
@@ -136,11 +132,7 @@ impl Rewriter<'_, '_> {
         let mut end = None;
         for (token, at) in self.within(span.start_offset, span.end_offset) {
             let outside = depth == 0;
-            match token {
-                Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => depth += 1,
-                Token::ParenClose | Token::BracketClose | Token::BraceClose => depth -= 1,
-                _ => {}
-            }
+            depth += nesting(token);
             let closes = matches!(token, Token::BlockEnd)
                 || (outside && matches!(token, Token::Ident("if" | "recursive")) && start.is_some());
             if closes {
@@ -297,6 +289,15 @@ impl Rewriter<'_, '_> {
             Expr::Tuple(t) => t.items.iter().for_each(|e| self.expr(e)),
             Expr::Map(m) => m.keys.iter().chain(&m.values).for_each(|e| self.expr(e)),
         }
+    }
+}
+
+/// How a token changes the depth of brackets: 1 for an opening one, -1 for a closing one.
+fn nesting(token: &Token<'_>) -> i32 {
+    match token {
+        Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => 1,
+        Token::ParenClose | Token::BracketClose | Token::BraceClose => -1,
+        _ => 0,
     }
 }
 

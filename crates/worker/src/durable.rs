@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use riposte_engine::{Event, Plan, Run};
-use riposte_model::{Catalogue, NodeReport, Playbook, RunStatus};
+use riposte_model::{Catalogue, NodeReport, Playbook, RunStatus, json_len};
 use riposte_store::{JsonText, OutputRef, RunRecord, RunState, Store, StoredOutput, json_text};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -269,21 +269,6 @@ fn trigger_of(plan: &Plan, record: &RunRecord) -> Result<usize> {
         run: record.uuid.clone(),
         node: record.trigger_node.clone().unwrap_or_default(),
     })
-}
-
-fn json_len(value: &Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    serde_json::to_writer(&mut count, value).map(|()| count.0).unwrap_or(0)
 }
 
 /// What the run's row says after an event, with the outputs its journal line kept apart. The
