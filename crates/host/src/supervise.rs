@@ -56,7 +56,8 @@ pub struct LongRunning {
     pub intake_url: Option<String>,
     /// A connector's `connector_configuration_uuid`: the intake it works for.
     pub configuration_uuid: Option<String>,
-    /// What its logs and errors are scrubbed with: the secrets of its configuration.
+    /// What its logs and errors are scrubbed with: the secrets of its configuration and of its
+    /// settings, a connector's intake key among them.
     pub redact: Option<Arc<dyn Redact>>,
 }
 

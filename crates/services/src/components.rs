@@ -10,8 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use riposte_host::{ComponentKind, ComponentStatus, Host, InstalledModule, LongRunning, Redact, Supervised};
+use riposte_model::{ConnectorManifest, schema_secrets};
 use riposte_store::{IntakeRecord, StoreError};
 use riposte_worker::{Resolved, Scrubber};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::Services;
@@ -168,9 +170,11 @@ async fn trigger_component(
     owner: &Owner,
     version: i64,
 ) -> Option<Wanted> {
-    let docker_parameters = module.trigger(&trigger.trigger_uuid)?.docker_parameters.clone();
-    let (configuration, redact) =
-        configuration(services, &module, trigger.module_configuration_uuid.as_deref(), owner).await?;
+    let manifest = module.trigger(&trigger.trigger_uuid)?;
+    let docker_parameters = manifest.docker_parameters.clone();
+    let resolved = configuration(services, &module, trigger.module_configuration_uuid.as_deref(), owner).await?;
+    let redact = redaction(resolved.secrets, &trigger.configuration, &manifest.arguments);
+    let configuration = resolved.value;
     let fingerprint = digest(&(version, &trigger.configuration, &configuration), &module);
     let component = LongRunning {
         module,
@@ -194,52 +198,82 @@ async fn connector_component(
 ) -> Option<Wanted> {
     let connector = intake.connector.as_ref()?;
     let manifest = module.connector(&connector.connector_uuid)?;
-    let docker_parameters = manifest.docker_parameters.clone();
-    // An asset connector sends to Sekoia's asset connector API at this server, with the
-    // intake's key; any other connector sends events to the intake.
-    let [key_setting, server_setting] = manifest.platform_settings();
-    let intake_url = format!("{}{INTAKE_PATH}", host.base_url());
-    let server = if manifest.is_asset_connector() { host.base_url().to_string() } else { intake_url.clone() };
     let owner = Owner::Intake(intake.uuid.clone());
-    let (configuration, redact) =
-        configuration(services, &module, connector.module_configuration_uuid.as_deref(), &owner).await?;
-    let mut settings = connector.configuration.clone();
-    if let Some(object) = settings.as_object_mut() {
-        object.insert(key_setting.into(), intake.intake_key.clone().into());
-        object.insert(server_setting.into(), server.into());
-    }
-    let fingerprint = digest(&(&settings, &configuration), &module);
+    let resolved = configuration(services, &module, connector.module_configuration_uuid.as_deref(), &owner).await?;
+    let inputs = connector_inputs(manifest, intake, &connector.configuration, host.base_url(), resolved.secrets);
+    let docker_parameters = manifest.docker_parameters.clone();
+    let configuration = resolved.value;
+    let fingerprint = digest(&(&inputs.settings, &configuration), &module);
     let component = LongRunning {
         module,
         kind: ComponentKind::Connector,
         docker_parameters,
-        settings,
+        settings: inputs.settings,
         configuration,
         owner: owner.key(),
-        intake_url: Some(intake_url),
+        intake_url: Some(inputs.intake_url),
         configuration_uuid: Some(intake.uuid.clone()),
-        redact,
+        redact: inputs.redact,
     };
     Some(Wanted { fingerprint, component })
 }
 
+/// What a connector is started with besides its module configuration.
+struct ConnectorInputs {
+    settings: Value,
+    intake_url: String,
+    redact: Option<Arc<dyn Redact>>,
+}
+
+/// The connector's settings, `configured` with what the platform fills in, and what scrubs its
+/// logs: the intake's key is among the secrets, since whoever reads the intake's status must not
+/// learn the key that writes to it.
+fn connector_inputs(
+    manifest: &ConnectorManifest,
+    intake: &IntakeRecord,
+    configured: &Value,
+    base_url: &str,
+    mut secrets: Vec<Value>,
+) -> ConnectorInputs {
+    // An asset connector sends to Sekoia's asset connector API at this server, with the
+    // intake's key; any other connector sends events to the intake.
+    let [key_setting, server_setting] = manifest.platform_settings();
+    let intake_url = format!("{base_url}{INTAKE_PATH}");
+    let server = if manifest.is_asset_connector() { base_url.to_string() } else { intake_url.clone() };
+    let mut settings = configured.clone();
+    if let Some(object) = settings.as_object_mut() {
+        object.insert(key_setting.into(), intake.intake_key.clone().into());
+        object.insert(server_setting.into(), server.into());
+    }
+    secrets.push(intake.intake_key.clone().into());
+    let redact = redaction(secrets, &settings, &manifest.arguments);
+    ConnectorInputs { settings, intake_url, redact }
+}
+
 /// The module configuration a component runs with, secrets included (one of another module is
-/// refused), and what takes its secrets out of the component's logs and errors.
+/// refused).
 async fn configuration(
     services: &Services,
     module: &InstalledModule,
     configuration_uuid: Option<&str>,
     owner: &Owner,
-) -> Option<(serde_json::Value, Option<Arc<dyn Redact>>)> {
+) -> Option<Resolved> {
     match services.configurations.resolve(&module.manifest.uuid, configuration_uuid).await {
-        Ok(Resolved { value, secrets }) => {
-            Some((value, Scrubber::shared(&secrets).map(|scrubber| scrubber as Arc<dyn Redact>)))
-        }
+        Ok(resolved) => Some(resolved),
         Err(message) => {
             tracing::warn!(owner = %owner.key(), "not started: {message}");
             None
         }
     }
+}
+
+/// What takes a component's secrets out of its logs and errors: `secrets`, and the values of
+/// the settings that its manifest's `arguments` mark secret, as an action's arguments are.
+fn redaction(mut secrets: Vec<Value>, settings: &Value, arguments: &Value) -> Option<Arc<dyn Redact>> {
+    if let Some(settings) = settings.as_object() {
+        secrets.extend(schema_secrets(arguments).iter().filter_map(|name| settings.get(name)).cloned());
+    }
+    Scrubber::shared(&secrets).map(|scrubber| scrubber as Arc<dyn Redact>)
 }
 
 /// A digest of what a component is started with. The module counts by identity: a reinstall
@@ -253,6 +287,8 @@ fn digest(inputs: &impl serde::Serialize, module: &Arc<InstalledModule>) -> u64 
 
 #[cfg(test)]
 mod tests {
+    use riposte_store::IntakeConnector;
+
     use super::*;
 
     #[test]
@@ -265,5 +301,52 @@ mod tests {
             assert_eq!(Owner::parse(&owner.key()), Some(owner));
         }
         assert_eq!(Owner::parse("queue:x"), None);
+    }
+
+    fn scrubbed(redact: &Option<Arc<dyn Redact>>, line: &str) -> String {
+        let mut line = line.to_string();
+        redact.as_ref().expect("something to scrub").redact(&mut line);
+        line
+    }
+
+    #[test]
+    fn a_connector_s_logs_show_neither_its_intake_key_nor_its_secrets() {
+        let manifest: ConnectorManifest = serde_json::from_value(serde_json::json!({
+            "uuid": "c-1", "name": "Feed", "docker_parameters": "feed",
+            "arguments": {"type": "object", "properties": {"token": {"type": "string"}}, "secrets": ["token"]},
+        }))
+        .unwrap();
+        let configured = serde_json::json!({"url": "https://feed.example", "token": "t0ken-of-the-feed"});
+        let connector = IntakeConnector {
+            module_uuid: "m-1".into(),
+            connector_uuid: "c-1".into(),
+            module_configuration_uuid: None,
+            configuration: configured.clone(),
+        };
+        let intake = IntakeRecord {
+            uuid: "i-1".into(),
+            name: "feed".into(),
+            intake_key: "1nt4ke-key-value".into(),
+            connector: Some(connector.clone()),
+            created_at: 0,
+        };
+        let account = vec![Value::from("acc0unt-secret")];
+        let inputs = connector_inputs(&manifest, &intake, &configured, "http://127.0.0.1:8080", account);
+        assert_eq!(inputs.settings["intake_key"], "1nt4ke-key-value", "the connector is given its intake's key");
+        let line = scrubbed(
+            &inputs.redact,
+            "pushing to 1nt4ke-key-value with t0ken-of-the-feed as acc0unt-secret from https://feed.example",
+        );
+        assert_eq!(line, "pushing to *** with *** as *** from https://feed.example");
+    }
+
+    #[test]
+    fn a_trigger_s_logs_show_none_of_its_secret_settings() {
+        let arguments = serde_json::json!({"type": "object", "secrets": ["password"]});
+        let settings = serde_json::json!({"user": "alice-the-user", "password": "p4ssw0rd-value"});
+        let redact = redaction(Vec::new(), &settings, &arguments);
+        assert_eq!(scrubbed(&redact, "login alice-the-user:p4ssw0rd-value"), "login alice-the-user:***");
+        let plain = serde_json::json!({"type": "object"});
+        assert!(redaction(Vec::new(), &settings, &plain).is_none(), "settings are not secret unless marked");
     }
 }
