@@ -1,6 +1,6 @@
 //! `/api/v1/symphony/playbooks`: Sekoia playbook JSON in, immutable versions, activation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -71,13 +71,15 @@ pub struct PlaybookView {
     pub trigger_statuses: BTreeMap<String, ComponentStatus>,
 }
 
-/// The engine's findings, and the platform's own about triggers, each path named once.
-fn checked(state: &AppState, definition: &Value) -> Checked {
+/// The engine's findings, and the platform's own about triggers and configurations, each path
+/// named once.
+async fn checked(state: &AppState, definition: &Value) -> ApiResult<Checked> {
     let Checked { mut problems, warnings } = match serde_json::from_value::<Playbook>(definition.clone()) {
         Ok(playbook) => {
             let catalogue = state.services.registry.catalogue();
+            let unknown = unknown_configurations(state, &playbook).await?;
             let mut checked = check(&playbook, &catalogue);
-            checked.problems.extend(configuration_problems(&playbook, &catalogue));
+            checked.problems.extend(configuration_problems(&playbook, &catalogue, &unknown));
             checked
         }
         Err(e) => Checked {
@@ -91,7 +93,7 @@ fn checked(state: &AppState, definition: &Value) -> Checked {
             problems.push(problem);
         }
     }
-    Checked { problems, warnings }
+    Ok(Checked { problems, warnings })
 }
 
 /// How the API shows a problem or a warning of the validator (`riposte_engine::Diagnostic`).
@@ -108,13 +110,13 @@ pub(crate) struct DiagnosticDoc {
     hint: Option<String>,
 }
 
-fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
-    let Checked { problems, warnings } = checked(state, &record.definition);
+async fn view(state: &AppState, record: PlaybookRecord) -> ApiResult<PlaybookView> {
+    let Checked { problems, warnings } = checked(state, &record.definition).await?;
     let trigger_statuses: Vec<(String, ComponentStatus)> = triggers_of(&record.definition)
         .iter()
         .filter_map(|t| Some((t.node_id.clone(), state.services.component_status(&Owner::trigger(&record.uuid, t))?)))
         .collect();
-    PlaybookView {
+    Ok(PlaybookView {
         trigger_status: trigger_statuses.first().map(|(_, status)| status.clone()),
         trigger_statuses: if trigger_statuses.len() > 1 {
             trigger_statuses.into_iter().collect()
@@ -131,7 +133,7 @@ fn view(state: &AppState, record: PlaybookRecord) -> PlaybookView {
         playbook: record.definition,
         problems,
         warnings,
-    }
+    })
 }
 
 /// The playbook's own `uuid` when it is a free UUID (a Sekoia import), a new one otherwise.
@@ -172,14 +174,14 @@ pub async fn create(
         StoreError::Conflict(message) => ApiError::at(StatusCode::CONFLICT, "$.playbook.uuid", message),
         other => other.into(),
     })?;
-    Ok((StatusCode::CREATED, Json(view(&state, record))))
+    Ok((StatusCode::CREATED, Json(view(&state, record).await?)))
 }
 
 #[utoipa::path(operation_id = "get_playbook", get, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), crate::error::Refused))]
 pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
     let record =
         state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
-    Ok(Json(view(&state, record)))
+    Ok(Json(view(&state, record).await?))
 }
 
 /// What the validator finds in a playbook that is not saved: the editor's live issues.
@@ -200,7 +202,7 @@ pub async fn validate_draft(
     Body(body): Body<PlaybookBody>,
 ) -> ApiResult<Json<Validation>> {
     let definition = definition(&body.playbook)?;
-    let Checked { problems, warnings } = checked(&state, &definition);
+    let Checked { problems, warnings } = checked(&state, &definition).await?;
     Ok(Json(Validation { problems, warnings }))
 }
 
@@ -278,7 +280,11 @@ pub async fn list(
 ) -> ApiResult<Json<Paged<PlaybookView>>> {
     let Query(params) = query(params)?;
     let paged = state.services.store.list_playbooks(page(params.offset, params.limit)?).await?;
-    Ok(Json(Paged { total: paged.total, items: paged.items.into_iter().map(|r| view(&state, r)).collect() }))
+    let mut items = Vec::with_capacity(paged.items.len());
+    for record in paged.items {
+        items.push(view(&state, record).await?);
+    }
+    Ok(Json(Paged { total: paged.total, items }))
 }
 
 /// Saves a new version. An active playbook keeps running its current version unless the new
@@ -301,14 +307,18 @@ pub async fn update(
     if current.active {
         let catalogue = state.services.registry.catalogue();
         let mut problems = validate(&playbook, &catalogue);
-        problems.extend(configuration_problems(&playbook, &catalogue));
+        problems.extend(configuration_problems(
+            &playbook,
+            &catalogue,
+            &unknown_configurations(&state, &playbook).await?,
+        ));
         if !problems.is_empty() {
             return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems)));
         }
     }
     let record =
         state.services.store.save_version(&uuid, &definition(&playbook)?, &playbook.name, body.base_version).await?;
-    Ok(Json(view(&state, record)))
+    Ok(Json(view(&state, record).await?))
 }
 
 #[utoipa::path(operation_id = "delete_playbook", delete, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
@@ -327,16 +337,16 @@ pub async fn activate(
     let record =
         state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     require_stored(&state, &caller, &record).await?;
-    let current = view(&state, record);
+    let current = view(&state, record).await?;
     if !current.problems.is_empty() {
         return Err(within_body(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &current.problems)));
     }
-    Ok(Json(view(&state, state.services.store.set_active(&uuid, true, None).await?)))
+    Ok(Json(view(&state, state.services.store.set_active(&uuid, true, None).await?).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/symphony/playbooks/{uuid}/deactivate", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 200, body = PlaybookView), crate::error::Refused))]
 pub async fn deactivate(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<Json<PlaybookView>> {
-    Ok(Json(view(&state, state.services.store.set_active(&uuid, false, None).await?)))
+    Ok(Json(view(&state, state.services.store.set_active(&uuid, false, None).await?).await?))
 }
 
 /// [`playbook_access::require`] for a stored playbook.
@@ -382,13 +392,46 @@ pub(crate) fn manual_trigger(definition: &Value, asked: Option<&str>) -> ApiResu
     Ok(Some(chosen.node_id.clone()))
 }
 
+/// The configurations `playbook`'s blocks name that this server does not have.
+async fn unknown_configurations(state: &AppState, playbook: &Playbook) -> ApiResult<BTreeSet<String>> {
+    let named: BTreeSet<&str> = playbook
+        .nodes
+        .values()
+        .filter_map(|node| node.module_configuration_uuid.as_deref())
+        .filter(|uuid| !uuid.trim().is_empty())
+        .collect();
+    let mut unknown = BTreeSet::new();
+    for uuid in named {
+        if state.services.store.get_configuration(uuid).await?.is_none() {
+            unknown.insert(uuid.to_string());
+        }
+    }
+    Ok(unknown)
+}
+
 /// What the engine cannot know about configurations: on a server, a block that names no module
 /// configuration runs with none, so a block of a module whose configuration has required fields
-/// would fail each time it runs. A problem, not a warning: the playbook saves, and it is turned on
-/// once each such block names an account (an imported template is fixed in the editor first).
-fn configuration_problems(playbook: &Playbook, catalogue: &Catalogue) -> Vec<Diagnostic> {
+/// would fail each time it runs; so would a block that names a configuration the server does not
+/// have (`unknown`), as a playbook imported from Sekoia does. A problem, not a warning: the
+/// playbook saves, and it is turned on once each such block names an account of this server (an
+/// imported template is fixed in the editor first).
+fn configuration_problems(playbook: &Playbook, catalogue: &Catalogue, unknown: &BTreeSet<String>) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for (id, node) in &playbook.nodes {
+        if let Some(uuid) = node.module_configuration_uuid.as_deref().filter(|uuid| unknown.contains(*uuid)) {
+            problems.push(
+                Diagnostic::at_node(
+                    id,
+                    ".module_configuration_uuid",
+                    format!(
+                        "block `{}` names the module configuration {uuid}, which this server does not have: it would fail when it runs",
+                        node.name
+                    ),
+                )
+                .hint(CHOOSE_CONFIGURATION),
+            );
+            continue;
+        }
         let named = node.module_configuration_uuid.as_deref().is_some_and(|uuid| !uuid.trim().is_empty());
         let Some(module) = node.module_uuid.as_deref().and_then(|uuid| catalogue.module(uuid)) else { continue };
         let required: Vec<&str> = module
@@ -411,11 +454,14 @@ fn configuration_problems(playbook: &Playbook, catalogue: &Catalogue) -> Vec<Dia
                     required.join(", ")
                 ),
             )
-            .hint("choose one of the module's configurations for the block, or create one (/api/v1/symphony/module-configurations)"),
+            .hint(CHOOSE_CONFIGURATION),
         );
     }
     problems
 }
+
+const CHOOSE_CONFIGURATION: &str =
+    "choose one of the module's configurations for the block, or create one (/api/v1/symphony/module-configurations)";
 
 /// What the engine cannot know about platform triggers: a cron expression must parse.
 fn trigger_problems(definition: &Value) -> Vec<Diagnostic> {
@@ -464,7 +510,7 @@ pub async fn run(
     let record =
         state.services.store.get_playbook(&uuid).await?.ok_or_else(|| ApiError::not_found("playbook", &uuid))?;
     require_stored(&state, &caller, &record).await?;
-    let problems = view(&state, record.clone()).problems;
+    let problems = view(&state, record.clone()).await?.problems;
     if !problems.is_empty() {
         return Err(ApiError::diagnostics(StatusCode::UNPROCESSABLE_ENTITY, &problems));
     }

@@ -521,3 +521,45 @@ async fn a_node_naming_a_configuration_of_another_module_is_refused() {
         assert!(refused["errors"][0]["detail"].as_str().unwrap().contains("belongs to module"), "{refused}");
     }
 }
+
+/// A Sekoia playbook comes with its blocks' configuration UUIDs from elsewhere: it saves, with
+/// the block that names one this server does not have as a problem, and turns on once the block
+/// names one of this server's.
+#[tokio::test]
+async fn a_block_naming_a_configuration_the_server_does_not_have_is_a_problem_until_it_names_one() {
+    let server = TestApp::start().await;
+    let mut playbook = playbooks::seed("http://127.0.0.1:1/sink");
+    playbook["nodes"]["1"]["module_configuration_uuid"] = json!("7f3c2a10-5b1e-4c8d-9e2f-0a1b2c3d4e5f");
+    let path = "$.nodes[\"1\"].module_configuration_uuid";
+
+    let (status, checked) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks/validate", Some(json!({"playbook": playbook}))).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    let problem = checked["problems"].as_array().unwrap().iter().find(|p| p["path"] == path).cloned();
+    let problem = problem.unwrap_or_else(|| panic!("the draft's problems name the block: {checked}"));
+    assert_eq!(problem["node"], "1");
+    assert!(problem["message"].as_str().unwrap().contains("7f3c2a10-5b1e-4c8d-9e2f-0a1b2c3d4e5f"), "{problem}");
+
+    let (status, created) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook.clone()}))).await;
+    assert_eq!(status, StatusCode::CREATED, "saved all the same: {created}");
+    assert_eq!(created["problems"][0]["path"], path, "{created}");
+    let uuid = created["uuid"].as_str().unwrap();
+    let (status, refused) =
+        server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["path"], "$.playbook.nodes[\"1\"].module_configuration_uuid", "{refused}");
+
+    let account = json!({"module_uuid": playbooks::SEKOIA_MODULE, "name": "Admin",
+        "value": {"base_url": "https://api.sekoia.io", "api_key": "adm1n-k3y-value"}});
+    let (status, account) = server.call(Method::POST, "/api/v1/symphony/module-configurations", Some(account)).await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    playbook["nodes"]["1"]["module_configuration_uuid"] = account["uuid"].clone();
+    let (_, saved) = server
+        .call(Method::PUT, &format!("/api/v1/symphony/playbooks/{uuid}"), Some(json!({"playbook": playbook})))
+        .await;
+    assert_eq!(saved["problems"], json!([]), "{saved}");
+    let (status, active) =
+        server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
+    assert_eq!(status, StatusCode::OK, "{active}");
+}
