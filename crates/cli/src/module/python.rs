@@ -2,6 +2,7 @@
 //! environment with what it needs, and a small starter that runs its `main.py` with the data
 //! path and inputs the host gives.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -9,7 +10,7 @@ use anyhow::{Context, bail};
 use riposte_host::{INSTALL_FILE, Launch};
 
 use super::files::copy_tree;
-use super::python_deps::{Place, Requirements, requirements};
+use super::python_deps::{PipInstall, Place, Requirements, requirements};
 
 /// The starter the host runs instead of `main.py`; `main.py` runs as `__main__` under it.
 pub const STARTER: &str = "riposte_start.py";
@@ -250,34 +251,36 @@ fn make_env(python: &str, venv: &Path) -> anyhow::Result<()> {
 /// Installs what the module needs: from pip's index and the references to where packages are,
 /// then each private index's packages from that index alone.
 fn pip_install(python: &Path, needed: &Requirements) -> anyhow::Result<()> {
-    pip(python, None, &needed.lines, needed.pinned)?;
-    for (index, lines) in &needed.indexes {
-        pip(python, Some(index), lines, needed.pinned)?;
+    for install in needed.installs() {
+        pip(python, &install)?;
     }
     Ok(())
 }
 
-fn pip(python: &Path, index: Option<&str>, requirements: &[String], pinned: bool) -> anyhow::Result<()> {
-    if requirements.is_empty() {
-        return Ok(());
-    }
-    let mut command = Command::new(python);
-    command.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input"]);
-    if pinned {
-        // The lock file already holds every package: nothing to resolve.
-        command.arg("--no-deps");
-    }
-    if let Some(index) = index {
-        command.args(["--index-url", index]);
-    }
-    // Each requirement was checked: none is one of pip's options.
-    let output = command.arg("--").args(requirements).stdout(Stdio::null()).output().context("cannot run pip")?;
+fn pip(python: &Path, install: &PipInstall) -> anyhow::Result<()> {
+    let file = install.file().map(|lines| requirements_file(&lines)).transpose()?;
+    let output = Command::new(python)
+        .args(["-m", "pip"])
+        .args(install.arguments(file.as_ref().map(|file| file.path())))
+        .stdout(Stdio::null())
+        .output()
+        .context("cannot run pip")?;
+    let index = install.index.as_deref();
     if !output.status.success() {
         let mut stderr = String::from_utf8_lossy(&output.stderr).to_string();
         if let Some(index) = index {
             stderr = stderr.replace(index, &riposte_host::without_credentials(index));
         }
-        let reason = stderr.lines().filter(|l| l.starts_with("ERROR")).collect::<Vec<_>>().join("\n");
+        // pip's errors, with the lines indented under them (which package, which hash).
+        let mut under_error = false;
+        let reason = stderr
+            .lines()
+            .filter(|line| {
+                under_error = line.starts_with("ERROR") || (under_error && line.starts_with(' '));
+                under_error
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         let from = index.map(|i| format!(" from {}", riposte_host::without_credentials(i))).unwrap_or_default();
         bail!(
             "the module's dependencies do not install{from}:\n{}",
@@ -285,6 +288,14 @@ fn pip(python: &Path, index: Option<&str>, requirements: &[String], pinned: bool
         );
     }
     Ok(())
+}
+
+/// A requirements file holding `lines`, removed when dropped.
+fn requirements_file(lines: &str) -> anyhow::Result<tempfile::NamedTempFile> {
+    let mut file = tempfile::Builder::new().prefix("riposte-requirements-").suffix(".txt").tempfile()?;
+    file.write_all(lines.as_bytes())?;
+    file.flush()?;
+    Ok(file)
 }
 
 /// Whether `main.py` registers an account validator (`module.register_account_validator(...)`).

@@ -2,9 +2,12 @@
 //! (`uv.lock`, `poetry.lock`), else the dependencies its `pyproject.toml` declares. Each comes
 //! from where the file says, or the install is refused with the reason: a package a lock file
 //! takes from git, a folder, a URL or a private index is never looked up on PyPI by its name,
-//! where a same-named public package would be installed in its place.
+//! where a same-named public package would be installed in its place. The hashes a lock file
+//! gives for a package's files go to pip with it, so that a file altered since it was locked is
+//! refused.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::ffi::OsString;
 use std::path::{Component, Path};
 
 use anyhow::{Context, anyhow, bail};
@@ -23,15 +26,92 @@ pub struct Requirements {
     /// Packages from another index, by its URL: pip takes them from that index alone.
     pub indexes: BTreeMap<String, Vec<String>>,
     pub pinned: bool,
+    /// The hashes (`sha256:...`) the lock file gives for a requirement's files, by its line.
+    pub hashes: BTreeMap<String, Vec<String>>,
 }
 
 impl Requirements {
-    fn add(&mut self, (index, line): (Option<String>, String)) {
+    fn add(&mut self, (index, line): (Option<String>, String), hashes: Vec<String>) {
+        if !hashes.is_empty() {
+            self.hashes.insert(line.clone(), hashes);
+        }
         match index {
             Some(index) => self.indexes.entry(index).or_default().push(line),
             None => self.lines.push(line),
         }
     }
+
+    /// The runs of `pip install` that install them: pip's index first, then each other index;
+    /// for each, the requirements with hashes apart from those without, since pip checks the
+    /// hashes of every requirement of a run or of none.
+    pub fn installs(&self) -> Vec<PipInstall> {
+        let groups = std::iter::once((None, &self.lines)).chain(self.indexes.iter().map(|(i, l)| (Some(i), l)));
+        let mut installs = Vec::new();
+        for (index, lines) in groups {
+            let (hashed, plain): (Vec<&String>, Vec<&String>) =
+                lines.iter().partition(|line| self.hashes.contains_key(*line));
+            let hashed: Vec<String> = hashed.into_iter().map(|line| hashed_line(line, &self.hashes[line])).collect();
+            let plain: Vec<String> = plain.into_iter().cloned().collect();
+            for (hashed, requirements) in [(true, hashed), (false, plain)] {
+                if !requirements.is_empty() {
+                    let index = index.cloned();
+                    installs.push(PipInstall { index, hashed, no_deps: self.pinned, requirements });
+                }
+            }
+        }
+        installs
+    }
+}
+
+/// One run of `pip install`.
+#[derive(Debug, PartialEq)]
+pub struct PipInstall {
+    /// The index its packages come from, alone; pip's own when `None`.
+    pub index: Option<String>,
+    /// Whether `requirements` carry their hashes: they are then the lines of a requirements file
+    /// (pip reads `--hash` nowhere else), and pip refuses a file whose hash is not one of them.
+    pub hashed: bool,
+    /// The lock file pins every package: nothing to resolve.
+    pub no_deps: bool,
+    pub requirements: Vec<String>,
+}
+
+impl PipInstall {
+    /// What a requirements file holds, when the requirements carry their hashes.
+    pub fn file(&self) -> Option<String> {
+        self.hashed.then(|| self.requirements.iter().map(|line| format!("{line}\n")).collect())
+    }
+
+    /// pip's arguments, from `install` on; `file` is where [`PipInstall::file`] was written,
+    /// for requirements with hashes.
+    pub fn arguments(&self, file: Option<&Path>) -> Vec<OsString> {
+        let mut arguments: Vec<OsString> =
+            ["install", "--quiet", "--disable-pip-version-check", "--no-input"].map(OsString::from).into();
+        if self.no_deps {
+            arguments.push("--no-deps".into());
+        }
+        if let Some(index) = &self.index {
+            arguments.extend(["--index-url".into(), index.into()]);
+        }
+        match file {
+            Some(file) => arguments.extend(["--require-hashes".into(), "--requirement".into(), file.into()]),
+            None => {
+                // Each requirement was checked: none is one of pip's options.
+                arguments.push("--".into());
+                arguments.extend(self.requirements.iter().map(OsString::from));
+            }
+        }
+        arguments
+    }
+}
+
+fn hashed_line(line: &str, hashes: &[String]) -> String {
+    let mut line = line.to_string();
+    for hash in hashes {
+        line.push_str(" --hash=");
+        line.push_str(hash);
+    }
+    line
 }
 
 /// Where a module's files are, and what the paths they name may reach.
@@ -126,9 +206,21 @@ fn from_uv_lock(lock: &Table, place: &Place) -> anyhow::Result<Requirements> {
         let Some(package) = by_name.get(&name) else { continue };
         let what = || format!("uv.lock: {}", shown_name(&name));
         let Some(from) = uv_source(package, place).with_context(what)? else { continue };
-        needed.add(pinned(&name, text(package, "version"), from, marker.as_deref()).with_context(what)?);
+        // A repository or a folder is built, not downloaded: there is no file to check.
+        let source = package.get("source").and_then(Value::as_table);
+        let checked = source.is_none_or(|s| ["registry", "url", "path"].iter().any(|key| s.contains_key(*key)));
+        let hashes = if checked { uv_hashes(package).with_context(what)? } else { Vec::new() };
+        let version = text(package, "version");
+        needed.add(pinned(&name, version, from, marker.as_deref(), !hashes.is_empty()).with_context(what)?, hashes);
     }
     Ok(needed)
+}
+
+/// The hashes uv.lock gives for a package's files (`sdist`, `wheels`).
+fn uv_hashes(package: &Table) -> anyhow::Result<Vec<String>> {
+    let wheels = package.get("wheels").and_then(Value::as_array).into_iter().flatten();
+    let files = package.get("sdist").into_iter().chain(wheels);
+    files.filter_map(|file| file.get("hash")).map(checked_hash).collect()
 }
 
 /// Where uv.lock takes a package from; `None` for a project that is not installed (`virtual`).
@@ -182,13 +274,48 @@ fn from_poetry_lock(lock: &Table, place: &Place) -> anyhow::Result<Requirements>
             .map(normalise)
             .with_context(|| format!("poetry.lock: package {} has no valid name", n + 1))?;
         let what = || format!("poetry.lock: {name}");
-        let from = match package.get("source").and_then(Value::as_table) {
+        let source = package.get("source").and_then(Value::as_table);
+        let from = match source {
             Some(source) => poetry_source(source, place).with_context(what)?,
             None => From::Index(None),
         };
-        needed.add(pinned(&name, text(package, "version"), from, text(package, "markers")).with_context(what)?);
+        // A repository or a folder is built, not downloaded: there is no file to check.
+        let checked = source.is_none_or(|s| !matches!(text(s, "type"), Some("git" | "directory")));
+        let hashes = if checked { poetry_hashes(lock, package, &name).with_context(what)? } else { Vec::new() };
+        let (version, markers) = (text(package, "version"), text(package, "markers"));
+        needed.add(pinned(&name, version, from, markers, !hashes.is_empty()).with_context(what)?, hashes);
     }
     Ok(needed)
+}
+
+/// The hashes poetry.lock gives for a package's files: its `files`, or, in the lock files of
+/// Poetry before 1.3 (`lock-version` 1.x), its entry of `[metadata.files]`.
+fn poetry_hashes(lock: &Table, package: &Table, name: &str) -> anyhow::Result<Vec<String>> {
+    let files = match package.get("files").and_then(Value::as_array) {
+        Some(files) if !files.is_empty() => Some(files),
+        _ => lock
+            .get("metadata")
+            .and_then(|metadata| metadata.get("files"))
+            .and_then(Value::as_table)
+            .and_then(|files| files.iter().find(|(key, _)| normalise(key) == name))
+            .and_then(|(_, files)| files.as_array()),
+    };
+    files.into_iter().flatten().filter_map(|file| file.get("hash")).map(checked_hash).collect()
+}
+
+/// A file's hash as pip checks it: `sha256:`, `sha384:` or `sha512:` and its hex digits.
+fn checked_hash(hash: &Value) -> anyhow::Result<String> {
+    let (algorithm, digits) = hash.as_str().and_then(|hash| hash.split_once(':')).unwrap_or_default();
+    let length = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => 0,
+    };
+    if length == 0 || digits.len() != length || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        bail!("a file's hash is not sha256, sha384 or sha512 in hex digits");
+    }
+    Ok(format!("{algorithm}:{}", digits.to_ascii_lowercase()))
 }
 
 /// Where a poetry.lock `[package.source]` takes a package from.
@@ -207,12 +334,14 @@ fn poetry_source(source: &Table, place: &Place) -> anyhow::Result<From> {
     }
 }
 
-/// A package pinned: its version from its index, or the files it comes from.
+/// A package pinned: its version from its index, or the files it comes from. A requirement
+/// `hashed` goes to pip in a requirements file, where it must stay one requirement.
 fn pinned(
     name: &str,
     version: Option<&str>,
     from: From,
     marker: Option<&str>,
+    hashed: bool,
 ) -> anyhow::Result<(Option<String>, String)> {
     if !is_name(name) {
         bail!("not a package's name");
@@ -224,7 +353,21 @@ fn pinned(
             (index, format!("{name}=={version}"))
         }
     };
-    Ok((index, with_marker(requirement, marker)))
+    let line = with_marker(requirement, marker);
+    if hashed && !fits_a_requirements_file(&line) {
+        bail!("its markers or URL cannot be written in a requirements file, where its hashes go to pip");
+    }
+    Ok((index, line))
+}
+
+/// Whether pip reads `line`, in a requirements file, as the one requirement it is: with no
+/// comment, option, environment variable, continuation or other line in it.
+fn fits_a_requirements_file(line: &str) -> bool {
+    !(line.contains(char::is_control)
+        || line.contains(" #")
+        || line.contains(" -")
+        || line.contains("${")
+        || line.contains('\\'))
 }
 
 /// `git+<url>@<commit>`, for a repository at an `https://`, `ssh://`, `git://` or
@@ -361,7 +504,7 @@ fn declared(project: &Table, place: &Place) -> anyhow::Result<Requirements> {
     for (name, spec) in dependencies.iter().filter(|(name, _)| name.as_str() != "python") {
         let requirement = poetry_requirement(name, spec, &sources, place)
             .with_context(|| format!("pyproject.toml: [tool.poetry.dependencies].{}", shown_name(name)))?;
-        needed.add(requirement);
+        needed.add(requirement, Vec::new());
     }
     Ok(needed)
 }
@@ -973,5 +1116,228 @@ mod tests {
         let refused = format!("{:#}", requirements(&module.alone()).err().unwrap());
         assert!(refused.contains("pyproject.toml is a link out of the module folder"), "{refused}");
         assert!(!refused.contains("sealing"), "{refused}");
+    }
+
+    const SHA_WHEEL: &str = "sha256:c728b120ebc00eb84e01882a6f5e7927a53960aa990ce7dd2b10f39005a67f80";
+    const SHA_SDIST: &str = "sha256:d4540617648cb5f895730f1ad8c82a65f2dad0166f57b75f3ca54759c4d67a85";
+
+    #[test]
+    fn the_hashes_of_a_poetry_lock_go_to_pip_in_a_requirements_file_apart_from_what_has_none() {
+        let module = Module::new();
+        let lock = format!(
+            r#"
+            [[package]]
+            name = "arrow"
+            version = "1.3.0"
+            groups = ["main"]
+            markers = "python_version >= \"3.8\""
+            files = [
+                {{file = "arrow-1.3.0-py3-none-any.whl", hash = "{SHA_WHEEL}"}},
+                {{file = "arrow-1.3.0.tar.gz", hash = "{SHA_SDIST}"}},
+            ]
+
+            [[package]]
+            name = "zscaler-api-talkers"
+            version = "6.1.0"
+            files = []
+
+            [package.source]
+            type = "git"
+            url = "https://github.com/sergitopereira/zscaler_api_talkers.git"
+            resolved_reference = "{COMMIT}"
+
+            [[package]]
+            name = "aws-automation"
+            version = "1.0.0"
+            files = [{{file = "aws_automation-1.0.0.tar.gz", hash = "{SHA_SDIST}"}}]
+
+            [package.source]
+            type = "legacy"
+            url = "https://pypi.example.com/simple"
+        "#
+        );
+        let needed = poetry(&lock, &module.alone()).unwrap();
+        let arrow = "arrow==1.3.0 ; python_version >= \"3.8\"";
+        let talkers =
+            format!("zscaler-api-talkers @ git+https://github.com/sergitopereira/zscaler_api_talkers.git@{COMMIT}");
+        let installs = needed.installs();
+        assert_eq!(
+            installs,
+            [
+                PipInstall {
+                    index: None,
+                    hashed: true,
+                    no_deps: true,
+                    requirements: vec![format!("{arrow} --hash={SHA_WHEEL} --hash={SHA_SDIST}")]
+                },
+                PipInstall { index: None, hashed: false, no_deps: true, requirements: vec![talkers.clone()] },
+                PipInstall {
+                    index: Some("https://pypi.example.com/simple".into()),
+                    hashed: true,
+                    no_deps: true,
+                    requirements: vec![format!("aws-automation==1.0.0 --hash={SHA_SDIST}")]
+                },
+            ],
+            "a repository has no hash: it goes to pip in a run of its own"
+        );
+        assert_eq!(installs[0].file().unwrap(), format!("{arrow} --hash={SHA_WHEEL} --hash={SHA_SDIST}\n"));
+        assert_eq!(installs[1].file(), None);
+        let file = Path::new("/tmp/requirements.txt");
+        let arguments = |install: &PipInstall, file| {
+            install.arguments(file).iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
+        };
+        let options = "install --quiet --disable-pip-version-check --no-input --no-deps";
+        assert_eq!(
+            arguments(&installs[0], Some(file)),
+            format!("{options} --require-hashes --requirement {}", file.display())
+        );
+        assert_eq!(arguments(&installs[1], None), format!("{options} -- {talkers}"));
+        assert_eq!(
+            arguments(&installs[2], Some(file)),
+            format!(
+                "{options} --index-url https://pypi.example.com/simple --require-hashes --requirement /tmp/requirements.txt"
+            )
+        );
+
+        // Without a lock, nothing is hashed and pip resolves.
+        let project: Table = "[project]\ndependencies = [\"requests>=2\"]".parse().unwrap();
+        let declared = declared(&project, &module.alone()).unwrap().installs();
+        assert_eq!(
+            declared,
+            [PipInstall { index: None, hashed: false, no_deps: false, requirements: vec!["requests>=2".into()] }]
+        );
+        assert_eq!(
+            arguments(&declared[0], None),
+            "install --quiet --disable-pip-version-check --no-input -- requests>=2"
+        );
+    }
+
+    #[test]
+    fn a_poetry_lock_before_poetry_1_3_gives_its_hashes_in_metadata_files() {
+        let lock = format!(
+            r#"
+            [[package]]
+            name = "Sekoia_Automation_SDK"
+            version = "1.3.0"
+            category = "main"
+
+            [[package]]
+            name = "requests"
+            version = "2.31.0"
+            category = "main"
+
+            [metadata]
+            lock-version = "1.1"
+
+            [metadata.files]
+            sekoia-automation-sdk = [
+                {{file = "sekoia_automation_sdk-1.3.0.tar.gz", hash = "{SHA_SDIST}"}},
+            ]
+            requests = []
+        "#
+        );
+        let needed = poetry(&lock, &Module::new().alone()).unwrap();
+        assert_eq!(
+            needed.hashes,
+            BTreeMap::from([("sekoia-automation-sdk==1.3.0".to_string(), vec![SHA_SDIST.to_string()])])
+        );
+        assert_eq!(needed.installs().iter().map(|i| i.hashed).collect::<Vec<_>>(), [true, false]);
+    }
+
+    #[test]
+    fn a_hash_pip_cannot_check_or_a_hashed_line_a_requirements_file_would_read_otherwise_is_refused() {
+        let module = Module::new();
+        let lock = |hash: &str, markers: &str| {
+            format!(
+                r#"
+                [[package]]
+                name = "arrow"
+                version = "1.3.0"
+                markers = '{markers}'
+                files = [{{file = "arrow-1.3.0.tar.gz", hash = "{hash}"}}]
+                "#
+            )
+        };
+        let upper = SHA_SDIST.to_ascii_uppercase().replace("SHA256", "sha256");
+        assert_eq!(poetry(&lock(&upper, ""), &module.alone()).unwrap().hashes["arrow==1.3.0"], [SHA_SDIST]);
+        for bad in ["md5:0123456789abcdef0123456789abcdef", "sha256:abc", &SHA_SDIST.replace('c', "g"), "sha256"] {
+            let refused = error(poetry(&lock(bad, ""), &module.alone()));
+            assert_eq!(
+                refused, "poetry.lock: arrow: a file's hash is not sha256, sha384 or sha512 in hex digits",
+                "{bad}"
+            );
+        }
+        for markers in [
+            "python_version >= \"3\" --index-url https://evil.example/simple",
+            "python_version >= \"3\" -r /var/lib/riposte/secret.key",
+            "python_version >= \"3\" # the hashes are a comment",
+            "python_version >= \"${RIPOSTE_SECRET_KEY}\"",
+            "python_version >= \"3\" \\",
+        ] {
+            let refused = error(poetry(&lock(SHA_SDIST, markers), &module.alone()));
+            assert!(
+                refused.contains("arrow: its markers or URL cannot be written in a requirements file"),
+                "{markers}: {refused}"
+            );
+            assert!(!refused.contains("evil") && !refused.contains("riposte"), "{refused}");
+        }
+    }
+
+    #[test]
+    fn the_hashes_of_a_uv_lock_go_with_its_registry_and_url_packages() {
+        let lock = format!(
+            r#"
+            [[package]]
+            name = "module"
+            version = "0.1.0"
+            source = {{ virtual = "." }}
+            dependencies = [{{ name = "arrow" }}, {{ name = "sdk" }}, {{ name = "talkers" }}]
+
+            [[package]]
+            name = "arrow"
+            version = "1.3.0"
+            source = {{ registry = "https://pypi.org/simple" }}
+            sdist = {{ url = "https://files.example/arrow-1.3.0.tar.gz", hash = "{SHA_SDIST}", size = 1 }}
+            wheels = [{{ url = "https://files.example/arrow-1.3.0-py3-none-any.whl", hash = "{SHA_WHEEL}", size = 1 }}]
+
+            [[package]]
+            name = "sdk"
+            version = "1.0.0"
+            source = {{ url = "https://files.example/sdk-1.0.0.tar.gz" }}
+            sdist = {{ hash = "{SHA_SDIST}" }}
+
+            [[package]]
+            name = "talkers"
+            version = "6.1.0"
+            source = {{ git = "https://github.com/o/talkers.git?rev=main#{COMMIT}" }}
+        "#
+        );
+        let needed = from_uv_lock(&lock.parse().unwrap(), &Module::new().alone()).unwrap();
+        let installs = needed.installs();
+        assert_eq!(
+            installs[0].requirements,
+            [
+                format!("arrow==1.3.0 --hash={SHA_SDIST} --hash={SHA_WHEEL}"),
+                format!("sdk @ https://files.example/sdk-1.0.0.tar.gz --hash={SHA_SDIST}")
+            ]
+        );
+        assert_eq!(installs[1].requirements, [format!("talkers @ git+https://github.com/o/talkers.git@{COMMIT}")]);
+        assert_eq!(installs.len(), 2);
+    }
+
+    /// Sekoia's own lock files, as automation-library has them: every package has its hashes.
+    #[test]
+    fn every_package_of_sekoia_s_lock_files_is_checked_against_its_hashes() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/sekoia-modules");
+        for name in ["Mattermost", "Utils", "Okta"] {
+            let module = Module::new();
+            std::fs::copy(fixtures.join(name).join("poetry.lock"), module.module.join("poetry.lock")).unwrap();
+            let needed = requirements(&module.alone()).unwrap();
+            assert!(needed.lines.iter().any(|line| line.starts_with("sekoia-automation-sdk==")), "{name}");
+            let installs = needed.installs();
+            assert_eq!(installs.len(), 1, "{name}: one run, every requirement with its hashes: {installs:?}");
+            assert!(installs[0].hashed && installs[0].requirements.len() == needed.lines.len(), "{name}");
+            assert!(installs[0].requirements.iter().all(|line| line.contains(" --hash=sha256:")), "{name}");
+        }
     }
 }
