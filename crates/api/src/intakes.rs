@@ -160,7 +160,7 @@ pub async fn get(State(state): State<AppState>, Path(uuid): Path<String>) -> Api
 
 #[utoipa::path(operation_id = "delete_intake", delete, path = "/api/v1/intakes/{uuid}", tag = "intakes", params(("uuid" = String, Path)), responses((status = 204), (status = "4XX", description = "Missing permission, unknown intake", body = crate::error::ErrorEnvelope)))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
-    state.services.store.delete_intake(&uuid).await?;
+    state.services.delete_intake(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

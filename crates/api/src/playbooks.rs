@@ -10,7 +10,7 @@ use riposte_engine::{Checked, Diagnostic, check, validate};
 use riposte_host::ComponentStatus;
 use riposte_model::{Catalogue, Playbook};
 use riposte_modules::{scheduler, sekoiaio};
-use riposte_services::{Owner, TriggerOf, new_run, triggers_of};
+use riposte_services::{Owner, ServiceError, TriggerOf, new_run, triggers_of};
 use riposte_store::{NewPlaybook, Paged, PlaybookRecord, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -170,8 +170,10 @@ pub async fn create(
         definition: definition(&playbook)?,
         now: riposte_worker::now_ms(),
     };
-    let record = state.services.store.create_playbook(&new).await.map_err(|e| match e {
-        StoreError::Conflict(message) => ApiError::at(StatusCode::CONFLICT, "$.playbook.uuid", message),
+    let record = state.services.create_playbook(&new).await.map_err(|e| match e {
+        ServiceError::Store(StoreError::Conflict(message)) => {
+            ApiError::at(StatusCode::CONFLICT, "$.playbook.uuid", message)
+        }
         other => other.into(),
     })?;
     Ok((StatusCode::CREATED, Json(view(&state, record).await?)))
@@ -323,7 +325,7 @@ pub async fn update(
 
 #[utoipa::path(operation_id = "delete_playbook", delete, path = "/api/v1/symphony/playbooks/{uuid}", tag = "playbooks", params(("uuid" = String, Path)), responses((status = 204), crate::error::Refused))]
 pub async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> ApiResult<StatusCode> {
-    state.services.store.delete_playbook(&uuid).await?;
+    state.services.delete_playbook(&uuid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -363,6 +363,58 @@ async fn a_deleted_playbook_uuid_can_be_imported_again_without_its_past() {
     assert_eq!(runs["total"], 0, "{runs}");
 }
 
+const KEEPER_MODULE: &str = "b7f3f0a2-5d1e-4c8b-9a6f-3e2d1c0b9a87";
+const KEEPER_TRIGGER: &str = "c4e2a1b0-8f7d-4e6c-b5a4-1d2e3f4a5b6c";
+
+/// A module whose trigger writes down what its data folder holds when it starts, then keeps a
+/// state file there until it is stopped, in the modules folder of the data directory `data`.
+fn keeper_module_in(data: &std::path::Path) {
+    let dir = data.join("modules/keeper");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = json!({"uuid": KEEPER_MODULE, "name": "Keeper", "slug": "keeper", "version": "1.0.0"});
+    let trigger = json!({"uuid": KEEPER_TRIGGER, "name": "Keep", "docker_parameters": "keep",
+        "arguments": {"type": "object"}, "results": {"type": "object"}});
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+    std::fs::write(dir.join("trigger_keep.json"), trigger.to_string()).unwrap();
+    std::fs::write(dir.join("riposte-module.json"), r#"{"command": ["sh", "run.sh"]}"#).unwrap();
+    let script = "cd \"$RIPOSTE_DATA_PATH\" || exit 1\nfound=$(ls)\necho \"$found\" > found-at-start\n\
+                  while true; do date >> state; sleep 0.2; done\n";
+    std::fs::write(dir.join("run.sh"), script).unwrap();
+}
+
+/// A Community template keeps its UUID: imported again after it was deleted, its trigger starts
+/// with none of the files the deleted playbook's trigger kept (state, cursors).
+#[tokio::test]
+async fn a_deleted_playbook_s_trigger_data_goes_with_it() {
+    let server = TestApp::start_with(|options| keeper_module_in(&options.data_dir)).await;
+    let uuid = "5b0c4f9e-6a57-4d8e-9f0e-2b1d7c3a9e41";
+    let trigger = json!({"name": "Keep", "type": "trigger", "module_uuid": KEEPER_MODULE,
+        "trigger_uuid": KEEPER_TRIGGER, "arguments": {}});
+    let mut playbook = playbooks::chain("Keeps state", trigger, vec![]);
+    playbook["uuid"] = json!(uuid);
+    let path = format!("/api/v1/symphony/playbooks/{uuid}");
+    let folder = server.dir().join("module-data/components").join(format!("playbook_{uuid}"));
+    let start = async || {
+        let (status, created) =
+            server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook.clone()}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let (status, active) = server.call(Method::POST, &format!("{path}/activate"), None).await;
+        assert_eq!(status, StatusCode::OK, "{active}");
+        riposte_testkit::until("the trigger's state", || folder.join("state").exists()).await;
+        std::fs::read_to_string(folder.join("found-at-start")).unwrap()
+    };
+    assert_eq!(start().await.trim(), "");
+
+    assert_eq!(server.call(Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
+    assert!(!folder.exists(), "the trigger's folder goes with its playbook");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(!folder.exists(), "the trigger had stopped: nothing writes there again");
+
+    // What a server stopped before it could remove goes when the UUID is taken again.
+    std::fs::create_dir_all(folder.join("cursor")).unwrap();
+    assert_eq!(start().await.trim(), "", "the new playbook's trigger starts with an empty folder");
+}
+
 const LOOKUP_MODULE: &str = "2f8ad4f8-7740-4ce9-ab1d-9903d79c0739";
 const LOOKUP_ACTION: &str = "5d7a3c1e-1b7e-4b1f-9a39-4a44f1d6c0a2";
 

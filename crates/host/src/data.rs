@@ -14,11 +14,34 @@ impl Host {
         Some(path)
     }
 
-    /// The data path of a trigger or connector, by its owner.
+    /// The data path of a trigger or connector, by its owner, made if needed.
     pub(crate) fn component_data_path(&self, owner: &str) -> Option<PathBuf> {
         let path = self.data_root()?.join("components").join(safe_name(owner));
         std::fs::create_dir_all(&path).ok()?;
         Some(path)
+    }
+
+    /// Removes the data paths of `owner` and of the owners named under it (`owner:...`, as a
+    /// playbook's triggers after its first are), once their processes have stopped: a component
+    /// later given the same owner (a playbook imported again with its UUID) starts with none of
+    /// their files. Owners are named `kind:id[:...]` with ids that hold no `:` or `_`, so that
+    /// no other owner's folder starts as theirs.
+    pub fn remove_component_data(&self, owner: &str) -> std::io::Result<()> {
+        let Some(root) = self.data_root() else { return Ok(()) };
+        let entries = match std::fs::read_dir(root.join("components")) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            entries => entries?,
+        };
+        let name = safe_name(owner);
+        let under = format!("{name}_");
+        for entry in entries {
+            let entry = entry?;
+            let folder = entry.file_name();
+            if folder.to_str().is_some_and(|folder| folder == name || folder.starts_with(&under)) {
+                std::fs::remove_dir_all(entry.path())?;
+            }
+        }
+        Ok(())
     }
 
     /// Copies `directory` of the owner's data path into the run's data path, as its root: a
@@ -28,13 +51,13 @@ impl Host {
         if relative.is_absolute() || relative.components().any(|c| !matches!(c, Component::Normal(_))) {
             return Err(format!("$.directory: `{directory}` must be a folder inside the trigger's data path"));
         }
-        let (Some(from), Some(to)) = (self.component_data_path(owner), self.run_data_path(run_id)) else {
-            return Err("this server keeps no module data".into());
-        };
-        let from = from.join(relative);
+        let Some(root) = self.data_root() else { return Err("this server keeps no module data".into()) };
+        // Read where it is, not made: the component may be gone with its folder.
+        let from = root.join("components").join(safe_name(owner)).join(relative);
         if !from.is_dir() {
             return Err(format!("$.directory: `{directory}` is not a folder of the trigger's data path"));
         }
+        let Some(to) = self.run_data_path(run_id) else { return Err("cannot make the run's storage".into()) };
         copy_tree(&from, &to).map_err(|e| format!("cannot copy `{directory}` into the run's storage: {e}"))
     }
 }
@@ -81,5 +104,23 @@ mod tests {
             assert!(error.starts_with("$.directory"), "{escape}: {error}");
         }
         assert!(host.adopt_directory("playbook:p-1", "missing", "run-2").is_err());
+    }
+
+    #[test]
+    fn an_owner_s_data_goes_with_that_of_the_owners_under_it_and_no_other() {
+        let root = tempfile::tempdir().unwrap();
+        let host = Host::new(Arc::new(Callbacks::default()), "http://127.0.0.1:1").with_data_root(root.path());
+        host.remove_component_data("playbook:p1").unwrap();
+        let owners = ["playbook:p1", "playbook:p1:manual:2", "playbook:p11", "intake:p1"];
+        for owner in owners {
+            std::fs::write(host.component_data_path(owner).unwrap().join("state"), owner).unwrap();
+        }
+        host.remove_component_data("playbook:p1").unwrap();
+        let left: Vec<bool> =
+            owners.iter().map(|o| root.path().join("components").join(safe_name(o)).exists()).collect();
+        assert_eq!(left, [false, false, true, true]);
+        let error = host.adopt_directory("playbook:p1", "batch", "run-1").unwrap_err();
+        assert!(error.contains("is not a folder"), "{error}");
+        assert!(!root.path().join("components/playbook_p1").exists(), "a late event makes no folder again");
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use riposte_host::{ComponentKind, ComponentStatus, Host, InstalledModule, LongRunning, Redact, Supervised};
 use riposte_model::{ConnectorManifest, schema_secrets};
-use riposte_store::{IntakeRecord, StoreError};
+use riposte_store::{IntakeRecord, NewPlaybook, PlaybookRecord, StoreError};
 use riposte_worker::{Resolved, Scrubber};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -64,6 +64,10 @@ impl Owner {
 #[derive(Default)]
 pub(crate) struct Components {
     running: Mutex<HashMap<Owner, Running>>,
+    /// Held by each pass of [`run_components`] and by each deletion, so that a pass that read
+    /// the store before a deletion does not start again what the deletion stops, and a
+    /// component's folder is removed only once its process has ended.
+    changing: tokio::sync::Mutex<()>,
 }
 
 struct Running {
@@ -114,6 +118,64 @@ impl Components {
     fn take_all(&self) -> Vec<Supervised> {
         self.lock().drain().map(|(_, r)| r.supervised).collect()
     }
+
+    /// Takes out the components of `record` (a playbook's triggers, an intake's connector).
+    fn take_of(&self, record: &Owner) -> Vec<Supervised> {
+        let mut running = self.lock();
+        let owners: Vec<Owner> = running.keys().filter(|owner| owner.record() == *record).cloned().collect();
+        owners.iter().filter_map(|owner| running.remove(owner)).map(|r| r.supervised).collect()
+    }
+}
+
+impl Owner {
+    /// What the component works for, without which of its nodes: the playbook's first trigger
+    /// for any of its triggers, the intake for its connector.
+    fn record(&self) -> Owner {
+        match self {
+            Owner::Playbook { uuid, .. } => Owner::Playbook { uuid: uuid.clone(), node: None },
+            Owner::Intake(uuid) => Owner::Intake(uuid.clone()),
+        }
+    }
+}
+
+impl Services {
+    /// Makes a playbook. What a deleted playbook of the same UUID left in its triggers' data
+    /// folders (the server stopped before removing it, or was of a release that kept it) goes
+    /// before the new one's triggers start.
+    pub async fn create_playbook(&self, new: &NewPlaybook) -> crate::Result<PlaybookRecord> {
+        let _changing = self.components.changing.lock().await;
+        let record = self.store.create_playbook(new).await?;
+        self.forget_components(&Owner::Playbook { uuid: record.uuid.clone(), node: None }).await;
+        Ok(record)
+    }
+
+    /// Deletes a playbook; its triggers stop, and their data folders go: a playbook made again
+    /// with its UUID (a Community template's is fixed) starts with none of their files.
+    pub async fn delete_playbook(&self, uuid: &str) -> crate::Result<()> {
+        let _changing = self.components.changing.lock().await;
+        self.store.delete_playbook(uuid).await?;
+        self.forget_components(&Owner::Playbook { uuid: uuid.to_string(), node: None }).await;
+        Ok(())
+    }
+
+    /// Deletes an intake; its connector stops, and its data folder goes.
+    pub async fn delete_intake(&self, uuid: &str) -> crate::Result<()> {
+        let _changing = self.components.changing.lock().await;
+        self.store.delete_intake(uuid).await?;
+        self.forget_components(&Owner::Intake(uuid.to_string())).await;
+        Ok(())
+    }
+
+    /// Stops the components of `record`, then removes their data folders. The record is gone
+    /// from the store already: a folder left is said, not a failure of its deletion.
+    async fn forget_components(&self, record: &Owner) {
+        futures::future::join_all(self.components.take_of(record).into_iter().map(Supervised::stop)).await;
+        if let Some(host) = self.registry.host()
+            && let Err(e) = host.remove_component_data(&record.key())
+        {
+            tracing::warn!(owner = %record.key(), error = %e, "cannot remove the data folder of a component");
+        }
+    }
 }
 
 /// Keeps components in step until `shutdown`, then stops them all.
@@ -125,6 +187,7 @@ pub async fn run_components(services: Arc<Services>, shutdown: CancellationToken
         if retired > 0 {
             tracing::info!(retired, "stopped warm workers idle for too long");
         }
+        let changing = running.changing.lock().await;
         match wanted(&services, &host).await {
             Ok(wanted) => {
                 // An old process ends before its replacement starts: two would send each event twice.
@@ -134,6 +197,7 @@ pub async fn run_components(services: Arc<Services>, shutdown: CancellationToken
             }
             Err(e) => tracing::error!(error = %e, "cannot read what triggers and connectors should run"),
         }
+        drop(changing);
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = shutdown.cancelled() => {}
