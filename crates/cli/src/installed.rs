@@ -16,8 +16,13 @@ pub fn modules_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("modules")
 }
 
-/// Reads the installed modules into `registry`.
-pub fn load(registry: &Registry, dir: &Path) {
+/// What the modules folder held when it was read, for [`watch`] to compare with.
+pub struct Snapshot(Vec<(PathBuf, Option<SystemTime>)>);
+
+/// Reads the installed modules into `registry`. The snapshot is taken before the folder is read,
+/// so that a module installed while it is read is loaded again by [`watch`], not missed.
+pub fn load(registry: &Registry, dir: &Path) -> Snapshot {
+    let seen = Snapshot(fingerprint(dir));
     let (modules, problems) = load_modules(dir);
     for problem in problems {
         tracing::warn!(%problem, "installed module not loaded");
@@ -29,11 +34,13 @@ pub fn load(registry: &Registry, dir: &Path) {
     if !names.is_empty() {
         tracing::info!(modules = %names.join(", "), "installed modules loaded");
     }
+    seen
 }
 
-/// Reloads the installed modules whenever their install files change, until `shutdown`.
-pub async fn watch(registry: Arc<Registry>, dir: PathBuf, shutdown: CancellationToken) {
-    let mut seen = fingerprint(&dir);
+/// Reloads the installed modules whenever their install files differ from `loaded`, until
+/// `shutdown`.
+pub async fn watch(registry: Arc<Registry>, dir: PathBuf, loaded: Snapshot, shutdown: CancellationToken) {
+    let mut seen = loaded.0;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(LOOK_EVERY) => {}
@@ -41,8 +48,7 @@ pub async fn watch(registry: Arc<Registry>, dir: PathBuf, shutdown: Cancellation
         }
         let now = fingerprint(&dir);
         if now != seen {
-            load(&registry, &dir);
-            seen = now;
+            seen = load(&registry, &dir).0;
         }
     }
 }

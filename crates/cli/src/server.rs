@@ -116,7 +116,7 @@ impl Server {
         let registry =
             Arc::new(Registry::new(riposte_modules::builtin_modules(&clients, Some(local_alerts))).with_host(host));
         let modules_dir = installed::modules_dir(dir);
-        installed::load(&registry, &modules_dir);
+        let loaded = installed::load(&registry, &modules_dir);
         let configurations = Configurations::new();
         let sealer = match &options.secret_key {
             Some(hex) => Sealer::from_hex(hex),
@@ -139,7 +139,7 @@ impl Server {
         let runs = tokio::spawn(run_service.serve(shutdown.clone(), options.shutdown_grace));
         tokio::spawn(riposte_services::run_schedule(services.clone(), shutdown.clone()));
         tokio::spawn(riposte_services::run_retention(services.store.clone(), options.retention, shutdown.clone()));
-        tokio::spawn(installed::watch(registry, modules_dir, shutdown.clone()));
+        tokio::spawn(installed::watch(registry, modules_dir, loaded, shutdown.clone()));
         let components = tokio::spawn(riposte_services::run_components(services.clone(), shutdown.clone()));
         let state = AppState::from(Shared {
             services,
