@@ -139,6 +139,8 @@ def _push_batches(server, events, size, at_once):
                 return str(response.status)
         except urllib.error.HTTPError as e:
             return f"{e.code} {json.loads(e.read())['errors'][0]['detail']}"
+        except OSError as e:  # refused while still sending: the answer went out before the body ended
+            return f"connection closed while sending ({getattr(e, 'reason', e)})"
 
     answers = list(concurrent.futures.ThreadPoolExecutor(at_once).map(push, range(at_once)))
     return f"{len(batch) >> 20} MiB each: " + ", ".join(f"{answers.count(a)} x {a}" for a in sorted(set(answers)))

@@ -22,7 +22,7 @@ pub fn preview(
         templates.compile(template, if json { Mode::Json } else { Mode::Value }).map_err(|e| e.to_string())?;
     let mut outputs = NodeOutputs::new();
     for (id, output) in nodes {
-        outputs.insert_json(id, output);
+        outputs.insert_json(id, Arc::new(output.clone()));
     }
     let context = RenderContext { nodes: Arc::new(outputs), store: to_value(store), now_ms };
     let value = templates.render(&compiled, &context).map_err(|e| e.to_string())?;

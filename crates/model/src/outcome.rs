@@ -16,6 +16,29 @@ pub struct ActionOutcome {
     pub logs: Vec<LogEntry>,
 }
 
+impl ActionOutcome {
+    /// The same, each list of the results holding no more room than its items. A list read from
+    /// a tool's answer grows by doubling while it is read, and a run holds its results until it
+    /// ends: a list of small numbers would keep up to twice the memory it needs.
+    pub fn fitted(mut self) -> Self {
+        if let Some(results) = self.results.as_mut() {
+            fit(results);
+        }
+        self
+    }
+}
+
+fn fit(value: &mut Value) {
+    match value {
+        Value::Array(items) => {
+            items.shrink_to_fit();
+            items.iter_mut().for_each(fit);
+        }
+        Value::Object(map) => map.values_mut().for_each(fit),
+        _ => {}
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
     pub kind: FailureKind,
@@ -50,5 +73,19 @@ impl FailureKind {
 impl Failure {
     pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
         Failure { kind, message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitted_results_hold_no_spare_room() {
+        let read: Value = serde_json::from_str(&format!("{{\"a\": [[{}]]}}", vec!["1"; 1000].join(","))).unwrap();
+        let outcome = ActionOutcome { results: Some(read.clone()), ..Default::default() }.fitted();
+        let inner = &outcome.results.as_ref().unwrap()["a"][0];
+        assert_eq!(inner.as_array().unwrap().capacity(), 1000);
+        assert_eq!(outcome.results, Some(read), "the same values");
     }
 }

@@ -27,7 +27,7 @@ pub struct ActionInfo {
 /// A playbook action: typed arguments in, typed results out.
 pub trait Action: Send + Sync + 'static {
     type Arguments: DeserializeOwned + JsonSchema + Send;
-    type Results: Serialize + JsonSchema;
+    type Results: Serialize + JsonSchema + 'static;
 
     const INFO: ActionInfo;
 
@@ -102,14 +102,28 @@ pub(crate) fn decode<T: DeserializeOwned>(value: Value, field: &str) -> Result<T
     })
 }
 
-fn finished<R: Serialize>(ctx: ActionContext, results: R) -> ActionOutcome {
-    let results = match serde_json::to_value(results) {
+fn finished<R: Serialize + 'static>(ctx: ActionContext, results: R) -> ActionOutcome {
+    let results = match into_json(results) {
         Ok(Value::Null) => None,
         Ok(value) => Some(value),
         Err(e) => return failed(ctx, ActionError::fatal(format!("results are invalid: {e}"))),
     };
     let error = ctx.error.map(|message| Failure { kind: FailureKind::Action, message });
     ActionOutcome { results, error, outputs: ctx.outputs, logs: ctx.logs }
+}
+
+/// Results as JSON values. Results that are JSON values already (an action that passes on what
+/// a tool answered) are taken as they are: converting them would copy them whole.
+fn into_json<R: Serialize + 'static>(results: R) -> serde_json::Result<Value> {
+    let mut results = Some(results);
+    let any: &mut dyn std::any::Any = &mut results;
+    if let Some(value) = any.downcast_mut::<Option<Value>>() {
+        return Ok(value.take().unwrap_or_default());
+    }
+    if let Some(map) = any.downcast_mut::<Option<serde_json::Map<String, Value>>>() {
+        return Ok(map.take().map(Value::Object).unwrap_or_default());
+    }
+    serde_json::to_value(&results)
 }
 
 fn failed(ctx: ActionContext, error: ActionError) -> ActionOutcome {
@@ -198,6 +212,21 @@ mod tests {
         assert!(error.message.starts_with("invalid argument `name`: invalid type: integer `5`"), "{}", error.message);
         let outcome = Greet.call(ActionContext::default(), json!({})).await;
         assert!(outcome.error.unwrap().message.contains("missing field `name`"));
+    }
+
+    #[test]
+    fn results_that_are_json_already_are_not_copied() {
+        let numbers = Value::Array(vec![json!(1); 1000]);
+        let at = numbers.as_array().unwrap().as_ptr();
+        let mut map = serde_json::Map::new();
+        map.insert("numbers".into(), numbers);
+        let taken = into_json(map).unwrap();
+        assert_eq!(taken["numbers"].as_array().unwrap().as_ptr(), at, "the same values, moved");
+        let value = json!({"n": [1, 2]});
+        let at = value["n"].as_array().unwrap().as_ptr();
+        assert_eq!(into_json(value).unwrap()["n"].as_array().unwrap().as_ptr(), at);
+        assert_eq!(into_json(Greeting { text: "hi".into() }).unwrap(), json!({"text": "hi"}));
+        assert_eq!(into_json(()).unwrap(), Value::Null);
     }
 
     #[test]

@@ -12,10 +12,9 @@ pub struct StoreAlerts(pub Arc<dyn Store>);
 #[async_trait]
 impl LocalAlerts for StoreAlerts {
     async fn get_alert(&self, id: &str) -> Result<Option<Map<String, Value>>, String> {
-        let Some(alert) = self.0.get_alert(id).await.map_err(|e| e.to_string())? else { return Ok(None) };
-        match serde_json::to_value(alert).map_err(|e| e.to_string())? {
-            Value::Object(map) => Ok(Some(map)),
-            _ => Err("an alert is a JSON object".into()),
-        }
+        // Read from its JSON into the values the action answers, in one step: a large alert is
+        // never held twice as a tree.
+        let Some(json) = self.0.get_alert_json(id).await.map_err(|e| e.to_string())? else { return Ok(None) };
+        serde_json::from_str(&json).map(Some).map_err(|e| format!("an alert is a JSON object: {e}"))
     }
 }

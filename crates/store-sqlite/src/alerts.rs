@@ -3,17 +3,44 @@ use riposte_model::{Alert, AlertComment};
 use riposte_store::{AlertFilter, AlertStore, NewRun, Page, Paged, Result, StoreError};
 use rusqlite::{OptionalExtension, params};
 
+use std::sync::Arc;
+
 use crate::SqliteStore;
 use crate::connection::{error, from_json, to_json, within_bytes};
+use crate::recent::AlertJson;
 use crate::runs::{insert_runs, run_rows};
 
 const FILTER: &str = "(?1 IS NULL OR status_uuid = ?1) AND (?2 IS NULL OR rule_uuid = ?2) AND (?3 IS NULL OR rule_name = ?3) \
      AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at <= ?5)";
 
+/// The columns an alert is found by, taken from it without copying its body.
+struct AlertRow {
+    uuid: String,
+    short_id: String,
+    status_uuid: String,
+    rule_uuid: String,
+    rule_name: String,
+    created_at: i64,
+}
+
+impl AlertRow {
+    fn of(alert: &Alert) -> Self {
+        AlertRow {
+            uuid: alert.uuid.clone(),
+            short_id: alert.short_id.clone(),
+            status_uuid: alert.status.uuid.clone(),
+            rule_uuid: alert.rule.uuid.clone(),
+            rule_name: alert.rule.name.clone(),
+            created_at: alert.created_at,
+        }
+    }
+}
+
 #[async_trait]
 impl AlertStore for SqliteStore {
     async fn insert_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()> {
-        let (row, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
+        let (row, body, runs) = (AlertRow::of(alert), AlertJson::from(to_json(alert)?), run_rows(runs)?);
+        let remember = self.recent_alerts.rememberer(alert, &body);
         self.writer
             .write_then(
                 move |tx| {
@@ -21,25 +48,26 @@ impl AlertStore for SqliteStore {
                         "INSERT INTO alerts (uuid, short_id, status_uuid, rule_uuid, rule_name, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     )
                     .and_then(|mut insert| {
-                        insert.execute(params![row.uuid, row.short_id, row.status.uuid, row.rule.uuid, row.rule.name, row.created_at, body])
+                        insert.execute(params![row.uuid, row.short_id, row.status_uuid, row.rule_uuid, row.rule_name, row.created_at, &*body])
                     })
                     .map_err(error)?;
                     insert_runs(tx, &runs)
                 },
-                self.recent_alerts.rememberer(alert),
+                remember,
             )
             .await
     }
 
     async fn update_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()> {
-        let (row, body, runs) = (alert.clone(), to_json(alert)?, run_rows(runs)?);
+        let (row, body, runs) = (AlertRow::of(alert), AlertJson::from(to_json(alert)?), run_rows(runs)?);
+        let remember = self.recent_alerts.rememberer(alert, &body);
         self.writer
             .write_then(
                 move |tx| {
                     let changed = tx
                         .execute(
                             "UPDATE alerts SET status_uuid = ?2, rule_uuid = ?3, rule_name = ?4, body = ?5 WHERE uuid = ?1",
-                            params![row.uuid, row.status.uuid, row.rule.uuid, row.rule.name, body],
+                            params![row.uuid, row.status_uuid, row.rule_uuid, row.rule_name, &*body],
                         )
                         .map_err(error)?;
                     if changed == 0 {
@@ -47,20 +75,25 @@ impl AlertStore for SqliteStore {
                     }
                     insert_runs(tx, &runs)
                 },
-                self.recent_alerts.rememberer(alert),
+                remember,
             )
             .await
     }
 
     async fn get_alert(&self, id: &str) -> Result<Option<Alert>> {
-        if let Some(alert) = self.recent_alerts.get(id) {
-            return Ok(Some(alert));
+        let Some(json) = self.get_alert_json(id).await? else { return Ok(None) };
+        from_json(&json).map(Some).map_err(error)
+    }
+
+    async fn get_alert_json(&self, id: &str) -> Result<Option<Arc<str>>> {
+        if let Some(json) = self.recent_alerts.get(id) {
+            return Ok(Some(json));
         }
         let id = id.to_string();
         self.readers
             .read(move |db| {
                 db.prepare_cached("SELECT body FROM alerts WHERE uuid = ?1 OR short_id = ?1")
-                    .and_then(|mut select| select.query_row([id], |row| from_json(&row.get::<_, String>(0)?)))
+                    .and_then(|mut select| select.query_row([id], |row| Ok(Arc::from(row.get_ref(0)?.as_str()?))))
                     .optional()
                     .map_err(error)
             })

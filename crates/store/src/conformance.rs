@@ -276,6 +276,12 @@ pub async fn alerts(store: &dyn Store) {
     assert_eq!(store.get_alert(&alert.uuid).await.unwrap().as_ref(), Some(&alert), "by uuid, extra fields kept");
     assert_eq!(store.get_alert(&alert.short_id).await.unwrap().as_ref(), Some(&alert), "by short id");
     assert!(store.get_alert("nope").await.unwrap().is_none());
+    for id in [&alert.uuid, &alert.short_id] {
+        let json = store.get_alert_json(id).await.unwrap().expect("as JSON too");
+        let read: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, serde_json::to_value(&alert).unwrap(), "as the API shows it");
+    }
+    assert!(store.get_alert_json("nope").await.unwrap().is_none());
     assert!(matches!(store.insert_alert(&alert, &[]).await, Err(StoreError::Conflict(_))), "same uuid twice");
 
     let all = store.list_alerts(&AlertFilter::default(), Page::new(1, 2)).await.unwrap();
@@ -330,6 +336,8 @@ pub async fn comments(store: &dyn Store) {
     let comments = store.list_comments(&alert.uuid).await.unwrap();
     assert_eq!(comments.iter().map(|c| c.content.as_str()).collect::<Vec<_>>(), vec!["first", "second"]);
     assert_eq!(store.get_alert(&alert.uuid).await.unwrap().unwrap().number_of_total_comments, 2);
+    let json = store.get_alert_json(&alert.short_id).await.unwrap().unwrap();
+    assert!(json.contains("\"number_of_total_comments\":2"), "the JSON counts comments too: {json}");
     let orphan = AlertComment {
         uuid: "c-x".into(),
         alert_uuid: "missing".into(),

@@ -26,6 +26,14 @@ pub trait AlertStore: Send + Sync {
     async fn update_alert(&self, alert: &Alert, runs: &[NewRun]) -> Result<()>;
     /// By UUID or short id.
     async fn get_alert(&self, id: &str) -> Result<Option<Alert>>;
+    /// By UUID or short id, as the JSON the alert API answers: for a reader that wants JSON
+    /// values, so that a large alert is not held as a tree twice over while it is read.
+    async fn get_alert_json(&self, id: &str) -> Result<Option<std::sync::Arc<str>>> {
+        let Some(alert) = self.get_alert(id).await? else { return Ok(None) };
+        let json =
+            serde_json::to_string(&alert).map_err(|e| StoreError::caused("cannot encode an alert as JSON", e))?;
+        Ok(Some(json.into()))
+    }
     async fn list_alerts(&self, filter: &AlertFilter, page: Page) -> Result<Paged<Alert>>;
     /// Stores a comment, bumps the alert's comment count, and stores the runs it starts.
     async fn add_comment(&self, comment: &AlertComment, runs: &[NewRun]) -> Result<()>;

@@ -13,9 +13,11 @@ fn context() -> RenderContext {
     let mut nodes = NodeOutputs::new();
     nodes.insert_json(
         "0",
-        &json!({"alert_uuid": "8b1d2d4e-2a1f-4c3b-9e5d-6f7a8b9c0d1e", "short_id": "ALWJ2jbDP5Xr", "urgency": 47}),
+        Arc::new(
+            json!({"alert_uuid": "8b1d2d4e-2a1f-4c3b-9e5d-6f7a8b9c0d1e", "short_id": "ALWJ2jbDP5Xr", "urgency": 47}),
+        ),
     );
-    nodes.insert_json("1", &json!({"rule": {"name": "Mimikatz \"sekurlsa\" usage", "severity": 85}, "title": "Credential dumping", "events": (0..50).collect::<Vec<_>>()}));
+    nodes.insert_json("1", Arc::new(json!({"rule": {"name": "Mimikatz \"sekurlsa\" usage", "severity": 85}, "title": "Credential dumping", "events": (0..50).collect::<Vec<_>>()})));
     RenderContext { nodes: Arc::new(nodes), store: riposte_template::to_value(json!({})), now_ms: 0 }
 }
 

@@ -7,12 +7,12 @@ use crate::NodeOutputs;
 
 fn context() -> RenderContext {
     let mut nodes = NodeOutputs::new();
-    nodes.insert_json("0", &json!({"alert_uuid": "a-1", "urgency": 47, "flags": [1, 2]}));
+    nodes.insert_json("0", Arc::new(json!({"alert_uuid": "a-1", "urgency": 47, "flags": [1, 2]})));
     nodes.insert_json(
         "1",
-        &json!({"rule": {"name": "Say \"hi\"", "severity": 80}, "short_id": "ALx", "created_at": 1567755120}),
+        Arc::new(json!({"rule": {"name": "Say \"hi\"", "severity": 80}, "short_id": "ALx", "created_at": 1567755120})),
     );
-    nodes.insert_json("4", &json!({"default": {"value": "x.example", "index": 2, "total": 3}}));
+    nodes.insert_json("4", Arc::new(json!({"default": {"value": "x.example", "index": 2, "total": 3}})));
     RenderContext {
         nodes: Arc::new(nodes),
         store: crate::to_value(json!({"ips": ["1.2.3.4"]})),
@@ -306,7 +306,7 @@ fn checked_operators_and_loops_keep_minijinja_semantics() {
     ];
     let mut set = TemplateSet::default();
     let mut nodes = NodeOutputs::new();
-    nodes.insert_json("0", &json!({}));
+    nodes.insert_json("0", Arc::new(json!({})));
     let ctx = RenderContext { nodes: Arc::new(nodes), store: crate::to_value(json!({})), now_ms: 0 };
     for template in templates {
         let with_vars = format!(
@@ -354,7 +354,7 @@ proptest::proptest! {
             .and_then(|()| env.get_template("t").and_then(|t| t.render(())));
         let mut set = TemplateSet::default();
         let mut nodes = NodeOutputs::new();
-        nodes.insert_json("0", &json!({}));
+        nodes.insert_json("0", Arc::new(json!({})));
         let ctx = RenderContext { nodes: Arc::new(nodes), store: crate::to_value(json!({})), now_ms: 0 };
         let checked = set
             .compile_text(&format!("{vars}{template}"))

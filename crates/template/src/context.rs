@@ -25,8 +25,9 @@ impl NodeOutputs {
         NodeOutputs { values: HashMap::new(), parent: Some(parent) }
     }
 
-    pub fn insert_json(&mut self, node_id: &str, output: &serde_json::Value) {
-        self.values.insert(node_id.to_string(), crate::to_value(output));
+    /// A node's output, read by templates where it lies (shared, not copied).
+    pub fn insert_json(&mut self, node_id: &str, output: Arc<serde_json::Value>) {
+        self.values.insert(node_id.to_string(), crate::json_view::json_value(output));
     }
 
     pub fn insert(&mut self, node_id: &str, output: Value) {

@@ -104,7 +104,7 @@ impl Executor {
                 outcome
             }
         };
-        scrub(outcome, &secrets)
+        scrub(outcome, &secrets).fitted()
     }
 
     fn provider(&self, module_uuid: &str, action_uuid: &str) -> Option<Provider> {

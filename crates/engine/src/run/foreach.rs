@@ -52,7 +52,7 @@ impl Run {
         let mut outputs = NodeOutputs::child_of(self.frames[parent].outputs.clone());
         let item =
             json!({ "default": { "value": progress.items[index], "index": index, "total": progress.items.len() } });
-        outputs.insert_json(&plan.nodes[node].id, &item);
+        outputs.insert_json(&plan.nodes[node].id, Arc::new(item));
         let frame: FrameId = self.frames.len();
         self.frames.push(Frame {
             parent: Some(parent),
@@ -74,7 +74,7 @@ impl Run {
     pub(super) fn iteration_done(&mut self, plan: &Plan, frame: FrameId) {
         let (foreach, _) = self.frames[frame].iteration.expect("an iteration frame");
         let parent = self.frames[frame].parent.expect("an iteration has a parent");
-        let produced: Vec<(String, Value)> = self.frames[frame]
+        let produced: Vec<(String, Arc<Value>)> = self.frames[frame]
             .members
             .iter()
             .map(|&m| &self.instances[m])
@@ -82,7 +82,7 @@ impl Run {
             .collect();
         let outputs = Arc::make_mut(&mut self.frames[parent].outputs);
         for (node_id, results) in produced {
-            outputs.insert_json(&node_id, &results);
+            outputs.insert_json(&node_id, results);
         }
         let failed = self.frames[frame].failed;
         let progress = self.instances[foreach].foreach.as_mut().expect("progress");

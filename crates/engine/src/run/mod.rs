@@ -107,7 +107,8 @@ pub struct Instance {
     incoming: Vec<EdgeState>,
     pub attempts: u32,
     pub arguments: Option<Value>,
-    pub results: Option<Value>,
+    /// Shared with the templates that read it.
+    pub results: Option<Arc<Value>>,
     pub error: Option<String>,
     pub logs: Vec<LogEntry>,
     pub branches: Vec<String>,
@@ -245,7 +246,7 @@ impl Run {
             if is_action && instance.status == NodeStatus::Succeeded {
                 let outputs = if instance.branches == ["default"] { Vec::new() } else { instance.branches.clone() };
                 let outcome = ActionOutcome {
-                    results: instance.results.clone(),
+                    results: instance.results.as_deref().cloned(),
                     error: None,
                     outputs,
                     logs: instance.logs.clone(),
@@ -253,7 +254,7 @@ impl Run {
                 memo.insert(self.instance_path(plan, id), outcome);
             }
         }
-        let trigger_output = self.instances.first().and_then(|t| t.results.clone()).unwrap_or(Value::Null);
+        let trigger_output = self.instances.first().and_then(|t| t.results.as_deref().cloned()).unwrap_or(Value::Null);
         let (mut run, effects) = Run::start_with(plan, &self.id, self.trigger, trigger_output, now_ms, memo);
         run.started_at_ms = self.started_at_ms;
         (run, effects)

@@ -73,7 +73,8 @@ impl Run {
         let Some(results) = results else { return };
         let instance = &mut self.instances[id];
         let node_id = &plan.nodes[instance.node].id;
-        std::sync::Arc::make_mut(&mut self.frames[instance.frame].outputs).insert_json(node_id, &results);
+        let results = std::sync::Arc::new(results);
+        std::sync::Arc::make_mut(&mut self.frames[instance.frame].outputs).insert_json(node_id, results.clone());
         instance.results = Some(results);
     }
 

@@ -91,7 +91,7 @@ impl Run {
                     status: instance.status,
                     attempts: instance.attempts,
                     arguments: instance.arguments.as_ref().map(|a| redacted(a, &node.step)),
-                    results: instance.results.clone(),
+                    results: instance.results.as_deref().cloned(),
                     error: instance.error.clone(),
                     logs: instance.logs.clone(),
                     branches: instance.branches.clone(),
