@@ -2,11 +2,10 @@
 //! against outputs the caller gives: the editor's inline previews.
 
 use axum::Json;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::json::Body;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -41,23 +40,15 @@ pub struct Rendered {
 /// previews. A template that fails is answered with why, not refused.
 #[utoipa::path(operation_id = "render_template", post, path = "/api/v1/symphony/templates/render", tag = "playbooks", request_body = RenderBody, responses((status = 200, body = Rendered), crate::error::Refused))]
 pub async fn render(Body(body): Body<RenderBody>) -> ApiResult<Json<Rendered>> {
-    // A render may take up to its fuel and memory bounds: on a thread of its own, a few at once.
-    let _slot = PREVIEWS.acquire().await.map_err(|_| unavailable("the server is stopping".into()))?;
-    let rendered = tokio::task::spawn_blocking(move || {
-        let store = Value::Object(body.store);
+    // A render may take up to its fuel and memory bounds: a few at once in the whole server
+    // (runs included), off the threads that serve requests.
+    let store = Value::Object(body.store);
+    let rendered = riposte_worker::long_render(|| {
         match riposte_engine::preview(&body.template, &body.nodes, &store, body.json, riposte_worker::now_ms()) {
             Ok(value) => Rendered { value: Some(value), error: None },
             Err(error) => Rendered { value: None, error: Some(error) },
         }
     })
-    .await
-    .map_err(|e| unavailable(format!("the render stopped: {e}")))?;
+    .await;
     Ok(Json(rendered))
 }
-
-fn unavailable(detail: String) -> ApiError {
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, detail)
-}
-
-/// Previews rendered at once; more wait their turn. Each may hold the render memory budget.
-static PREVIEWS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);

@@ -151,3 +151,32 @@ async fn large_alerts_read_back_by_their_runs_cost_a_bounded_multiple_and_come_b
     assert!(per_number < 150, "the peak grew by {per_number} bytes a number");
     common::until("memory held by the runs given back", || server.rss_mib() < before + 40).await;
 }
+
+/// Sixteen runs at once of a playbook whose template legitimately holds about 52 MiB for a
+/// while (within the render budget of 64 MiB): only a few such renders run at once in the whole
+/// server, so together they hold a few budgets, not sixteen.
+#[tokio::test]
+async fn runs_whose_templates_hold_memory_render_a_few_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path(), free_port()).await;
+    let url = "{% set ns = namespace(l=[]) %}{% for i in range(18) %}{% set ns.l = ns.l + [('a' * 3000000) ~ i] %}\
+               {% endfor %}{% for i in range(60000) %}{% endfor %}http://127.0.0.1:9/{{ ns.l|length }}";
+    let playbook = playbook_with(json!({"arguments": {"url": url}}));
+    let (status, made) =
+        server.call(Method::POST, "/api/v1/symphony/playbooks", Some(json!({"playbook": playbook}))).await;
+    assert_eq!(status, 201, "{made}");
+    let uuid = made["uuid"].as_str().unwrap();
+    let before = server.rss_mib();
+    for _ in 0..16 {
+        let path = format!("/api/v1/symphony/playbooks/{uuid}/run");
+        let (status, run) = server.call(Method::POST, &path, Some(json!({"event": {}}))).await;
+        assert_eq!(status, 202, "{run}");
+    }
+    let runs = server.finished_runs(uuid, 16).await;
+    let (_, view) =
+        server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", runs[0]["uuid"].as_str().unwrap()), None).await;
+    assert_eq!(view["nodes"]["2"]["arguments"]["url"], "http://127.0.0.1:9/18", "the template rendered: {view}");
+    let grew = peak_mib(&server) - before;
+    eprintln!("16 runs holding 52 MiB each in a render: the peak grew by {grew} MiB");
+    assert!(grew < 4 * 64 + 100, "the peak grew by {grew} MiB");
+}

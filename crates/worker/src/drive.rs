@@ -11,6 +11,7 @@ use futures::{FutureExt, StreamExt};
 use riposte_engine::{Effect, Event, Plan, Run};
 use tokio_util::sync::CancellationToken;
 
+use crate::renders::rendering;
 use crate::{Executor, Result, WorkerError};
 
 /// Where each event goes before its effects are carried out, so that a run can be rebuilt.
@@ -66,24 +67,11 @@ pub async fn drive(
         };
         let at = now_ms();
         journal.note(at, &event)?;
-        let effects = handle(plan, &mut run, event, at);
+        let effects = rendering(plan, || run.handle(plan, event, at)).await;
         journal.commit(&run).await?;
         finished = in_flight.apply(effects, executor, &run_id);
     }
     Ok(run)
-}
-
-/// The run's next step. Rendering a playbook's templates may take up to their fuel and memory
-/// bounds when they loop: then the runtime is told, so that this thread's other tasks (the HTTP
-/// server's) move to another thread meanwhile.
-fn handle(plan: &Plan, run: &mut Run, event: Event, at: i64) -> Vec<Effect> {
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi_thread && plan.templates.may_take_long() {
-        tokio::task::block_in_place(|| run.handle(plan, event, at))
-    } else {
-        run.handle(plan, event, at)
-    }
 }
 
 /// Action attempts and retry timers in flight, each ending in the event it reports.

@@ -13,6 +13,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::drive::{Journal, drive, now_ms};
+use crate::renders::rendering;
 use crate::{Executor, Result, WorkerError};
 
 /// One line of a run's journal, as read back.
@@ -130,7 +131,9 @@ impl DurableRunner {
     async fn rebuild(&self, plan: &Plan, record: &mut RunRecord) -> Result<(Run, Vec<riposte_engine::Effect>, i64)> {
         let Some(started_at) = record.started_at else {
             let event = std::mem::take(&mut record.trigger_event);
-            let (run, effects) = Run::start_from(plan, &record.uuid, trigger_of(plan, record)?, event, now_ms());
+            let trigger = trigger_of(plan, record)?;
+            let (run, effects) =
+                rendering(plan, || Run::start_from(plan, &record.uuid, trigger, event, now_ms())).await;
             let state = state(&run, plan, &mut self.large_outputs(), Vec::new())?;
             self.store.append_run_events(&record.uuid, record.journal_len, &[], &state).await?;
             return Ok((run, effects, record.journal_len));
@@ -154,9 +157,9 @@ impl DurableRunner {
     /// The run its journal describes, and how many events that journal holds.
     async fn replay(&self, plan: &Plan, record: &RunRecord, started_at: i64) -> Result<(Run, i64)> {
         let trigger = trigger_of(plan, record)?;
-        let (mut run, _) = Run::start_from(plan, &record.uuid, trigger, record.trigger_event.clone(), started_at);
         let mut journal = self.store.run_events(&record.uuid).await?;
         let kept_apart = self.store.run_outputs(&record.uuid, &referenced_outputs(&journal)).await?;
+        let mut entries = Vec::with_capacity(journal.len());
         for (number, line) in journal.iter_mut().enumerate() {
             if let Some(results) = line.pointer_mut("/event/outcome/results")
                 && let Some(reference) = OutputRef::of(results)
@@ -168,9 +171,18 @@ impl DurableRunner {
             }
             let entry: JournalLine = serde_json::from_value(line.take())
                 .map_err(|source| WorkerError::CorruptJournal { run: record.uuid.clone(), event: number, source })?;
-            run.handle(plan, entry.event, entry.at);
+            entries.push(entry);
         }
-        Ok((run, journal.len() as i64))
+        let events = entries.len() as i64;
+        let run = rendering(plan, || {
+            let (mut run, _) = Run::start_from(plan, &record.uuid, trigger, record.trigger_event.clone(), started_at);
+            for entry in entries {
+                run.handle(plan, entry.event, entry.at);
+            }
+            run
+        })
+        .await;
+        Ok((run, events))
     }
 
     /// Runs a failed or cancelled run again, keeping what its succeeded actions produced. The
@@ -186,7 +198,7 @@ impl DurableRunner {
         let mut large = self.large_outputs();
         let mut outputs = Vec::new();
         let line = large.journal_line(uuid, next_seq, at, &Event::RestartFailed, &mut outputs)?;
-        run.handle(&plan, Event::RestartFailed, at);
+        rendering(&plan, || run.handle(&plan, Event::RestartFailed, at)).await;
         let state = state(&run, &plan, &mut large, outputs)?;
         Ok(self.store.append_run_events(uuid, next_seq, &[line], &state).await?)
     }

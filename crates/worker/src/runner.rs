@@ -4,6 +4,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Executor;
 use crate::drive::{NoJournal, drive, now_ms};
+use crate::renders::rendering;
 
 /// Runs playbook runs in memory, start to end, with in-process modules.
 #[derive(Debug, Clone)]
@@ -31,7 +32,7 @@ impl LocalRunner {
         event: Value,
         cancel: CancellationToken,
     ) -> Run {
-        let (run, effects) = Run::start_from(plan, run_id, trigger, event, now_ms());
+        let (run, effects) = rendering(plan, || Run::start_from(plan, run_id, trigger, event, now_ms())).await;
         drive(plan, run, effects, &self.executor, &mut NoJournal, cancel)
             .await
             .expect("an in-memory journal never fails")
