@@ -39,3 +39,45 @@ async fn the_console_is_served_from_the_binary_under_ui() {
     let api = http.get(format!("{}/api/v1/nothing-here", server.base)).send().await.unwrap();
     assert_eq!(api.status(), StatusCode::NOT_FOUND, "the API keeps its own answers");
 }
+
+/// What crosses the wire: the console's assets in the brotli or gzip copy the build holds, and
+/// the API's JSON answers compressed for clients that take it; event streams and small answers
+/// as they are.
+#[tokio::test]
+async fn assets_and_answers_go_out_compressed_for_clients_that_take_it() {
+    let server = TestApp::start().await;
+    let http = no_redirects();
+    let html = http.get(format!("{}/ui/", server.base)).send().await.unwrap().text().await.unwrap();
+    let script = html.split("src=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let get = |path: String, accept: &'static str| {
+        http.get(format!("{}{path}", server.base)).header("accept-encoding", accept)
+    };
+    let plain = get(script.clone(), "identity").send().await.unwrap().bytes().await.unwrap();
+    let brotli = get(script.clone(), "gzip, deflate, br, zstd").send().await.unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    assert_eq!(brotli.headers()["vary"], "accept-encoding");
+    let brotli = brotli.bytes().await.unwrap();
+    assert!(brotli.len() * 3 < plain.len(), "{} bytes on the wire for {}", brotli.len(), plain.len());
+
+    for n in 0..40 {
+        let alert = serde_json::json!({"title": format!("Alert {n}"), "rule": {"name": "Suspicious login"}});
+        assert_eq!(server.post("/api/v1/sic/alerts", alert).await.0, StatusCode::CREATED);
+    }
+    let list = |accept: &'static str| {
+        http.get(format!("{}/api/v1/sic/alerts?limit=40", server.base))
+            .bearer_auth(&server.key)
+            .header("accept-encoding", accept)
+            .send()
+    };
+    let plain = list("identity").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+    for (accept, encoding) in [("br, gzip", "br"), ("gzip", "gzip")] {
+        let compressed = list(accept).await.unwrap();
+        assert_eq!(compressed.headers()["content-encoding"], encoding, "{accept}");
+        let size = compressed.bytes().await.unwrap().len();
+        assert!(size * 4 < plain.len(), "{accept}: {size} bytes on the wire for {}", plain.len());
+    }
+    let health = http.get(format!("{}/health", server.base)).header("accept-encoding", "br").send().await.unwrap();
+    assert!(health.headers().get("content-encoding").is_none(), "a small answer goes as it is");
+}
