@@ -514,3 +514,37 @@ fn a_foreach_over_too_many_items_fails_and_says_the_limit() {
     let driver = run_answering(&plan, json!({"ids": vec![0; 20_000]}), echo_answer);
     assert_eq!((driver.run.status(), driver.calls.len()), (RunStatus::Succeeded, 20_000), "a node may raise its limit");
 }
+
+#[test]
+fn a_run_in_progress_tells_pending_blocks_from_skipped_ones() {
+    let plan = plan(json!({
+        "0": trigger_node(&["1"]),
+        "1": {"name": "Cond", "type": "operator", "subtype": "condition", "cases": [
+            {"name": "high", "left": "{{ node.0.urgency }}", "comparison": ">=", "right": "{{ 50 }}"}
+        ], "outputs": {"high": ["2"], "else": ["4"]}},
+        "2": echo_node(json!({"n": 2}), &["3"]),
+        "3": echo_node(json!({"n": 3}), &[]),
+        "4": echo_node(json!({"n": 4}), &["5"]),
+        "5": echo_node(json!({"n": 5}), &[]),
+    }));
+    let status = |run: &Run, id: &str| {
+        let report = run.report(&plan);
+        report.nodes.iter().find(|n| n.node_id == id).map(|n| n.status).unwrap()
+    };
+    use riposte_model::NodeStatus::*;
+    let called = |effects: &[Effect]| match effects {
+        [Effect::Execute(call)] => call.instance,
+        other => panic!("one action expected: {other:?}"),
+    };
+    let (mut run, effects) = Run::start(&plan, "r", json!({"urgency": 90}), 0);
+    assert_eq!(status(&run, "2"), Running);
+    assert_eq!(status(&run, "3"), Pending, "not reached yet: it may still run");
+    assert_eq!(status(&run, "4"), Skipped, "the branch not taken is known");
+    assert_eq!(status(&run, "5"), Skipped, "and what only it leads to");
+    let effects =
+        run.handle(&plan, Event::ActionFinished { instance: called(&effects), attempt: 1, outcome: ok(json!({})) }, 1);
+    assert_eq!(status(&run, "3"), Running);
+    run.handle(&plan, Event::ActionFinished { instance: called(&effects), attempt: 1, outcome: ok(json!({})) }, 2);
+    assert_eq!(run.status(), RunStatus::Succeeded);
+    assert_eq!((status(&run, "3"), status(&run, "5")), (Succeeded, Skipped));
+}

@@ -73,14 +73,18 @@ fn redact_credentials(value: &mut Value) {
 
 impl Run {
     /// Every node of the playbook in playbook order, each instance of it in creation order;
-    /// a node the run never reached is reported once as skipped.
+    /// a node the run has not reached is reported once: pending while the run goes on (a node
+    /// that will not run is skipped as soon as that is known), skipped once it has ended.
     pub fn report(&self, plan: &Plan) -> RunReport {
         let mut nodes = Vec::new();
         for (index, node) in plan.nodes.iter().enumerate() {
             let instances: Vec<_> = self.instances.iter().filter(|i| i.node == index).collect();
             if instances.is_empty() {
-                let status =
-                    if self.status == RunStatus::Cancelled { NodeStatus::Cancelled } else { NodeStatus::Skipped };
+                let status = match self.status {
+                    RunStatus::Cancelled => NodeStatus::Cancelled,
+                    status if status.is_final() => NodeStatus::Skipped,
+                    _ => NodeStatus::Pending,
+                };
                 nodes.push(NodeReport::unreached(&node.id, &node.name, status));
             }
             for instance in instances {
