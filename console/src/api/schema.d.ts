@@ -1060,6 +1060,38 @@ export interface components {
                 };
             };
         };
+        /** @description A page of playbooks. */
+        PlaybookList: {
+            items: components["schemas"]["PlaybookListItem"][];
+            /**
+             * Format: int64
+             * @description How many playbooks the filters admit in all.
+             */
+            total: number;
+        };
+        /**
+         * @description A playbook in a list: as [`PlaybookView`] shows it, with its definition unless the list was
+         *     asked for summaries.
+         */
+        PlaybookListItem: {
+            uuid: string;
+            name: string;
+            active: boolean;
+            /** Format: int64 */
+            version: number;
+            deactivation_reason?: string | null;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
+            /** @description Its blocks, counted. */
+            nodes: number;
+            /** @description The definition; left out of summaries. */
+            playbook?: Record<string, never> | null;
+            problems: components["schemas"]["Diagnostic"][];
+            warnings: components["schemas"]["Diagnostic"][];
+            trigger_status?: Record<string, never> | null;
+        };
         /** @description A new version of a playbook. */
         PlaybookUpdate: {
             /** @description A playbook in Sekoia's playbook JSON; unknown fields are kept */
@@ -2525,6 +2557,14 @@ export interface operations {
                 offset?: number;
                 /** @description 1 to 1000; 100 when absent. A page also stops at 8 MiB. */
                 limit?: number;
+                /** @description Playbooks whose name holds this text, whatever the case of its ASCII letters. */
+                search?: string;
+                /** @description Only the playbooks on (`true`) or off (`false`). */
+                active?: boolean;
+                /** @description `newest` (made last first, when absent), `name`, or `updated` (changed last first). */
+                sort?: "newest" | "name" | "updated";
+                /** @description `true`: each playbook without its definition (`playbook`), as a list page shows it. */
+                summary?: boolean;
             };
             header?: never;
             path?: never;
@@ -2537,7 +2577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PlaybookList"];
                 };
             };
             /** @description Bad input, missing permission, unknown id */

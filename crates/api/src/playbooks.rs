@@ -11,7 +11,7 @@ use riposte_host::ComponentStatus;
 use riposte_model::{Catalogue, Playbook};
 use riposte_modules::{scheduler, sekoiaio};
 use riposte_services::{Owner, ServiceError, TriggerOf, new_run, triggers_of};
-use riposte_store::{NewPlaybook, Paged, PlaybookRecord, StoreError};
+use riposte_store::{NewPlaybook, Paged, PlaybookFilter, PlaybookOrder, PlaybookRecord, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -275,18 +275,132 @@ pub struct PlaybookVersion {
     pub playbook: Value,
 }
 
-#[utoipa::path(operation_id = "list_playbooks", get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(PageQuery), responses((status = 200, body = Object), crate::error::Refused))]
+/// Which playbooks `GET /playbooks` lists, in which order, and how much of each.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlaybookQuery {
+    #[serde(default)]
+    #[param(maximum = 9223372036854775807_u64)]
+    pub offset: Option<u64>,
+    /// 1 to 1000; 100 when absent. A page also stops at 8 MiB.
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u64>,
+    /// Playbooks whose name holds this text, whatever the case of its ASCII letters.
+    #[serde(default)]
+    #[param(max_length = 200)]
+    pub search: Option<String>,
+    /// Only the playbooks on (`true`) or off (`false`).
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// `newest` (made last first, when absent), `name`, or `updated` (changed last first).
+    #[serde(default)]
+    #[param(inline)]
+    pub sort: Option<PlaybookSort>,
+    /// `true`: each playbook without its definition (`playbook`), as a list page shows it.
+    #[serde(default)]
+    pub summary: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PlaybookSort {
+    Newest,
+    Name,
+    Updated,
+}
+
+/// Longest `search` text.
+const MAX_SEARCH_CHARS: usize = 200;
+
+impl PlaybookQuery {
+    fn filter(&self) -> ApiResult<PlaybookFilter> {
+        let search = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if search.is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
+            return Err(ApiError::at(
+                StatusCode::BAD_REQUEST,
+                "search",
+                format!("a search is at most {MAX_SEARCH_CHARS} characters"),
+            ));
+        }
+        let order = match self.sort {
+            None | Some(PlaybookSort::Newest) => PlaybookOrder::Newest,
+            Some(PlaybookSort::Name) => PlaybookOrder::Name,
+            Some(PlaybookSort::Updated) => PlaybookOrder::Updated,
+        };
+        Ok(PlaybookFilter { name: search.map(str::to_string), active: self.active, order })
+    }
+}
+
+/// A playbook in a list: as [`PlaybookView`] shows it, with its definition unless the list was
+/// asked for summaries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlaybookListItem {
+    pub uuid: String,
+    pub name: String,
+    pub active: bool,
+    pub version: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deactivation_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Its blocks, counted.
+    pub nodes: usize,
+    /// The definition; left out of summaries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub playbook: Option<Value>,
+    #[schema(value_type = Vec<DiagnosticDoc>)]
+    pub problems: Vec<Diagnostic>,
+    #[schema(value_type = Vec<DiagnosticDoc>)]
+    pub warnings: Vec<Diagnostic>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub trigger_status: Option<ComponentStatus>,
+}
+
+impl PlaybookListItem {
+    fn of(view: PlaybookView, summary: bool) -> Self {
+        PlaybookListItem {
+            nodes: view.playbook.get("nodes").and_then(Value::as_object).map_or(0, serde_json::Map::len),
+            playbook: (!summary).then_some(view.playbook),
+            uuid: view.uuid,
+            name: view.name,
+            active: view.active,
+            version: view.version,
+            deactivation_reason: view.deactivation_reason,
+            created_at: view.created_at,
+            updated_at: view.updated_at,
+            problems: view.problems,
+            warnings: view.warnings,
+            trigger_status: view.trigger_status,
+        }
+    }
+}
+
+/// A page of playbooks.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlaybookList {
+    pub items: Vec<PlaybookListItem>,
+    /// How many playbooks the filters admit in all.
+    pub total: u64,
+}
+
+#[utoipa::path(operation_id = "list_playbooks", get, path = "/api/v1/symphony/playbooks", tag = "playbooks", params(PlaybookQuery), responses((status = 200, body = PlaybookList), crate::error::Refused))]
 pub async fn list(
     State(state): State<AppState>,
-    params: Result<Query<PageQuery>, QueryRejection>,
-) -> ApiResult<Json<Paged<PlaybookView>>> {
+    params: Result<Query<PlaybookQuery>, QueryRejection>,
+) -> ApiResult<Json<PlaybookList>> {
     let Query(params) = query(params)?;
-    let paged = state.services.store.list_playbooks(page(params.offset, params.limit)?).await?;
+    let filter = params.filter()?;
+    let paged = state.services.store.list_playbooks(&filter, page(params.offset, params.limit)?).await?;
+    let summary = params.summary.unwrap_or(false);
     let mut items = Vec::with_capacity(paged.items.len());
     for record in paged.items {
-        items.push(view(&state, record).await?);
+        items.push(PlaybookListItem::of(view(&state, record).await?, summary));
     }
-    Ok(Json(Paged { total: paged.total, items }))
+    Ok(Json(PlaybookList { total: paged.total, items }))
 }
 
 /// Saves a new version. An active playbook keeps running its current version unless the new

@@ -615,3 +615,54 @@ async fn a_block_naming_a_configuration_the_server_does_not_have_is_a_problem_un
         server.call(Method::POST, &format!("/api/v1/symphony/playbooks/{uuid}/activate"), None).await;
     assert_eq!(status, StatusCode::OK, "{active}");
 }
+
+/// The playbook list is paged, searched, filtered and sorted by the server, and can leave each
+/// playbook's definition out: a list page takes summaries.
+#[tokio::test]
+async fn the_list_is_searched_filtered_sorted_and_summarised_by_the_server() {
+    let server = TestApp::start().await;
+    for name in ["Sync alerts", "Block IP", "sync users", "Triage"] {
+        let mut playbook = playbooks::seed("http://127.0.0.1:9/sink");
+        playbook["uuid"] = Value::Null;
+        playbook["name"] = json!(name);
+        let (status, made) = server.post("/api/v1/symphony/playbooks", json!({"playbook": playbook})).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        if name == "Triage" {
+            let path = format!("/api/v1/symphony/playbooks/{}/activate", made["uuid"].as_str().unwrap());
+            assert_eq!(server.call(Method::POST, &path, None).await.0, StatusCode::OK);
+        }
+    }
+    let names = |list: &Value| -> Vec<String> {
+        list["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect()
+    };
+    let (status, list) = server.call(Method::GET, "/api/v1/symphony/playbooks?search=SYNC&sort=name", None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!((names(&list), list["total"].clone()), (vec!["Sync alerts".into(), "sync users".into()], json!(2)));
+    assert!(list["items"][0]["playbook"]["nodes"].is_object(), "the whole definition by default");
+
+    let (_, list) =
+        server.call(Method::GET, "/api/v1/symphony/playbooks?summary=true&limit=2&offset=1&sort=name", None).await;
+    assert_eq!((names(&list), list["total"].clone()), (vec!["Sync alerts".into(), "sync users".into()], json!(4)));
+    let item = &list["items"][0];
+    assert!(item.get("playbook").is_none(), "no definition in a summary: {item}");
+    assert_eq!(
+        (item["nodes"].clone(), item["version"].clone(), item["problems"].clone()),
+        (json!(3), json!(1), json!([]))
+    );
+
+    let (_, on) = server.call(Method::GET, "/api/v1/symphony/playbooks?active=true&summary=true", None).await;
+    assert_eq!(names(&on), vec!["Triage".to_string()]);
+    let (_, off) = server.call(Method::GET, "/api/v1/symphony/playbooks?active=false&summary=true", None).await;
+    assert_eq!(off["total"], 3);
+    let (_, none) = server.call(Method::GET, "/api/v1/symphony/playbooks?search=100%25_", None).await;
+    assert_eq!(none["total"], 0);
+
+    let long = "x".repeat(201);
+    for (query, says) in
+        [(format!("search={long}"), "at most 200"), ("sort=oldest".into(), "sort"), ("active=maybe".into(), "active")]
+    {
+        let (status, refused) = server.call(Method::GET, &format!("/api/v1/symphony/playbooks?{query}"), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {refused}");
+        assert!(refused.to_string().contains(says), "{query}: {refused}");
+    }
+}

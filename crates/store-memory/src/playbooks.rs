@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use riposte_store::{
-    NewPlaybook, Page, Paged, PlaybookHead, PlaybookRecord, PlaybookStore, Result, RunRecord, StoreError,
+    NewPlaybook, Page, Paged, PlaybookFilter, PlaybookHead, PlaybookOrder, PlaybookRecord, PlaybookStore, Result,
+    RunRecord, StoreError,
 };
 use serde_json::Value;
 
@@ -56,10 +57,15 @@ impl PlaybookStore for MemoryStore {
         Ok(self.lock().versions.get(&(uuid.to_string(), version)).cloned())
     }
 
-    async fn list_playbooks(&self, page: Page) -> Result<Paged<PlaybookRecord>> {
+    async fn list_playbooks(&self, filter: &PlaybookFilter, page: Page) -> Result<Paged<PlaybookRecord>> {
         let data = self.lock();
-        let mut all: Vec<&PlaybookRecord> = data.playbooks.values().rev().collect();
-        all.sort_by_key(|p| std::cmp::Reverse(p.created_at));
+        // Made last first, as the order of last resort.
+        let mut all: Vec<&PlaybookRecord> = data.playbooks.values().rev().filter(|p| filter.admits(p)).collect();
+        match filter.order {
+            PlaybookOrder::Newest => all.sort_by_key(|p| std::cmp::Reverse(p.created_at)),
+            PlaybookOrder::Name => all.sort_by_key(|p| p.name.to_ascii_lowercase()),
+            PlaybookOrder::Updated => all.sort_by_key(|p| std::cmp::Reverse(p.updated_at)),
+        }
         Ok(Paged { total: all.len() as u64, items: page_of(all.into_iter(), page, json_weight) })
     }
 

@@ -1,5 +1,8 @@
 use async_trait::async_trait;
-use riposte_store::{NewPlaybook, Page, Paged, PlaybookHead, PlaybookRecord, PlaybookStore, Result, StoreError};
+use riposte_store::{
+    NewPlaybook, Page, Paged, PlaybookFilter, PlaybookHead, PlaybookOrder, PlaybookRecord, PlaybookStore, Result,
+    StoreError,
+};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
@@ -112,15 +115,28 @@ impl PlaybookStore for SqliteStore {
             .await
     }
 
-    async fn list_playbooks(&self, page: Page) -> Result<Paged<PlaybookRecord>> {
+    async fn list_playbooks(&self, filter: &PlaybookFilter, page: Page) -> Result<Paged<PlaybookRecord>> {
+        let name = filter.name.as_ref().map(|part| format!("%{}%", escape_like(part)));
+        let active = filter.active;
+        let order = match filter.order {
+            PlaybookOrder::Newest => "p.created_at DESC, p.rowid DESC",
+            PlaybookOrder::Name => "p.name COLLATE NOCASE, p.rowid DESC",
+            PlaybookOrder::Updated => "p.updated_at DESC, p.rowid DESC",
+        };
         self.readers
             .read(move |db| {
-                let total: i64 = db.query_row("SELECT COUNT(*) FROM playbooks", [], |r| r.get(0)).map_err(error)?;
+                // LIKE ignores the case of ASCII letters, as the filter says.
+                const WHERE: &str = "(?1 IS NULL OR p.name LIKE ?1 ESCAPE '\\') AND (?2 IS NULL OR p.active = ?2)";
+                let total: i64 = db
+                    .query_row(&format!("SELECT COUNT(*) FROM playbooks p WHERE {WHERE}"), params![name, active], |r| {
+                        r.get(0)
+                    })
+                    .map_err(error)?;
                 let mut statement = db
-                    .prepare_cached(&format!("{SELECT} ORDER BY p.created_at DESC, p.rowid DESC LIMIT ?1 OFFSET ?2"))
+                    .prepare_cached(&format!("{SELECT} WHERE {WHERE} ORDER BY {order} LIMIT ?3 OFFSET ?4"))
                     .map_err(error)?;
                 let rows = statement
-                    .query_map(params![page.limit as i64, page.offset as i64], |row| {
+                    .query_map(params![name, active, page.limit as i64, page.offset as i64], |row| {
                         let bytes = row.get_ref(4)?.as_bytes().map_or(0, <[u8]>::len);
                         Ok((record(row)?, bytes))
                     })
@@ -232,4 +248,9 @@ impl SqliteStore {
             })
             .await
     }
+}
+
+/// `text` matched literally by LIKE ... ESCAPE '\': its `%` and `_` are not wildcards.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

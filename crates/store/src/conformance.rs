@@ -18,7 +18,7 @@ use crate::*;
 macro_rules! conformance_tests {
     ($fresh:path) => {
         $crate::conformance_tests!(@each $fresh; alerts, alert_runs_are_stored_with_the_alert, comments,
-            playbooks, a_deleted_playbook_uuid_is_taken_again, runs, configurations, api_keys, intakes, retention);
+            playbooks, playbooks_are_listed_by_name_state_and_order, a_deleted_playbook_uuid_is_taken_again, runs, configurations, api_keys, intakes, retention);
     };
     (@each $fresh:path; $($check:ident),*) => {
         $(
@@ -348,6 +348,40 @@ pub async fn comments(store: &dyn Store) {
     assert!(matches!(store.add_comment(&orphan, &[]).await, Err(StoreError::NotFound { .. })));
 }
 
+pub async fn playbooks_are_listed_by_name_state_and_order(store: &dyn Store) {
+    for (n, name) in ["Sync alerts", "Block IP on firewall", "sync_users 100%", "Triage"].iter().enumerate() {
+        let playbook =
+            NewPlaybook { uuid: format!("pb-{n}"), name: name.to_string(), definition: json!({}), now: n as i64 };
+        store.create_playbook(&playbook).await.unwrap();
+    }
+    store.set_active("pb-3", true, None).await.unwrap();
+    let listed = async |filter: PlaybookFilter, page: Page| {
+        let paged = store.list_playbooks(&filter, page).await.unwrap();
+        (paged.total, paged.items.into_iter().map(|p| p.uuid).collect::<Vec<_>>())
+    };
+    let all = PlaybookFilter::default();
+    assert_eq!(
+        listed(all.clone(), Page::default()).await,
+        (4, vec!["pb-3".into(), "pb-2".into(), "pb-1".into(), "pb-0".into()])
+    );
+    let named = |name: &str| PlaybookFilter { name: Some(name.into()), ..Default::default() };
+    assert_eq!(listed(named("SYNC"), Page::default()).await, (2, vec!["pb-2".into(), "pb-0".into()]), "any case");
+    assert_eq!(listed(named("_users 100%"), Page::default()).await.0, 1, "% and _ are plain characters");
+    assert_eq!(listed(named("sync_a"), Page::default()).await.0, 0, "`_` matches only itself");
+    assert_eq!(listed(named("nothing"), Page::default()).await, (0, vec![]));
+    let on = PlaybookFilter { active: Some(true), ..Default::default() };
+    assert_eq!(listed(on, Page::default()).await, (1, vec!["pb-3".into()]));
+    let off = PlaybookFilter { active: Some(false), name: Some("s".into()), order: PlaybookOrder::Name };
+    assert_eq!(listed(off, Page::default()).await, (2, vec!["pb-0".into(), "pb-2".into()]), "by name, then filtered");
+    let by_name = PlaybookFilter { order: PlaybookOrder::Name, ..Default::default() };
+    assert_eq!(listed(by_name.clone(), Page::new(1, 2)).await, (4, vec!["pb-0".into(), "pb-2".into()]), "paged");
+    store.save_version("pb-1", &json!({"v": 2}), "Block IP on firewall", None).await.unwrap();
+    let updated = PlaybookFilter { order: PlaybookOrder::Updated, ..Default::default() };
+    // pb-3 was changed too (turned on), maybe within the same millisecond.
+    let latest = listed(updated, Page::new(0, 2)).await.1;
+    assert!(latest.contains(&"pb-1".to_string()) && latest.contains(&"pb-3".to_string()), "{latest:?}");
+}
+
 pub async fn playbooks(store: &dyn Store) {
     let created = store
         .create_playbook(&NewPlaybook { uuid: "pb-1".into(), name: "One".into(), definition: json!({"v": 1}), now: 5 })
@@ -390,7 +424,7 @@ pub async fn playbooks(store: &dyn Store) {
         .create_playbook(&NewPlaybook { uuid: "pb-2".into(), name: "Two".into(), definition: json!({}), now: 7 })
         .await
         .unwrap();
-    assert_eq!(store.list_playbooks(Page::default()).await.unwrap().total, 2);
+    assert_eq!(store.list_playbooks(&PlaybookFilter::default(), Page::default()).await.unwrap().total, 2);
     store.set_active("pb-2", true, None).await.unwrap();
     assert_eq!(store.active_playbook_heads().await.unwrap().len(), 2);
     store.delete_playbook("pb-2").await.unwrap();
@@ -442,7 +476,7 @@ pub async fn a_deleted_playbook_uuid_is_taken_again(store: &dyn Store) {
     store.insert_runs(std::slice::from_ref(&finished)).await.unwrap();
     let saved = store.save_version("pb-r", &json!({"n": "New 2"}), "New", Some(3)).await.unwrap();
     assert_eq!((saved.version, saved.first_version), (4, 3));
-    let listed = store.list_playbooks(Page::default()).await.unwrap();
+    let listed = store.list_playbooks(&PlaybookFilter::default(), Page::default()).await.unwrap();
     assert_eq!(listed.items[0].first_version, 3);
     let fresh = NewPlaybook { uuid: "pb-f".into(), name: "F".into(), definition: json!({}), now: 4 };
     assert_eq!(store.create_playbook(&fresh).await.unwrap().first_version, 1);

@@ -60,7 +60,8 @@ pub trait PlaybookStore: Send + Sync {
     ) -> Result<PlaybookRecord>;
     async fn get_playbook(&self, uuid: &str) -> Result<Option<PlaybookRecord>>;
     async fn get_version(&self, uuid: &str, version: i64) -> Result<Option<Value>>;
-    async fn list_playbooks(&self, page: Page) -> Result<Paged<PlaybookRecord>>;
+    /// The playbooks `filter` admits, in its order.
+    async fn list_playbooks(&self, filter: &PlaybookFilter, page: Page) -> Result<Paged<PlaybookRecord>>;
     /// Playbooks that start runs, with their current definition.
     async fn active_playbooks(&self) -> Result<Vec<PlaybookRecord>>;
     /// Playbooks that start runs, without their definitions: cheap enough for every event.

@@ -43,6 +43,35 @@ pub struct AlertFilter {
     pub created_to: Option<i64>,
 }
 
+/// Which playbooks a list shows, and in which order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlaybookFilter {
+    /// Playbooks whose name holds this, whatever the case of its ASCII letters.
+    pub name: Option<String>,
+    pub active: Option<bool>,
+    pub order: PlaybookOrder,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PlaybookOrder {
+    /// The latest made first.
+    #[default]
+    Newest,
+    /// By name, whatever the case of its ASCII letters.
+    Name,
+    /// The latest changed first (a new version, turned on or off).
+    Updated,
+}
+
+impl PlaybookFilter {
+    /// Whether `record` is one the list shows.
+    pub fn admits(&self, record: &PlaybookRecord) -> bool {
+        let named =
+            self.name.as_ref().is_none_or(|part| record.name.to_ascii_lowercase().contains(&part.to_ascii_lowercase()));
+        named && self.active.is_none_or(|active| record.active == active)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewPlaybook {
     pub uuid: String,
