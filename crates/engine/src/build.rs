@@ -36,6 +36,9 @@ impl<'a> Builder<'a> {
         let nodes: Vec<Option<PlanNode>> = self.playbook.nodes.iter().map(|(id, node)| self.node(id, node)).collect();
         self.check_edges();
         let triggers = self.check_triggers();
+        if !triggers.is_empty() {
+            self.check_reached(&triggers);
+        }
         self.check_cycles();
         self.check_loop_bodies();
         self.check_node_references();
@@ -417,6 +420,30 @@ impl<'a> Builder<'a> {
             }
         }
         triggers
+    }
+
+    /// A block that no path from a trigger reaches never runs: said, not refused (a playbook is
+    /// often saved half built).
+    fn check_reached(&mut self, triggers: &[usize]) {
+        let mut reached = vec![false; self.graph.len()];
+        let mut next: Vec<usize> = triggers.to_vec();
+        while let Some(node) = next.pop() {
+            if std::mem::replace(&mut reached[node], true) {
+                continue;
+            }
+            next.extend(self.graph.outgoing[node].iter().map(|&edge| self.graph.edges[edge].to));
+        }
+        for (node, _) in reached.iter().enumerate().filter(|(_, reached)| !**reached) {
+            let id = self.graph.ids[node].clone();
+            let message = if self.graph.incoming[node].is_empty() {
+                "no block leads to this one: it never runs"
+            } else {
+                "no path from a trigger leads to this block: it never runs"
+            };
+            let mut warning = Diagnostic::at_node(&id, "", message);
+            warning.hint = Some("link it from the trigger or from a block that runs, or delete it".into());
+            self.warnings.push(warning);
+        }
     }
 
     fn check_cycles(&mut self) {

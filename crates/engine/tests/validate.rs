@@ -205,3 +205,21 @@ fn retry_policies_and_timeouts_are_bounded() {
     assert_has(&diags, "$.nodes[\"1\"].retry.jitter", "between 0 and 1");
     assert_has(&diags, "$.nodes[\"1\"].timeout", "at most 86400");
 }
+
+#[test]
+fn a_block_no_trigger_reaches_is_a_warning_at_that_block() {
+    let checked = riposte_engine::check(
+        &playbook(json!({
+            "0": trigger_node(&["1"]),
+            "1": echo_node(json!({"n": 1}), &[]),
+            "2": echo_node(json!({"n": 2}), &["3"]),
+            "3": echo_node(json!({"n": 3}), &[]),
+        })),
+        &catalogue(),
+    );
+    assert!(checked.problems.is_empty(), "a half-built playbook saves: {:#?}", checked.problems);
+    assert_has(&checked.warnings, "$.nodes[\"2\"]", "no block leads to this one: it never runs");
+    assert_has(&checked.warnings, "$.nodes[\"3\"]", "no path from a trigger leads to this block");
+    assert_eq!(checked.warnings.len(), 2, "{:#?}", checked.warnings);
+    assert_eq!(checked.warnings[0].node.as_deref(), Some("2"), "the block to jump to");
+}
