@@ -664,6 +664,147 @@ export const journeys = {
     check(Object.values(stored.body.playbook.nodes).every((n) => typeof n.position?.x === "number"), "laid out when opened");
   },
 
+  async "operators: a condition with two cases and else, a foreach with a block in its body, a store, built in the editor"({ page, url, key }) {
+    await logIn(page, url, key);
+    await page.getByRole("button", { name: "+ PLAYBOOK" }).click();
+    await page.getByLabel("Create a playbook from scratch").check();
+    await page.getByLabel("Name", { exact: true }).fill("Triage and collect");
+    await page.getByRole("list", { name: "Triggers" }).getByRole("button", { name: /^Manual Trigger/ }).click();
+    const trigger = block(page, "Manual Trigger", 0);
+    await trigger.waitFor();
+    const uuid = /playbooks\/([^/]+)\//.exec(page.url())[1];
+    const library = page.getByRole("complementary", { name: "Block library" });
+    // From the keyboard: the block found in the library follows the selected one.
+    const insert = async (name, section) => {
+      await page.getByLabel("Search blocks").fill(name);
+      await library.getByRole("region", { name: section }).getByRole("button", { name: new RegExp(`^${name}`) }).press("Enter");
+    };
+    const panelOf = (name) => page.getByRole("complementary", { name: `Block ${name}` });
+    const rename = async (from, to) => {
+      await panelOf(from).getByLabel("Block name").fill(to);
+      return panelOf(to);
+    };
+
+    // The list comes from a first block.
+    await trigger.click();
+    await insert("Request URL", "HTTP");
+    await block(page, "Request URL", 1).waitFor();
+    let panel = await rename("Request URL", "Fetch items");
+    await panel.getByLabel("url", { exact: true }).fill("http://127.0.0.1:9/items");
+    await panel.getByLabel("method", { exact: true }).fill("get");
+
+    // A condition after it: two cases, named as their branches, put in order.
+    await insert("Condition", "Operators");
+    await block(page, "Condition", 2).waitFor();
+    panel = await rename("Condition", "Triage");
+    const caseOf = (n) => panel.getByRole("group", { name: `Case ${n}`, exact: true });
+    const fillCase = async (n, name, comparison, right) => {
+      await caseOf(n).getByLabel("Case name", { exact: true }).fill(name);
+      await caseOf(n).getByLabel("left", { exact: true }).fill("{{ node.1.severity }}");
+      await caseOf(n).getByLabel("comparison", { exact: true }).selectOption(comparison);
+      await caseOf(n).getByLabel("right", { exact: true }).fill(right);
+    };
+    await fillCase(1, "medium", ">=", "{{ 40 }}");
+    await panel.getByRole("button", { name: "Add a case" }).click();
+    await caseOf(2).getByLabel("Case name", { exact: true }).fill("medium");
+    await caseOf(2).getByText("Another case is named medium.").waitFor();
+    await fillCase(2, "high", ">=", "{{ 70 }}");
+    await caseOf(2).getByRole("button", { name: "Move case 2 up" }).press("Enter");
+    await until("the case moved up", async () => (await caseOf(1).getByLabel("Case name", { exact: true }).inputValue()) === "high");
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+    check(focused === "Move case 1 down", `the moved case keeps the focus: ${focused}`);
+    await panel.getByRole("button", { name: "Add a case" }).click();
+    await caseOf(3).getByRole("button", { name: "Remove case 3" }).click();
+    await caseOf(3).waitFor({ state: "detached" });
+    await accessible(page, "a condition's cases");
+
+    // A foreach on the first case: over the first block's items, a block in its body.
+    await insert("Foreach", "Operators");
+    await block(page, "Foreach", 3).waitFor();
+    panel = await rename("Foreach", "Each item");
+    await panel.getByLabel("items", { exact: true }).fill("{{ node.1.items }}");
+    await insert("Request URL", "HTTP");
+    await block(page, "Request URL", 4).waitFor();
+    panel = await rename("Request URL", "Post item");
+    await panel.getByLabel("url", { exact: true }).fill("http://127.0.0.1:9/item");
+    await panel.getByLabel("method", { exact: true }).fill("post");
+    await panel.getByLabel("json", { exact: true }).fill('{"item": "{{ node.3.default.value }}"}');
+    await block(page, "Each item", 3).click();
+    panel = panelOf("Each item");
+    await panel.getByText("Inside the loop: Post item (node.4).").waitFor();
+    check((await panel.getByRole("list", { name: "First blocks of the loop body" }).textContent()).includes("Post item (node.4)"),
+      "the body starts with the block inserted after the foreach");
+    await accessible(page, "a foreach");
+
+    // A store dragged under the foreach, linked from its default branch and the other case by
+    // pointer, from else in the panel.
+    await dragBlock(page, "Store", block(page, "Each item", 3));
+    const store = block(page, "Store", 5);
+    await store.waitFor();
+    await link(page, "Each item (node.3)", "Store (node.5)");
+    await link(page, "Triage (node.2), medium", "Store (node.5)");
+    await block(page, "Triage", 2).click();
+    const linking = panelOf("Triage").getByRole("form", { name: "Link to a block" });
+    await linking.getByLabel("Branch").selectOption("else");
+    await linking.getByLabel("Link to").selectOption({ label: "Store (node.5)" });
+    await linking.getByRole("button", { name: "Link", exact: true }).press("Enter");
+    await store.click();
+    panel = panelOf("Store");
+    const keyOf = (n) => panel.getByRole("group", { name: `Key ${n}`, exact: true });
+    await panel.getByRole("button", { name: "Add a key" }).click();
+    await keyOf(1).getByLabel("Key", { exact: true }).fill("triaged");
+    await keyOf(1).getByLabel("value", { exact: true }).fill("{{ node.1.severity }}");
+    await panel.getByRole("button", { name: "Add a key" }).click();
+    await keyOf(2).getByLabel("Key", { exact: true }).fill("seen");
+    await keyOf(2).getByLabel("Change", { exact: true }).selectOption("append");
+    await keyOf(2).getByLabel("value", { exact: true }).fill("{{ node.1.id }}");
+    await accessible(page, "a store");
+
+    // The graph names each branch on its link.
+    await page.getByRole("button", { name: "Auto-layout" }).click();
+    await page.getByRole("button", { name: "Fit View" }).click();
+    for (const edge of ["From node.2 to node.3 (high)", "From node.2 to node.5 (medium)", "From node.2 to node.5 (else)",
+      "From node.3 to node.4 (loop)", "From node.3 to node.5"]) {
+      await page.getByLabel(edge, { exact: true }).waitFor();
+    }
+    await page.getByRole("region", { name: "Issues" }).getByRole("heading", { name: "No issue" }).waitFor();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").getByText("Saved as v2.").waitFor();
+
+    const stored = (await call(url, key, "GET", `/api/v1/symphony/playbooks/${uuid}`)).body;
+    check(stored.problems.length === 0, JSON.stringify(stored.problems));
+    const nodes = Object.fromEntries(Object.entries(stored.playbook.nodes).map(([id, { position, ...node }]) => [id, node]));
+    const severity = "{{ node.1.severity }}";
+    const expected = {
+      2: { name: "Triage", type: "operator", subtype: "condition",
+           cases: [{ name: "high", left: severity, comparison: ">=", right: "{{ 70 }}" },
+                   { name: "medium", left: severity, comparison: ">=", right: "{{ 40 }}" }],
+           outputs: { high: ["3"], medium: ["5"], else: ["5"] } },
+      3: { name: "Each item", type: "operator", subtype: "foreach", items: "{{ node.1.items }}", loop: ["4"], outputs: { default: ["5"] } },
+      5: { name: "Store", type: "operator", subtype: "store",
+           modifications: [{ key: "triaged", type: "set", value: severity }, { key: "seen", type: "append", value: "{{ node.1.id }}" }],
+           outputs: { default: [] } },
+    };
+    for (const [id, node] of Object.entries(expected)) {
+      check(sameJson(nodes[id], node), `node ${id}: ${JSON.stringify(nodes[id])}`);
+    }
+    check(JSON.stringify(nodes["1"].outputs) === '{"default":["2"]}' && JSON.stringify(nodes["4"].outputs) === '{"default":[]}',
+      `the actions' links: ${JSON.stringify(nodes)}`);
+
+    // The playbook runs as built: mocked, the first block's list goes through the loop, then the store.
+    for (const [name, id, results] of [["Fetch items", 1, { severity: 80, id: "a-1", items: ["x", "y"] }], ["Post item", 4, { ok: true }]]) {
+      await block(page, name, id).click();
+      await panelOf(name).getByLabel("Mock this action").check();
+      await panelOf(name).getByLabel("Mocked results (JSON)").fill(JSON.stringify(results));
+    }
+    const testBar = page.getByRole("region", { name: "Test" });
+    await testBar.getByRole("button", { name: "Test", exact: true }).click();
+    await testBar.getByRole("status").getByText("Succeeded").waitFor();
+    await block(page, "Store", 5).click();
+    const kept = JSON.parse(await panelOf("Store").getByLabel("Results", { exact: true }).textContent());
+    check(sameJson(kept, { triaged: 80, seen: ["a-1"] }), `the store holds ${JSON.stringify(kept)}`);
+  },
+
   async "on the graph: copy and paste blocks as Sekoia JSON, undo, redo, auto-layout"({ page, url, key }) {
     const uuid = await seedPlaybook(url, key, "Copied blocks", "http://127.0.0.1:9/sink");
     await logIn(page, url, key);

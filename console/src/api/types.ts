@@ -15,14 +15,34 @@ export type NodeJson = {
   arguments?: Record<string, unknown>;
   module_configuration_uuid?: string | null;
   outputs?: Record<string, string[]>;
-  cases?: { name: string; [key: string]: unknown }[];
+  cases?: CaseJson[];
+  /** A foreach's list: a template, or the list itself. */
+  items?: unknown;
   loop?: string[];
+  modifications?: ModificationJson[];
+  concurrency?: number;
+  max_items?: number;
   position?: Position;
   timeout?: number;
   retry?: { max_attempts?: number; [key: string]: unknown };
   continue_on_error?: boolean;
   [key: string]: unknown;
 };
+
+/** One case of a condition: `left comparison right`; its name is also its branch. */
+export type CaseJson = {
+  name: string;
+  left?: unknown;
+  comparison?: string;
+  right?: unknown;
+  description?: string;
+  /** `string` or `integer`: what both sides are read as before comparing. */
+  value_type?: string;
+  [key: string]: unknown;
+};
+
+/** One change a store makes to the run's store. */
+export type ModificationJson = { key: string; type: string; value?: unknown; [key: string]: unknown };
 
 export type PlaybookJson = {
   name: string;

@@ -1,14 +1,26 @@
-// The block library: every trigger and action the server offers, grouped by module. A block is
-// dragged onto the graph, or, from the keyboard, inserted after the selected block with Enter.
+// The block library: Sekoia's operators, then every trigger and action the server offers,
+// grouped by module. A block is dragged onto the graph, or, from the keyboard, inserted after
+// the selected block with Enter.
 import { type DragEvent, useMemo, useState } from "react";
-import type { Block, Catalogue } from "../api/modules";
+import { type Block, type Catalogue, nodeFor } from "../api/modules";
+import type { NodeJson } from "../api/types";
 import { BLOCK_MIME } from "./Canvas";
+import { type Operator, operatorNode } from "./playbook";
 
 type Props = {
   catalogue: Catalogue;
   hasTrigger: boolean;
-  onInsert: (block: Block) => void;
+  onInsert: (node: NodeJson) => void;
 };
+
+/** The operators offered, as the library names them; dragged as `operator:<subtype>`. */
+export const OPERATORS: { subtype: Operator; name: string; description: string }[] = [
+  { subtype: "condition", name: "Condition", description: "Takes the branch of the first case that holds, else the else branch" },
+  { subtype: "foreach", name: "Foreach", description: "Runs its loop body once per item of a list, then goes on" },
+  { subtype: "store", name: "Store", description: "Sets, unsets, appends to or removes from keys of the run's store" },
+  { subtype: "any", name: "Any", description: "Joins branches: goes on as soon as one arrives" },
+  { subtype: "all", name: "All", description: "Joins branches: waits for every one" },
+];
 
 export function BlockLibrary({ catalogue, hasTrigger, onInsert }: Props) {
   const [search, setSearch] = useState("");
@@ -25,9 +37,15 @@ export function BlockLibrary({ catalogue, hasTrigger, onInsert }: Props) {
     }
     return [...byModule.entries()].sort(([a], [b]) => a.localeCompare(b));
   }, [catalogue, search, kind]);
+  // Operators follow a trigger as actions do: listed unless only triggers are asked for.
+  const operators = useMemo(() => {
+    const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+    if (kind === "trigger") return [];
+    return OPERATORS.filter((o) => words.every((w) => `${o.name} operator ${o.description}`.toLowerCase().includes(w)));
+  }, [search, kind]);
 
-  const onDragStart = (event: DragEvent, block: Block) => {
-    event.dataTransfer.setData(BLOCK_MIME, block.manifest.uuid);
+  const onDragStart = (event: DragEvent, key: string) => {
+    event.dataTransfer.setData(BLOCK_MIME, key);
     event.dataTransfer.effectAllowed = "copy";
   };
 
@@ -47,7 +65,29 @@ export function BlockLibrary({ catalogue, hasTrigger, onInsert }: Props) {
           </button>
         ))}
       </div>
-      {groups.length === 0 && <p className="muted">No block matches.</p>}
+      {groups.length === 0 && operators.length === 0 && <p className="muted">No block matches.</p>}
+      {operators.length > 0 && (
+        <section aria-label="Operators">
+          <h3>Operators</h3>
+          <ul>
+            {operators.map((operator) => (
+              <li key={operator.subtype}>
+                <button
+                  type="button"
+                  className="library-block"
+                  draggable
+                  onDragStart={(e) => onDragStart(e, `operator:${operator.subtype}`)}
+                  onClick={() => onInsert(operatorNode(operator.subtype))}
+                  title={operator.description}
+                >
+                  <span>{operator.name}</span>
+                  <span className="muted">operator</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {groups.map(([module, blocks]) => (
         <section key={module} aria-label={module}>
           <h3>{module}</h3>
@@ -58,8 +98,8 @@ export function BlockLibrary({ catalogue, hasTrigger, onInsert }: Props) {
                   type="button"
                   className="library-block"
                   draggable
-                  onDragStart={(e) => onDragStart(e, block)}
-                  onClick={() => onInsert(block)}
+                  onDragStart={(e) => onDragStart(e, block.manifest.uuid)}
+                  onClick={() => onInsert(nodeFor(block))}
                   title={block.manifest.description}
                 >
                   <span>{block.manifest.name}</span>

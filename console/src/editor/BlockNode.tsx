@@ -2,7 +2,7 @@
 // status as an icon and a word (never by colour alone). Handles are for the pointer (their
 // title says which); from the keyboard, links are made in the block's panel.
 import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
-import { memo } from "react";
+import { Fragment, memo } from "react";
 import { STATUS_ICONS } from "../StatusText";
 
 export type BlockData = {
@@ -44,16 +44,26 @@ function BlockNodeView({ data, selected }: NodeProps<BlockFlowNode>) {
           </span>
         )}
       </div>
-      {data.branches.map((branch, index) => (
-        <Handle
-          key={branch}
-          id={branch}
-          type="source"
-          position={Position.Bottom}
-          style={{ left: `${((index + 1) * 100) / (data.branches.length + 1)}%` }}
-          title={`Link from ${data.name} (node.${data.id})${branch === "default" ? "" : `, ${branch}`}`}
-        />
-      ))}
+      {data.branches.map((branch, index) => {
+        const left = `${((index + 1) * 100) / (data.branches.length + 1)}%`;
+        return (
+          <Fragment key={branch}>
+            <Handle
+              id={branch}
+              type="source"
+              position={Position.Bottom}
+              style={{ left }}
+              title={`Link from ${data.name} (node.${data.id})${branch === "default" ? "" : `, ${branch}`}`}
+            />
+            {/* Which handle is which branch, before a link of it says so on the graph. */}
+            {data.branches.length > 1 && (
+              <span className="handle-label" aria-hidden="true" style={{ left, maxWidth: `${100 / (data.branches.length + 1)}%` }}>
+                {branch}
+              </span>
+            )}
+          </Fragment>
+        );
+      })}
     </div>
   );
 }

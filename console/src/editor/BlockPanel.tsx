@@ -1,11 +1,12 @@
-// The right panel for the selected block: its name, Account, Configuration, links, Variables and
-// Execution settings; over a run, what the block did.
+// The right panel for the selected block: its name, Account, Configuration (an operator's own
+// editor), links, Variables and Execution settings; over a run, what the block did.
 import { useCallback, useMemo, useState } from "react";
 import { api } from "../api/client";
 import type { Catalogue } from "../api/modules";
 import type { Diagnostic, NodeJson, PlaybookJson } from "../api/types";
 import { Account } from "./Account";
-import { type Link, branchesOf, expressionFor, linksOf, nodeOfProblem, upstreamOf } from "./playbook";
+import { OPERATOR_FIELDS, OperatorEditor, operatorResults } from "./Operators";
+import { type Link, exitsOf, expressionFor, linksOf, nodeOfProblem, operatorOf, problemsAt, upstreamOf } from "./playbook";
 import { type Preview, SchemaForm, type VariableGroup } from "./SchemaForm";
 import { Variables, fieldsOf } from "./Variables";
 
@@ -37,6 +38,8 @@ type Props = {
   onTest?: () => void;
   readOnly: boolean;
   onChange: (change: Partial<NodeJson>) => void;
+  /** The block replaced as a whole: an operator's edits, which may remove fields. */
+  onNode: (node: NodeJson) => void;
   onArgument: (key: string, value: unknown) => void;
   onConnect: (link: Link) => void;
   onDisconnect: (link: Link) => void;
@@ -49,7 +52,8 @@ export function BlockPanel(props: Props) {
   if (!node) return null;
   const block = catalogue.blockOf(node);
   const configurable = Object.keys(block?.module.configuration?.properties ?? {}).length > 0;
-  const fieldProblems = problemsByField(problems, id);
+  const fieldProblems = problemsAt(problems, id, ".arguments.");
+  const operator = operatorOf(node) !== undefined;
   const variables = useUpstreamVariables(playbook, id, catalogue, props.runNodes);
   const preview = usePreviewer(props.runNodes);
   return (
@@ -80,32 +84,45 @@ export function BlockPanel(props: Props) {
           onChange={(uuid) => props.onChange({ module_configuration_uuid: uuid })}
         />
       )}
-      <section className="panel-section" aria-labelledby="configuration-title">
-        <h3 id="configuration-title">Configuration</h3>
-        {block ? (
-          <fieldset disabled={readOnly}>
-            <SchemaForm
-              schema={block.manifest.arguments}
-              values={node.arguments ?? {}}
-              problems={fieldProblems}
-              variables={variables}
-              preview={props.runNodes ? preview : undefined}
-              onChange={props.onArgument}
-            />
-          </fieldset>
-        ) : (
-          <p className="muted">Edit this block's fields in the Code tab.</p>
-        )}
-        {problems
-          .filter((p) => nodeOfProblem(p) === id && !fieldOf(p, id))
-          .map((p) => (
-            <p key={`${p.path}${p.message}`} className="error">
-              {p.message}
-            </p>
-          ))}
-      </section>
+      {operator ? (
+        <OperatorEditor
+          id={id}
+          node={node}
+          playbook={playbook}
+          problems={problems}
+          readOnly={readOnly}
+          variables={variables}
+          preview={props.runNodes ? preview : undefined}
+          onChange={props.onNode}
+        />
+      ) : (
+        <section className="panel-section" aria-labelledby="configuration-title">
+          <h3 id="configuration-title">Configuration</h3>
+          {block ? (
+            <fieldset disabled={readOnly}>
+              <SchemaForm
+                schema={block.manifest.arguments}
+                values={node.arguments ?? {}}
+                problems={fieldProblems}
+                variables={variables}
+                preview={props.runNodes ? preview : undefined}
+                onChange={props.onArgument}
+              />
+            </fieldset>
+          ) : (
+            <p className="muted">Edit this block's fields in the Code tab.</p>
+          )}
+        </section>
+      )}
+      {problems
+        .filter((p) => nodeOfProblem(p) === id && !shownAtField(p, id))
+        .map((p) => (
+          <p key={`${p.path}${p.message}`} className="error">
+            {p.message}
+          </p>
+        ))}
       <Links {...props} node={node} />
-      <Variables nodeId={id} results={block?.manifest.results} data={run?.results} />
+      <Variables nodeId={id} results={block?.manifest.results ?? operatorResults(node)} data={run?.results} />
       {node.type === "action" && <Execution node={node} readOnly={readOnly} onChange={props.onChange} />}
       {!readOnly && (
         <button type="button" className="danger" onClick={props.onRemove}>
@@ -119,7 +136,7 @@ export function BlockPanel(props: Props) {
 function Links({ id, playbook, node, readOnly, onConnect, onDisconnect }: Props & { node: NodeJson }) {
   const links = linksOf(playbook).filter((l) => l.source === id);
   const targets = Object.entries(playbook.nodes).filter(([other, n]) => other !== id && n.type !== "trigger");
-  const branches = branchesOf(node);
+  const branches = exitsOf(node);
   return (
     <section className="panel-section" aria-labelledby="links-title">
       <h3 id="links-title">Next blocks</h3>
@@ -336,7 +353,7 @@ function useUpstreamVariables(
     () =>
       upstreamOf(playbook, id).map((upstream) => {
         const node = playbook.nodes[upstream];
-        const results = node ? catalogue.blockOf(node)?.manifest.results : undefined;
+        const results = node ? (catalogue.blockOf(node)?.manifest.results ?? operatorResults(node)) : undefined;
         const fields = fieldsOf(results, runNodes?.[upstream]?.results).slice(0, MAX_OFFERED);
         return {
           id: upstream,
@@ -371,18 +388,10 @@ function usePreviewer(runNodes: Record<string, NodeRun> | undefined) {
   );
 }
 
-/** `$.nodes["3"].arguments.url` -> `url`, for the problems of node 3. */
-function fieldOf(problem: Diagnostic, id: string): string | undefined {
-  const prefix = `$.nodes["${id}"].arguments.`;
-  if (!problem.path.startsWith(prefix)) return undefined;
-  return problem.path.slice(prefix.length).split(/[.[]/)[0];
-}
-
-function problemsByField(problems: Diagnostic[], id: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const problem of problems) {
-    const field = fieldOf(problem, id);
-    if (field) fields[field] = fields[field] ? `${fields[field]}; ${problem.message}` : problem.message;
-  }
-  return fields;
+/** Whether the panel shows this problem of node `id` beside one of its fields. */
+function shownAtField(problem: Diagnostic, id: string): boolean {
+  const prefix = `$.nodes["${id}"]`;
+  if (!problem.path.startsWith(prefix)) return false;
+  const rest = problem.path.slice(prefix.length);
+  return /^\.arguments\.[^.[]+/.test(rest) || OPERATOR_FIELDS.test(rest);
 }

@@ -18,7 +18,7 @@ import type { PlaybookJson, Position } from "../api/types";
 import { BlockNode, type BlockFlowNode } from "./BlockNode";
 import { useChosenTheme } from "../Theme";
 import { BLOCK_HEIGHT, BLOCK_WIDTH } from "./layout";
-import { type Link, branchesOf, linksOf } from "./playbook";
+import { type Link, exitsOf, linksOf } from "./playbook";
 
 const nodeTypes = { block: BlockNode };
 
@@ -67,7 +67,7 @@ export function Canvas(props: Props) {
   const edges = useMemo(() => flowEdges(playbook, statuses), [playbook, statuses]);
   const box = useRef<HTMLDivElement>(null);
   const theme = useChosenTheme();
-  useRevealed(selected, box);
+  useRevealed(selected, box, nodes);
 
   const onNodesChange = (changes: NodeChange<BlockFlowNode>[]) => {
     setNodes((current) => applyNodeChanges(changes, current));
@@ -148,19 +148,29 @@ export function Canvas(props: Props) {
   );
 }
 
-/** The selected block is brought into view when it is not (a block inserted from the keyboard). */
-function useRevealed(selected: string | null, box: RefObject<HTMLDivElement | null>) {
+/**
+ * The selected block is brought into view when it is not (a block inserted from the keyboard).
+ * A block just inserted is selected before the graph has it: it is revealed once it has.
+ */
+function useRevealed(selected: string | null, box: RefObject<HTMLDivElement | null>, nodes: BlockFlowNode[]) {
   const flow = useReactFlow();
+  const revealed = useRef<string | null>(null);
   useEffect(() => {
-    const node = selected ? flow.getNode(selected) : undefined;
+    if (selected === revealed.current) return;
+    if (!selected) {
+      revealed.current = null;
+      return;
+    }
+    const node = nodes.find((n) => n.id === selected);
     const size = box.current?.getBoundingClientRect();
     if (!node || !size) return;
+    revealed.current = selected;
     const { x, y, zoom } = flow.getViewport();
     const left = node.position.x * zoom + x;
     const top = node.position.y * zoom + y;
     const inside = left >= 0 && top >= 0 && left + BLOCK_WIDTH * zoom <= size.width && top + BLOCK_HEIGHT * zoom <= size.height;
     if (!inside) void flow.setCenter(node.position.x + BLOCK_WIDTH / 2, node.position.y + BLOCK_HEIGHT / 2, { zoom });
-  }, [selected, flow, box]);
+  }, [selected, flow, box, nodes]);
 }
 
 /** Blocks on the minimap: by status over a run, else one colour readable on both themes. */
@@ -190,7 +200,7 @@ function flowNodes(
         name: node.name,
         kind,
         isTrigger: node.type === "trigger",
-        branches: branchesOf(node).concat(node.subtype?.toLowerCase() === "foreach" ? ["loop"] : []),
+        branches: exitsOf(node),
         issues: issues[id] ?? 0,
         status: statuses?.[id],
         logo: block?.module.logo,

@@ -3,10 +3,10 @@
 import { ReactFlowProvider } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { type KeyboardEvent, useCallback, useMemo, useRef, useState } from "react";
-import { type Block, type Catalogue, nodeFor } from "../api/modules";
-import type { Diagnostic, PlaybookJson, Position } from "../api/types";
+import { type Catalogue, nodeFor } from "../api/modules";
+import type { Diagnostic, NodeJson, PlaybookJson, Position } from "../api/types";
 import { type NodeRun, BlockPanel } from "./BlockPanel";
-import { BlockLibrary } from "./BlockLibrary";
+import { BlockLibrary, OPERATORS } from "./BlockLibrary";
 import { Canvas } from "./Canvas";
 import { Shortcuts } from "./Shortcuts";
 import { type TestResult, TestBar, useTester } from "./TestBar";
@@ -16,15 +16,18 @@ import {
   addNode,
   connect,
   disconnect,
+  followingBranch,
   fragmentOf,
   moveNodes,
   nodeOfProblem,
+  operatorNode,
   pasteFragment,
   readFragment,
   removeNodes,
   setArgument,
   updateNode,
   upstreamOf,
+  withNode,
 } from "./playbook";
 
 type Props = {
@@ -74,19 +77,20 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
     [shown],
   );
 
-  const insert = (block: Block, position?: Position) => {
+  const insert = (node: NodeJson, position?: Position) => {
     const after = selected ? playbook.nodes[selected] : undefined;
     const at = position ?? (after?.position ? { x: after.position.x, y: after.position.y + BLOCK_HEIGHT + 70 } : { x: 0, y: 0 });
-    const added = addNode(playbook, { ...nodeFor(block), position: at });
+    const added = addNode(playbook, { ...node, position: at });
     let next = added.playbook;
     // From the keyboard (no drop position), the new block follows the selected one.
-    if (!position && selected && block.kind === "action") next = connect(next, { source: selected, branch: "default", target: added.id });
+    const branch = after && followingBranch(after);
+    if (!position && selected && branch && node.type !== "trigger") next = connect(next, { source: selected, branch, target: added.id });
     change(next);
     setSelected(added.id);
   };
-  const dropBlock = (uuid: string, position: Position) => {
-    const block = catalogue.all().find((b) => b.manifest.uuid === uuid);
-    if (block) insert(block, position);
+  const dropBlock = (key: string, position: Position) => {
+    const node = libraryNode(catalogue, key);
+    if (node) insert(node, position);
   };
 
   const chosen = () => (selection.length > 0 ? selection : selected ? [selected] : []);
@@ -126,7 +130,7 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
         <BlockLibrary
           catalogue={catalogue}
           hasTrigger={Object.values(playbook.nodes).some((n) => n.type === "trigger")}
-          onInsert={(block) => insert(block)}
+          onInsert={(node) => insert(node)}
         />
       )}
       <div className="graph">
@@ -187,6 +191,7 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
           onTest={readOnly || !playbookUuid ? undefined : () => testBlock(selected)}
           readOnly={readOnly}
           onChange={(c) => change(updateNode(playbook, selected, c))}
+          onNode={(node) => change(withNode(playbook, selected, node))}
           onArgument={(key, value) => change(setArgument(playbook, selected, key, value))}
           onConnect={(link) => change(connect(playbook, link))}
           onDisconnect={(link) => change(disconnect(playbook, link))}
@@ -198,6 +203,14 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
       )}
     </div>
   );
+}
+
+/** The node a library item makes: an operator (`operator:condition`) or a module's block, by UUID. */
+function libraryNode(catalogue: Catalogue, key: string): NodeJson | undefined {
+  const operator = OPERATORS.find((o) => `operator:${o.subtype}` === key);
+  if (operator) return operatorNode(operator.subtype);
+  const block = catalogue.all().find((b) => b.manifest.uuid === key);
+  return block && nodeFor(block);
 }
 
 /** Finds a block by its name or `node.N` id and selects it (the graph brings it into view). */

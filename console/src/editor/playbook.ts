@@ -1,6 +1,6 @@
 // Edits of a playbook's JSON, each returning a new playbook: the editor keeps every version it
 // made, which is what undo and redo walk through. Fields the editor does not know stay as they are.
-import type { NodeJson, PlaybookJson, Position } from "../api/types";
+import type { CaseJson, ModificationJson, NodeJson, PlaybookJson, Position } from "../api/types";
 
 export type Link = { source: string; branch: string; target: string };
 
@@ -12,10 +12,13 @@ export function nextNodeId(playbook: PlaybookJson): string {
 
 /** The branches a node can continue on: a condition's cases then `else`, otherwise `default`. */
 export function branchesOf(node: NodeJson): string[] {
-  if (node.type === "operator" && node.subtype?.toLowerCase() === "condition") {
-    return [...(node.cases ?? []).map((c) => c.name), "else"];
-  }
+  if (operatorOf(node) === "condition") return [...(node.cases ?? []).map((c) => c.name), "else"];
   return ["default"];
+}
+
+/** Every way out of a node: its branches, and a foreach's `loop` into its body. */
+export function exitsOf(node: NodeJson): string[] {
+  return operatorOf(node) === "foreach" ? ["default", "loop"] : branchesOf(node);
 }
 
 /** Every link of the playbook, from each node's `outputs` and a foreach's `loop`. */
@@ -192,4 +195,181 @@ export function readFragment(text: string): Fragment | null {
   } catch {
     return null;
   }
+}
+
+/** Sekoia's operators; `any` and `all` are the joins (the model reads subtypes in any case). */
+export type Operator = "condition" | "foreach" | "store" | "any" | "all";
+const OPERATOR_SUBTYPES: Operator[] = ["condition", "foreach", "store", "any", "all"];
+
+/** Which operator a node is, if it is one. */
+export function operatorOf(node: NodeJson): Operator | undefined {
+  if (node.type !== "operator") return undefined;
+  const subtype = node.subtype?.toLowerCase();
+  return OPERATOR_SUBTYPES.find((o) => o === subtype);
+}
+
+export const COMPARISONS = ["==", "!=", "<", ">", "<=", ">=", "in", "not in", "range"] as const;
+export const MODIFICATION_TYPES = ["set", "unset", "append", "remove"] as const;
+
+/** A new operator block as Sekoia writes it: a condition starts with one case, every branch listed. */
+export function operatorNode(operator: Operator): NodeJson {
+  const base = { type: "operator" as const, subtype: operator };
+  switch (operator) {
+    case "condition":
+      return { ...base, name: "Condition", cases: [newCase("case 1")], outputs: { "case 1": [], else: [] } };
+    case "foreach":
+      return { ...base, name: "Foreach", loop: [], outputs: { default: [] } };
+    case "store":
+      return { ...base, name: "Store", modifications: [], outputs: { default: [] } };
+    case "any":
+      return { ...base, name: "Any", outputs: { default: [] } };
+    case "all":
+      return { ...base, name: "All", outputs: { default: [] } };
+  }
+}
+
+function newCase(name: string): CaseJson {
+  return { name, left: "", comparison: "==", right: "" };
+}
+
+/**
+ * The branch a block inserted after `node` is linked on: a condition's first branch with nothing
+ * on it yet (none when every one has), a foreach's body while it is empty, otherwise `default`.
+ */
+export function followingBranch(node: NodeJson): string | undefined {
+  const operator = operatorOf(node);
+  if (operator === "condition") return branchesOf(node).find((b) => (node.outputs?.[b] ?? []).length === 0);
+  if (operator === "foreach" && (node.loop ?? []).length === 0) return "loop";
+  return "default";
+}
+
+/** Why `name` cannot name case `index` of a condition, or null when it can: names are branches. */
+export function caseNameProblem(node: NodeJson, index: number, name: string): string | null {
+  if (name.trim() === "") return "A case needs a name: it is the name of its branch.";
+  if (name === "else") return "`else` is the branch taken when no case holds: name this case otherwise.";
+  if ((node.cases ?? []).some((c, i) => i !== index && c.name === name)) return `Another case is named ${name}.`;
+  return null;
+}
+
+/** A case added last, under a name no other case has; its branch starts empty. */
+export function addCase(node: NodeJson): NodeJson {
+  const cases = node.cases ?? [];
+  let n = cases.length + 1;
+  while (caseNameProblem(node, -1, `case ${n}`)) n += 1;
+  const name = `case ${n}`;
+  const outputs = { ...(node.outputs ?? {}) };
+  outputs[name] ??= [];
+  return { ...node, cases: [...cases, newCase(name)], outputs };
+}
+
+/** Renames case `index`, its branch and the links on it with it; a name it cannot take changes nothing. */
+export function renameCase(node: NodeJson, index: number, name: string): NodeJson {
+  const cases = node.cases ?? [];
+  const old = cases[index]?.name;
+  if (old === undefined || old === name || caseNameProblem(node, index, name)) return node;
+  const outputs = Object.fromEntries(Object.entries(node.outputs ?? {}).map(([branch, targets]) => [branch === old ? name : branch, targets]));
+  return { ...node, cases: cases.map((c, i) => (i === index ? { ...c, name } : c)), outputs };
+}
+
+export type CaseChange = { left?: unknown; comparison?: string; right?: unknown; description?: string; value_type?: string };
+
+/** Changes fields of case `index` other than its name (see `renameCase`); `undefined` removes a field. */
+export function updateCase(node: NodeJson, index: number, change: CaseChange): NodeJson {
+  const cases = node.cases ?? [];
+  if (!cases[index]) return node;
+  return { ...node, cases: cases.map((c, i) => (i === index ? withoutUndefined({ ...c, ...change }) : c)) };
+}
+
+/** Removes case `index` and its branch, with the links on it. */
+export function removeCase(node: NodeJson, index: number): NodeJson {
+  const cases = node.cases ?? [];
+  const gone = cases[index];
+  if (!gone) return node;
+  const rest = cases.filter((_, i) => i !== index);
+  const outputs = { ...(node.outputs ?? {}) };
+  if (!rest.some((c) => c.name === gone.name)) delete outputs[gone.name];
+  return { ...node, cases: rest, outputs };
+}
+
+/** Moves case `index` to `to`: cases are checked in order, the first that holds is taken. */
+export function moveCase(node: NodeJson, index: number, to: number): NodeJson {
+  return { ...node, cases: moved(node.cases ?? [], index, to) };
+}
+
+export function addModification(node: NodeJson): NodeJson {
+  return { ...node, modifications: [...(node.modifications ?? []), { key: "", type: "set", value: "" }] };
+}
+
+/**
+ * Changes modification `index`. `unset` takes no value, so it drops it; the other types need
+ * one, so a change to them (or a value cleared) keeps an empty one.
+ */
+export function updateModification(node: NodeJson, index: number, change: Partial<ModificationJson>): NodeJson {
+  const modifications = node.modifications ?? [];
+  const current = modifications[index];
+  if (!current) return node;
+  const next: ModificationJson = { ...current, ...change };
+  if (next.type === "unset") delete next.value;
+  else next.value ??= "";
+  return { ...node, modifications: modifications.map((m, i) => (i === index ? next : m)) };
+}
+
+export function removeModification(node: NodeJson, index: number): NodeJson {
+  return { ...node, modifications: (node.modifications ?? []).filter((_, i) => i !== index) };
+}
+
+/** Moves modification `index` to `to`: they are made in order. */
+export function moveModification(node: NodeJson, index: number, to: number): NodeJson {
+  return { ...node, modifications: moved(node.modifications ?? [], index, to) };
+}
+
+/**
+ * Makes `target` a first block of the foreach's body. A block the foreach also leads to after
+ * the loop is taken off that branch: a block is inside the loop or after it, not both.
+ */
+export function addToLoop(node: NodeJson, target: string): NodeJson {
+  const loop = node.loop ?? [];
+  const outputs = Object.fromEntries(Object.entries(node.outputs ?? {}).map(([b, targets]) => [b, targets.filter((t) => t !== target)]));
+  return { ...node, loop: loop.includes(target) ? loop : [...loop, target], outputs };
+}
+
+/** Every block inside foreach `id`'s loop: those its `loop` starts, and all that follow them. */
+export function loopBodyOf(playbook: PlaybookJson, id: string): string[] {
+  const seen = new Set<string>();
+  const queue = [...(playbook.nodes[id]?.loop ?? [])];
+  while (queue.length > 0) {
+    const next = queue.pop() as string;
+    const node = playbook.nodes[next];
+    if (seen.has(next) || next === id || !node) continue;
+    seen.add(next);
+    queue.push(...Object.values(node.outputs ?? {}).flat(), ...(node.loop ?? []));
+  }
+  return [...seen].sort((a, b) => Number(a) - Number(b));
+}
+
+/**
+ * The validator's messages about the fields under `prefix` of node `id`, by field: for
+ * `.cases[0].`, `$.nodes["3"].cases[0].left[1]` is about `left`. Several join with "; ".
+ */
+export function problemsAt(problems: { node?: string | null; path: string; message: string }[], id: string, prefix: string): Record<string, string> {
+  const start = `$.nodes["${id}"]${prefix}`;
+  const fields: Record<string, string> = {};
+  for (const problem of problems) {
+    if (!problem.path.startsWith(start)) continue;
+    const field = problem.path.slice(start.length).split(/[.[]/)[0];
+    if (field) fields[field] = fields[field] ? `${fields[field]}; ${problem.message}` : problem.message;
+  }
+  return fields;
+}
+
+function moved<T>(list: T[], index: number, to: number): T[] {
+  if (index < 0 || index >= list.length || to < 0 || to >= list.length || index === to) return list;
+  const next = [...list];
+  const [item] = next.splice(index, 1);
+  next.splice(to, 0, item);
+  return next;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
