@@ -961,6 +961,123 @@ export const journeys = {
     await page.reload();
     await page.getByLabel("API key").waitFor();
   },
+
+  async "the playbook list: 60 playbooks searched, filtered, sorted and paged by the server as summaries"({ page, url, key }) {
+    for (let n = 0; n < 60; n += 1) {
+      const nodes = { 0: { name: "Manual Trigger", type: "trigger", module_uuid: SEKOIA, trigger_uuid: MANUAL_TRIGGER, outputs: { default: [] } } };
+      const made = await call(url, key, "POST", "/api/v1/symphony/playbooks", { playbook: { name: `Listed ${String(n).padStart(2, "0")}`, nodes } });
+      check(made.status === 201, JSON.stringify(made.body));
+      if (n === 7) check((await call(url, key, "POST", `/api/v1/symphony/playbooks/${made.body.uuid}/activate`)).status === 200, "turned on");
+    }
+    const asked = [];
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/api/v1/symphony/playbooks") asked.push(new URL(request.url()).searchParams);
+    });
+    await logIn(page, url, key);
+    const rows = page.getByRole("row", { name: /Listed/ });
+    await page.getByLabel("Search playbooks").fill("listed 1");
+    await until("ten playbooks match", async () => (await rows.count()) === 10);
+    const search = asked.at(-1);
+    check(search.get("summary") === "true" && search.get("search") === "listed 1", `the server searches: ${search}`);
+    await page.getByLabel("Search playbooks").fill("Listed");
+    await page.getByLabel("State").selectOption("on");
+    await until("the one that is on", async () => (await rows.count()) === 1);
+    await page.getByRole("row", { name: /Listed 07/ }).waitFor();
+    await page.getByLabel("State").selectOption("all");
+    await page.getByLabel("Sort by").selectOption("name");
+    const pages = page.getByRole("navigation", { name: "Pages of playbooks" });
+    await pages.getByText("1–50 of 60").waitFor();
+    check((await rows.first().textContent()).includes("Listed 00"), "by name, first");
+    await pages.getByRole("button", { name: "Next" }).click();
+    await pages.getByText("51–60 of 60").waitFor();
+    check((await rows.first().textContent()).includes("Listed 50"), await rows.first().textContent());
+    check(asked.every((query) => query.get("limit") === "50" && query.get("summary") === "true"), "a page of summaries each time");
+    await accessible(page, "the playbooks page, searched and paged");
+  },
+
+  async "over the wire: the console's files and the API's answers arrive compressed"({ browser, url, key }) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const files = [];
+      page.on("response", (response) => {
+        if (/\/ui\/assets\/.+\.(js|css)$/.test(new URL(response.url()).pathname)) files.push(response);
+      });
+      await logIn(page, url, key);
+      check(files.length > 0, "the page loaded its files");
+      for (const response of files) {
+        const [sizes, body] = [await response.request().sizes(), await response.body()];
+        if (body.length < 1024) continue;
+        check(response.headers()["content-encoding"] === "br", `${response.url()}: ${response.headers()["content-encoding"]}`);
+        check(sizes.responseBodySize * 2 < body.length, `${response.url()}: ${sizes.responseBodySize} bytes on the wire for ${body.length}`);
+      }
+      const listed = await page.evaluate(async () => {
+        const response = await fetch("/api/openapi.json");
+        return { encoding: response.headers.get("content-encoding"), length: (await response.text()).length };
+      });
+      check(listed.encoding === "br" && listed.length > 10000, `the API's description: ${JSON.stringify(listed)}`);
+    } finally {
+      await context.close();
+    }
+  },
+
+  async "a run in progress: the blocks it has not reached are pending, not skipped"({ page, url, key }) {
+    const sink = await startSink();
+    let release;
+    sink.hold = new Promise((resolve) => (release = resolve));
+    try {
+      const created = await call(url, key, "POST", "/api/v1/symphony/playbooks", {
+        playbook: {
+          name: "Two calls in a row",
+          nodes: {
+            0: { name: "Manual Trigger", type: "trigger", module_uuid: SEKOIA, trigger_uuid: MANUAL_TRIGGER,
+                 position: { x: 0, y: 0 }, outputs: { default: ["1"] } },
+            1: { name: "First call", type: "action", module_uuid: HTTP, action_uuid: REQUEST_URL,
+                 arguments: { url: sink.url, method: "post", json: { n: 1 } }, position: { x: 0, y: 150 }, outputs: { default: ["2"] } },
+            2: { name: "Second call", type: "action", module_uuid: HTTP, action_uuid: REQUEST_URL,
+                 arguments: { url: sink.url, method: "post", json: { n: 2 } }, position: { x: 0, y: 300 }, outputs: { default: [] } },
+          },
+        },
+      });
+      check(created.status === 201, JSON.stringify(created.body));
+      await logIn(page, url, key);
+      await page.getByRole("link", { name: "Two calls in a row" }).click();
+      await page.getByRole("button", { name: "Run now" }).click();
+      await block(page, "First call", 1).getByText("running").waitFor();
+      await block(page, "Second call", 2).getByText("pending").waitFor();
+      await page.getByLabel("From node.1 to node.2: not reached yet", { exact: true }).waitFor({ state: "attached" });
+      await page.getByLabel("From node.0 to node.1: taken", { exact: true }).waitFor({ state: "attached" });
+      await accessible(page, "a run in progress");
+      sink.hold = null;
+      release();
+      await block(page, "Second call", 2).getByText("succeeded").waitFor();
+      await page.getByLabel("From node.1 to node.2: taken", { exact: true }).waitFor({ state: "attached" });
+    } finally {
+      sink.hold = null;
+      release();
+      await sink.close();
+    }
+  },
+
+  async "the issues panel: a dropped block that nothing links to is a warning that leads to it"({ page, url, key }) {
+    const created = await call(url, key, "POST", "/api/v1/symphony/playbooks", {
+      playbook: { name: "Half built", nodes: { 0: { name: "Manual Trigger", type: "trigger", module_uuid: SEKOIA,
+        trigger_uuid: MANUAL_TRIGGER, position: { x: 0, y: 0 }, outputs: { default: [] } } } },
+    });
+    check(created.status === 201, JSON.stringify(created.body));
+    await logIn(page, url, key);
+    await page.getByRole("link", { name: "Half built" }).click();
+    const issues = page.getByRole("region", { name: "Issues" });
+    await issues.getByRole("heading", { name: "No issue" }).waitFor();
+    await dragBlock(page, "Request URL", block(page, "Manual Trigger", 0));
+    await issues.getByRole("heading", { name: /1 warning$/ }).waitFor({ timeout: 10000 }).catch(async () => {
+      throw new Error(`the issues panel says: ${await issues.textContent()}`);
+    });
+    const warning = issues.getByRole("listitem").filter({ hasText: "it never runs" });
+    await warning.getByRole("button", { name: /Request URL \(node\.1\)/ }).click();
+    await page.getByRole("complementary", { name: "Block Request URL" }).waitFor();
+    await accessible(page, "the issues panel with a warning");
+  },
 };
 
 /**

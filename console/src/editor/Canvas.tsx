@@ -213,7 +213,7 @@ function flowEdges(playbook: PlaybookJson, statuses: Record<string, string> | un
   return linksOf(playbook)
     .filter((link) => playbook.nodes[link.target])
     .map((link) => {
-      const taken = statuses ? isTaken(statuses, link) : undefined;
+      const state = statuses ? linkState(statuses, link) : undefined;
       return {
         id: `${link.source}\u0000${link.branch}\u0000${link.target}`,
         source: link.source,
@@ -221,16 +221,24 @@ function flowEdges(playbook: PlaybookJson, statuses: Record<string, string> | un
         target: link.target,
         label: link.branch === "default" ? undefined : link.branch,
         markerEnd: { type: MarkerType.ArrowClosed },
-        className: taken === undefined ? undefined : taken ? "taken" : "dead",
-        ariaLabel: `From node.${link.source} to node.${link.target}${link.branch === "default" ? "" : ` (${link.branch})`}`,
+        className: state,
+        ariaLabel: `From node.${link.source} to node.${link.target}${link.branch === "default" ? "" : ` (${link.branch})`}${state ? `: ${LINK_STATES[state]}` : ""}`,
       };
     });
 }
 
-/** Over a run, a link is taken when both its ends ran. */
-function isTaken(statuses: Record<string, string>, link: Link): boolean {
-  const ran = (id: string) => statuses[id] !== undefined && statuses[id] !== "skipped" && statuses[id] !== "pending";
-  return ran(link.source) && ran(link.target);
+/** How a link's state over a run reads, beside its look (never by its look alone). */
+const LINK_STATES = { taken: "taken", waiting: "not reached yet", dead: "not taken" } as const;
+
+/** Over a run, a link is taken once its target ran after its source, still to come while the
+ * run may yet take it (its target pending), and dead when the run will not (a branch not taken,
+ * a block skipped or cancelled). */
+export function linkState(statuses: Record<string, string>, link: Link): "taken" | "waiting" | "dead" {
+  const [source, target] = [statuses[link.source], statuses[link.target]];
+  const over = (status: string | undefined) => status === undefined || status === "skipped" || status === "cancelled";
+  if (over(source) || over(target)) return "dead";
+  if (target === "pending" || source === "pending" || source === "running") return "waiting";
+  return "taken";
 }
 
 function linkOf(edgeId: string): Link {

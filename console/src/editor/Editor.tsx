@@ -258,7 +258,7 @@ function Issues({ problems, warnings, playbook, onSelect }: IssuesProps) {
   const all = [...problems.map((p) => ({ ...p, level: "Issue" })), ...warnings.map((w) => ({ ...w, level: "Warning" }))];
   return (
     <section className="issues" aria-label="Issues" aria-live="polite">
-      <h2>{problems.length === 0 ? "No issue" : problems.length === 1 ? "1 issue" : `${problems.length} issues`}</h2>
+      <h2>{issuesHeading(problems.length, warnings.length)}</h2>
       {all.length > 0 && (
         <ul>
           {all.map((issue) => {
@@ -283,6 +283,13 @@ function Issues({ problems, warnings, playbook, onSelect }: IssuesProps) {
       )}
     </section>
   );
+}
+
+/** "No issue", or what there is: problems stop the playbook from running, warnings do not. */
+export function issuesHeading(problems: number, warnings: number): string {
+  const count = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+  const parts = [problems > 0 ? count(problems, "issue", "issues") : "", warnings > 0 ? count(warnings, "warning", "warnings") : ""];
+  return parts.filter(Boolean).join(", ") || "No issue";
 }
 
 function countByNode(problems: Diagnostic[]): Record<string, number> {
