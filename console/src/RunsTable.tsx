@@ -18,6 +18,7 @@ type Props = {
 };
 
 export function RunsTable({ runs, label, playbooks, selection, names = false }: Props) {
+  const alerts = runs.some((run) => run.alert_short_id);
   return (
     <table aria-label={label}>
       <thead>
@@ -25,6 +26,7 @@ export function RunsTable({ runs, label, playbooks, selection, names = false }: 
           {selection && <th scope="col">Select</th>}
           <th scope="col">Run</th>
           <th scope="col">{playbooks ? "Playbook" : "Version"}</th>
+          {alerts && <th scope="col">Alert</th>}
           <th scope="col">Status</th>
           <th scope="col">Started</th>
           <th scope="col">Duration</th>
@@ -51,14 +53,33 @@ export function RunsTable({ runs, label, playbooks, selection, names = false }: 
               {playbooks && `${playbooks.get(run.playbook_uuid) ?? run.playbook_uuid} `}
               <span className={playbooks ? "muted" : undefined}>v{run.playbook_version}</span>
             </td>
+            {alerts && <td>{run.alert_short_id && <code>{run.alert_short_id}</code>}</td>}
             <td>
               <StatusText status={run.status} />
             </td>
-            <td>{run.started_at ?? run.created_at}</td>
+            <td>
+              <LocalTime iso={run.started_at ?? run.created_at} />
+            </td>
             <td>{run.duration_ms == null ? "" : `${run.duration_ms} ms`}</td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+/** A time in the reader's own zone, with the UTC time it is on hover. */
+export function LocalTime({ iso }: { iso: string }) {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return <>{iso}</>;
+  return (
+    <time dateTime={iso} title={`${at.toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} UTC`}>
+      {localTime(at)}
+    </time>
+  );
+}
+
+/** `at` as the reader's locale writes a date and a time to the second. */
+export function localTime(at: Date): string {
+  return at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 }

@@ -1248,6 +1248,8 @@ export interface components {
             /** Format: int64 */
             playbook_version: number;
             name: string;
+            /** @description The short id of the alert the run is about, for the runs an alert starts. */
+            alert_short_id?: string | null;
             status: string;
             created_at: string;
             started_at?: string | null;

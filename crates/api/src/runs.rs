@@ -62,6 +62,9 @@ pub struct RunView {
     pub playbook_uuid: String,
     pub playbook_version: i64,
     pub name: String,
+    /// The short id of the alert the run is about, for the runs an alert starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert_short_id: Option<String>,
     #[schema(value_type = String)]
     pub status: RunStatus,
     pub created_at: String,
@@ -148,6 +151,7 @@ pub(crate) fn view(run: RunRecord, detailed: bool) -> RunView {
         playbook_uuid: run.playbook_uuid,
         playbook_version: run.playbook_version,
         name: run.name,
+        alert_short_id: run.alert,
         status: run.status,
         created_at: iso_ms(run.created_at),
         started_at: run.started_at.map(iso_ms),

@@ -204,3 +204,29 @@ async fn a_run_streams_its_view_until_it_ends() {
     let response = reqwest::Client::new().get(&missing).bearer_auth(&server.api.key).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+/// A run an alert starts names that alert's short id, in lists and in its view; other runs
+/// name none.
+#[tokio::test]
+async fn a_run_names_the_alert_it_is_about() {
+    let server = TestApp::start().await;
+    let (sink, _tool) = Sink::start().await;
+    let playbook = server.activated(playbooks::seed(&sink)).await;
+    let (_, alert) =
+        server.call(Method::POST, "/api/v1/sic/alerts", Some(json!({"title": "t", "rule": {"name": "r"}}))).await;
+    let runs = server.finished_runs(&playbook, 1).await;
+    assert_eq!(runs[0]["alert_short_id"], alert["short_id"], "{}", runs[0]);
+    let (_, view) =
+        server.call(Method::GET, &format!("/api/v1/symphony/runs/{}", runs[0]["uuid"].as_str().unwrap()), None).await;
+    assert_eq!(view["alert_short_id"], alert["short_id"]);
+
+    let mut manual = playbooks::seed(&sink);
+    manual["uuid"] = serde_json::Value::Null;
+    manual["nodes"]["0"]["trigger_uuid"] = json!(playbooks::MANUAL_TRIGGER);
+    let manual = server.activated(manual).await;
+    let path = format!("/api/v1/symphony/playbooks/{manual}/run");
+    let (status, _) = server.call(Method::POST, &path, Some(json!({"event": {"alert_uuid": alert["uuid"]}}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let runs = server.finished_runs(&manual, 1).await;
+    assert!(runs[0].get("alert_short_id").is_none(), "{}", runs[0]);
+}

@@ -71,6 +71,7 @@ pub fn new_run(
         name,
         trigger_event: event,
         trigger_node,
+        alert: None,
         created_at: now_ms(),
     }
 }
@@ -133,7 +134,9 @@ pub(crate) async fn runs_for_alert(services: &Services, alert: &Alert, change: A
                 sekoiaio::alert_trigger_event(&trigger.trigger_uuid, &trigger.configuration, alert, change)
             {
                 let node = Some(trigger.node_id.clone());
-                runs.push(new_run(&playbook.uuid, playbook.version, crate::new_record_uuid(), name, node, event));
+                let mut run = new_run(&playbook.uuid, playbook.version, crate::new_record_uuid(), name, node, event);
+                run.alert = Some(alert.short_id.clone());
+                runs.push(run);
             }
         }
     }

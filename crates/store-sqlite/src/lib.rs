@@ -62,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_assets.sql"),
     include_str!("../migrations/0008_sessions.sql"),
     include_str!("../migrations/0009_account_checks.sql"),
+    include_str!("../migrations/0010_run_alert.sql"),
 ];
 
 impl SqliteStore {

@@ -15,10 +15,10 @@ use crate::connection::{error, from_json, to_json};
 const SELECT: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, \
      (SELECT event FROM run_triggers WHERE run_id = runs.id), \
      COALESCE((SELECT nodes FROM run_accounts WHERE run_id = runs.id), '[]'), created_at, started_at, ended_at, error, events, \
-     (SELECT node FROM run_triggers WHERE run_id = runs.id) FROM runs";
+     (SELECT node FROM run_triggers WHERE run_id = runs.id), alert FROM runs";
 /// The same without the trigger event and the node account, which a list does not show.
 const SUMMARY: &str = "SELECT uuid, playbook_uuid, playbook_version, name, status, 'null', '[]', created_at, \
-     started_at, ended_at, error, events, NULL FROM runs";
+     started_at, ended_at, error, events, NULL, alert FROM runs";
 const FILTER: &str = "(?1 IS NULL OR playbook_uuid = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at <= ?4) AND (?7 IS NULL OR name = ?7)";
 
 /// A new run with its trigger event encoded, ready to insert: encoding happens before the
@@ -36,15 +36,15 @@ pub(crate) fn run_rows(runs: &[NewRun]) -> Result<Vec<RunRow>> {
 pub(crate) fn insert_runs(tx: &Transaction, runs: &[RunRow]) -> Result<()> {
     let mut insert_run = tx
         .prepare_cached(
-            "INSERT INTO runs (uuid, playbook_uuid, playbook_version, name, status, created_at) \
-             VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+            "INSERT INTO runs (uuid, playbook_uuid, playbook_version, name, status, created_at, alert) \
+             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6)",
         )
         .map_err(error)?;
     let mut insert_trigger =
         tx.prepare_cached("INSERT INTO run_triggers (run_id, event, node) VALUES (?1, ?2, ?3)").map_err(error)?;
     for RunRow { run, trigger_event } in runs {
         insert_run
-            .execute(params![run.uuid, run.playbook_uuid, run.playbook_version, run.name, run.created_at])
+            .execute(params![run.uuid, run.playbook_uuid, run.playbook_version, run.name, run.created_at, run.alert])
             .map_err(error)?;
         insert_trigger.execute(params![tx.last_insert_rowid(), trigger_event, run.trigger_node]).map_err(error)?;
     }
@@ -81,6 +81,7 @@ fn record(row: &Row) -> rusqlite::Result<RunRecord> {
         status: status(&row.get::<_, String>(4)?)?,
         trigger_event: from_json(&row.get::<_, String>(5)?)?,
         trigger_node: row.get(12)?,
+        alert: row.get(13)?,
         nodes: from_json(&row.get::<_, String>(6)?)?,
         created_at: row.get(7)?,
         started_at: row.get(8)?,

@@ -264,6 +264,7 @@ fn new_run(n: u32, playbook: &str) -> NewRun {
         name: format!("Run {n}"),
         trigger_event: json!({"n": n}),
         trigger_node: n.is_multiple_of(2).then(|| format!("manual-{n}")),
+        alert: n.is_multiple_of(3).then(|| format!("ALtest{n:06}")),
         created_at: 1_700_000_000_000 + i64::from(n),
     }
 }
@@ -529,6 +530,11 @@ pub async fn runs(store: &dyn Store) {
     assert_eq!(stored.trigger_node, run.trigger_node, "the trigger node a run starts from is kept");
     let other = store.get_run(&runs[1].uuid).await.unwrap().unwrap();
     assert_eq!(other.trigger_node, runs[1].trigger_node);
+    let all = store.list_runs(&RunFilter::default(), Page::default()).await.unwrap().items;
+    for listed in all.iter().filter_map(|r| Some((r, runs.iter().find(|n| n.uuid == r.uuid)?))) {
+        assert_eq!(listed.0.alert, listed.1.alert, "a list names the alert a run is about");
+    }
+    assert!(runs.iter().any(|r| r.alert.is_some()) && runs.iter().any(|r| r.alert.is_none()), "both kinds listed");
 
     let filter =
         RunFilter { playbook_uuid: Some("p-runs".into()), status: Some(RunStatus::Pending), ..Default::default() };

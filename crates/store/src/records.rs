@@ -118,6 +118,8 @@ pub struct NewRun {
     pub trigger_event: Value,
     /// The trigger node the run starts from; `None` is the playbook's first trigger.
     pub trigger_node: Option<String>,
+    /// The short id of the alert the run is about, for the runs an alert starts.
+    pub alert: Option<String>,
     /// Epoch milliseconds, as every run and node time.
     pub created_at: i64,
 }
@@ -133,6 +135,7 @@ impl NewRun {
             status: RunStatus::Pending,
             trigger_event: self.trigger_event,
             trigger_node: self.trigger_node,
+            alert: self.alert,
             nodes: Vec::new(),
             created_at: self.created_at,
             started_at: None,
@@ -212,6 +215,8 @@ pub struct RunRecord {
     pub trigger_event: Value,
     /// The trigger node the run started from; `None` is the playbook's first trigger.
     pub trigger_node: Option<String>,
+    /// The short id of the alert the run is about, for the runs an alert starts.
+    pub alert: Option<String>,
     pub nodes: Vec<NodeReport>,
     pub created_at: i64,
     pub started_at: Option<i64>,

@@ -26,6 +26,7 @@ async fn store_run(store: &dyn Store, definition: serde_json::Value) -> String {
         name: "test".into(),
         trigger_event: json!({}),
         trigger_node: None,
+        alert: None,
         created_at: 0,
     };
     store.insert_runs(&[run]).await.unwrap();

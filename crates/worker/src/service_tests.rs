@@ -19,6 +19,7 @@ fn new_run(n: usize) -> NewRun {
         name: "test".into(),
         trigger_event: json!({}),
         trigger_node: None,
+        alert: None,
         created_at: n as i64,
     }
 }
