@@ -9,7 +9,9 @@ import type { PlaybookJson } from "../api/types";
 import type { NodeRun } from "../editor/BlockPanel";
 import { Editor } from "../editor/Editor";
 import { withPositions } from "../editor/layout";
+import { LocalTime } from "../RunsTable";
 import { StatusText } from "../StatusText";
+import { RunTimeline } from "./RunTimeline";
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -60,7 +62,7 @@ export function RunPage({ uuid, canEdit }: { uuid: string; canEdit: boolean }) {
         <span>{run.name}</span>
         <StatusText status={run.status} />
         <span className="muted">
-          v{run.playbook_version} · {run.started_at ?? run.created_at}
+          v{run.playbook_version} · <LocalTime iso={run.started_at ?? run.created_at} />
           {run.duration_ms != null && ` · ${run.duration_ms} ms`}
         </span>
         {canEdit && FINISHED.has(run.status) && (
@@ -91,6 +93,7 @@ export function RunPage({ uuid, canEdit }: { uuid: string; canEdit: boolean }) {
             problems={[]}
             run={(run.nodes ?? {}) as Record<string, NodeRun>}
           />
+          <RunTimeline nodes={run.nodes ?? {}} />
         </>
       ) : (
         <DeletedPlaybookRun nodes={(run.nodes ?? {}) as Record<string, NodeRun & { name?: string }>} />
