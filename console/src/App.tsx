@@ -3,6 +3,7 @@ import { Link, Redirect, Route, Router, Switch, useRoute } from "wouter";
 import { LOGGED_OUT, api } from "./api/client";
 import { Login } from "./pages/Login";
 import { Playbooks } from "./pages/Playbooks";
+import { SkipLinks } from "./SkipLinks";
 import { ThemeChoice } from "./Theme";
 
 // The first page is the playbooks' list; every other page loads when it is opened, the editor
@@ -48,82 +49,85 @@ export function App() {
   const canEdit = session.permissions.includes("SYMPHONY");
   return (
     <Router base="/ui">
-      <div className="shell">
-        <header className="top">
-          <Link className="brand" href="/">
-            Riposte
-          </Link>
-          <nav aria-label="Main">
-            <NavLink href="/" match="/playbooks/*?">
-              Playbooks
-            </NavLink>
-            <NavLink href="/runs" match="/runs/*?">
-              Runs
-            </NavLink>
-            {session.permissions.includes("SIC_READ_ALERTS") && (
-              <NavLink href="/alerts" match="/alerts/*?">
-                Alerts
+      <SkipLinks>
+        <div className="shell">
+          <header className="top">
+            <Link className="brand" href="/">
+              Riposte
+            </Link>
+            <nav aria-label="Main">
+              <NavLink href="/" match="/playbooks/*?">
+                Playbooks
               </NavLink>
-            )}
-            <NavLink href="/configurations" match="/configurations">
-              Module configurations
-            </NavLink>
-            <NavLink href="/modules" match="/modules">
-              Modules
-            </NavLink>
-            {session.permissions.includes("SIC_READ_INTAKES") && (
-              <NavLink href="/intakes" match="/intakes">
-                Intakes
+              <NavLink href="/runs" match="/runs/*?">
+                Runs
               </NavLink>
-            )}
-            {session.permissions.includes("API_KEYS") && (
-              <NavLink href="/api-keys" match="/api-keys">
-                API keys
+              {session.permissions.includes("SIC_READ_ALERTS") && (
+                <NavLink href="/alerts" match="/alerts/*?">
+                  Alerts
+                </NavLink>
+              )}
+              <NavLink href="/configurations" match="/configurations">
+                Module configurations
               </NavLink>
-            )}
-          </nav>
-          <ThemeChoice />
-          <button type="button" className="quiet" onClick={logOut}>
-            Log out
-          </button>
-        </header>
-        <main>
-          <Suspense fallback={<p>Loading…</p>}>
-            <Switch>
-              <Route path="/">
-                <Playbooks canEdit={canEdit} />
-              </Route>
-              <Route path="/playbooks/:uuid">{(p) => <Redirect to={`/playbooks/${p.uuid}/workflow`} replace />}</Route>
-              <Route path="/playbooks/:uuid/:tab">{(p) => <PlaybookPage uuid={p.uuid} tab={p.tab} canEdit={canEdit} />}</Route>
-              <Route path="/runs">
-                <Runs canEdit={canEdit} />
-              </Route>
-              <Route path="/alerts">
-                <Alerts canWrite={session.permissions.includes("SIC_WRITE_ALERTS")} />
-              </Route>
-              <Route path="/alerts/:uuid">
-                {(p) => <AlertPage uuid={p.uuid} canWrite={session.permissions.includes("SIC_WRITE_ALERTS")} />}
-              </Route>
-              <Route path="/configurations">
-                <Configurations canEdit={canEdit} />
-              </Route>
-              <Route path="/modules">
-                <Modules />
-              </Route>
-              <Route path="/intakes">
-                <Intakes canWrite={session.permissions.includes("SIC_WRITE_INTAKES")} />
-              </Route>
-              <Route path="/api-keys">
-                <ApiKeys held={session.permissions} />
-              </Route>
-              <Route path="/runs/:uuid">{(p) => <RunPage uuid={p.uuid} canEdit={canEdit} />}</Route>
-              <Route>
-                <p>There is no page here. <Link href="/">Back to the playbooks</Link></p>
-              </Route>
-            </Switch>
-          </Suspense>
-        </main>
-      </div>
+              <NavLink href="/modules" match="/modules">
+                Modules
+              </NavLink>
+              {session.permissions.includes("SIC_READ_INTAKES") && (
+                <NavLink href="/intakes" match="/intakes">
+                  Intakes
+                </NavLink>
+              )}
+              {session.permissions.includes("API_KEYS") && (
+                <NavLink href="/api-keys" match="/api-keys">
+                  API keys
+                </NavLink>
+              )}
+            </nav>
+            <ThemeChoice />
+            <button type="button" className="quiet" onClick={logOut}>
+              Log out
+            </button>
+          </header>
+          {/* Focused by "Skip to main content"; not in the Tab order itself. */}
+          <main id="main" tabIndex={-1}>
+            <Suspense fallback={<p>Loading…</p>}>
+              <Switch>
+                <Route path="/">
+                  <Playbooks canEdit={canEdit} />
+                </Route>
+                <Route path="/playbooks/:uuid">{(p) => <Redirect to={`/playbooks/${p.uuid}/workflow`} replace />}</Route>
+                <Route path="/playbooks/:uuid/:tab">{(p) => <PlaybookPage uuid={p.uuid} tab={p.tab} canEdit={canEdit} />}</Route>
+                <Route path="/runs">
+                  <Runs canEdit={canEdit} />
+                </Route>
+                <Route path="/alerts">
+                  <Alerts canWrite={session.permissions.includes("SIC_WRITE_ALERTS")} />
+                </Route>
+                <Route path="/alerts/:uuid">
+                  {(p) => <AlertPage uuid={p.uuid} canWrite={session.permissions.includes("SIC_WRITE_ALERTS")} />}
+                </Route>
+                <Route path="/configurations">
+                  <Configurations canEdit={canEdit} />
+                </Route>
+                <Route path="/modules">
+                  <Modules />
+                </Route>
+                <Route path="/intakes">
+                  <Intakes canWrite={session.permissions.includes("SIC_WRITE_INTAKES")} />
+                </Route>
+                <Route path="/api-keys">
+                  <ApiKeys held={session.permissions} />
+                </Route>
+                <Route path="/runs/:uuid">{(p) => <RunPage uuid={p.uuid} canEdit={canEdit} />}</Route>
+                <Route>
+                  <p>There is no page here. <Link href="/">Back to the playbooks</Link></p>
+                </Route>
+              </Switch>
+            </Suspense>
+          </main>
+        </div>
+      </SkipLinks>
     </Router>
   );
 }

@@ -1078,6 +1078,87 @@ export const journeys = {
     await page.getByRole("complementary", { name: "Block Request URL" }).waitFor();
     await accessible(page, "the issues panel with a warning");
   },
+
+  async "keyboard: skip links reach the graph in three keys, a focused block shows it, Delete then one Ctrl+Z brings a block back with its links"({ page, url, key }) {
+    const uuid = await seedPlaybook(url, key, "Keyboard reach", "http://127.0.0.1:9/sink");
+    await logIn(page, url, key);
+    const focused = () => page.evaluate(() => {
+      const e = document.activeElement;
+      return { label: (e?.getAttribute("aria-label") ?? e?.textContent ?? "").trim(), id: e?.id ?? "", inGraph: !!e?.closest(".react-flow") };
+    });
+
+    // On any page, the first Tab shows "Skip to main content", which gives the main content the focus.
+    await page.keyboard.press("Tab");
+    check((await focused()).label === "Skip to main content", `the first Tab reaches ${(await focused()).label}`);
+    check(await page.getByRole("link", { name: "Skip to main content" }).isVisible(), "the focused skip link shows");
+    await accessible(page, "the playbook list, its skip link focused");
+    await page.keyboard.press("Enter");
+    check((await focused()).id === "main", `Skip to main content focuses ${JSON.stringify(await focused())}`);
+    await page.keyboard.press("Tab");
+    check((await focused()).label === "+ PLAYBOOK", `after the main content comes ${(await focused()).label}`);
+
+    // The editor: from the page's top, Tab, Tab, Enter land on the trigger; its focus shows, in both themes.
+    await page.goto(`${url}/ui/playbooks/${uuid}/workflow`);
+    const trigger = block(page, "Alert Created", 0);
+    await trigger.waitFor();
+    await page.getByRole("region", { name: "Issues" }).getByRole("heading").waitFor();
+    const around = async (locator) => {
+      const box = await locator.boundingBox();
+      return page.screenshot({ clip: { x: box.x - 12, y: box.y - 12, width: box.width + 24, height: box.height + 24 } });
+    };
+    const unfocused = await around(trigger);
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    check((await focused()).label === "Skip to the graph", `the second Tab reaches ${(await focused()).label}`);
+    await page.keyboard.press("Enter");
+    let here = await focused();
+    check(here.inGraph && here.label === "Alert Created, node.0", `Skip to the graph focuses ${JSON.stringify(here)}`);
+    const ringed = await around(trigger);
+    check(!ringed.equals(unfocused), "a focused block looks the same as when it is not focused");
+    await accessible(page, "the editor, a block focused");
+    await page.getByLabel("Theme").selectOption("dark");
+    await page.locator(":root[data-theme='dark']").waitFor();
+    await page.evaluate(() => document.getElementById("graph").focus());
+    const darkUnfocused = await around(trigger);
+    await page.getByRole("link", { name: "Skip to the graph" }).focus();
+    await page.keyboard.press("Enter");
+    const darkRinged = await around(trigger);
+    check(!darkRinged.equals(darkUnfocused), "on the dark theme, a focused block looks the same as when it is not focused");
+    await page.getByLabel("Theme").selectOption("light");
+
+    // A link focused shows too.
+    const link01 = page.getByRole("group", { name: "From node.0 to node.1", exact: true });
+    const unfocusedLink = await around(link01);
+    await link01.focus();
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    check((await focused()).label === "From node.0 to node.1", `the link is not focused: ${JSON.stringify(await focused())}`);
+    check(!(await around(link01)).equals(unfocusedLink), "a focused link looks the same as when it is not focused");
+
+    // Get Alert, chosen with Enter, then deleted with Delete: gone with both its links.
+    await block(page, "Get Alert", 1).focus();
+    await page.keyboard.press("Enter");
+    const panel = page.getByRole("complementary", { name: "Block Get Alert" });
+    await panel.waitFor();
+    await page.getByRole("link", { name: "Skip to the block panel" }).focus();
+    await page.keyboard.press("Enter");
+    check((await focused()).id === "block-panel", `Skip to the block panel focuses ${JSON.stringify(await focused())}`);
+    await accessible(page, "the editor, the block panel focused");
+    await block(page, "Get Alert", 1).focus();
+    await page.keyboard.press("Delete");
+    await block(page, "Get Alert", 1).waitFor({ state: "detached" });
+    const links = () => page.locator(".react-flow__edge").evaluateAll((edges) => edges.map((e) => e.getAttribute("aria-label")).sort());
+    check((await links()).length === 0, `the block's links are gone with it: ${await links()}`);
+
+    // One Ctrl+Z: the block and both its links are back, and there is nothing more to undo.
+    await page.keyboard.press("Control+z");
+    await block(page, "Get Alert", 1).waitFor();
+    await until("both links back", async () => JSON.stringify(await links()) === JSON.stringify(["From node.0 to node.1", "From node.1 to node.2"]), 5)
+      .catch(async () => {
+        throw new Error(`after one undo, the links are ${JSON.stringify(await links())}`);
+      });
+    check(await page.getByRole("button", { name: "Undo" }).isDisabled(), "the deletion took more than one undo step");
+  },
 };
 
 /**

@@ -57,7 +57,7 @@ export function BlockPanel(props: Props) {
   const variables = useUpstreamVariables(playbook, id, catalogue, props.runNodes);
   const preview = usePreviewer(props.runNodes);
   return (
-    <aside className="panel" aria-label={`Block ${node.name}`}>
+    <aside className="panel" id="block-panel" tabIndex={-1} aria-label={`Block ${node.name}`}>
       <div className="panel-head">
         {readOnly ? (
           <h2>{node.name}</h2>

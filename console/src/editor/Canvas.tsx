@@ -10,7 +10,6 @@ import {
   applyNodeChanges,
   useReactFlow,
   type Connection,
-  type EdgeChange,
 } from "@xyflow/react";
 import { type DragEvent, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Catalogue } from "../api/modules";
@@ -36,8 +35,8 @@ type Props = {
   onSelection: (ids: string[]) => void;
   onMove: (positions: Record<string, Position>) => void;
   onConnect: (link: Link) => void;
-  onDisconnect: (links: Link[]) => void;
-  onRemove: (ids: string[]) => void;
+  /** Blocks and links deleted on the graph (Delete, Backspace): one edit, so one undo. */
+  onDelete: (ids: string[], links: Link[]) => void;
   onDropBlock: (blockUuid: string, position: Position) => void;
 };
 
@@ -77,13 +76,16 @@ export function Canvas(props: Props) {
       if (change.type === "select" && change.selected) props.onSelect(change.id);
     }
     if (Object.keys(moved).length > 0) props.onMove(moved);
-    const removed = changes.filter((c) => c.type === "remove").map((c) => c.id);
-    if (removed.length > 0) props.onRemove(removed);
   };
-  const onEdgesChange = (changes: EdgeChange[]) => {
-    const removed = changes.filter((c) => c.type === "remove").map((c) => linkOf(c.id));
-    if (removed.length > 0) props.onDisconnect(removed);
-  };
+  // React Flow reports a deletion as the links' removal, then the blocks': taken as two edits
+  // of the same playbook, they made two undo steps, the second one bringing a block back
+  // without its links. onDelete has both at once; links are drawn from the playbook, so their
+  // own changes need no handling.
+  const onDelete = ({ nodes: gone, edges: cut }: { nodes: BlockFlowNode[]; edges: Edge[] }) =>
+    props.onDelete(
+      gone.map((n) => n.id),
+      cut.map((e) => linkOf(e.id)),
+    );
   const onConnect = (connection: Connection) =>
     props.onConnect({ source: connection.source, branch: connection.sourceHandle ?? "default", target: connection.target });
 
@@ -118,13 +120,13 @@ export function Canvas(props: Props) {
   };
 
   return (
-    <div className="canvas" ref={box} onDragOver={onDragOver} onDrop={onDrop}>
+    <div className="canvas" id="graph" role="region" aria-label="Graph" tabIndex={-1} ref={box} onDragOver={onDragOver} onDrop={onDrop}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
+        onDelete={onDelete}
         onConnect={onConnect}
         colorMode={theme}
         onPaneClick={() => props.onSelect(null)}

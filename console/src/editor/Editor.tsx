@@ -11,6 +11,7 @@ import { Canvas } from "./Canvas";
 import { Shortcuts } from "./Shortcuts";
 import { type TestResult, TestBar, useTester } from "./TestBar";
 import { copyText } from "../clipboard";
+import { PageSkipLinks, SkipLink } from "../SkipLinks";
 import { BLOCK_HEIGHT, layoutPositions } from "./layout";
 import {
   addNode,
@@ -23,6 +24,7 @@ import {
   operatorNode,
   pasteFragment,
   readFragment,
+  removeElements,
   removeNodes,
   setArgument,
   updateNode,
@@ -123,9 +125,23 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
     }
   };
   const layOut = () => change(moveNodes(playbook, layoutPositions(playbook)));
+  // Into the graph at the selected block, else the trigger, else the first: Tab goes on from
+  // there. A block off screen is not drawn: the graph itself takes the focus then.
+  const toGraph = () => {
+    const graph = document.getElementById("graph");
+    const ids = Object.keys(playbook.nodes);
+    const first = selected ?? ids.find((id) => playbook.nodes[id].type === "trigger") ?? ids[0];
+    const node = first ? graph?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(first)}"]`) : null;
+    return node ?? graph;
+  };
+  const panelShown = selected !== null && playbook.nodes[selected] !== undefined;
 
   return (
     <div className={readOnly ? "editor read-only" : "editor"} onKeyDown={onKeyDown}>
+      <PageSkipLinks>
+        <SkipLink to={toGraph}>Skip to the graph</SkipLink>
+        {panelShown && <SkipLink to={() => document.getElementById("block-panel")}>Skip to the block panel</SkipLink>}
+      </PageSkipLinks>
       {!readOnly && (
         <BlockLibrary
           catalogue={catalogue}
@@ -166,17 +182,16 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
             onSelection={setSelection}
             onMove={(positions) => change(moveNodes(playbook, positions))}
             onConnect={(link) => change(connect(playbook, link))}
-            onDisconnect={(links) => change(links.reduce(disconnect, playbook))}
-            onRemove={(ids) => {
-              change(removeNodes(playbook, ids));
-              setSelected(null);
+            onDelete={(ids, links) => {
+              change(removeElements(playbook, ids, links));
+              if (ids.length > 0) setSelected(null);
             }}
             onDropBlock={dropBlock}
           />
         </ReactFlowProvider>
         {!readOnly && <Issues problems={problems} warnings={warnings} playbook={playbook} onSelect={setSelected} />}
       </div>
-      {selected && playbook.nodes[selected] && (
+      {selected && panelShown && (
         <BlockPanel
           key={selected}
           id={selected}

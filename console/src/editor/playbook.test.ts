@@ -21,12 +21,14 @@ import {
   readFragment,
   removeCase,
   removeModification,
+  removeElements,
   removeNodes,
   renameCase,
   updateCase,
   updateModification,
   upstreamOf,
 } from "./playbook";
+import { historyOf, pushed, undone } from "./useDraft";
 
 const seed: PlaybookJson = {
   name: "seed",
@@ -81,6 +83,24 @@ describe("editing links", () => {
     const next = removeNodes(seed, ["1"]);
     expect(next.nodes["0"].outputs).toEqual({ default: [] });
     expect(linksOf(next)).toEqual([]);
+  });
+
+  it("removes blocks and links as one edit, which one undo takes back whole", () => {
+    const deleted = removeElements(seed, ["1"], [
+      { source: "0", branch: "default", target: "1" },
+      { source: "1", branch: "default", target: "2" },
+    ]);
+    expect(Object.keys(deleted.nodes)).toEqual(["0", "2"]);
+    expect(linksOf(deleted)).toEqual([]);
+    const history = pushed(historyOf(seed), deleted);
+    expect(history.states).toHaveLength(2);
+    expect(undone(history).states[undone(history).index]).toBe(seed);
+  });
+
+  it("removes a link alone, keeping its blocks", () => {
+    const next = removeElements(seed, [], [{ source: "1", branch: "default", target: "2" }]);
+    expect(Object.keys(next.nodes)).toEqual(["0", "1", "2"]);
+    expect(linksOf(next)).toEqual([{ source: "0", branch: "default", target: "1" }]);
   });
 
   it("links once, and never a node to itself", () => {

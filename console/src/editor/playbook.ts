@@ -92,6 +92,14 @@ export function removeNodes(playbook: PlaybookJson, ids: string[]): PlaybookJson
   return { ...playbook, nodes };
 }
 
+/**
+ * Removes blocks and links as one edit: what the graph's Delete key takes (the selected blocks,
+ * their links and the selected links), so that one undo gives all of it back.
+ */
+export function removeElements(playbook: PlaybookJson, ids: string[], links: Link[]): PlaybookJson {
+  return removeNodes(links.reduce(disconnect, playbook), ids);
+}
+
 export function moveNodes(playbook: PlaybookJson, positions: Record<string, Position>): PlaybookJson {
   const nodes = { ...playbook.nodes };
   for (const [id, position] of Object.entries(positions)) {

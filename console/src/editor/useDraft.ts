@@ -5,7 +5,27 @@ import type { PlaybookJson } from "../api/types";
 /** Enough to undo a long session without keeping a playbook's whole life in memory. */
 const MAX_HISTORY = 200;
 
-type History = { states: PlaybookJson[]; index: number; saved: PlaybookJson };
+export type History = { states: PlaybookJson[]; index: number; saved: PlaybookJson };
+
+export function historyOf(saved: PlaybookJson): History {
+  return { states: [saved], index: 0, saved };
+}
+
+/** One step more: what was undone before it is dropped, as editors do. */
+export function pushed(history: History, next: PlaybookJson): History {
+  const { states, index, saved } = history;
+  if (states[index] === next) return history;
+  const kept = [...states.slice(0, index + 1), next].slice(-MAX_HISTORY);
+  return { states: kept, index: kept.length - 1, saved };
+}
+
+export function undone(history: History): History {
+  return { ...history, index: Math.max(0, history.index - 1) };
+}
+
+export function redone(history: History): History {
+  return { ...history, index: Math.min(history.states.length - 1, history.index + 1) };
+}
 
 export type Draft = {
   playbook: PlaybookJson;
@@ -20,17 +40,11 @@ export type Draft = {
 };
 
 export function useDraft(initial: PlaybookJson): Draft {
-  const [history, setHistory] = useState<History>({ states: [initial], index: 0, saved: initial });
-  const change = useCallback((next: PlaybookJson) => {
-    setHistory(({ states, index, saved }) => {
-      if (states[index] === next) return { states, index, saved };
-      const kept = [...states.slice(0, index + 1), next].slice(-MAX_HISTORY);
-      return { states: kept, index: kept.length - 1, saved };
-    });
-  }, []);
-  const undo = useCallback(() => setHistory((h) => ({ ...h, index: Math.max(0, h.index - 1) })), []);
-  const redo = useCallback(() => setHistory((h) => ({ ...h, index: Math.min(h.states.length - 1, h.index + 1) })), []);
-  const reset = useCallback((saved: PlaybookJson) => setHistory({ states: [saved], index: 0, saved }), []);
+  const [history, setHistory] = useState<History>(() => historyOf(initial));
+  const change = useCallback((next: PlaybookJson) => setHistory((h) => pushed(h, next)), []);
+  const undo = useCallback(() => setHistory(undone), []);
+  const redo = useCallback(() => setHistory(redone), []);
+  const reset = useCallback((saved: PlaybookJson) => setHistory(historyOf(saved)), []);
   const playbook = history.states[history.index];
   const dirty = useMemo(
     () => playbook !== history.saved && JSON.stringify(playbook) !== JSON.stringify(history.saved),
