@@ -1159,6 +1159,42 @@ export const journeys = {
       });
     check(await page.getByRole("button", { name: "Undo" }).isDisabled(), "the deletion took more than one undo step");
   },
+
+  async "a run in a list and on its page: the alert it is about, local times, its blocks on a timeline"({ page, url, key }) {
+    const sink = await startSink();
+    try {
+      const uuid = await seedPlaybook(url, key, "Sync alerts, timed", sink.url);
+      await call(url, key, "POST", `/api/v1/symphony/playbooks/${uuid}/activate`);
+      const alert = await call(url, key, "POST", "/api/v1/sic/alerts", { title: "Beaconing", rule: { name: "C2 beacon" } });
+      check(alert.status === 201, JSON.stringify(alert.body));
+      await until("the run to end", async () => {
+        const runs = await call(url, key, "GET", `/api/v1/symphony/runs?playbook_uuid=${uuid}`);
+        return runs.body.items.some((run) => run.status === "succeeded");
+      });
+      await logIn(page, url, key);
+      await page.getByRole("link", { name: "Runs", exact: true }).click();
+      await page.getByRole("heading", { name: "Runs" }).waitFor();
+      await page.getByLabel("Playbook", { exact: true }).selectOption({ label: "Sync alerts, timed" });
+      // Other journeys' playbooks start on the same alert: this playbook's run is one row.
+      const row = page.getByRole("row").filter({ hasText: alert.body.short_id }).filter({ hasText: "Sync alerts, timed" });
+      await row.waitFor();
+      const time = row.locator("time");
+      const title = await time.getAttribute("title");
+      check(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/.test(title ?? ""), `the UTC time on hover: ${title}`);
+      check(!(await time.textContent()).includes("T"), `a local time, not an ISO string: ${await time.textContent()}`);
+      await accessible(page, "runs with their alerts");
+      await row.getByRole("link").first().click();
+      const timeline = page.getByRole("table", { name: "Timeline" });
+      await timeline.waitFor();
+      const names = await timeline.getByRole("rowheader").allTextContents();
+      check(names.length === 3 && names[0].startsWith("Alert Created") && names[1].startsWith("Get Alert") && names[2].startsWith("Request URL"),
+        `the blocks in the order they ran: ${names}`);
+      check((await timeline.getByRole("row").nth(1).textContent()).includes("+0 ms"), "the first block starts the timeline");
+      await accessible(page, "a run's timeline");
+    } finally {
+      await sink.close();
+    }
+  },
 };
 
 /**

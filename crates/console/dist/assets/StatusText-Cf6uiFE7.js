@@ -1,1 +1,0 @@
-import{n as e}from"./react-D65PMD5D.js";var t=e(),n={succeeded:`✓`,failed:`✕`,running:`◔`,pending:`…`,skipped:`⤼`,cancelled:`⊘`,dead:`–`};function r({status:e}){let r=e.charAt(0).toUpperCase()+e.slice(1);return(0,t.jsxs)(`span`,{className:`status-text status-${e}`,children:[(0,t.jsx)(`span`,{"aria-hidden":`true`,children:n[e]??`•`}),` `,r]})}export{r as n,n as t};
