@@ -25,6 +25,9 @@ use crate::limits::Limits;
 thread_local! {
     /// Bytes allocated minus bytes freed by this thread, since it started.
     static ALLOCATED: Cell<isize> = const { Cell::new(0) };
+    /// The largest size a block grew to in place of a smaller one (a text or a list that grows
+    /// by doubling), since the thread's render began.
+    static GROWN: Cell<usize> = const { Cell::new(0) };
     static RENDER: RefCell<Option<Render>> = const { RefCell::new(None) };
 }
 
@@ -79,6 +82,9 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAllocator<A> {
         if !new.is_null() {
             count(layout.size(), -1);
             count(new_size, 1);
+            if new_size > layout.size() && new_size >= COUNTED_BYTES {
+                let _ = GROWN.try_with(|g| g.set(g.get().max(new_size)));
+            }
         }
         new
     }
@@ -86,6 +92,10 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAllocator<A> {
 
 pub(crate) fn allocated() -> isize {
     ALLOCATED.try_with(Cell::get).unwrap_or(0)
+}
+
+fn grown() -> usize {
+    GROWN.try_with(Cell::get).unwrap_or(0)
 }
 
 struct Render {
@@ -103,6 +113,23 @@ struct Render {
 impl Render {
     fn held(&self) -> usize {
         usize::try_from(allocated().wrapping_sub(self.start)).unwrap_or(0)
+    }
+
+    /// Why the render must not go round a loop again, if it must not: it holds too much, or a
+    /// text or list grew past twice what a value may take. Such a block only grows by doubling
+    /// (the text a loop writes into `{% set %}` or the output), and it would double again before
+    /// the next check: it is stopped while what it holds is small.
+    fn loop_refusal(&self) -> Option<String> {
+        let grown = grown();
+        let most = self.limits.max_output_bytes.saturating_mul(2);
+        if grown > most {
+            return Some(format!(
+                "a text or list grew to {}, past twice the {} a value may take",
+                bytes(grown),
+                bytes(self.limits.max_output_bytes)
+            ));
+        }
+        self.refusal(0)
     }
 
     /// Why `adding` more bytes would be too much, if it would.
@@ -127,6 +154,7 @@ pub(crate) struct Scope {
 /// Starts counting a render on this thread.
 pub(crate) fn begin(limits: Limits) -> Scope {
     let render = Render { limits, start: allocated(), built: 0, operands: Vec::new(), stopped: None };
+    let _ = GROWN.try_with(|g| g.set(0));
     Scope { previous: RENDER.with(|r| r.replace(Some(render))) }
 }
 
@@ -191,7 +219,7 @@ fn refuse_if(reason: impl FnOnce(&mut Render) -> Option<String>) -> Result<(), E
 
 /// True while the render may go on; false once it holds too much, noting why.
 fn may_go_on() -> bool {
-    with_render(|render| match render.refusal(0) {
+    with_render(|render| match render.loop_refusal() {
         Some(message) => {
             render.stopped.get_or_insert(format!("a loop stopped: {message}"));
             false
