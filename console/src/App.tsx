@@ -1,6 +1,7 @@
 import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { Link, Redirect, Route, Router, Switch, useRoute } from "wouter";
 import { LOGGED_OUT, api } from "./api/client";
+import { forgetAllKept } from "./editor/keptDraft";
 import { Login } from "./pages/Login";
 import { Playbooks } from "./pages/Playbooks";
 import { SkipLinks } from "./SkipLinks";
@@ -39,8 +40,11 @@ export function App() {
     return () => window.removeEventListener(LOGGED_OUT, loggedOut);
   }, []);
 
+  // What this browser kept of unsaved drafts and test mocks goes with the session: the next
+  // person to log in here does not find it.
   const logOut = async () => {
     await api.POST("/api/v1/auth/logout");
+    forgetAllKept(localStorage);
     setSession(null);
   };
 

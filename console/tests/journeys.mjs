@@ -353,6 +353,7 @@ export const journeys = {
       // "Test this block": Get Alert alone, on the test event; the block after it does not run.
       await block(page, "Get Alert", 1).click();
       await page.getByRole("complementary", { name: "Block Get Alert" }).getByRole("button", { name: "Test this block" }).click();
+      await page.getByRole("button", { name: "Run it for real" }).click();
       await until("the block's test", async () => (await block(page, "Request URL", 2).locator(".block-status").count()) === 0);
       await block(page, "Get Alert", 1).getByText("succeeded").waitFor();
       check(sink.received.length === 0, "previews and mocked tests reach no tool");
@@ -1191,6 +1192,86 @@ export const journeys = {
         `the blocks in the order they ran: ${names}`);
       check((await timeline.getByRole("row").nth(1).textContent()).includes("+0 ms"), "the first block starts the timeline");
       await accessible(page, "a run's timeline");
+    } finally {
+      await sink.close();
+    }
+  },
+
+  async "a block's test that would reach a real tool asks first; mocks and pins stay in the browser across a reload, never in the saved playbook"({ page, url, key }) {
+    const sink = await startSink();
+    try {
+      const uuid = await seedPlaybook(url, key, "Sync alerts, asked", sink.url);
+      const alert = await call(url, key, "POST", "/api/v1/sic/alerts", { title: "Exfiltration", rule: { name: "Large upload", severity: 60 } });
+      check(alert.status === 201, JSON.stringify(alert.body));
+      await logIn(page, url, key);
+      await page.getByRole("link", { name: "Sync alerts, asked" }).click();
+      await setTestEvent(page.getByRole("region", { name: "Test" }), { alert_uuid: alert.body.uuid });
+
+      // Nothing mocks Request URL: the test names the tool and where it is, and waits.
+      await block(page, "Request URL", 2).click();
+      let panel = page.getByRole("complementary", { name: "Block Request URL" });
+      const testIt = panel.getByRole("button", { name: "Test this block" });
+      await testIt.click();
+      const notice = panel.getByRole("alertdialog");
+      await notice.waitFor();
+      const said = await notice.textContent();
+      check(said.includes(sink.url) && said.includes("Request URL") && said.includes("Get Alert"), `the notice names the tools: ${said}`);
+      check(await notice.evaluate((e) => e === document.activeElement), "the notice takes the focus");
+      await accessible(page, "the notice before a test reaches a real tool");
+      await page.waitForTimeout(300);
+      check(sink.received.length === 0, `the tool was called before the yes: ${sink.received.length}`);
+      await page.keyboard.press("Escape");
+      await notice.waitFor({ state: "detached" });
+      check(await testIt.evaluate((e) => e === document.activeElement), "Escape gives the focus back to Test this block");
+      await page.waitForTimeout(300);
+      check(sink.received.length === 0, "Escape runs nothing");
+
+      // Run it for real: the tool gets the call.
+      await testIt.click();
+      await notice.getByRole("button", { name: "Run it for real" }).click();
+      await until("the tool to be called", async () => sink.received.length === 1);
+      await block(page, "Request URL", 2).getByText("succeeded").waitFor();
+
+      // Get Alert pinned to what it read; Request URL mocked from the notice, which now names it alone.
+      await block(page, "Get Alert", 1).click();
+      await page.getByRole("complementary", { name: "Block Get Alert" }).getByRole("button", { name: "Pin this output" }).click();
+      await block(page, "Request URL", 2).click();
+      await testIt.click();
+      check(!(await notice.textContent()).includes("Get Alert"), "a pinned block is not a real call");
+      await notice.getByRole("button", { name: "Mock it instead" }).click();
+      const answer = panel.getByLabel("Mocked results (JSON)");
+      check(await answer.evaluate((e) => e === document.activeElement), "Mock it instead leads to the mocked results");
+      await answer.fill('{"status_code": 299, "text": "kept mock"}');
+      await panel.getByLabel("Block name").fill("Push to the tool");
+
+      // Reloaded: the draft is offered back, the mock and the pin are still there.
+      await page.waitForTimeout(600);
+      await page.reload();
+      await page.getByRole("button", { name: "Restore the draft" }).click();
+      await block(page, "Push to the tool", 2).click();
+      panel = page.getByRole("complementary", { name: "Block Push to the tool" });
+      check(await panel.getByLabel("Mock this action").isChecked(), "the mock outlived the reload");
+      check((await panel.getByLabel("Mocked results (JSON)").inputValue()).includes("kept mock"), "the mocked results outlived the reload");
+      await setTestEvent(page.getByRole("region", { name: "Test" }), { alert_uuid: alert.body.uuid });
+      await panel.getByRole("button", { name: "Test this block" }).click();
+      await page.getByRole("region", { name: "Test" }).getByRole("status").getByText("Succeeded").waitFor();
+      check(await panel.getByRole("alertdialog").count() === 0, "all mocked or pinned: nothing to ask");
+      check((await panel.getByLabel("Results", { exact: true }).textContent()).includes("kept mock"), "the kept mock answered");
+      check(sink.received.length === 1, `mocked, the tool was not called again: ${sink.received.length}`);
+
+      // Saved: the draft goes to the server, the mocks do not.
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByText("Saved as v2.").waitFor();
+      const stored = await call(url, key, "GET", `/api/v1/symphony/playbooks/${uuid}`);
+      const json = JSON.stringify(stored.body.playbook);
+      check(json.includes("Push to the tool"), "the draft was saved");
+      check(!json.includes("kept mock") && !json.includes("299") && !/mock/i.test(json), `no mock in the saved playbook: ${json}`);
+
+      // Logging out forgets what this browser kept.
+      await page.getByRole("button", { name: "Log out" }).click();
+      await page.getByLabel("API key").waitFor();
+      const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("riposte:draft:") || k.startsWith("riposte:mocks:")));
+      check(kept.length === 0, `kept after logout: ${kept}`);
     } finally {
       await sink.close();
     }

@@ -1,6 +1,6 @@
 // The right panel for the selected block: its name, Account, Configuration (an operator's own
 // editor), links, Variables and Execution settings; over a run, what the block did.
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { Catalogue } from "../api/modules";
 import type { Diagnostic, NodeJson, PlaybookJson } from "../api/types";
@@ -9,6 +9,10 @@ import { OPERATOR_FIELDS, OperatorEditor, operatorResults } from "./Operators";
 import { type Link, exitsOf, expressionFor, linksOf, nodeOfProblem, operatorOf, problemsAt, upstreamOf } from "./playbook";
 import { type Preview, SchemaForm, type VariableGroup } from "./SchemaForm";
 import { Variables, fieldsOf } from "./Variables";
+import type { RealCall } from "./realCalls";
+
+/** "Test this block" waiting for a yes: the real tools it would call, and the ways on. */
+export type Confirm = { calls: RealCall[]; run: () => void; mock: () => void; cancel: () => void };
 
 export type NodeRun = {
   status: string;
@@ -36,6 +40,7 @@ type Props = {
   onMock?: (value: unknown) => void;
   /** "Test this block". */
   onTest?: () => void;
+  confirm?: Confirm;
   readOnly: boolean;
   onChange: (change: Partial<NodeJson>) => void;
   /** The block replaced as a whole: an operator's edits, which may remove fields. */
@@ -74,7 +79,7 @@ export function BlockPanel(props: Props) {
       </div>
       {run && <RunResult run={run} label={props.runLabel ?? "In this run"} />}
       {node.type === "action" && props.onMock && (
-        <Mock run={run} mock={props.mock} onMock={props.onMock} onTest={props.onTest} />
+        <Mock run={run} mock={props.mock} onMock={props.onMock} onTest={props.onTest} confirm={props.confirm} />
       )}
       {block && configurable && (
         <Account
@@ -265,12 +270,27 @@ function RunResult({ run, label }: { run: NodeRun; label: string }) {
 }
 
 /** "Mock this action" and "Pin this output": what the block answers in test runs, never saved. */
-type MockProps = { run?: NodeRun; mock: unknown; onMock: (value: unknown) => void; onTest?: () => void };
+type MockProps = { run?: NodeRun; mock: unknown; onMock: (value: unknown) => void; onTest?: () => void; confirm?: Confirm };
 
-function Mock({ run, mock, onMock, onTest }: MockProps) {
+function Mock({ run, mock, onMock, onTest, confirm }: MockProps) {
   const mocked = mock !== undefined;
   const [text, setText] = useState(() => (mocked ? JSON.stringify(mock, null, 2) : "{}"));
   const [error, setError] = useState<string | null>(null);
+  // Mocked from elsewhere ("Mock it instead"): the text shows what the block now answers.
+  const [shownMock, setShownMock] = useState(mock);
+  if (mock !== shownMock) {
+    setShownMock(mock);
+    if (mock !== undefined && !sameJson(text, mock)) setText(JSON.stringify(mock, null, 2));
+  }
+  const testButton = useRef<HTMLButtonElement>(null);
+  const results = useRef<HTMLTextAreaElement>(null);
+  const [focusResults, setFocusResults] = useState(false);
+  useEffect(() => {
+    if (focusResults && mocked) {
+      results.current?.focus();
+      setFocusResults(false);
+    }
+  }, [focusResults, mocked]);
   const edit = (next: string) => {
     setText(next);
     try {
@@ -290,9 +310,26 @@ function Mock({ run, mock, onMock, onTest }: MockProps) {
       <h3 id="mock-title">Test</h3>
       {onTest && (
         <>
-          <button type="button" onClick={onTest}>
+          <button type="button" ref={testButton} onClick={onTest} aria-expanded={confirm ? true : undefined}>
             Test this block
           </button>
+          {confirm && (
+            <RealCallNotice
+              confirm={confirm}
+              onRun={() => {
+                confirm.run();
+                testButton.current?.focus();
+              }}
+              onMock={() => {
+                confirm.mock();
+                setFocusResults(true);
+              }}
+              onCancel={() => {
+                confirm.cancel();
+                testButton.current?.focus();
+              }}
+            />
+          )}
           <p className="help">
             Runs this block and the blocks before it on the test event; those that gave an output in the run shown give it
             again instead of being called.
@@ -314,7 +351,7 @@ function Mock({ run, mock, onMock, onTest }: MockProps) {
       {mocked && (
         <>
           <label htmlFor="mock-results">Mocked results (JSON)</label>
-          <textarea id="mock-results" rows={5} value={text} spellCheck={false} onChange={(e) => edit(e.target.value)} />
+          <textarea id="mock-results" ref={results} rows={5} value={text} spellCheck={false} onChange={(e) => edit(e.target.value)} />
         </>
       )}
       {error && <p className="error">{error}</p>}
@@ -325,6 +362,71 @@ function Mock({ run, mock, onMock, onTest }: MockProps) {
       )}
       <p className="help">Test runs use these results instead of calling the action. They are not saved in the playbook.</p>
     </section>
+  );
+}
+
+function sameJson(text: string, value: unknown): boolean {
+  try {
+    return JSON.stringify(JSON.parse(text)) === JSON.stringify(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Before a test reaches real tools: which, and where. It takes the focus so that it is read
+ * first; Escape or Cancel leave everything as it was.
+ */
+type NoticeProps = { confirm: Confirm; onRun: () => void; onMock: () => void; onCancel: () => void };
+
+function RealCallNotice({ confirm, onRun, onMock, onCancel }: NoticeProps) {
+  const notice = useRef<HTMLDivElement>(null);
+  useEffect(() => notice.current?.focus(), []);
+  const many = confirm.calls.length > 1;
+  return (
+    <div
+      ref={notice}
+      className="real-calls"
+      role="alertdialog"
+      aria-labelledby="real-calls-title"
+      aria-describedby="real-calls-list"
+      tabIndex={-1}
+      onKeyDown={(e) => {
+        if (e.key !== "Escape") return;
+        e.preventDefault();
+        e.stopPropagation();
+        onCancel();
+      }}
+    >
+      <p id="real-calls-title">
+        <strong>This test calls {many ? "real tools" : "a real tool"}.</strong> Nothing mocks{" "}
+        {many ? "these blocks" : "this block"}: {many ? "they run" : "it runs"} as in a real run, with its side effects.
+      </p>
+      <ul id="real-calls-list">
+        {confirm.calls.map((call) => (
+          <li key={call.id}>
+            {call.name} <code>node.{call.id}</code>: {call.tool}
+            {call.url && (
+              <>
+                {" "}
+                at <code>{call.url}</code>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+      <div className="row">
+        <button type="button" className="danger" onClick={onRun}>
+          Run it for real
+        </button>
+        <button type="button" onClick={onMock}>
+          {many ? "Mock them instead" : "Mock it instead"}
+        </button>
+        <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
   );
 }
 

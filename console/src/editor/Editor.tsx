@@ -2,7 +2,7 @@
 // server's validator finds. Over a run it shows that run on the graph, read-only.
 import { ReactFlowProvider } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { type KeyboardEvent, useCallback, useMemo, useRef, useState } from "react";
+import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { type Catalogue, nodeFor } from "../api/modules";
 import type { Diagnostic, NodeJson, PlaybookJson, Position } from "../api/types";
 import { type NodeRun, BlockPanel } from "./BlockPanel";
@@ -10,6 +10,8 @@ import { BlockLibrary, OPERATORS } from "./BlockLibrary";
 import { Canvas } from "./Canvas";
 import { Shortcuts } from "./Shortcuts";
 import { type TestResult, TestBar, useTester } from "./TestBar";
+import { mocksIn, useKeptMocks } from "./keptDraft";
+import { realCalls } from "./realCalls";
 import { copyText } from "../clipboard";
 import { PageSkipLinks, SkipLink } from "../SkipLinks";
 import { BLOCK_HEIGHT, layoutPositions } from "./layout";
@@ -47,31 +49,40 @@ type Props = {
 export function Editor({ playbook, catalogue, problems, warnings = [], run, onChange, playbookUuid }: Props) {
   const readOnly = onChange === undefined;
   const [selected, setSelected] = useState<string | null>(null);
-  // Mocked and pinned outputs live here, never in the playbook.
-  const [mocks, setMocks] = useState<Record<string, unknown>>({});
+  // Mocked and pinned outputs live beside the draft in this browser, never in the playbook; a
+  // mock of a block deleted comes back with its undo.
+  const kept = useKeptMocks(readOnly ? undefined : playbookUuid);
+  const mocks = useMemo(() => mocksIn(playbook, kept.mocks), [playbook, kept.mocks]);
   const [tested, setTested] = useState<TestResult | null>(null);
   const tester = useTester(playbook, mocks, setTested);
   // "Test this block": it and the blocks before it, those that gave an output in the run shown
   // answering that output again rather than being called.
-  const testBlock = (id: string) => {
+  const pinnedFor = (id: string) => {
     const pinned: Record<string, unknown> = {};
     for (const upstream of upstreamOf(playbook, id)) {
       const results = shown?.[upstream]?.results;
       if (playbook.nodes[upstream]?.type === "action" && results !== undefined) pinned[upstream] = results;
     }
-    void tester.run(pinned, id);
+    return pinned;
+  };
+  const callsFor = (id: string) => realCalls(playbook, id, { ...pinnedFor(id), ...mocks }, catalogue);
+  // The block whose test waits for a yes: a block nothing answers would reach its real tool.
+  const [confirming, setConfirming] = useState<string | null>(null);
+  useEffect(() => setConfirming(null), [selected]);
+  const testBlock = (id: string, sure = false) => {
+    if (!sure && callsFor(id).length > 0) return setConfirming(id);
+    setConfirming(null);
+    void tester.run(pinnedFor(id), id);
+  };
+  const mockInstead = (id: string) => {
+    for (const call of callsFor(id)) kept.mock(call.id, shown?.[call.id]?.results ?? {});
+    setConfirming(null);
   };
   const [selection, setSelection] = useState<string[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const sheet = useRef<HTMLDialogElement>(null);
   const shown = run ?? tested?.nodes;
-  const mock = (id: string, value: unknown) =>
-    setMocks((current) => {
-      const next = { ...current };
-      if (value === undefined) delete next[id];
-      else next[id] = value;
-      return next;
-    });
+  const mock = kept.mock;
   const change = useCallback((next: PlaybookJson) => onChange?.(next), [onChange]);
   const issues = useMemo(() => countByNode(problems), [problems]);
   const statuses = useMemo(
@@ -135,6 +146,8 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
     return node ?? graph;
   };
   const panelShown = selected !== null && playbook.nodes[selected] !== undefined;
+  // Mocked meanwhile, the test has nothing left to ask about.
+  const confirmed = confirming !== null && confirming === selected && !readOnly ? callsFor(confirming) : [];
 
   return (
     <div className={readOnly ? "editor read-only" : "editor"} onKeyDown={onKeyDown}>
@@ -204,6 +217,16 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
           mock={mocks[selected]}
           onMock={readOnly ? undefined : (value) => mock(selected, value)}
           onTest={readOnly || !playbookUuid ? undefined : () => testBlock(selected)}
+          confirm={
+            confirmed.length > 0
+              ? {
+                  calls: confirmed,
+                  run: () => testBlock(selected, true),
+                  mock: () => mockInstead(selected),
+                  cancel: () => setConfirming(null),
+                }
+              : undefined
+          }
           readOnly={readOnly}
           onChange={(c) => change(updateNode(playbook, selected, c))}
           onNode={(node) => change(withNode(playbook, selected, node))}
