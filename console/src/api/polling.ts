@@ -20,7 +20,7 @@ export function usePolled<T>(read: () => Promise<T | undefined>, deps: Dependenc
       live = false;
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps say when to read anew; read and until are fresh closures each render
   }, deps);
   return value;
 }

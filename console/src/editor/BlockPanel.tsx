@@ -52,9 +52,13 @@ type Props = {
 };
 
 export function BlockPanel(props: Props) {
-  const { id, playbook, catalogue, problems, run, readOnly } = props;
-  const node = playbook.nodes[id];
-  if (!node) return null;
+  const node = props.playbook.nodes[props.id];
+  return node ? <BlockPanelOf {...props} node={node} /> : null;
+}
+
+/** The panel of a block that exists: its hooks run on every render, none after an early return. */
+function BlockPanelOf(props: Props & { node: NodeJson }) {
+  const { id, node, playbook, catalogue, problems, run, readOnly } = props;
   const block = catalogue.blockOf(node);
   const configurable = Object.keys(block?.module.configuration?.properties ?? {}).length > 0;
   const fieldProblems = problemsAt(problems, id, ".arguments.");

@@ -26,7 +26,7 @@ export function ItemButtons(props: {
     const wanted: RefObject<HTMLButtonElement | null> =
       moved.towards === "up" ? (moved.index > 0 ? up : down) : moved.index < count - 1 ? down : up;
     wanted.current?.focus();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a move focuses; a change of count alone must not
   }, [moved]);
   return (
     <div className="row">

@@ -64,7 +64,7 @@ function Field({ name, schema, required, secret, value, problem, variables, prev
   // A value changed elsewhere (undo, redo, the Code tab) shows here; one typed here stays as typed.
   useEffect(() => {
     if (!secret && JSON.stringify(parse(text, schema)) !== JSON.stringify(value)) setText(display(value));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new value resyncs: text typed here is not undone as it is typed
   }, [value]);
   const structured = isStructured(schema);
   const [element, setElement] = useState<HTMLInputElement | HTMLTextAreaElement | null>(null);

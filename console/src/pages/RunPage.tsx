@@ -26,19 +26,21 @@ export function RunPage({ uuid, canEdit }: { uuid: string; canEdit: boolean }) {
   // The playbook was deleted: its versions are no longer served, the run's account still is.
   const [gone, setGone] = useState(false);
   const [current, setCurrent] = useState<{ version: number; name: string } | null>(null);
+  const playbookUuid = run?.playbook_uuid;
+  const playbookVersion = run?.playbook_version;
   useEffect(() => {
-    if (!run) return;
-    const path = { uuid: run.playbook_uuid, version: run.playbook_version };
+    if (playbookUuid === undefined || playbookVersion === undefined) return;
+    const path = { uuid: playbookUuid, version: playbookVersion };
     void api
       .GET("/api/v1/symphony/playbooks/{uuid}/versions/{version}", { params: { path } })
       .then(({ data, response }) => {
         if (data) setPinned(withPositions(data.playbook as PlaybookJson));
         setGone(!data && response.status === 404);
       });
-    void api.GET("/api/v1/symphony/playbooks/{uuid}", { params: { path: { uuid: run.playbook_uuid } } }).then(({ data }) => {
+    void api.GET("/api/v1/symphony/playbooks/{uuid}", { params: { path: { uuid: playbookUuid } } }).then(({ data }) => {
       if (data) setCurrent({ version: data.version, name: data.name });
     });
-  }, [run?.playbook_uuid, run?.playbook_version]);
+  }, [playbookUuid, playbookVersion]);
 
   if (!run || !catalogue || (!pinned && !gone)) return <p>Loading…</p>;
 
