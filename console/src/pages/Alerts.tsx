@@ -148,7 +148,7 @@ export function AlertPage({ uuid, canWrite }: { uuid: string; canWrite: boolean 
   }, [load]);
   const playbooks = usePolled(async () => {
     const { data } = await api.GET("/api/v1/symphony/playbooks", { params: { query: { limit: 1000 } } });
-    const items = (data as unknown as { items?: { uuid: string; name: string }[] } | undefined)?.items;
+    const items = data?.items;
     return items ? new Map(items.map((p) => [p.uuid, p.name])) : undefined;
   }, [], () => true);
   const runs = usePolled(async () => {

@@ -8,7 +8,6 @@ import { runLabel } from "../runLabel";
 import { RunsTable } from "../RunsTable";
 
 type Run = components["schemas"]["RunView"];
-type Playbook = { uuid: string; name: string };
 type Status = NonNullable<components["schemas"]["RunStatusName"]>;
 
 const STATUSES: Status[] = ["pending", "running", "succeeded", "failed", "cancelled"];
@@ -21,7 +20,7 @@ export function Runs({ canEdit }: { canEdit: boolean }) {
   const [message, setMessage] = useState<{ text: string; bad: boolean } | null>(null);
   const playbooks = usePolled(async () => {
     const { data } = await api.GET("/api/v1/symphony/playbooks", { params: { query: { limit: 1000 } } });
-    return (data as unknown as { items: Playbook[] } | undefined)?.items;
+    return data?.items;
   }, [], () => true);
   const runs = usePolled(async () => {
     const query: { limit: number; playbook_uuid?: string; status?: Status } = { limit: 100 };
