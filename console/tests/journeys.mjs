@@ -988,10 +988,10 @@ export const journeys = {
     await page.getByLabel("Sort by").selectOption("name");
     const pages = page.getByRole("navigation", { name: "Pages of playbooks" });
     await pages.getByText("1–50 of 60").waitFor();
-    check((await rows.first().textContent()).includes("Listed 00"), "by name, first");
+    await until("sorted by name", async () => (await rows.first().textContent()).includes("Listed 00"));
     await pages.getByRole("button", { name: "Next" }).click();
     await pages.getByText("51–60 of 60").waitFor();
-    check((await rows.first().textContent()).includes("Listed 50"), await rows.first().textContent());
+    await until("the next page, by name", async () => (await rows.first().textContent()).includes("Listed 50"));
     check(asked.every((query) => query.get("limit") === "50" && query.get("summary") === "true"), "a page of summaries each time");
     await accessible(page, "the playbooks page, searched and paged");
   },
