@@ -1276,6 +1276,56 @@ export const journeys = {
       await sink.close();
     }
   },
+
+  async "a run's block panel: widened by its divider with the keys and the pointer, kept across a reload, its error read whole"({ page, url, key }) {
+    const sink = await startSink();
+    try {
+      const long = `http://127.0.0.1:9/${"a-very-long-path-segment/".repeat(12)}end`;
+      const created = await call(url, key, "POST", "/api/v1/symphony/playbooks", {
+        playbook: {
+          name: "A call that fails far away",
+          nodes: {
+            0: { name: "Manual Trigger", type: "trigger", module_uuid: SEKOIA, trigger_uuid: MANUAL_TRIGGER,
+                 position: { x: 0, y: 0 }, outputs: { default: ["1"] } },
+            1: { name: "Request URL", type: "action", module_uuid: HTTP, action_uuid: REQUEST_URL,
+                 arguments: { url: long, method: "post", json: { n: 1 } }, position: { x: 0, y: 150 }, outputs: { default: [] } },
+          },
+        },
+      });
+      check(created.status === 201, JSON.stringify(created.body));
+      await logIn(page, url, key);
+      await page.getByRole("link", { name: "A call that fails far away" }).click();
+      await page.getByRole("button", { name: "Run now" }).click();
+      const failed = block(page, "Request URL", 1);
+      await failed.getByText("failed").waitFor({ timeout: 60000 });
+      await failed.click();
+      const panel = page.getByRole("complementary", { name: "Block Request URL" });
+      const error = panel.locator("pre.error");
+      await error.waitFor();
+      const cut = await error.evaluate((pre) => pre.scrollWidth > pre.clientWidth);
+      check(!cut, "the error line wraps instead of running out of the panel");
+
+      const before = (await panel.boundingBox()).width;
+      const divider = page.getByRole("separator", { name: "Resize the block panel" });
+      await divider.focus();
+      for (let i = 0; i < 5; i += 1) await page.keyboard.press("ArrowLeft");
+      await until("the panel wider by 80 px", async () => Math.round((await panel.boundingBox()).width - before) === 80);
+      check((await divider.getAttribute("aria-valuenow")) === String(Math.round(before) + 80), await divider.getAttribute("aria-valuenow"));
+      const handle = await divider.boundingBox();
+      await page.mouse.move(handle.x + handle.width / 2, handle.y + 200);
+      await page.mouse.down();
+      await page.mouse.move(handle.x - 100, handle.y + 200, { steps: 8 });
+      await page.mouse.up();
+      const dragged = (await panel.boundingBox()).width;
+      check(dragged > before + 150, `dragged wider: ${before} -> ${dragged}`);
+      await accessible(page, "a run's block panel, widened");
+      await page.reload();
+      await block(page, "Request URL", 1).click();
+      await until("the width kept across a reload", async () => Math.abs((await panel.boundingBox()).width - dragged) < 2);
+    } finally {
+      await sink.close();
+    }
+  },
 };
 
 /**

@@ -1,5 +1,6 @@
 // The playbook editor: block library, graph, the selected block's panel and the issues the
 // server's validator finds. Over a run it shows that run on the graph, read-only.
+import { PanelResizer, usePanelWidth } from "./PanelResizer";
 import { ReactFlowProvider } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -147,10 +148,11 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
   };
   const panelShown = selected !== null && playbook.nodes[selected] !== undefined;
   // Mocked meanwhile, the test has nothing left to ask about.
+  const [panelWidth, setPanelWidth, panelStyle] = usePanelWidth();
   const confirmed = confirming !== null && confirming === selected && !readOnly ? callsFor(confirming) : [];
 
   return (
-    <div className={readOnly ? "editor read-only" : "editor"} onKeyDown={onKeyDown}>
+    <div className={readOnly ? "editor read-only" : "editor"} onKeyDown={onKeyDown} style={panelStyle}>
       <PageSkipLinks>
         <SkipLink to={toGraph}>Skip to the graph</SkipLink>
         {panelShown && <SkipLink to={() => document.getElementById("block-panel")}>Skip to the block panel</SkipLink>}
@@ -204,6 +206,7 @@ export function Editor({ playbook, catalogue, problems, warnings = [], run, onCh
         </ReactFlowProvider>
         {!readOnly && <Issues problems={problems} warnings={warnings} playbook={playbook} onSelect={setSelected} />}
       </div>
+      {selected && panelShown && <PanelResizer width={panelWidth} onResize={setPanelWidth} />}
       {selected && panelShown && (
         <BlockPanel
           key={selected}
